@@ -1,0 +1,398 @@
+#include "sdp/db.hpp"
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "sdp/crypto.hpp"
+#include "sdp/error.hpp"
+#include "sdp/log.hpp"
+
+namespace sdp::db {
+namespace {
+
+// MariaDB error numbers worth a name.
+constexpr int kDuplicateEntry = 1062;
+constexpr int kLockWaitTimeout = 1205;
+constexpr int kDeadlock = 1213;
+
+bool transient_code(int code) {
+  switch (code) {
+    case kLockWaitTimeout:
+    case kDeadlock:
+    case 2002:  // can't connect through socket
+    case 2003:  // can't connect to server
+    case 2006:  // server has gone away
+    case 2013:  // lost connection during query
+    case 1040:  // too many connections
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The one place where a driver exception becomes an sdp::Error.
+[[noreturn]] void rethrow(const sql::SQLException& e, const std::string& what) {
+  int code = e.getErrorCode();
+  throw Error(ErrorSource::database, what + ": " + e.what() + " (MariaDB " + std::to_string(code) + ", SQLSTATE " +
+                                        e.getSQLState() + ")",
+              code, transient_code(code));
+}
+
+template <class F>
+auto guarded(const std::string& what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const sql::SQLException& e) {
+    rethrow(e, what);
+  }
+}
+
+void bind(sql::PreparedStatement& stmt, std::initializer_list<Param> params) {
+  unsigned int index = 1;
+  for (const auto& p : params) {
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::nullptr_t>) stmt.setNull(index, 0);
+          else if constexpr (std::is_same_v<T, int64_t>) stmt.setInt64(index, v);
+          else if constexpr (std::is_same_v<T, double>) stmt.setDouble(index, v);
+          else if constexpr (std::is_same_v<T, bool>) stmt.setBoolean(index, v);
+          else stmt.setString(index, v);
+        },
+        p.value);
+    ++index;
+  }
+}
+
+// The MySQL client library wants each thread that uses it initialised, and finished on exit.
+void ensure_thread_init() {
+  struct ThreadGuard {
+    ThreadGuard() { sql::mysql::get_mysql_driver_instance()->threadInit(); }
+    ~ThreadGuard() { sql::mysql::get_mysql_driver_instance()->threadEnd(); }
+  };
+  thread_local ThreadGuard guard;
+}
+
+}  // namespace
+
+// ---- Result ----
+Result::Result(std::unique_ptr<sql::PreparedStatement> stmt, std::unique_ptr<sql::ResultSet> rows)
+    : stmt_(std::move(stmt)), rows_(std::move(rows)) {}
+Result::~Result() = default;
+Result::Result(Result&&) noexcept = default;
+bool Result::next() {
+  return guarded("reading a row", [&] { return rows_->next(); });
+}
+std::string Result::str(const std::string& c) const {
+  return guarded("reading " + c, [&] { return std::string(rows_->getString(c)); });
+}
+int64_t Result::i64(const std::string& c) const {
+  return guarded("reading " + c, [&] { return static_cast<int64_t>(rows_->getInt64(c)); });
+}
+double Result::f64(const std::string& c) const {
+  return guarded("reading " + c, [&] { return static_cast<double>(rows_->getDouble(c)); });
+}
+bool Result::is_null(const std::string& c) const {
+  return guarded("reading " + c, [&] { return rows_->isNull(c); });
+}
+std::optional<std::string> Result::opt_str(const std::string& c) const {
+  if (is_null(c)) return std::nullopt;
+  return str(c);
+}
+
+// ---- Connection ----
+Connection::Connection(std::unique_ptr<sql::Connection> conn) : conn_(std::move(conn)) {}
+Connection::~Connection() = default;
+
+uint64_t Connection::execute(const std::string& sql, std::initializer_list<Param> params) {
+  return guarded("executing statement", [&] {
+    std::unique_ptr<sql::PreparedStatement> stmt(conn_->prepareStatement(sql));
+    bind(*stmt, params);
+    return static_cast<uint64_t>(stmt->executeUpdate());
+  });
+}
+
+Result Connection::query(const std::string& sql, std::initializer_list<Param> params) {
+  return guarded("running query", [&] {
+    std::unique_ptr<sql::PreparedStatement> stmt(conn_->prepareStatement(sql));
+    bind(*stmt, params);
+    std::unique_ptr<sql::ResultSet> rows(stmt->executeQuery());
+    return Result(std::move(stmt), std::move(rows));
+  });
+}
+
+void Connection::execute_ddl(const std::string& sql) {
+  guarded("executing DDL", [&] {
+    std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
+    stmt->execute(sql);
+  });
+}
+
+void Connection::begin() {
+  guarded("beginning a transaction", [&] { conn_->setAutoCommit(false); });
+  in_transaction_ = true;
+}
+
+void Connection::commit() {
+  guarded("committing", [&] { conn_->commit(); });
+  in_transaction_ = false;
+  guarded("ending a transaction", [&] { conn_->setAutoCommit(true); });
+}
+
+void Connection::rollback() {
+  in_transaction_ = false;
+  guarded("rolling back", [&] {
+    conn_->rollback();
+    conn_->setAutoCommit(true);
+  });
+}
+
+bool Connection::valid() {
+  try {
+    return conn_->isValid();
+  } catch (const sql::SQLException&) {
+    return false;
+  }
+}
+
+// ---- Lease and Pool ----
+Lease::~Lease() {
+  if (!conn_) return;
+  bool broken = broken_;
+  if (!broken && conn_->in_transaction()) {
+    // A lease given back mid-transaction was abandoned by an exception: undo, never commit.
+    try {
+      conn_->rollback();
+    } catch (...) {
+      broken = true;
+    }
+  }
+  pool_->release(std::move(conn_), broken);
+}
+
+Pool::Pool(Options options) : options_(std::move(options)) {}
+Pool::~Pool() = default;
+
+std::unique_ptr<Connection> Pool::open() {
+  ensure_thread_init();
+  return guarded("connecting to MariaDB at " + options_.host + ":" + std::to_string(options_.port), [&] {
+    sql::ConnectOptionsMap o;
+    o["hostName"] = sql::SQLString("tcp://" + options_.host + ":" + std::to_string(options_.port));
+    o["userName"] = sql::SQLString(options_.user);
+    o["password"] = sql::SQLString(options_.password);
+    o["schema"] = sql::SQLString(options_.database);
+    o["OPT_CONNECT_TIMEOUT"] = static_cast<int>(options_.connect_timeout.count());
+    o["OPT_READ_TIMEOUT"] = static_cast<int>(options_.io_timeout.count());
+    o["OPT_WRITE_TIMEOUT"] = static_cast<int>(options_.io_timeout.count());
+    o["OPT_RECONNECT"] = false;  // a silent reconnect would lose session state mid-transaction
+    o["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+    std::unique_ptr<sql::Connection> c(sql::mysql::get_mysql_driver_instance()->connect(o));
+    std::unique_ptr<sql::Statement> s(c->createStatement());
+    s->execute("SET SESSION time_zone = '+00:00', SESSION transaction_isolation = 'READ-COMMITTED'");
+    return std::make_unique<Connection>(std::move(c));
+  });
+}
+
+Lease Pool::acquire(std::chrono::milliseconds wait) {
+  ensure_thread_init();
+  std::unique_lock lock(mutex_);
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(conn));
+    }
+    if (open_count_ < options_.pool_size) {
+      ++open_count_;
+      lock.unlock();
+      try {
+        return Lease(*this, open());
+      } catch (...) {
+        lock.lock();
+        --open_count_;
+        available_.notify_one();
+        throw;
+      }
+    }
+    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_count_ >= options_.pool_size)
+      throw Error(ErrorSource::database, "no database connection free within " + std::to_string(wait.count()) + " ms",
+                  0, true);
+  }
+}
+
+void Pool::release(std::unique_ptr<Connection> conn, bool broken) {
+  std::lock_guard lock(mutex_);
+  if (broken || !conn->valid()) {
+    --open_count_;
+  } else {
+    idle_.push_back(std::move(conn));
+  }
+  available_.notify_one();
+}
+
+bool Pool::ping() {
+  try {
+    auto lease = acquire(std::chrono::seconds(1));
+    auto r = lease->query("SELECT 1 AS one");
+    return r.next() && r.i64("one") == 1;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool is_duplicate_key(const std::exception& e) {
+  auto* err = dynamic_cast<const Error*>(&e);
+  return err && err->source() == ErrorSource::database && err->code() == kDuplicateEntry;
+}
+
+bool mark_processed(Connection& conn, const std::string& consumer, const std::string& event_id) {
+  return conn.execute("INSERT IGNORE INTO processed_events (consumer, event_id) VALUES (?, ?)", {consumer, event_id}) == 1;
+}
+
+bool is_retryable_conflict(const std::exception& e) {
+  auto* err = dynamic_cast<const Error*>(&e);
+  return err && err->source() == ErrorSource::database && (err->code() == kDeadlock || err->code() == kLockWaitTimeout);
+}
+
+// ---- Migrations ----
+std::vector<std::string> split_statements(const std::string& text) {
+  std::vector<std::string> out;
+  std::string current;
+  enum class Mode { code, single, dbl, backtick, line_comment, block_comment } mode = Mode::code;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    switch (mode) {
+      case Mode::code:
+        if (c == '\'') mode = Mode::single;
+        else if (c == '"') mode = Mode::dbl;
+        else if (c == '`') mode = Mode::backtick;
+        else if (c == '#' || (c == '-' && next == '-' && (i + 2 >= text.size() || std::isspace(static_cast<unsigned char>(text[i + 2]))))) {
+          mode = Mode::line_comment;
+          continue;
+        } else if (c == '/' && next == '*') {
+          mode = Mode::block_comment;
+          ++i;
+          continue;
+        } else if (c == ';') {
+          auto first = current.find_first_not_of(" \t\r\n");
+          if (first != std::string::npos) out.push_back(current.substr(first, current.find_last_not_of(" \t\r\n") - first + 1));
+          current.clear();
+          continue;
+        }
+        current += c;
+        break;
+      case Mode::single:
+      case Mode::dbl:
+      case Mode::backtick: {
+        current += c;
+        char quote = mode == Mode::single ? '\'' : mode == Mode::dbl ? '"' : '`';
+        if (c == '\\' && mode != Mode::backtick && next != '\0') {
+          current += next;
+          ++i;
+        } else if (c == quote) {
+          mode = Mode::code;
+        }
+        break;
+      }
+      case Mode::line_comment:
+        if (c == '\n') {
+          mode = Mode::code;
+          current += c;
+        }
+        break;
+      case Mode::block_comment:
+        if (c == '*' && next == '/') {
+          mode = Mode::code;
+          ++i;
+          current += ' ';
+        }
+        break;
+    }
+  }
+  auto first = current.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos) out.push_back(current.substr(first, current.find_last_not_of(" \t\r\n") - first + 1));
+  return out;
+}
+
+std::vector<MigrationFile> list_migrations(const std::filesystem::path& dir) {
+  static const std::regex pattern(R"((\d{4})_([a-z0-9_]+)\.sql)");
+  if (!std::filesystem::is_directory(dir))
+    throw Error(ErrorSource::config, "migrations folder '" + dir.string() + "' does not exist");
+  std::vector<MigrationFile> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    auto name = entry.path().filename().string();
+    if (!entry.is_regular_file() || !name.ends_with(".sql")) continue;
+    std::smatch m;
+    if (!std::regex_match(name, m, pattern))
+      throw Error(ErrorSource::config, "migration '" + entry.path().string() + "' is not named NNNN_name.sql");
+    files.push_back({std::stoi(m[1].str()), m[2].str(), entry.path()});
+  }
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
+  for (size_t i = 1; i < files.size(); ++i)
+    if (files[i].version == files[i - 1].version)
+      throw Error(ErrorSource::config, "two migrations share version " + std::to_string(files[i].version) + " in '" +
+                                           dir.string() + "'");
+  return files;
+}
+
+int migrate(Pool& pool, const std::filesystem::path& dir) {
+  auto files = list_migrations(dir);
+  auto conn = pool.acquire();
+  // One instance migrates at a time; the others wait, then find nothing left to do.
+  auto lock = conn->query("SELECT GET_LOCK(CONCAT('sdp_migrate_', DATABASE()), 120) AS got");
+  if (!lock.next() || lock.is_null("got") || lock.i64("got") != 1)
+    throw Error(ErrorSource::database, "could not take the migration lock within 120 s", 0, true);
+
+  int applied = 0;
+  try {
+    conn->execute_ddl(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INT NOT NULL PRIMARY KEY,"
+        " name VARCHAR(200) NOT NULL,"
+        " checksum CHAR(64) NOT NULL,"
+        " applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
+        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+    std::map<int, std::string> done;
+    for (auto rows = conn->query("SELECT version, checksum FROM schema_migrations"); rows.next();)
+      done[static_cast<int>(rows.i64("version"))] = rows.str("checksum");
+
+    for (const auto& f : files) {
+      std::ifstream in(f.path);
+      std::stringstream text;
+      text << in.rdbuf();
+      auto checksum = crypto::sha256_hex(text.str());
+      if (auto it = done.find(f.version); it != done.end()) {
+        if (it->second != checksum)
+          throw Error(ErrorSource::config, "migration " + f.path.string() +
+                                               " was changed after it was applied; add a new migration instead");
+        continue;
+      }
+      // MariaDB commits DDL implicitly, so a migration is recorded only after all of it ran.
+      for (const auto& statement : split_statements(text.str())) conn->execute_ddl(statement);
+      conn->execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                    {f.version, f.name, checksum});
+      log::info("migration applied", {{"version", f.version}, {"name", f.name}});
+      ++applied;
+    }
+  } catch (...) {
+    conn->query("SELECT RELEASE_LOCK(CONCAT('sdp_migrate_', DATABASE())) AS released");
+    throw;
+  }
+  conn->query("SELECT RELEASE_LOCK(CONCAT('sdp_migrate_', DATABASE())) AS released");
+  return applied;
+}
+
+}  // namespace sdp::db

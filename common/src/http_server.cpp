@@ -1,0 +1,335 @@
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "sdp/error.hpp"
+#include "sdp/http.hpp"
+#include "sdp/log.hpp"
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace sdp::http {
+
+// ---- plain request/response helpers ----
+bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+std::string Request::path() const { return target.substr(0, target.find('?')); }
+
+namespace {
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::map<std::string, std::string> Request::query() const {
+  std::map<std::string, std::string> out;
+  auto q = target.find('?');
+  if (q == std::string::npos) return out;
+  std::string_view rest(target);
+  rest.remove_prefix(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    if (!pair.empty())
+      out[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+std::string Request::header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+Response Response::json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers["Content-Type"] = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::text(int status, std::string body, std::string content_type) {
+  Response r;
+  r.status = status;
+  r.headers["Content-Type"] = std::move(content_type);
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::problem(int status, std::string title, std::string detail) {
+  nlohmann::json j = {{"type", "about:blank"}, {"title", title}, {"status", status}};
+  if (!detail.empty()) j["detail"] = detail;
+  Response r;
+  r.status = status;
+  r.headers["Content-Type"] = "application/problem+json";
+  r.body = j.dump();
+  return r;
+}
+
+Handler synchronous(std::function<Response(const Request&)> handler) {
+  return [handler = std::move(handler)](Request&& req, Respond respond) { respond(handler(req)); };
+}
+
+// ---- the server ----
+class Session;
+
+struct Server::Impl {
+  ServerOptions options;
+  Handler handler;
+  net::io_context ioc;
+  tcp::acceptor acceptor{net::make_strand(ioc)};
+  std::vector<std::thread> threads;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> connections{0};
+  std::mutex sessions_mutex;
+  std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions;
+  std::condition_variable sessions_changed;
+  uint16_t bound_port = 0;
+
+  Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)), ioc(std::max(1, options.threads)) {}
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+  Session(tcp::socket&& socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    remote_ = ec ? "" : ep.address().to_string();
+  }
+
+  ~Session() {
+    {
+      std::lock_guard lock(server_.sessions_mutex);
+      server_.connections--;
+    }
+    server_.sessions_changed.notify_all();
+  }
+
+  void start() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
+  }
+
+  // Called by Server::stop: an idle connection closes now, a busy one after its response.
+  void shutdown() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->do_close();
+    });
+  }
+
+  // Refuses a connection over the cap with 503, then closes.
+  void refuse() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      auto r = Response::problem(503, "Too many connections", "the server is at its connection limit");
+      r.headers["Retry-After"] = "1";
+      self->close_after_write_ = true;
+      self->send(std::move(r), 11, false);
+    });
+  }
+
+private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(server_.options.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+    // The first byte of the next request may take idle_timeout; the whole request read_timeout.
+    stream_.expires_after(first_request_ ? server_.options.read_timeout : server_.options.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read(ec, 0);
+    stream_.expires_after(server_.options.read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    first_request_ = false;
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset)
+      return do_close();
+    if (ec == bhttp::error::body_limit) return reject(413, "Payload too large", "the body is over the limit");
+    if (ec == bhttp::error::header_limit) return reject(431, "Request header fields too large", "");
+    if (ec) return reject(400, "Bad request", ec.message());
+
+    auto& msg = parser_->get();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    for (const auto& field : msg) {
+      auto name = std::string(field.name_string());
+      auto [it, fresh] = req.headers.emplace(name, std::string(field.value()));
+      if (!fresh) it->second += ", " + std::string(field.value());
+    }
+    req.body = std::move(msg.body());
+    req.remote_address = remote_;
+    unsigned version = msg.version();
+    bool keep_alive = msg.keep_alive();
+
+    busy_ = true;
+    auto respond = [self = shared_from_this(), version, keep_alive, answered = std::make_shared<std::atomic<bool>>(false)](
+                       Response res) {
+      if (answered->exchange(true)) return;  // exactly once
+      net::post(self->stream_.get_executor(), [self, res = std::move(res), version, keep_alive]() mutable {
+        self->send(std::move(res), version, keep_alive);
+      });
+    };
+    try {
+      server_.handler(std::move(req), respond);
+    } catch (const std::exception& e) {
+      log::error("handler threw", {{"error", e.what()}});
+      respond(Response::problem(500, "Internal server error"));
+    }
+  }
+
+  void reject(int status, const char* title, const std::string& detail) {
+    close_after_write_ = true;
+    busy_ = true;
+    send(Response::problem(status, title, detail), 11, false);
+  }
+
+  void send(Response res, unsigned version, bool keep_alive) {
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
+    msg->set(bhttp::field::server, "sdp");
+    for (const auto& [k, v] : res.headers) msg->set(k, v);
+    msg->body() = std::move(res.body);
+    bool close = close_after_write_ || !keep_alive || server_.draining;
+    msg->keep_alive(!close);
+    msg->prepare_payload();
+    stream_.expires_after(server_.options.write_timeout);
+    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, close](beast::error_code ec, std::size_t) {
+      self->busy_ = false;
+      if (ec || close) return self->do_close();
+      self->do_read();
+    });
+  }
+
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl& server_;
+  std::string remote_;
+  bool busy_ = false;
+  bool first_request_ = true;
+  bool close_after_write_ = false;
+};
+
+void Server::Impl::do_accept() {
+  acceptor.async_accept(net::make_strand(ioc), beast::bind_front_handler(&Impl::on_accept, this));
+}
+
+void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+  if (!ec) {
+    std::shared_ptr<Session> session;
+    bool over_cap;
+    {
+      std::lock_guard lock(sessions_mutex);
+      over_cap = connections >= options.max_connections;
+      connections++;
+      session = std::make_shared<Session>(std::move(socket), *this);
+      for (auto it = sessions.begin(); it != sessions.end();) it = it->expired() ? sessions.erase(it) : std::next(it);
+      sessions.insert(session);
+    }
+    if (over_cap) session->refuse();
+    else session->start();
+  }
+  do_accept();
+}
+
+Server::Server(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() { stop(std::chrono::milliseconds(0)); }
+
+void Server::start() {
+  auto& i = *impl_;
+  beast::error_code ec;
+  auto address = net::ip::make_address(i.options.address, ec);
+  if (ec) throw Error(ErrorSource::config, "bad listen address '" + i.options.address + "'");
+  tcp::endpoint ep(address, i.options.port);
+  i.acceptor.open(ep.protocol(), ec);
+  if (!ec) i.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) i.acceptor.bind(ep, ec);
+  if (!ec) i.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw Error(ErrorSource::io,
+                "cannot listen on " + i.options.address + ":" + std::to_string(i.options.port) + ": " + ec.message());
+  i.bound_port = i.acceptor.local_endpoint().port();
+  i.do_accept();
+  for (int t = 0; t < std::max(1, i.options.threads); ++t) i.threads.emplace_back([&i] { i.ioc.run(); });
+}
+
+uint16_t Server::port() const { return impl_->bound_port; }
+
+std::size_t Server::open_connections() const { return impl_->connections; }
+
+void Server::stop(std::chrono::milliseconds grace) {
+  auto& i = *impl_;
+  if (i.threads.empty()) return;
+  i.draining = true;
+  net::post(i.acceptor.get_executor(), [&i] {
+    beast::error_code ec;
+    i.acceptor.close(ec);
+  });
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(i.sessions_mutex);
+    for (auto& weak : i.sessions)
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) s->shutdown();
+  live.clear();  // outside the lock: the last reference may destroy a session, which takes the lock
+  {
+    std::unique_lock lock(i.sessions_mutex);
+    i.sessions_changed.wait_for(lock, grace, [&i] { return i.connections == 0; });
+  }
+  i.ioc.stop();
+  for (auto& t : i.threads) t.join();
+  i.threads.clear();
+}
+
+}  // namespace sdp::http

@@ -1,0 +1,398 @@
+#include "sdp/nats.hpp"
+
+#include <nats/nats.h>
+
+#include <fstream>
+#include <thread>
+
+#include "sdp/error.hpp"
+#include "sdp/log.hpp"
+
+namespace sdp::nats {
+namespace {
+
+// The one place where a natsStatus / jsErrCode becomes an sdp::Error.
+[[noreturn]] void fail(const std::string& what, natsStatus s, jsErrCode js = static_cast<jsErrCode>(0)) {
+  std::string text = what + ": " + natsStatus_GetText(s);
+  if (const char* last = nats_GetLastError(nullptr); last && *last) text += " (" + std::string(last) + ")";
+  if (js != 0) text += " [JetStream error " + std::to_string(static_cast<int>(js)) + "]";
+  bool transient = s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS || s == NATS_CONNECTION_CLOSED ||
+                   s == NATS_CONNECTION_DISCONNECTED || s == NATS_NOT_YET_CONNECTED || s == NATS_IO_ERROR ||
+                   s == NATS_NO_SERVER;
+  throw Error(ErrorSource::nats, text, js != 0 ? static_cast<int>(js) : static_cast<int>(s), transient);
+}
+
+void check(natsStatus s, const std::string& what) {
+  if (s != NATS_OK) fail(what, s);
+}
+
+int64_t nanos(std::chrono::nanoseconds d) { return static_cast<int64_t>(d.count()); }
+
+std::string json_string(const nlohmann::json& j, const char* key, const std::string& where) {
+  if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty())
+    throw Error(ErrorSource::config, where + ": '" + key + "' must be a non-empty string");
+  return j[key].get<std::string>();
+}
+
+Message to_message(natsMsg* msg) {
+  Message m;
+  m.subject = natsMsg_GetSubject(msg);
+  m.data.assign(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+  const char** keys = nullptr;
+  int count = 0;
+  if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
+    for (int i = 0; i < count; ++i) {
+      const char* value = nullptr;
+      if (natsMsgHeader_Get(msg, keys[i], &value) == NATS_OK && value) m.headers[keys[i]] = value;
+    }
+    free(static_cast<void*>(keys));
+  }
+  return m;
+}
+
+void on_disconnected(natsConnection*, void*) { log::warn("NATS disconnected; reconnecting"); }
+void on_reconnected(natsConnection*, void*) { log::info("NATS reconnected"); }
+void on_connected(natsConnection*, void*) { log::info("NATS connected"); }
+
+}  // namespace
+
+// ---- Topology ----
+Topology Topology::from_json(const nlohmann::json& j) {
+  Topology t;
+  if (!j.is_object() || !j.contains("streams") || !j["streams"].is_array())
+    throw Error(ErrorSource::config, "NATS topology: 'streams' must be an array");
+  for (const auto& s : j["streams"]) {
+    StreamSpec spec;
+    spec.name = json_string(s, "name", "NATS topology stream");
+    if (!s.contains("subjects") || !s["subjects"].is_array() || s["subjects"].empty())
+      throw Error(ErrorSource::config, "NATS topology stream " + spec.name + ": 'subjects' must be a non-empty array");
+    spec.subjects = s["subjects"].get<std::vector<std::string>>();
+    spec.description = s.value("description", "");
+    spec.memory = s.value("storage", "file") == "memory";
+    spec.duplicate_window = std::chrono::seconds(s.value("duplicate_window_seconds", 600));
+    spec.max_age = std::chrono::seconds(s.value("max_age_seconds", 0));
+    t.streams.push_back(std::move(spec));
+  }
+  const auto consumers = j.value("consumers", nlohmann::json::array());
+  for (const auto& c : consumers) {
+    ConsumerSpec spec;
+    spec.durable = json_string(c, "durable", "NATS topology consumer");
+    auto where = "NATS topology consumer " + spec.durable;
+    spec.stream = json_string(c, "stream", where);
+    spec.filter_subject = json_string(c, "filter_subject", where);
+    spec.dead_letter_subject = json_string(c, "dead_letter_subject", where);
+    spec.ack_wait = std::chrono::seconds(c.value("ack_wait_seconds", 30));
+    spec.max_deliver = c.value("max_deliver", 5);
+    spec.max_ack_pending = c.value("max_ack_pending", 1000);
+    for (auto ms : c.value("backoff_ms", std::vector<int64_t>{})) spec.backoff.emplace_back(ms);
+    if (spec.max_deliver < 1) throw Error(ErrorSource::config, where + ": 'max_deliver' must be at least 1");
+    if (!spec.backoff.empty() && static_cast<int>(spec.backoff.size()) >= spec.max_deliver)
+      throw Error(ErrorSource::config, where + ": 'backoff_ms' must have fewer entries than 'max_deliver'");
+    bool known = false;
+    for (const auto& s : t.streams) known = known || s.name == spec.stream;
+    if (!known) throw Error(ErrorSource::config, where + ": stream '" + spec.stream + "' is not declared");
+    if (t.consumers.contains(spec.durable)) throw Error(ErrorSource::config, where + " is declared twice");
+    t.consumers[spec.durable] = std::move(spec);
+  }
+  const auto commands = j.value("commands", nlohmann::json::object());
+  for (const auto& [service, prefix] : commands.items()) {
+    if (!prefix.is_string() || prefix.get<std::string>().empty())
+      throw Error(ErrorSource::config, "NATS topology command prefix of '" + service + "' must be a non-empty string");
+    t.commands[service] = prefix.get<std::string>();
+  }
+  return t;
+}
+
+std::string Topology::command(const std::string& service, const std::string& verb) const {
+  auto it = commands.find(service);
+  if (it == commands.end()) throw Error(ErrorSource::config, "NATS topology has no commands for '" + service + "'");
+  return it->second + "." + verb;
+}
+
+Topology Topology::from_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorSource::config, "cannot read NATS topology '" + path.string() + "'");
+  try {
+    return from_json(nlohmann::json::parse(in));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorSource::config, "NATS topology '" + path.string() + "': " + e.what());
+  }
+}
+
+// ---- Connection ----
+void Connection::ConnDeleter::operator()(natsConnection* c) const { natsConnection_Destroy(c); }
+void Connection::JsDeleter::operator()(jsCtx* js) const { jsCtx_Destroy(js); }
+void Connection::SubDeleter::operator()(natsSubscription* s) const { natsSubscription_Destroy(s); }
+
+struct Connection::Served {
+  Connection* owner;
+  RequestHandler handler;
+  std::unique_ptr<natsSubscription, SubDeleter> sub;
+};
+
+Connection::Connection(const Options& options) : options_(options) {
+  natsOptions* raw_opts = nullptr;
+  check(natsOptions_Create(&raw_opts), "creating NATS options");
+  std::unique_ptr<natsOptions, decltype(&natsOptions_Destroy)> opts(raw_opts, natsOptions_Destroy);
+  check(natsOptions_SetURL(opts.get(), options.url.c_str()), "NATS URL '" + options.url + "'");
+  if (!options.name.empty()) check(natsOptions_SetName(opts.get(), options.name.c_str()), "NATS connection name");
+  check(natsOptions_SetMaxReconnect(opts.get(), -1), "NATS max reconnect");
+  check(natsOptions_SetReconnectWait(opts.get(), options.reconnect_wait.count()), "NATS reconnect wait");
+  check(natsOptions_SetReconnectJitter(opts.get(), options.reconnect_jitter.count(), options.reconnect_jitter.count()),
+        "NATS reconnect jitter");
+  // Keep publishing into the reconnect buffer while the server is away (up to 8 MiB).
+  check(natsOptions_SetReconnectBufSize(opts.get(), 8 * 1024 * 1024), "NATS reconnect buffer");
+  check(natsOptions_SetDisconnectedCB(opts.get(), on_disconnected, nullptr), "NATS disconnected callback");
+  check(natsOptions_SetReconnectedCB(opts.get(), on_reconnected, nullptr), "NATS reconnected callback");
+  // With a connected callback, Connect returns at once and keeps trying in the background.
+  check(natsOptions_SetRetryOnFailedConnect(opts.get(), true, on_connected, nullptr), "NATS retry on connect");
+
+  natsConnection* nc = nullptr;
+  natsStatus s = natsConnection_Connect(&nc, opts.get());
+  if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) fail("connecting to NATS at " + options.url, s);
+  conn_.reset(nc);
+
+  jsOptions js_opts;
+  check(jsOptions_Init(&js_opts), "JetStream options");
+  js_opts.Wait = options.request_timeout.count();
+  jsCtx* js = nullptr;
+  check(natsConnection_JetStream(&js, nc, &js_opts), "opening JetStream");
+  js_.reset(js);
+}
+
+Connection::~Connection() {
+  served_.clear();  // unsubscribe before the connection goes
+}
+
+bool Connection::connected() const { return natsConnection_Status(conn_.get()) == NATS_CONN_STATUS_CONNECTED; }
+
+void Connection::ensure_stream(const StreamSpec& spec) {
+  std::vector<const char*> subjects;
+  for (const auto& s : spec.subjects) subjects.push_back(s.c_str());
+  jsStreamConfig cfg;
+  check(jsStreamConfig_Init(&cfg), "stream config");
+  cfg.Name = spec.name.c_str();
+  cfg.Description = spec.description.empty() ? nullptr : spec.description.c_str();
+  cfg.Subjects = subjects.data();
+  cfg.SubjectsLen = static_cast<int>(subjects.size());
+  cfg.Storage = spec.memory ? js_MemoryStorage : js_FileStorage;
+  cfg.Duplicates = nanos(spec.duplicate_window);
+  cfg.MaxAge = nanos(spec.max_age);
+
+  jsStreamInfo* info = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_AddStream(&info, js_.get(), &cfg, nullptr, &jerr);
+  if (s != NATS_OK && jerr == JSStreamNameExistErr) s = js_UpdateStream(&info, js_.get(), &cfg, nullptr, &jerr);
+  if (s != NATS_OK) fail("declaring stream " + spec.name, s, jerr);
+  jsStreamInfo_Destroy(info);
+}
+
+void Connection::ensure_consumer(const ConsumerSpec& spec) {
+  std::vector<int64_t> backoff;
+  for (auto d : spec.backoff) backoff.push_back(nanos(d));
+  jsConsumerConfig cfg;
+  check(jsConsumerConfig_Init(&cfg), "consumer config");
+  cfg.Durable = spec.durable.c_str();
+  cfg.AckPolicy = js_AckExplicit;
+  cfg.DeliverPolicy = js_DeliverAll;
+  cfg.AckWait = nanos(spec.ack_wait);
+  cfg.MaxDeliver = spec.max_deliver;
+  cfg.FilterSubject = spec.filter_subject.c_str();
+  cfg.MaxAckPending = spec.max_ack_pending;
+  if (!backoff.empty()) {
+    cfg.BackOff = backoff.data();
+    cfg.BackOffLen = static_cast<int>(backoff.size());
+  }
+  jsConsumerInfo* info = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_AddConsumer(&info, js_.get(), spec.stream.c_str(), &cfg, nullptr, &jerr);
+  if (s != NATS_OK && jerr == JSConsumerNameExistErr)
+    s = js_UpdateConsumer(&info, js_.get(), spec.stream.c_str(), &cfg, nullptr, &jerr);
+  if (s != NATS_OK) fail("declaring consumer " + spec.durable + " on " + spec.stream, s, jerr);
+  jsConsumerInfo_Destroy(info);
+}
+
+void Connection::ensure(const Topology& topology) {
+  for (const auto& s : topology.streams) ensure_stream(s);
+  for (const auto& [_, c] : topology.consumers) ensure_consumer(c);
+}
+
+PublishAck Connection::publish(const std::string& subject, const std::string& data, const std::string& message_id,
+                               const std::map<std::string, std::string>& headers) {
+  natsMsg* raw = nullptr;
+  check(natsMsg_Create(&raw, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())),
+        "creating a message for " + subject);
+  std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)> msg(raw, natsMsg_Destroy);
+  for (const auto& [k, v] : headers) check(natsMsgHeader_Set(msg.get(), k.c_str(), v.c_str()), "setting header " + k);
+
+  jsPubOptions po;
+  check(jsPubOptions_Init(&po), "publish options");
+  po.MsgId = message_id.c_str();
+  po.MaxWait = options_.request_timeout.count();
+  jsPubAck* ack = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_PublishMsg(&ack, js_.get(), msg.get(), &po, &jerr);
+  if (s != NATS_OK) fail("publishing " + subject + " (id " + message_id + ")", s, jerr);
+  PublishAck out{ack->Sequence, ack->Duplicate};
+  jsPubAck_Destroy(ack);
+  return out;
+}
+
+std::string Connection::request(const std::string& subject, const std::string& data,
+                                std::optional<std::chrono::milliseconds> timeout) {
+  natsMsg* reply = nullptr;
+  natsStatus s = natsConnection_Request(&reply, conn_.get(), subject.c_str(), data.data(), static_cast<int>(data.size()),
+                                        timeout.value_or(options_.request_timeout).count());
+  if (s != NATS_OK) fail("request to " + subject, s);
+  std::string out(natsMsg_GetData(reply), static_cast<size_t>(natsMsg_GetDataLength(reply)));
+  natsMsg_Destroy(reply);
+  return out;
+}
+
+void Connection::serve(const std::string& subject, const std::string& queue, RequestHandler handler) {
+  auto served = std::make_unique<Served>(Served{this, std::move(handler), nullptr});
+  auto on_message = [](natsConnection* nc, natsSubscription*, natsMsg* msg, void* closure) {
+    auto* self = static_cast<Served*>(closure);
+    std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)> owned(msg, natsMsg_Destroy);
+    std::string reply;
+    try {
+      reply = self->handler(to_message(msg));
+    } catch (const std::exception& e) {
+      log::error("request handler failed", {{"subject", natsMsg_GetSubject(msg)}, {"error", e.what()}});
+      reply = R"({"status":500,"title":"internal error"})";
+    }
+    if (const char* to = natsMsg_GetReply(msg); to && *to)
+      natsConnection_Publish(nc, to, reply.data(), static_cast<int>(reply.size()));
+  };
+  natsSubscription* sub = nullptr;
+  check(natsConnection_QueueSubscribe(&sub, conn_.get(), subject.c_str(), queue.c_str(), on_message, served.get()),
+        "serving " + subject);
+  served->sub.reset(sub);
+  served_.push_back(std::move(served));
+}
+
+void Connection::drain(std::chrono::milliseconds timeout) {
+  if (natsConnection_IsClosed(conn_.get())) return;
+  natsStatus s = natsConnection_DrainTimeout(conn_.get(), timeout.count());
+  if (s != NATS_OK) {
+    natsConnection_Close(conn_.get());
+    return;
+  }
+  auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::milliseconds(100);
+  while (!natsConnection_IsClosed(conn_.get()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  natsConnection_Close(conn_.get());
+}
+
+// ---- PullConsumer ----
+PullConsumer::PullConsumer(Connection& connection, ConsumerSpec spec, Handler handler, int batch)
+    : connection_(connection),
+      spec_(std::move(spec)),
+      handler_(std::move(handler)),
+      batch_(batch),
+      sub_(nullptr, natsSubscription_Destroy) {
+  jsSubOptions so;
+  check(jsSubOptions_Init(&so), "subscription options");
+  so.Stream = spec_.stream.c_str();
+  so.Consumer = spec_.durable.c_str();  // bind to the consumer ensure_consumer declared
+  so.ManualAck = true;
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_PullSubscribe(&sub, connection_.jetstream(), spec_.filter_subject.c_str(), spec_.durable.c_str(),
+                                  nullptr, &so, &jerr);
+  if (s != NATS_OK) fail("binding pull consumer " + spec_.durable, s, jerr);
+  sub_.reset(sub);
+}
+
+PullConsumer::~PullConsumer() = default;
+
+std::chrono::milliseconds PullConsumer::backoff_for(const ConsumerSpec& spec, uint64_t delivered) {
+  if (!spec.backoff.empty()) {
+    auto i = std::min<uint64_t>(delivered == 0 ? 0 : delivered - 1, spec.backoff.size() - 1);
+    return spec.backoff[i];
+  }
+  auto exp = std::min<uint64_t>(delivered == 0 ? 0 : delivered - 1, 6);
+  return std::chrono::milliseconds(1000LL << exp);  // 1 s, 2 s, … capped at 64 s
+}
+
+void PullConsumer::run(std::stop_token stop) {
+  auto last_error_log = std::chrono::steady_clock::time_point{};
+  while (!stop.stop_requested()) {
+    natsMsgList list{};
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = natsSubscription_Fetch(&list, sub_.get(), batch_, 500, &jerr);
+    if (s == NATS_TIMEOUT) continue;
+    if (s != NATS_OK) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_error_log > std::chrono::seconds(10)) {
+        log::warn("fetch failed; retrying", {{"consumer", spec_.durable}, {"error", natsStatus_GetText(s)}});
+        last_error_log = now;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    for (int i = 0; i < list.Count; ++i) {
+      if (stop.stop_requested()) {
+        natsMsg_Nak(list.Msgs[i], nullptr);  // hand it back at once rather than after ack_wait
+      } else {
+        handle(list.Msgs[i]);
+      }
+      natsMsg_Destroy(list.Msgs[i]);
+      list.Msgs[i] = nullptr;
+    }
+    natsMsgList_Destroy(&list);
+  }
+}
+
+void PullConsumer::handle(void* raw) {
+  auto* msg = static_cast<natsMsg*>(raw);
+  Message m = to_message(msg);
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+    m.stream_sequence = meta->Sequence.Stream;
+    m.delivered = meta->NumDelivered;
+    jsMsgMetaData_Destroy(meta);
+  }
+  auto id = m.headers.contains("Nats-Msg-Id") ? m.headers["Nats-Msg-Id"] : std::to_string(m.stream_sequence);
+  log::Scope scope("event_id", id);
+
+  Disposition d;
+  try {
+    d = handler_(m);
+  } catch (const std::exception& e) {
+    d = Disposition::retry(e.what());
+  }
+
+  if (d.kind == Disposition::Kind::ack) {
+    natsMsg_Ack(msg, nullptr);
+    return;
+  }
+  if (d.kind == Disposition::Kind::retry && m.delivered < static_cast<uint64_t>(spec_.max_deliver)) {
+    auto delay = backoff_for(spec_, m.delivered);
+    log::warn("message will be redelivered",
+              {{"consumer", spec_.durable}, {"delivered", m.delivered}, {"delay_ms", delay.count()}, {"reason", d.reason}});
+    natsMsg_NakWithDelay(msg, delay.count(), nullptr);
+    return;
+  }
+  // Rejected, or out of deliveries: park it on the dead-letter subject with the reason.
+  auto headers = m.headers;
+  headers.erase("Nats-Msg-Id");
+  headers["Sdp-Dead-Letter-Reason"] = d.reason.empty() ? "rejected" : d.reason;
+  headers["Sdp-Original-Subject"] = m.subject;
+  headers["Sdp-Original-Sequence"] = std::to_string(m.stream_sequence);
+  headers["Sdp-Delivered"] = std::to_string(m.delivered);
+  headers["Sdp-Consumer"] = spec_.durable;
+  try {
+    connection_.publish(spec_.dead_letter_subject, m.data, spec_.durable + ":" + id, headers);
+    log::error("message dead-lettered", {{"consumer", spec_.durable}, {"subject", m.subject}, {"reason", d.reason},
+                                         {"dead_letter_subject", spec_.dead_letter_subject}});
+    natsMsg_Term(msg, nullptr);
+  } catch (const std::exception& e) {
+    // Keep it in the consumer rather than lose it; it comes back after the delay.
+    log::error("dead-letter publish failed; keeping the message",
+               {{"consumer", spec_.durable}, {"stream_sequence", m.stream_sequence}, {"error", e.what()}});
+    natsMsg_NakWithDelay(msg, backoff_for(spec_, m.delivered).count(), nullptr);
+  }
+}
+
+}  // namespace sdp::nats

@@ -1,0 +1,205 @@
+#include "sdp/service.hpp"
+
+#include <csignal>
+#include <ctime>
+
+#include "sdp/build_info.hpp"
+#include "sdp/error.hpp"
+#include "sdp/log.hpp"
+#include "sdp/metrics.hpp"
+
+
+namespace sdp {
+
+std::vector<Setting> common_settings(const ServiceSpec& spec) {
+  return {
+      {"SDP_SCHEMAS_DIR", "folder of catalogues, schemas, migrations and the NATS topology",
+       build_info::kSchemasDir, check::existing_path()},
+      {"SDP_LOG_LEVEL", "debug, info, warn or error", "info", check::one_of({"debug", "info", "warn", "error"})},
+      {"SDP_HTTP_ADDRESS", "address the HTTP server listens on", "127.0.0.1", check::ipv4_or_host()},
+      {"SDP_HTTP_PORT", "port of the HTTP server (API and /healthz, /readyz, /metrics)",
+       std::to_string(spec.default_http_port), check::integer(0, 65535)},
+      {"SDP_HTTP_THREADS", "threads serving HTTP", std::to_string(spec.default_http_threads), check::integer(1, 64)},
+      {"SDP_NATS_URL", "NATS server URL", "nats://127.0.0.1:4222", check::url({"nats", "tls"})},
+      {"SDP_NATS_TIMEOUT_MS", "JetStream publish and request timeout", "5000", check::integer(10, 120000)},
+      {"SDP_DB_HOST", "MariaDB host", "127.0.0.1", check::ipv4_or_host()},
+      {"SDP_DB_PORT", "MariaDB port", "3307", check::integer(1, 65535)},
+      {"SDP_DB_NAME", "the service's own database", "sdp_" + spec.name, check::non_empty()},
+      {"SDP_DB_USER", "the service's database user", "sdp_" + spec.name, check::non_empty()},
+      {"SDP_DB_PASSWORD", "the database user's password (or SDP_DB_PASSWORD_FILE)", std::nullopt, nullptr, true},
+      {"SDP_DB_POOL_SIZE", "database connections", "4", check::integer(1, 256)},
+      {"SDP_STARTUP_TIMEOUT_SECONDS", "how long to wait for MariaDB and NATS at start", "60", check::integer(1, 3600)},
+      {"SDP_SHUTDOWN_GRACE_SECONDS", "how long in-flight work may take after SIGTERM", "10", check::integer(0, 600)},
+  };
+}
+
+namespace {
+std::vector<Setting> all_settings(const ServiceSpec& spec) {
+  auto s = common_settings(spec);
+  s.insert(s.end(), spec.settings.begin(), spec.settings.end());
+  return s;
+}
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+// Waits up to `ms` for SIGTERM/SIGINT; true when one arrived.
+bool wait_for_stop_signal(int ms) {
+  auto set = stop_signals();
+  timespec ts{ms / 1000, (ms % 1000) * 1000000L};
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+}  // namespace
+
+Runtime::Runtime(ServiceSpec spec, const std::map<std::string, std::string>& env)
+    : spec_(std::move(spec)), config_(Config::load(all_settings(spec_), env)) {
+  log::init(spec_.name, log::parse_level(config_.str("SDP_LOG_LEVEL")));
+  schemas_dir_ = config_.str("SDP_SCHEMAS_DIR");
+  topology_ = nats::Topology::from_file(schemas_dir_ / "nats" / "topology.json");
+}
+
+Runtime::~Runtime() { shutdown(); }
+
+void Runtime::block_stop_signals() {
+  auto set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void Runtime::add_readiness_check(std::string name, std::function<bool()> check) {
+  checks_.emplace_back(std::move(name), std::move(check));
+}
+
+void Runtime::set_http_handler(http::Handler handler) { app_handler_ = std::move(handler); }
+
+void Runtime::add_worker(std::string name, std::function<void(std::stop_token)> loop) {
+  worker_loops_.emplace_back(std::move(name), std::move(loop));
+}
+
+uint16_t Runtime::http_port() const { return server_ ? server_->port() : 0; }
+
+bool Runtime::ready() const {
+  if (!started_ || !db_ || !nats_) return false;
+  if (!db_->ping() || !nats_->connected()) return false;
+  for (const auto& [_, check] : checks_)
+    if (!check()) return false;
+  return true;
+}
+
+http::Response Runtime::operations(const http::Request& req) const {
+  auto path = req.path();
+  if (path == "/healthz") return http::Response::json(200, R"({"status":"ok"})");
+  if (path == "/metrics") return http::Response::text(200, metrics::global().render(), "text/plain; version=0.0.4");
+  // /readyz: every dependency, by name, so an operator sees which one is missing.
+  nlohmann::json checks = nlohmann::json::object();
+  bool ok = started_.load();
+  checks["started"] = ok;
+  if (db_) ok &= (checks["database"] = db_->ping()).get<bool>();
+  if (nats_) ok &= (checks["nats"] = nats_->connected()).get<bool>();
+  for (const auto& [name, check] : checks_) ok &= (checks[name] = started_ && check()).get<bool>();
+  return http::Response::json(ok ? 200 : 503, nlohmann::json{{"status", ok ? "ready" : "not ready"}, {"checks", checks}}.dump());
+}
+
+void Runtime::connect_until_ready() {
+  auto deadline = std::chrono::steady_clock::now() + config_.seconds("SDP_STARTUP_TIMEOUT_SECONDS");
+  db::Options o;
+  o.host = config_.str("SDP_DB_HOST");
+  o.port = static_cast<int>(config_.integer("SDP_DB_PORT"));
+  o.user = config_.str("SDP_DB_USER");
+  o.password = config_.str("SDP_DB_PASSWORD");
+  o.database = config_.str("SDP_DB_NAME");
+  o.pool_size = static_cast<int>(config_.integer("SDP_DB_POOL_SIZE"));
+  db_ = std::make_unique<db::Pool>(o);
+
+  nats::Options no;
+  no.url = config_.str("SDP_NATS_URL");
+  no.name = "sdp-" + spec_.name;
+  no.request_timeout = config_.millis("SDP_NATS_TIMEOUT_MS");
+  nats_ = std::make_unique<nats::Connection>(no);
+
+  bool migrated = false, declared = false;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (!migrated) {
+        int n = db::migrate(*db_, schemas_dir_ / "sql" / spec_.name);
+        log::info("database ready", {{"database", o.database}, {"migrations_applied", n}});
+        migrated = true;
+      }
+      if (!declared) {
+        nats_->ensure(topology_);
+        log::info("NATS topology declared", {{"streams", topology_.streams.size()}, {"consumers", topology_.consumers.size()}});
+        declared = true;
+      }
+      return;
+    } catch (const Error& e) {
+      if (!e.transient() && e.source() == ErrorSource::config) throw;
+      if (std::chrono::steady_clock::now() > deadline)
+        throw Error(e.source(), "gave up waiting for dependencies: " + std::string(e.what()));
+      if (attempt == 1 || attempt % 10 == 0) log::warn("waiting for dependencies", {{"error", e.what()}});
+      if (wait_for_stop_signal(500) || stop_requested_) throw Error(ErrorSource::io, "stopped while starting");
+    }
+  }
+}
+
+int Runtime::run(const std::function<void(Runtime&)>& setup) {
+  log::info("starting", {{"config", config_.describe()}});
+  http::ServerOptions so;
+  so.address = config_.str("SDP_HTTP_ADDRESS");
+  so.port = static_cast<uint16_t>(config_.integer("SDP_HTTP_PORT"));
+  so.threads = static_cast<int>(config_.integer("SDP_HTTP_THREADS"));
+  server_ = std::make_unique<http::Server>(so, [this](http::Request&& req, http::Respond respond) {
+    auto path = req.path();
+    if (path == "/healthz" || path == "/readyz" || path == "/metrics") return respond(operations(req));
+    if (app_handler_) return app_handler_(std::move(req), std::move(respond));
+    respond(http::Response::problem(404, "Not found"));
+  });
+  server_->start();
+  log::info("listening", {{"address", so.address}, {"port", server_->port()}});
+
+  try {
+    connect_until_ready();
+    if (setup) setup(*this);
+  } catch (const std::exception& e) {
+    log::error("start-up failed", {{"error", e.what()}});
+    shutdown();
+    return 1;
+  }
+  for (auto& [name, loop] : worker_loops_)
+    workers_.emplace_back([name, loop](std::stop_token st) {
+      try {
+        loop(st);
+      } catch (const std::exception& e) {
+        log::error("worker stopped by an error", {{"worker", name}, {"error", e.what()}});
+      }
+    });
+  started_ = true;
+  log::info("ready");
+
+  while (!stop_requested_ && !wait_for_stop_signal(200)) {
+  }
+  log::info("stopping");
+  shutdown();
+  log::info("stopped");
+  return 0;
+}
+
+void Runtime::shutdown() {
+  started_ = false;
+  auto grace = config_.seconds("SDP_SHUTDOWN_GRACE_SECONDS");
+  // Workers finish the message in hand and ack nothing unfinished; then NATS drains, HTTP drains.
+  for (auto& w : workers_) w.request_stop();
+  for (auto& w : workers_)
+    if (w.joinable()) w.join();
+  workers_.clear();
+  if (server_) server_->stop(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
+  if (nats_) nats_->drain(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
+  server_.reset();
+  nats_.reset();
+  db_.reset();
+}
+
+}  // namespace sdp
