@@ -198,7 +198,8 @@ std::unique_ptr<Connection> Pool::open() {
     o["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
     std::unique_ptr<sql::Connection> c(sql::mysql::get_mysql_driver_instance()->connect(o));
     std::unique_ptr<sql::Statement> s(c->createStatement());
-    s->execute("SET SESSION time_zone = '+00:00', SESSION transaction_isolation = 'READ-COMMITTED'");
+    s->execute("SET SESSION time_zone = '+00:00'");
+    s->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     return std::make_unique<Connection>(std::move(c));
   });
 }

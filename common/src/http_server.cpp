@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -113,6 +114,8 @@ struct Server::Impl {
   Handler handler;
   net::io_context ioc;
   tcp::acceptor acceptor{net::make_strand(ioc)};
+  // Keeps run() going while a handler answers later from another thread and nothing else is pending.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work{ioc.get_executor()};
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> connections{0};
@@ -327,6 +330,7 @@ void Server::stop(std::chrono::milliseconds grace) {
     std::unique_lock lock(i.sessions_mutex);
     i.sessions_changed.wait_for(lock, grace, [&i] { return i.connections == 0; });
   }
+  i.work.reset();
   i.ioc.stop();
   for (auto& t : i.threads) t.join();
   i.threads.clear();

@@ -1,0 +1,163 @@
+# Shared by deploy/local/*.sh and tests/run.sh: packages, build, MariaDB and nats-server as plain
+# processes on loopback, stopped by pid. Source it; it defines functions and SDP_ROOT only.
+
+SDP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Debian 12 packages the project needs to build, run and test. Kept in one place.
+SDP_PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config git curl ca-certificates openssl
+  libboost-dev libboost-system-dev
+  libnats-dev nats-server
+  libmysqlcppconn-dev mariadb-server mariadb-client
+  nlohmann-json3-dev libvalijson-dev
+  libssl-dev libcurl4-openssl-dev
+  libgtest-dev libgmock-dev
+)
+
+sdp_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+sdp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installs whatever is missing; a no-op (no apt-get at all) when everything is there.
+sdp_install_deps() {
+  local missing=() p
+  for p in "${SDP_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    sdp_die "missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})"
+  fi
+  sdp_log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Configures (once) and builds Release into build/ with Ninja, one job per core.
+sdp_build() {
+  local build="$SDP_ROOT/build"
+  if [ ! -f "$build/build.ninja" ]; then
+    cmake -S "$SDP_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+  cmake --build "$build" -- -j"$(nproc)"
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on now.
+sdp_free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( (RANDOM % 30000) + 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  sdp_die "no free port found"
+}
+
+# True when the pid in $1 is alive and its command line contains $2.
+sdp_pid_alive() {
+  local pidfile=$1 expect=$2 pid
+  [ -f "$pidfile" ] || return 1
+  pid=$(cat "$pidfile" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$expect"
+}
+
+# Stops the process of a pid file with SIGTERM (SIGKILL after $3 seconds), never by name.
+sdp_stop_pid() {
+  local pidfile=$1 expect=$2 wait=${3:-20} pid
+  if ! sdp_pid_alive "$pidfile" "$expect"; then rm -f "$pidfile"; return 0; fi
+  pid=$(cat "$pidfile")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 $((wait * 10))); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
+    sleep 0.1
+  done
+  sdp_log "$expect (pid $pid) did not stop in ${wait}s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
+sdp_mariadb_socket() { echo "/tmp/sdp-mariadb-$1.sock"; }
+
+# Client as the database superuser, over the unix socket (unix_socket authentication).
+sdp_mariadb_admin() {
+  local port=$1; shift
+  mariadb --no-defaults --protocol=socket --socket="$(sdp_mariadb_socket "$port")" -u"$(id -un)" "$@"
+}
+
+# Starts MariaDB with its data in $1 on 127.0.0.1:$2 unless it runs already. Extra mariadbd
+# options may follow.
+sdp_start_mariadb() {
+  local dir=$1 port=$2; shift 2
+  local pidfile="$dir/mariadbd.pid" sock
+  sock=$(sdp_mariadb_socket "$port")
+  if sdp_pid_alive "$pidfile" mariadbd; then return 0; fi
+  mkdir -p "$dir"
+  local user_opt=()
+  [ "$(id -u)" -eq 0 ] && user_opt=(--user=root)
+  if [ ! -d "$dir/data/mysql" ]; then
+    mariadb-install-db --no-defaults --datadir="$dir/data" "${user_opt[@]}" \
+      --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 \
+      || { cat "$dir/install.log" >&2; sdp_die "mariadb-install-db failed"; }
+  fi
+  mariadbd --no-defaults --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
+    --socket="$sock" --pid-file="$pidfile" --log-error="$dir/mariadbd.err" "${user_opt[@]}" \
+    --skip-name-resolve --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --innodb-buffer-pool-size=256M --max-connections=500 "$@" >/dev/null 2>&1 &
+  for _ in $(seq 1 300); do
+    if sdp_mariadb_admin "$port" -e "SELECT 1" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  tail -20 "$dir/mariadbd.err" >&2
+  sdp_die "MariaDB did not start on port $port (log: $dir/mariadbd.err)"
+}
+
+# Starts nats-server with JetStream (file store in $1) on 127.0.0.1:$2 unless it runs already.
+sdp_start_nats() {
+  local dir=$1 port=$2
+  local pidfile="$dir/nats-server.pid"
+  if sdp_pid_alive "$pidfile" nats-server; then return 0; fi
+  mkdir -p "$dir/jetstream"
+  nats-server -a 127.0.0.1 -p "$port" -js -sd "$dir/jetstream" -P "$pidfile" -l "$dir/nats-server.log" \
+    --max_payload 4MB >/dev/null 2>&1 &
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  sdp_die "nats-server did not start on port $port (log: $dir/nats-server.log)"
+}
+
+# A random password, kept in a file only the owner can read.
+sdp_secret_file() {
+  local file=$1
+  if [ ! -s "$file" ]; then
+    mkdir -p "$(dirname "$file")"
+    (umask 077; openssl rand -hex 24 >"$file")
+  fi
+}
+
+# Creates each service's database and a user that can reach only that database; idempotent.
+# $1 port, $2 folder of password files (db-<service>.password).
+sdp_provision_databases() {
+  local port=$1 secrets=$2 svc pw
+  for svc in gateway workflow scoring notify; do
+    sdp_secret_file "$secrets/db-$svc.password"
+    pw=$(cat "$secrets/db-$svc.password")
+    sdp_mariadb_admin "$port" <<SQL
+CREATE DATABASE IF NOT EXISTS sdp_$svc CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'sdp_$svc'@'127.0.0.1' IDENTIFIED BY '$pw';
+ALTER USER 'sdp_$svc'@'127.0.0.1' IDENTIFIED BY '$pw';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, LOCK TABLES
+  ON sdp_$svc.* TO 'sdp_$svc'@'127.0.0.1';
+SQL
+  done
+}
+
+# Waits until $1 answers HTTP 200, up to $2 seconds.
+sdp_wait_http_200() {
+  local url=$1 timeout=${2:-60}
+  for _ in $(seq 1 $((timeout * 5))); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$url" 2>/dev/null)" = "200" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}

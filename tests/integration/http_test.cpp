@@ -1,0 +1,168 @@
+// The common HTTP server over real loopback sockets: keep-alive, limits, timeouts, drain.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "sdp/http.hpp"
+#include "test_env.hpp"
+
+using namespace sdp;
+using namespace std::chrono_literals;
+
+namespace {
+
+int connect_to(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+void send_all(int fd, const std::string& data) { ASSERT_EQ(::send(fd, data.data(), data.size(), MSG_NOSIGNAL), static_cast<ssize_t>(data.size())); }
+
+// Reads until the peer closes or `until` appears (then returns what was read).
+std::string read_some(int fd, const std::string& until = {}) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (!until.empty() && out.find(until) != std::string::npos) break;
+  }
+  return out;
+}
+
+http::Server echo_server(http::ServerOptions o) {
+  return http::Server(o, http::synchronous([](const http::Request& r) {
+    return http::Response::json(200, nlohmann::json{{"path", r.path()}, {"bytes", r.body.size()},
+                                                     {"q", r.query()}, {"ct", r.header("content-type")}}.dump());
+  }));
+}
+
+}  // namespace
+
+TEST(HttpServer, ServesSeveralRequestsOnOneKeptAliveConnection) {
+  http::ServerOptions o;
+  auto server = echo_server(o);
+  server.start();
+  int fd = connect_to(server.port());
+  ASSERT_GE(fd, 0);
+  send_all(fd, "GET /a?x=1&y=%E5%B1%B1 HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto first = read_some(fd, "}");
+  EXPECT_NE(first.find("HTTP/1.1 200"), std::string::npos);
+  EXPECT_NE(first.find("\"y\":\"山\""), std::string::npos) << first;
+  send_all(fd, "POST /b HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+  auto second = read_some(fd, "}");
+  EXPECT_NE(second.find("\"path\":\"/b\""), std::string::npos) << second;
+  EXPECT_NE(second.find("\"ct\":\"application/json\""), std::string::npos) << second;
+  ::close(fd);
+  server.stop();
+}
+
+TEST(HttpServer, ABodyOverTheLimitIs413) {
+  http::ServerOptions o;
+  o.body_limit = 1024;
+  auto server = echo_server(o);
+  server.start();
+  int fd = connect_to(server.port());
+  send_all(fd, "POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'x'));
+  auto reply = read_some(fd);
+  EXPECT_NE(reply.find("HTTP/1.1 413"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("application/problem+json"), std::string::npos);
+  ::close(fd);
+}
+
+TEST(HttpServer, GarbageIs400) {
+  auto server = echo_server({});
+  server.start();
+  int fd = connect_to(server.port());
+  send_all(fd, "THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_NE(read_some(fd).find("HTTP/1.1 400"), std::string::npos);
+  ::close(fd);
+}
+
+TEST(HttpServer, ASlowClientIsCutOffWhileOthersAreServed) {
+  http::ServerOptions o;
+  o.read_timeout = 700ms;
+  auto server = echo_server(o);
+  server.start();
+  int slow = connect_to(server.port());
+  ASSERT_GE(slow, 0);
+  std::atomic<bool> cut{false};
+  std::thread trickle([&] {
+    const std::string request = "GET /slow HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(40, 'p') + "\r\n\r\n";
+    for (char ch : request) {  // a byte every 100 ms: never a whole request within the timeout
+      if (::send(slow, &ch, 1, MSG_NOSIGNAL) != 1) break;
+      std::this_thread::sleep_for(100ms);
+      char probe;
+      if (::recv(slow, &probe, 1, MSG_DONTWAIT) == 0) {
+        cut = true;
+        break;
+      }
+    }
+  });
+  // Meanwhile others are served promptly.
+  for (int i = 0; i < 5; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = test::http_get("http://127.0.0.1:" + std::to_string(server.port()) + "/fast");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+  }
+  trickle.join();
+  EXPECT_TRUE(cut.load()) << "the slow connection was never closed";
+  ::close(slow);
+}
+
+TEST(HttpServer, ConnectionsOverTheCapAre503) {
+  http::ServerOptions o;
+  o.max_connections = 2;
+  auto server = echo_server(o);
+  server.start();
+  int a = connect_to(server.port()), b = connect_to(server.port());
+  ASSERT_TRUE(test::eventually([&] { return server.open_connections() == 2; }));
+  int c = connect_to(server.port());
+  auto reply = read_some(c);
+  EXPECT_NE(reply.find("HTTP/1.1 503"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Retry-After"), std::string::npos);
+  ::close(a);
+  ::close(b);
+  ::close(c);
+}
+
+TEST(HttpServer, StopWaitsForTheResponseInFlight) {
+  http::ServerOptions o;
+  std::atomic<bool> in_handler{false};
+  http::Server server(o, [&](http::Request&&, http::Respond respond) {
+    in_handler = true;
+    std::thread([respond] {  // answered later, from another thread, as a NATS reply would be
+      std::this_thread::sleep_for(400ms);
+      respond(http::Response::json(200, R"({"late":true})"));
+    }).detach();
+  });
+  server.start();
+  int fd = connect_to(server.port());
+  send_all(fd, "GET /slow-answer HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(test::eventually([&] { return in_handler.load(); }));
+  std::thread stopper([&] { server.stop(5s); });
+  auto reply = read_some(fd);
+  stopper.join();
+  EXPECT_NE(reply.find("HTTP/1.1 200"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Connection: close"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("\"late\":true"), std::string::npos);
+  ::close(fd);
+  EXPECT_LT(connect_to(server.port()), 0) << "still accepting after stop";
+}

@@ -1,0 +1,107 @@
+// The four service binaries start against a real MariaDB and nats-server, report ready, expose
+// their operator endpoints, and stop cleanly on SIGTERM.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include "sdp/build_info.hpp"
+#include "test_env.hpp"
+
+using namespace sdp;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Service {
+  std::string name;
+  uint16_t port;
+  test::TestDatabase db;
+  std::unique_ptr<test::Process> process;
+
+  Service(const std::string& service, const test::NatsServer& nats, std::map<std::string, std::string> extra = {})
+      : name(service), port(test::free_port()), db(service) {
+    std::map<std::string, std::string> env = {
+        {"SDP_HTTP_PORT", std::to_string(port)},
+        {"SDP_DB_HOST", test::MariaDb::get().host},
+        {"SDP_DB_PORT", std::to_string(test::MariaDb::get().port)},
+        {"SDP_DB_NAME", db.name()},
+        {"SDP_DB_USER", db.user()},
+        {"SDP_DB_PASSWORD", db.password()},
+        {"SDP_NATS_URL", nats.url()},
+        {"SDP_SCHEMAS_DIR", build_info::kSchemasDir},
+        {"SDP_STARTUP_TIMEOUT_SECONDS", "20"},
+    };
+    for (auto& [k, v] : extra) env[k] = v;
+    auto binary = std::string(build_info::kBinaryDir) + "/" + service + "/sdp-" + service;
+    process = std::make_unique<test::Process>(binary, std::vector<std::string>{}, env);
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+};
+
+}  // namespace
+
+TEST(Services, EachStartsBecomesReadyAndStopsCleanly) {
+  test::NatsServer nats;
+  for (auto name : {"workflow", "scoring", "notify", "gateway"}) {
+    SCOPED_TRACE(name);
+    Service s(name, nats);
+    if (std::string(name) == "gateway") {
+      // The gateway is ready only when workflow answers too.
+      Service workflow("workflow", nats);
+      ASSERT_TRUE(test::eventually([&] { return test::http_get(workflow.url("/readyz")).status == 200; }, 30s));
+      ASSERT_TRUE(test::eventually([&] { return test::http_get(s.url("/readyz")).status == 200; }, 30s))
+          << test::http_get(s.url("/readyz")).body << s.process->log_text();
+      workflow.process->stop(SIGTERM);
+    } else {
+      ASSERT_TRUE(test::eventually([&] { return test::http_get(s.url("/readyz")).status == 200; }, 30s))
+          << s.process->log_text();
+    }
+    EXPECT_EQ(test::http_get(s.url("/healthz")).status, 200);
+    auto metrics = test::http_get(s.url("/metrics"));
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_EQ(test::http_get(s.url("/no-such-thing")).status, 404);
+    EXPECT_EQ(s.process->stop(SIGTERM, 15s), std::optional<int>(0)) << s.process->log_text();
+    // Every log line is one JSON object.
+    std::istringstream lines(s.process->log_text());
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) {
+      EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
+      ++n;
+    }
+    EXPECT_GT(n, 2);
+  }
+}
+
+TEST(Services, TheGatewayIsNotReadyWithoutWorkflow) {
+  test::NatsServer nats;
+  Service gateway("gateway", nats);
+  ASSERT_TRUE(test::eventually([&] { return test::http_get(gateway.url("/healthz")).status == 200; }, 20s));
+  // Alive, connected, but workflow does not answer: not ready, and /readyz says why.
+  ASSERT_TRUE(test::eventually([&] { return test::http_get(gateway.url("/readyz")).body.find("\"workflow\"") != std::string::npos; }, 20s));
+  auto ready = test::http_get(gateway.url("/readyz"));
+  EXPECT_EQ(ready.status, 503);
+  auto checks = nlohmann::json::parse(ready.body)["checks"];
+  EXPECT_EQ(checks["workflow"], false);
+  EXPECT_EQ(checks["nats"], true);
+}
+
+TEST(Services, ReadinessFollowsNats) {
+  test::NatsServer nats;
+  Service scoring("scoring", nats);
+  ASSERT_TRUE(test::eventually([&] { return test::http_get(scoring.url("/readyz")).status == 200; }, 30s));
+  nats.stop();
+  EXPECT_TRUE(test::eventually([&] { return test::http_get(scoring.url("/readyz")).status == 503; }));
+  nats.start();
+  EXPECT_TRUE(test::eventually([&] { return test::http_get(scoring.url("/readyz")).status == 200; }, 20s));
+}
+
+TEST(Services, ABadSettingStopsTheServiceWithItsName) {
+  test::NatsServer nats;
+  Service s("notify", nats, {{"SDP_DB_POOL_SIZE", "lots"}, {"SDP_NATS_URL", "http://wrong"}});
+  ASSERT_TRUE(test::eventually([&] { return !s.process->running(); }));
+  EXPECT_EQ(s.process->stop(SIGTERM), std::optional<int>(2));
+  auto log = s.process->log_text();
+  EXPECT_NE(log.find("SDP_DB_POOL_SIZE must be a whole number"), std::string::npos) << log;
+  EXPECT_NE(log.find("SDP_NATS_URL must be a URL"), std::string::npos) << log;
+}

@@ -1,0 +1,221 @@
+#include "test_env.hpp"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "sdp/crypto.hpp"
+
+namespace sdp::test {
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::filesystem::path temp_dir(const std::string& prefix) {
+  const char* base = std::getenv("SDP_TEST_TMPDIR");
+  auto dir = std::filesystem::path(base ? base : "/tmp") / (prefix + "-" + crypto::uuid_v7().substr(24));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+const MariaDb& MariaDb::get() {
+  static const MariaDb db = [] {
+    MariaDb m;
+    auto env = [](const char* name) -> std::string {
+      const char* v = std::getenv(name);
+      if (!v) {
+        ADD_FAILURE() << name << " is not set: integration tests need the MariaDB that tests/run.sh starts";
+        return {};
+      }
+      return v;
+    };
+    m.host = env("SDP_TEST_DB_HOST");
+    auto port = env("SDP_TEST_DB_PORT");
+    m.port = port.empty() ? 0 : std::stoi(port);
+    m.admin_user = env("SDP_TEST_DB_ADMIN_USER");
+    m.admin_password = env("SDP_TEST_DB_ADMIN_PASSWORD");
+    return m;
+  }();
+  return db;
+}
+
+db::Options MariaDb::admin_options() const {
+  db::Options o;
+  o.host = host;
+  o.port = port;
+  o.user = admin_user;
+  o.password = admin_password;
+  o.database = "mysql";
+  o.pool_size = 1;
+  return o;
+}
+
+TestDatabase::TestDatabase(const std::string& purpose) {
+  auto suffix = crypto::uuid_v7().substr(24);  // the random tail
+  name_ = "t_" + purpose + "_" + suffix;
+  user_ = "u_" + suffix;
+  password_ = crypto::sha256_hex(crypto::uuid_v7()).substr(0, 24);
+  db::Pool admin(MariaDb::get().admin_options());
+  auto c = admin.acquire();
+  // Names are made here from hex and a fixed purpose, never from input; DDL takes no placeholders.
+  c->execute_ddl("CREATE DATABASE `" + name_ + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+  c->execute_ddl("CREATE USER '" + user_ + "'@'127.0.0.1' IDENTIFIED BY '" + password_ + "'");
+  c->execute_ddl("GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, LOCK TABLES ON `" +
+                 name_ + "`.* TO '" + user_ + "'@'127.0.0.1'");
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    db::Pool admin(MariaDb::get().admin_options());
+    auto c = admin.acquire();
+    c->execute_ddl("DROP DATABASE IF EXISTS `" + name_ + "`");
+    c->execute_ddl("DROP USER IF EXISTS '" + user_ + "'@'127.0.0.1'");
+  } catch (...) {
+  }
+}
+
+db::Options TestDatabase::options(int pool_size) const {
+  auto o = MariaDb::get().admin_options();
+  o.user = user_;
+  o.password = password_;
+  o.database = name_;
+  o.pool_size = pool_size;
+  return o;
+}
+
+Process::Process(std::string program, std::vector<std::string> args, std::map<std::string, std::string> env,
+                 std::filesystem::path log)
+    : log_(std::move(log)) {
+  if (log_.empty()) log_ = temp_dir("proc") / "output.log";
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv{program.data()};
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execvp(program.c_str(), argv.data());
+    std::_Exit(127);
+  }
+}
+
+Process::~Process() {
+  if (running()) stop(SIGKILL, std::chrono::seconds(5));
+}
+
+bool Process::running() {
+  if (pid_ <= 0 || status_) return false;
+  int st = 0;
+  if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return false;
+  }
+  return true;
+}
+
+std::optional<int> Process::stop(int signal, std::chrono::milliseconds wait) {
+  if (!running()) return status_;
+  ::kill(pid_, signal);
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!running()) return status_;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::nullopt;
+}
+
+std::string Process::log_text() const {
+  std::ifstream in(log_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+NatsServer::NatsServer() : dir_(temp_dir("nats")), port_(free_port()) {
+  url_ = "nats://127.0.0.1:" + std::to_string(port_);
+  start();
+}
+
+NatsServer::~NatsServer() { stop(); }
+
+void NatsServer::start() {
+  process_ = std::make_unique<Process>(
+      "nats-server",
+      std::vector<std::string>{"-a", "127.0.0.1", "-p", std::to_string(port_), "-js", "-sd", (dir_ / "js").string()},
+      std::map<std::string, std::string>{}, dir_ / "nats-server.log");
+  bool up = eventually([&] {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port_);
+    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+  });
+  if (!up) ADD_FAILURE() << "nats-server did not start: " << process_->log_text();
+}
+
+void NatsServer::stop() {
+  if (process_) process_->stop(SIGTERM);
+  process_.reset();
+}
+
+bool eventually(const std::function<bool()>& check, std::chrono::milliseconds timeout, std::chrono::milliseconds step) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (check()) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(step);
+  }
+}
+
+namespace {
+size_t append(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+}  // namespace
+
+HttpResult http_get(const std::string& url, std::chrono::milliseconds timeout) {
+  HttpResult r;
+  CURL* curl = curl_easy_init();
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_cleanup(curl);
+  return r;
+}
+
+}  // namespace sdp::test
