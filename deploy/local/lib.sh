@@ -117,8 +117,15 @@ sdp_start_nats() {
   local pidfile="$dir/nats-server.pid"
   if sdp_pid_alive "$pidfile" nats-server; then return 0; fi
   mkdir -p "$dir/jetstream"
-  nats-server -a 127.0.0.1 -p "$port" -js -sd "$dir/jetstream" -P "$pidfile" -l "$dir/nats-server.log" \
-    --max_payload 4MB >/dev/null 2>&1 &
+  # A declaration's payload may be up to 1 MiB, and its events carry it with an envelope.
+  cat >"$dir/nats-server.conf" <<CONF
+listen: "127.0.0.1:$port"
+max_payload: 4MB
+pid_file: "$pidfile"
+log_file: "$dir/nats-server.log"
+jetstream { store_dir: "$dir/jetstream" }
+CONF
+  nats-server -c "$dir/nats-server.conf" >/dev/null 2>&1 &
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
     sleep 0.1
