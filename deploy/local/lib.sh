@@ -52,12 +52,17 @@ sdp_free_port() {
   sdp_die "no free port found"
 }
 
+# True while process $1 runs; an exited process its parent has not reaped yet (a zombie) does not.
+sdp_proc_running() {
+  [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 # True when the pid in $1 is alive and its command line contains $2.
 sdp_pid_alive() {
   local pidfile=$1 expect=$2 pid
   [ -f "$pidfile" ] || return 1
   pid=$(cat "$pidfile" 2>/dev/null) || return 1
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  [ -n "$pid" ] && sdp_proc_running "$pid" || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$expect"
 }
 
@@ -68,7 +73,7 @@ sdp_stop_pid() {
   pid=$(cat "$pidfile")
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 $((wait * 10))); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
+    sdp_proc_running "$pid" || { rm -f "$pidfile"; return 0; }
     sleep 0.1
   done
   sdp_log "$expect (pid $pid) did not stop in ${wait}s; killing it"
