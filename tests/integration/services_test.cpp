@@ -4,41 +4,12 @@
 
 #include <signal.h>
 
-#include "sdp/build_info.hpp"
 #include "test_env.hpp"
 
 using namespace sdp;
 using namespace std::chrono_literals;
 
-namespace {
-
-struct Service {
-  std::string name;
-  uint16_t port;
-  test::TestDatabase db;
-  std::unique_ptr<test::Process> process;
-
-  Service(const std::string& service, const test::NatsServer& nats, std::map<std::string, std::string> extra = {})
-      : name(service), port(test::free_port()), db(service) {
-    std::map<std::string, std::string> env = {
-        {"SDP_HTTP_PORT", std::to_string(port)},
-        {"SDP_DB_HOST", test::MariaDb::get().host},
-        {"SDP_DB_PORT", std::to_string(test::MariaDb::get().port)},
-        {"SDP_DB_NAME", db.name()},
-        {"SDP_DB_USER", db.user()},
-        {"SDP_DB_PASSWORD", db.password()},
-        {"SDP_NATS_URL", nats.url()},
-        {"SDP_SCHEMAS_DIR", build_info::kSchemasDir},
-        {"SDP_STARTUP_TIMEOUT_SECONDS", "20"},
-    };
-    for (auto& [k, v] : extra) env[k] = v;
-    auto binary = std::string(build_info::kBinaryDir) + "/" + service + "/sdp-" + service;
-    process = std::make_unique<test::Process>(binary, std::vector<std::string>{}, env);
-  }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
-};
-
-}  // namespace
+using Service = test::ServiceUnderTest;
 
 TEST(Services, EachStartsBecomesReadyAndStopsCleanly) {
   test::NatsServer nats;

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "sdp/build_info.hpp"
 #include "sdp/crypto.hpp"
 
 namespace sdp::test {
@@ -187,6 +188,29 @@ void NatsServer::start() {
 void NatsServer::stop() {
   if (process_) process_->stop(SIGTERM);
   process_.reset();
+}
+
+ServiceUnderTest::ServiceUnderTest(const std::string& service, const NatsServer& nats,
+                                   std::map<std::string, std::string> extra)
+    : name(service), port(free_port()), db(service) {
+  std::map<std::string, std::string> env = {
+      {"SDP_HTTP_PORT", std::to_string(port)},
+      {"SDP_DB_HOST", MariaDb::get().host},
+      {"SDP_DB_PORT", std::to_string(MariaDb::get().port)},
+      {"SDP_DB_NAME", db.name()},
+      {"SDP_DB_USER", db.user()},
+      {"SDP_DB_PASSWORD", db.password()},
+      {"SDP_NATS_URL", nats.url()},
+      {"SDP_SCHEMAS_DIR", build_info::kSchemasDir},
+      {"SDP_STARTUP_TIMEOUT_SECONDS", "20"},
+  };
+  for (auto& [k, v] : extra) env[k] = v;
+  auto binary = std::string(build_info::kBinaryDir) + "/" + service + "/sdp-" + service;
+  process = std::make_unique<Process>(binary, std::vector<std::string>{}, env);
+}
+
+bool ServiceUnderTest::wait_ready(std::chrono::milliseconds timeout) {
+  return eventually([&] { return http_get(url("/readyz")).status == 200; }, timeout);
 }
 
 bool eventually(const std::function<bool()>& check, std::chrono::milliseconds timeout, std::chrono::milliseconds step) {

@@ -79,6 +79,18 @@ private:
   std::unique_ptr<Process> process_;
 };
 
+// One service binary from the build, on a free port, with a database of its own.
+struct ServiceUnderTest {
+  std::string name;
+  uint16_t port;
+  TestDatabase db;
+  std::unique_ptr<Process> process;
+
+  ServiceUnderTest(const std::string& service, const NatsServer& nats, std::map<std::string, std::string> extra = {});
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+  bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+};
+
 // Waits until `check` is true or the time is up; returns the last result.
 bool eventually(const std::function<bool()>& check, std::chrono::milliseconds timeout = std::chrono::seconds(10),
                 std::chrono::milliseconds step = std::chrono::milliseconds(20));
