@@ -22,6 +22,11 @@ TEST(Services, EachStartsBecomesReadyAndStopsCleanly) {
       ASSERT_TRUE(test::eventually([&] { return test::http_get(workflow.url("/readyz")).status == 200; }, 30s));
       ASSERT_TRUE(test::eventually([&] { return test::http_get(s.url("/readyz")).status == 200; }, 30s))
           << test::http_get(s.url("/readyz")).body << s.process->log_text();
+      // The catalogues over real HTTP, from the same files scoring loads.
+      auto catalogue = test::http_get(s.url("/v1/catalogs/morning-star"));
+      EXPECT_EQ(catalogue.status, 200);
+      EXPECT_EQ(nlohmann::json::parse(catalogue.body)["criteria"].size(), 72u);
+      EXPECT_EQ(test::http_get(s.url("/v1/catalogs/industry-brain")).status, 200);
       workflow.process->stop(SIGTERM);
     } else {
       ASSERT_TRUE(test::eventually([&] { return test::http_get(s.url("/readyz")).status == 200; }, 30s))

@@ -1,0 +1,25 @@
+#pragma once
+// GET /v1/catalogs/morning-star and /v1/catalogs/industry-brain (CONTRACT §3), built once from
+// the same files the scoring service loads: the catalogue, and for 产业大脑 the weights and
+// normalisation of the model in force.
+
+#include <optional>
+#include <string>
+
+#include "scorer.hpp"
+#include "sdp/http.hpp"
+
+namespace sdp::gateway {
+
+struct CatalogDocuments {
+  std::string morning_star, morning_star_etag;
+  std::string industry_brain, industry_brain_etag;
+};
+
+// Pure: the two response bodies.
+CatalogDocuments build_catalogs(const scoring::Scorer& scorer);
+
+// The response for a catalogue route, or nothing when the path is not one of them.
+std::optional<http::Response> serve_catalog(const CatalogDocuments& docs, const http::Request& request);
+
+}  // namespace sdp::gateway
