@@ -1,0 +1,146 @@
+// Every (state, action, actor) pair of the declaration state machine, allowed or refused.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <tuple>
+
+#include "state_machine.hpp"
+
+using namespace sdp::workflow;
+
+namespace {
+
+enum class Who { owner, other_applicant, county, city, province, outsider_reviewer, admin, system };
+
+Actor actor(Who w) {
+  switch (w) {
+    case Who::owner: return {Role::applicant, std::nullopt, true, false};
+    case Who::other_applicant: return {Role::applicant, std::nullopt, false, false};
+    case Who::county: return {Role::reviewer, Tier::county, false, true};
+    case Who::city: return {Role::reviewer, Tier::city, false, true};
+    case Who::province: return {Role::reviewer, Tier::province, false, true};
+    case Who::outsider_reviewer: return {Role::reviewer, Tier::county, false, false};
+    case Who::admin: return {Role::admin, std::nullopt, false, false};
+    case Who::system: return {Role::system, std::nullopt, false, false};
+  }
+  return {};
+}
+
+const State kStates[] = {State::draft,     State::county_review, State::city_review, State::province_review,
+                         State::publicity, State::approved,      State::returned,    State::rejected,
+                         State::withdrawn};
+const Action kActions[] = {Action::update, Action::submit, Action::withdraw, Action::approve,
+                           Action::return_, Action::reject, Action::end_publicity};
+const Who kWho[] = {Who::owner, Who::county, Who::city, Who::province, Who::outsider_reviewer, Who::other_applicant,
+                    Who::admin, Who::system};
+
+// The allowed moves, written out from CONTRACT §3 (a returned declaration here was returned by the county).
+const std::map<std::tuple<State, Action, Who>, State> kAllowed = {
+    {{State::draft, Action::update, Who::owner}, State::draft},
+    {{State::draft, Action::submit, Who::owner}, State::county_review},
+    {{State::draft, Action::withdraw, Who::owner}, State::withdrawn},
+    {{State::returned, Action::update, Who::owner}, State::returned},
+    {{State::returned, Action::submit, Who::owner}, State::county_review},
+    {{State::returned, Action::withdraw, Who::owner}, State::withdrawn},
+    {{State::county_review, Action::withdraw, Who::owner}, State::withdrawn},
+    {{State::county_review, Action::approve, Who::county}, State::city_review},
+    {{State::county_review, Action::return_, Who::county}, State::returned},
+    {{State::county_review, Action::reject, Who::county}, State::rejected},
+    {{State::city_review, Action::approve, Who::city}, State::province_review},
+    {{State::city_review, Action::return_, Who::city}, State::returned},
+    {{State::city_review, Action::reject, Who::city}, State::rejected},
+    {{State::province_review, Action::approve, Who::province}, State::publicity},
+    {{State::province_review, Action::return_, Who::province}, State::returned},
+    {{State::province_review, Action::reject, Who::province}, State::rejected},
+    {{State::publicity, Action::return_, Who::province}, State::returned},
+    {{State::publicity, Action::reject, Who::province}, State::rejected},
+    {{State::publicity, Action::end_publicity, Who::system}, State::approved},
+};
+
+bool is_decision(Action a) { return a == Action::approve || a == Action::return_ || a == Action::reject; }
+
+// The status a refusal must carry: invisible 404, a role that may never do it 403, else 409.
+int expected_refusal(Action a, Who w) {
+  if (w == Who::other_applicant || w == Who::outsider_reviewer) return 404;
+  bool applicant_action = a == Action::update || a == Action::submit || a == Action::withdraw;
+  if (applicant_action) return w == Who::owner ? 409 : 403;
+  if (is_decision(a)) return (w == Who::county || w == Who::city || w == Who::province) ? 409 : 403;
+  return w == Who::system ? 409 : 403;  // end_publicity
+}
+
+}  // namespace
+
+TEST(StateMachine, EveryStateActionAndActor) {
+  int allowed = 0, refused = 0;
+  for (auto s : kStates)
+    for (auto a : kActions)
+      for (auto w : kWho) {
+        Snapshot snap{s, s == State::returned ? std::optional<Tier>(Tier::county) : std::nullopt, false, false,
+                      std::nullopt};
+        auto r = transition(snap, a, actor(w));
+        auto it = kAllowed.find({s, a, w});
+        auto where = std::string(name(s)) + " × " + std::string(name(a)) + " × actor " + std::to_string(int(w));
+        if (it != kAllowed.end()) {
+          ASSERT_TRUE(r.has_value()) << where << ": " << r.error().reason;
+          EXPECT_EQ(r->to, it->second) << where;
+          ++allowed;
+        } else {
+          ASSERT_FALSE(r.has_value()) << where << " was allowed to " << name(r->to);
+          EXPECT_EQ(r.error().status, expected_refusal(a, w)) << where << ": " << r.error().reason;
+          EXPECT_FALSE(r.error().reason.empty());
+          ++refused;
+        }
+      }
+  EXPECT_EQ(allowed, static_cast<int>(kAllowed.size()));
+  EXPECT_EQ(allowed + refused, 9 * 7 * 8);
+}
+
+TEST(StateMachine, AResubmissionGoesBackToTheTierThatReturnedIt) {
+  for (auto tier : {Tier::county, Tier::city, Tier::province}) {
+    auto r = transition({State::returned, tier}, Action::submit, actor(Who::owner));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->to, review_state(tier));
+  }
+}
+
+TEST(StateMachine, AReturnRemembersTheTier) {
+  auto r = transition({State::city_review}, Action::return_, actor(Who::city));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->returned_by, Tier::city);
+  auto objection = transition({State::publicity}, Action::return_, actor(Who::province));
+  EXPECT_EQ(objection->returned_by, Tier::province);
+}
+
+TEST(StateMachine, WithdrawInCountyReviewOnlyBeforeAnyDecision) {
+  EXPECT_TRUE(transition({State::county_review, std::nullopt, false}, Action::withdraw, actor(Who::owner)).has_value());
+  auto late = transition({State::county_review, std::nullopt, true}, Action::withdraw, actor(Who::owner));
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().status, 409);
+}
+
+TEST(StateMachine, TheProvinceCannotApproveAMorningStarDeclarationAtLevelZero) {
+  struct Case {
+    bool morning_star;
+    std::optional<int> level;
+    bool allowed;
+  } cases[] = {{true, 0, false}, {true, std::nullopt, false}, {true, 1, true}, {true, 5, true}, {false, std::nullopt, true}};
+  for (const auto& c : cases) {
+    auto r = transition({State::province_review, std::nullopt, true, c.morning_star, c.level}, Action::approve,
+                        actor(Who::province));
+    EXPECT_EQ(r.has_value(), c.allowed) << c.morning_star << " " << c.level.value_or(-1);
+    if (!c.allowed) {
+      EXPECT_EQ(r.error().status, 422);
+    } else {
+      EXPECT_TRUE(r->opens_publicity);
+    }
+  }
+}
+
+TEST(StateMachine, NamesRoundTrip) {
+  for (auto s : kStates) EXPECT_EQ(parse_state(name(s)), s);
+  for (auto t : {Tier::county, Tier::city, Tier::province}) EXPECT_EQ(parse_tier(name(t)), t);
+  EXPECT_EQ(parse_decision("approve"), Action::approve);
+  EXPECT_EQ(parse_decision("return"), Action::return_);
+  EXPECT_FALSE(parse_decision("submit").has_value());
+  EXPECT_FALSE(parse_state("pending").has_value());
+}
