@@ -57,7 +57,8 @@ auto guarded(const std::string& what, F&& f) -> decltype(f()) {
   }
 }
 
-void bind(sql::PreparedStatement& stmt, std::initializer_list<Param> params) {
+template <class Params>
+void bind(sql::PreparedStatement& stmt, const Params& params) {
   unsigned int index = 1;
   for (const auto& p : params) {
     std::visit(
@@ -114,21 +115,44 @@ std::optional<std::string> Result::opt_str(const std::string& c) const {
 Connection::Connection(std::unique_ptr<sql::Connection> conn) : conn_(std::move(conn)) {}
 Connection::~Connection() = default;
 
-uint64_t Connection::execute(const std::string& sql, std::initializer_list<Param> params) {
+namespace {
+template <class Params>
+uint64_t execute_with(sql::Connection& conn, const std::string& sql, const Params& params) {
   return guarded("executing statement", [&] {
-    std::unique_ptr<sql::PreparedStatement> stmt(conn_->prepareStatement(sql));
+    std::unique_ptr<sql::PreparedStatement> stmt(conn.prepareStatement(sql));
     bind(*stmt, params);
     return static_cast<uint64_t>(stmt->executeUpdate());
   });
 }
 
-Result Connection::query(const std::string& sql, std::initializer_list<Param> params) {
+template <class Params>
+Result query_with(sql::Connection& conn, const std::string& sql, const Params& params) {
   return guarded("running query", [&] {
-    std::unique_ptr<sql::PreparedStatement> stmt(conn_->prepareStatement(sql));
+    std::unique_ptr<sql::PreparedStatement> stmt(conn.prepareStatement(sql));
     bind(*stmt, params);
     std::unique_ptr<sql::ResultSet> rows(stmt->executeQuery());
     return Result(std::move(stmt), std::move(rows));
   });
+}
+}  // namespace
+
+uint64_t Connection::execute(const std::string& sql, std::initializer_list<Param> params) {
+  return execute_with(*conn_, sql, params);
+}
+uint64_t Connection::execute(const std::string& sql, const std::vector<Param>& params) {
+  return execute_with(*conn_, sql, params);
+}
+Result Connection::query(const std::string& sql, std::initializer_list<Param> params) {
+  return query_with(*conn_, sql, params);
+}
+Result Connection::query(const std::string& sql, const std::vector<Param>& params) {
+  return query_with(*conn_, sql, params);
+}
+
+std::string placeholders(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+  return out;
 }
 
 void Connection::execute_ddl(const std::string& sql) {

@@ -1,12 +1,16 @@
 #pragma once
-// The workflow service: the state machine of each declaration, county → city → province → publicity.
+// The workflow service: owner of declarations. Commands and queries over NATS request–reply
+// (queue group "workflow"), the outbox relay, the score consumer and the publicity timer.
 
 #include "sdp/service.hpp"
 
 namespace sdp::workflow {
 
 ServiceSpec spec();
-// Wires the service's consumers, handlers and workers into the runtime.
 void setup(Runtime& runtime);
+
+// The commands served on sdp.cmd.workflow.<verb>.
+inline constexpr const char* kVerbs[] = {"create", "update", "submit", "withdraw", "decide", "get",
+                                         "list",   "pending", "history", "stats"};
 
 }  // namespace sdp::workflow

@@ -74,7 +74,9 @@ public:
   ~Connection();
   // Runs a parameterised statement; returns the rows it changed.
   uint64_t execute(const std::string& sql, std::initializer_list<Param> params = {});
+  uint64_t execute(const std::string& sql, const std::vector<Param>& params);
   Result query(const std::string& sql, std::initializer_list<Param> params = {});
+  Result query(const std::string& sql, const std::vector<Param>& params);
   // Runs a statement with no parameters, for migrations' DDL only.
   void execute_ddl(const std::string& sql);
   void begin();
@@ -138,6 +140,9 @@ bool is_duplicate_key(const std::exception& e);  // ER_DUP_ENTRY
 // had (the caller then does nothing). Needs the processed_events table of the service's migrations.
 bool mark_processed(Connection& conn, const std::string& consumer, const std::string& event_id);
 bool is_retryable_conflict(const std::exception& e);  // deadlock, lock wait timeout
+
+// "?, ?, ?" with `n` placeholders, for an IN list whose values are bound as parameters.
+std::string placeholders(size_t n);
 
 // Splits a migration file into statements on ';' outside quotes and comments; pure.
 std::vector<std::string> split_statements(const std::string& text);

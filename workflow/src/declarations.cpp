@@ -1,0 +1,642 @@
+#include "declarations.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include "history.hpp"
+#include "sdp/crypto.hpp"
+#include "sdp/error.hpp"
+#include "sdp/event.hpp"
+#include "sdp/time.hpp"
+#include "sdp/uscc.hpp"
+
+namespace sdp::workflow {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kColumns =
+    "id, number, kind, org, region, city, title, contact, payload, state, version, returned_by, decided, "
+    "publicity_ends_at, score, created_at, updated_at";
+
+// ---- replies ----
+json ok(int status, json body) { return {{"status", status}, {"body", std::move(body)}}; }
+
+json problem(int status, std::string title, std::string detail = {}, json errors = json::array()) {
+  json j = {{"status", status}, {"title", std::move(title)}};
+  if (!detail.empty()) j["detail"] = std::move(detail);
+  if (!errors.empty()) j["errors"] = std::move(errors);
+  return j;
+}
+
+json invalid(const std::vector<SchemaProblem>& problems) {
+  json errors = json::array();
+  for (const auto& p : problems) errors.push_back({{"pointer", p.pointer}, {"message", p.message}});
+  return problem(400, "The request is not valid", "", errors);
+}
+
+// Schema problems of a body are reported under its own pointers (the gateway's body is the same object).
+std::vector<SchemaProblem> validate(const JsonSchema& schema, const json& body) { return schema.validate(body); }
+
+// "2026-11-26 08:00:00.123456" (DATETIME(6), UTC) -> "2026-11-26T08:00:00.123Z"
+json rfc3339(const std::optional<std::string>& db_time) {
+  if (!db_time || db_time->size() < 19) return nullptr;
+  auto t = db_time->substr(0, std::min<size_t>(23, db_time->size()));
+  t[10] = 'T';
+  if (t.size() == 19) t += ".000";
+  return t + "Z";
+}
+
+// The year of "now" in China Standard Time, for declaration numbers.
+int year_in_china() {
+  auto now = std::chrono::system_clock::now() + std::chrono::hours(8);
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return tm.tm_year + 1900;
+}
+
+// ---- the declaration row ----
+struct Row {
+  std::string id, number, kind, org, region, city, title, state;
+  json contact, payload, score;
+  int64_t version = 0;
+  std::optional<std::string> returned_by, publicity_ends_at;
+  bool decided = false;
+  std::string created_at, updated_at;
+
+  static Row read(const db::Result& r) {
+    Row d;
+    d.id = r.str("id");
+    d.number = r.str("number");
+    d.kind = r.str("kind");
+    d.org = r.str("org");
+    d.region = r.str("region");
+    d.city = r.str("city");
+    d.title = r.str("title");
+    d.contact = json::parse(r.str("contact"));
+    d.payload = json::parse(r.str("payload"));
+    d.state = r.str("state");
+    d.version = r.i64("version");
+    d.returned_by = r.opt_str("returned_by");
+    d.decided = r.i64("decided") != 0;
+    d.publicity_ends_at = r.opt_str("publicity_ends_at");
+    d.score = r.is_null("score") ? json(nullptr) : json::parse(r.str("score"));
+    d.created_at = r.str("created_at");
+    d.updated_at = r.str("updated_at");
+    return d;
+  }
+
+  json to_json(const RegionCatalog& regions) const {
+    return {{"id", id},
+            {"number", number},
+            {"kind", kind},
+            {"org", org},
+            {"region", region},
+            {"region_name", regions.name_of(region)},
+            {"city", city},
+            {"city_name", regions.name_of(city)},
+            {"title", title},
+            {"contact", contact},
+            {"state", state},
+            {"returned_by", returned_by ? json(*returned_by) : json(nullptr)},
+            {"version", version},
+            {"payload", payload},
+            {"score", score},
+            {"publicity_ends_at", rfc3339(publicity_ends_at)},
+            {"created_at", rfc3339(created_at)},
+            {"updated_at", rfc3339(updated_at)}};
+  }
+};
+
+std::optional<Row> load(db::Connection& c, const std::string& id, bool for_update) {
+  auto r = c.query(std::string("SELECT ") + kColumns + " FROM declarations WHERE id = ?" + (for_update ? " FOR UPDATE" : ""),
+                   {id});
+  if (!r.next()) return std::nullopt;
+  return Row::read(r);
+}
+
+std::vector<scoring::Verdict> load_verdicts(db::Connection& c, const std::string& id) {
+  std::vector<scoring::Verdict> out;
+  for (auto r = c.query("SELECT tier, verified FROM verdicts WHERE declaration_id = ? ORDER BY seq", {id}); r.next();)
+    out.push_back({r.str("tier"), json::parse(r.str("verified"))});
+  return out;
+}
+
+json verdicts_json(const std::vector<scoring::Verdict>& verdicts) {
+  json out = json::array();
+  for (const auto& v : verdicts) out.push_back({{"tier", v.tier}, {"verified", v.verified}});
+  return out;
+}
+
+// How the caller relates to a declaration, for the state machine.
+Actor relation(const Caller& caller, const RegionCatalog& regions, const std::string& org, const std::string& region) {
+  Actor a;
+  a.role = caller.role;
+  a.tier = caller.tier;
+  a.owner = caller.role == Role::applicant && caller.org == org;
+  a.in_jurisdiction = caller.role == Role::reviewer && caller.tier &&
+                      regions.in_jurisdiction(name(*caller.tier), caller.region, region);
+  return a;
+}
+
+// ---- writing the record ----
+void append_history(db::Connection& c, const std::string& id, const Caller& caller, const std::string& action,
+                    const std::string& from, const std::string& to, const std::string& comment) {
+  int seq = 1;
+  std::string prev = kGenesisHash;
+  if (auto r = c.query("SELECT seq, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq DESC LIMIT 1", {id});
+      r.next()) {
+    seq = static_cast<int>(r.i64("seq")) + 1;
+    prev = r.str("hash");
+  }
+  auto entry = make_entry(seq, now_rfc3339(), caller.to_json(), action, from, to, comment, prev);
+  auto hash = entry["hash"].get<std::string>();
+  entry.erase("hash");
+  c.execute("INSERT INTO declaration_history (declaration_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
+            {id, seq, entry.dump(), hash});
+}
+
+void save_version(db::Connection& c, const Row& d) {
+  c.execute(
+      "INSERT INTO declaration_versions (declaration_id, version, title, contact, payload, created_at) "
+      "VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))",
+      {d.id, d.version, d.title, d.contact.dump(), d.payload.dump()});
+}
+
+void enqueue(db::Connection& c, const Event& e) {
+  c.execute("INSERT INTO outbox (event_id, declaration_id, subject, body) VALUES (?, ?, ?, ?)",
+            {e.id, e.declaration_id, e.subject(), e.to_json().dump()});
+}
+
+// The facts every declaration event carries, for notify and for anyone reading the stream.
+json event_data(const Row& d, const std::string& from, const std::string& to) {
+  return {{"number", d.number},  {"kind", d.kind},   {"org", d.org},
+          {"region", d.region},  {"city", d.city},   {"title", d.title},
+          {"contact", d.contact}, {"from", from},    {"to", to}};
+}
+
+json scoring_request(const Row& d, const std::vector<scoring::Verdict>& verdicts) {
+  return {{"kind", d.kind}, {"payload", d.payload}, {"verdicts", verdicts_json(verdicts)}};
+}
+
+std::string encode_cursor(const std::string& time, const std::string& id) { return crypto::base64url_encode(time + "|" + id); }
+
+std::optional<std::pair<std::string, std::string>> decode_cursor(const std::string& cursor) {
+  auto raw = crypto::base64url_decode(cursor);
+  if (!raw) return std::nullopt;
+  auto bar = raw->find('|');
+  if (bar == std::string::npos || bar < 19 || raw->size() - bar - 1 != 36) return std::nullopt;
+  return std::pair{raw->substr(0, bar), raw->substr(bar + 1)};
+}
+
+// The submission gaps CONTRACT §3 lists: a 产业大脑 declaration needs all 32 indicators, a 晨星工厂 one its claimed level.
+std::vector<SchemaProblem> submission_gaps(const Row& d, const scoring::Scorer& scorer) {
+  std::vector<SchemaProblem> gaps;
+  if (d.kind == "industry_brain") {
+    const auto& given = d.payload.value("indicators", json::object());
+    for (const auto& ind : scorer.industry_brain_catalog().indicators)
+      if (!given.contains(ind.id))
+        gaps.push_back({"/payload/indicators/" + ind.id, ind.id + " " + ind.name + " is required at submission"});
+    if (!d.payload.contains("cluster_name")) gaps.push_back({"/payload/cluster_name", "the cluster's name is required"});
+  } else if (!d.payload.contains("claimed_level")) {
+    gaps.push_back({"/payload/claimed_level", "the claimed level is required at submission"});
+  }
+  return gaps;
+}
+
+}  // namespace
+
+// ---- Caller ----
+std::expected<Caller, std::string> Caller::from_json(const json& j) {
+  if (!j.is_object()) return std::unexpected("actor missing");
+  Caller c;
+  c.sub = j.value("sub", "");
+  auto role = parse_role(j.value("role", ""));
+  if (!role || *role == Role::system || c.sub.empty()) return std::unexpected("actor needs sub and a role");
+  c.role = *role;
+  if (c.role == Role::applicant) {
+    c.org = j.value("org", "");
+    if (!valid_uscc(c.org)) return std::unexpected("applicant org is not a valid 统一社会信用代码");
+  }
+  if (c.role == Role::reviewer) {
+    c.tier = parse_tier(j.value("tier", ""));
+    c.region = j.value("region", "");
+    if (!c.tier) return std::unexpected("reviewer tier missing");
+  }
+  return c;
+}
+
+json Caller::to_json() const {
+  json j = {{"sub", sub}, {"role", name(role)}};
+  if (role == Role::applicant) j["org"] = org;
+  if (tier) j["tier"] = name(*tier);
+  if (!region.empty()) j["region"] = region;
+  return j;
+}
+
+Schemas Schemas::load(const std::filesystem::path& dir) {
+  return {JsonSchema::from_file(dir / "api" / "declaration.create.schema.json"),
+          JsonSchema::from_file(dir / "api" / "declaration.update.schema.json"),
+          JsonSchema::from_file(dir / "api" / "decision.schema.json")};
+}
+
+// ---- Workflow ----
+Workflow::Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCatalog& regions, const Schemas& schemas,
+                   Settings settings, std::function<void()> outbox_written)
+    : pool_(pool),
+      scorer_(scorer),
+      regions_(regions),
+      schemas_(schemas),
+      settings_(settings),
+      outbox_written_(std::move(outbox_written)) {}
+
+json Workflow::handle(const std::string& verb, const json& request) {
+  if (verb == "ping") return {{"status", 200}};
+  auto caller = Caller::from_json(request.is_object() ? request.value("actor", json()) : json());
+  if (!caller) return problem(401, "Unknown caller", caller.error());
+  json reply;
+  if (verb == "create") reply = create(*caller, request);
+  else if (verb == "update") reply = change(*caller, request, Action::update);
+  else if (verb == "submit") reply = change(*caller, request, Action::submit);
+  else if (verb == "withdraw") reply = change(*caller, request, Action::withdraw);
+  else if (verb == "decide") reply = change(*caller, request, Action::approve);  // the body names the decision
+  else if (verb == "get") reply = get(*caller, request);
+  else if (verb == "list") reply = list(*caller, request, false);
+  else if (verb == "pending") reply = list(*caller, request, true);
+  else if (verb == "history") reply = history(*caller, request);
+  else if (verb == "stats") reply = stats(*caller);
+  else return problem(404, "Unknown command", verb);
+  if (reply.value("status", 500) < 300 && outbox_written_ && verb != "get" && verb != "list" && verb != "pending" &&
+      verb != "history" && verb != "stats")
+    outbox_written_();
+  return reply;
+}
+
+json Workflow::create(const Caller& caller, const json& request) {
+  if (caller.role != Role::applicant) return problem(403, "Only an applicant may create a declaration");
+  const auto& body = request.value("declaration", json::object());
+  if (auto problems = validate(schemas_.create, body); !problems.empty()) return invalid(problems);
+  auto region = body["region"].get<std::string>();
+  if (!regions_.is_county(region))
+    return invalid({{"/region", "'" + region + "' is not a county-level division of Shandong (GB/T 2260)"}});
+  auto payload = body.value("payload", json::object());
+  auto kind = *scoring::parse_kind(body["kind"].get<std::string>());
+  if (auto problems = scorer_.validate_payload(kind, payload); !problems.empty()) return invalid(problems);
+
+  Row d;
+  d.id = crypto::uuid_v7();
+  d.kind = body["kind"];
+  d.org = caller.org;
+  d.region = region;
+  d.city = *regions_.city_of(region);
+  d.title = body["title"];
+  d.contact = body["contact"];
+  d.payload = payload;
+  d.state = "draft";
+  d.version = 1;
+
+  return db::transaction(pool_, [&](db::Connection& c) {
+    int year = year_in_china();
+    c.execute(
+        "INSERT INTO number_sequences (kind, year, region, last_value) VALUES (?, ?, ?, LAST_INSERT_ID(1)) "
+        "ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1)",
+        {d.kind, year, d.region});
+    auto seq = c.query("SELECT LAST_INSERT_ID() AS n");
+    seq.next();
+    char number[40];
+    std::snprintf(number, sizeof number, "%s-%d-%s-%06lld", d.kind == "morning_star" ? "MSF" : "IBR", year,
+                  d.region.c_str(), static_cast<long long>(seq.i64("n")));
+    d.number = number;
+    c.execute(
+        "INSERT INTO declarations (id, number, kind, org, region, city, title, contact, payload, state, version, "
+        "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', 1, ?, UTC_TIMESTAMP(6), "
+        "UTC_TIMESTAMP(6))",
+        {d.id, d.number, d.kind, d.org, d.region, d.city, d.title, d.contact.dump(), d.payload.dump(), caller.sub});
+    save_version(c, d);
+    append_history(c, d.id, caller, "create", "", "draft", "");
+    auto data = event_data(d, "", "draft");
+    data["scoring"] = scoring_request(d, {});
+    enqueue(c, make_event("declaration.created", d.id, d.version, caller.to_json(), data));
+    return ok(201, load(c, d.id, false)->to_json(regions_));
+  });
+}
+
+json Workflow::change(const Caller& caller, const json& request, Action action) {
+  auto id = request.value("id", "");
+  std::optional<int64_t> expected;
+  if (request.contains("expected_version") && request["expected_version"].is_number_integer())
+    expected = request["expected_version"].get<int64_t>();
+  const auto& body = request.value("body", json::object());
+
+  // Input checks that need no database.
+  std::string comment;
+  json verified;
+  if (action == Action::update) {
+    if (auto problems = validate(schemas_.update, body); !problems.empty()) return invalid(problems);
+  }
+  if (action == Action::approve) {  // a decision; which one the body says
+    if (auto problems = validate(schemas_.decision, body); !problems.empty()) return invalid(problems);
+    action = *parse_decision(body["decision"].get<std::string>());
+    comment = body.value("comment", "");
+    if (action == Action::return_ && comment.find_first_not_of(" \t\r\n") == std::string::npos)
+      return invalid({{"/comment", "a return needs a comment telling the applicant what to fix"}});
+    if (body.contains("verified")) verified = body["verified"];
+  }
+  // CONTRACT §3: an edit and a decision name the version they were made on (If-Match).
+  if ((action == Action::update || action == Action::approve || action == Action::return_ ||
+       action == Action::reject) && !expected)
+    return problem(428, "If-Match required", "send the version you last read as If-Match");
+
+  return db::transaction(pool_, [&](db::Connection& c) -> json {
+      auto found = load(c, id, true);
+      if (!found) return problem(404, "No such declaration");
+      Row d = std::move(*found);
+      auto actor = relation(caller, regions_, d.org, d.region);
+      if (!visible(actor)) return problem(404, "No such declaration");
+      if (expected && *expected != d.version)
+        return problem(412, "The declaration has changed",
+                       "you sent version " + std::to_string(*expected) + "; it is now at version " +
+                           std::to_string(d.version));
+
+      auto kind = *scoring::parse_kind(d.kind);
+      auto verdicts = load_verdicts(c, d.id);
+      Snapshot snap;
+      snap.state = *parse_state(d.state);
+      if (d.returned_by) snap.returned_by = parse_tier(*d.returned_by);
+      snap.decided_since_submit = d.decided;
+      snap.morning_star = kind == scoring::Kind::morning_star;
+
+      bool is_decision = action == Action::approve || action == Action::return_ || action == Action::reject;
+      if (is_decision && !verified.is_null()) {
+        if (auto problems = scorer_.validate_verified(kind, verified); !problems.empty()) return invalid(problems);
+      }
+      if (is_decision && !verified.is_null() && actor.tier) verdicts.push_back({std::string(name(*actor.tier)), verified});
+      if (action == Action::approve && snap.morning_star && review_tier(snap.state) == Tier::province) {
+        // The level with every verdict so far, this one's included; with none, the applicant's claims.
+        auto score = scorer_.score(kind, d.payload, verdicts);
+        if (score) {
+          const auto& s = *score;
+          snap.verified_level = s["verified_level"].is_null() ? s["self_assessed_level"].get<int>()
+                                                               : s["verified_level"].get<int>();
+        }
+      }
+
+      auto outcome = transition(snap, action, actor);
+      if (!outcome) return problem(outcome.error().status, outcome.error().reason);
+
+      if (action == Action::update) {
+        if (auto problems = scorer_.validate_payload(kind, body["payload"]); !problems.empty()) return invalid(problems);
+        d.title = body["title"];
+        d.contact = body["contact"];
+        d.payload = body["payload"];
+      }
+      if (action == Action::submit) {
+        if (auto gaps = submission_gaps(d, scorer_); !gaps.empty()) return invalid(gaps);
+      }
+
+      const std::string from = d.state, to = std::string(name(outcome->to));
+      const int64_t version = d.version + 1;
+      std::optional<std::string> returned_by;
+      if (outcome->returned_by && outcome->to == State::returned) returned_by = std::string(name(*outcome->returned_by));
+      c.execute(
+          "UPDATE declarations SET state = ?, version = ?, title = ?, contact = ?, payload = ?, returned_by = ?, "
+          "decided = decided OR ?, publicity_ends_at = CASE WHEN ? THEN DATE_ADD(UTC_TIMESTAMP(6), INTERVAL ? SECOND) "
+          "WHEN ? = 'publicity' THEN publicity_ends_at ELSE NULL END, updated_at = UTC_TIMESTAMP(6) "
+          "WHERE id = ? AND version = ?",
+          {to, version, d.title, d.contact.dump(), d.payload.dump(), returned_by, is_decision, outcome->opens_publicity,
+           static_cast<long long>(settings_.publicity.count()), to, d.id, d.version});
+      d.version = version;
+      d.state = to;
+      if (action == Action::update) save_version(c, d);
+      if (is_decision && !verified.is_null())
+        c.execute(
+            "INSERT INTO verdicts (declaration_id, seq, tier, verified, decided_at) SELECT ?, COALESCE(MAX(seq), 0) + 1, "
+            "?, ?, UTC_TIMESTAMP(6) FROM verdicts WHERE declaration_id = ?",
+            {d.id, std::string(name(*actor.tier)), verified.dump(), d.id});
+      append_history(c, d.id, caller, std::string(name(action)), from, to, comment);
+
+      auto data = event_data(d, from, to);
+      if (is_decision) {
+        data["tier"] = name(*actor.tier);
+        data["comment"] = comment;
+      }
+      if (outcome->to == State::county_review || outcome->to == State::city_review ||
+          outcome->to == State::province_review)
+        data["arrives_at"] = name(*review_tier(outcome->to));
+      bool rescore = action == Action::update || action == Action::submit || (is_decision && !verified.is_null());
+      if (rescore) data["scoring"] = scoring_request(d, verdicts);
+      std::string type = action == Action::update     ? "declaration.updated"
+                         : action == Action::submit   ? "declaration.submitted"
+                         : action == Action::withdraw ? "declaration.withdrawn"
+                         : action == Action::approve  ? "declaration.approved"
+                         : action == Action::return_  ? "declaration.returned"
+                                                      : "declaration.rejected";
+      auto after = load(c, d.id, false);
+      if (outcome->opens_publicity) data["publicity_ends_at"] = rfc3339(after->publicity_ends_at);
+      enqueue(c, make_event(type, d.id, d.version, caller.to_json(), data));
+      return ok(200, after->to_json(regions_));
+  });
+}
+
+json Workflow::get(const Caller& caller, const json& request) {
+  auto lease = pool_.acquire();
+  auto d = load(*lease, request.value("id", ""), false);
+  if (!d || !visible(relation(caller, regions_, d->org, d->region))) return problem(404, "No such declaration");
+  auto body = d->to_json(regions_);
+  body["verdicts"] = json::array();
+  for (auto r = lease->query("SELECT tier, verified, decided_at FROM verdicts WHERE declaration_id = ? ORDER BY seq",
+                             {d->id});
+       r.next();)
+    body["verdicts"].push_back(
+        {{"tier", r.str("tier")}, {"verified", json::parse(r.str("verified"))}, {"decided_at", rfc3339(r.str("decided_at"))}});
+  return ok(200, body);
+}
+
+json Workflow::list(const Caller& caller, const json& request, bool pending) {
+  std::string where = " WHERE 1 = 1";
+  std::vector<db::Param> params;
+  // Visibility first: the caller never sees a row outside its org or jurisdiction.
+  switch (caller.role) {
+    case Role::applicant:
+      if (pending) return problem(403, "Only reviewers have a pending queue");
+      where += " AND org = ?";
+      params.emplace_back(caller.org);
+      break;
+    case Role::reviewer:
+      if (!regions_.valid_for_tier(name(*caller.tier), caller.region)) return ok(200, {{"items", json::array()}, {"next_cursor", nullptr}});
+      if (*caller.tier == Tier::county) {
+        where += " AND region = ?";
+        params.emplace_back(caller.region);
+      } else if (*caller.tier == Tier::city) {
+        where += " AND city = ?";
+        params.emplace_back(caller.region);
+      }
+      break;
+    case Role::admin:
+      if (pending) return problem(403, "Only reviewers have a pending queue");
+      break;
+    case Role::system: return problem(403, "Not for the system");
+  }
+  if (pending) {
+    where += " AND state = ?";
+    params.emplace_back(std::string(name(review_state(*caller.tier))));
+  } else {
+    if (auto state = request.value("state", ""); !state.empty()) {
+      if (!parse_state(state)) return invalid({{"/state", "unknown state '" + state + "'"}});
+      where += " AND state = ?";
+      params.emplace_back(state);
+    }
+    if (auto kind = request.value("kind", ""); !kind.empty()) {
+      if (!scoring::parse_kind(kind)) return invalid({{"/kind", "must be morning_star or industry_brain"}});
+      where += " AND kind = ?";
+      params.emplace_back(kind);
+    }
+  }
+  if (pending) {
+    if (auto kind = request.value("kind", ""); !kind.empty()) {
+      if (!scoring::parse_kind(kind)) return invalid({{"/kind", "must be morning_star or industry_brain"}});
+      where += " AND kind = ?";
+      params.emplace_back(kind);
+    }
+    if (auto region = request.value("region", ""); !region.empty()) {
+      where += " AND region = ?";
+      params.emplace_back(region);
+    }
+  }
+  int limit = request.value("limit", 20);
+  if (limit < 1 || limit > settings_.max_page)
+    return invalid({{"/limit", "must be between 1 and " + std::to_string(settings_.max_page)}});
+  // Lists are newest first; a reviewer's queue oldest first (first come, first reviewed).
+  const std::string time_col = pending ? "updated_at" : "created_at";
+  const std::string cmp = pending ? ">" : "<";
+  if (auto cursor = request.value("cursor", ""); !cursor.empty()) {
+    auto c = decode_cursor(cursor);
+    if (!c) return invalid({{"/cursor", "not a cursor this service issued"}});
+    where += " AND (" + time_col + " " + cmp + " ? OR (" + time_col + " = ? AND id " + cmp + " ?))";
+    params.emplace_back(c->first);
+    params.emplace_back(c->first);
+    params.emplace_back(c->second);
+  }
+  const std::string order = pending ? " ORDER BY updated_at ASC, id ASC" : " ORDER BY created_at DESC, id DESC";
+  params.emplace_back(limit + 1);
+  auto lease = pool_.acquire();
+  auto rows = lease->query(std::string("SELECT ") + kColumns + " FROM declarations" + where + order + " LIMIT ?", params);
+  json items = json::array();
+  std::optional<std::string> next;
+  int n = 0;
+  std::string last_time, last_id;
+  while (rows.next()) {
+    if (++n > limit) {
+      next = encode_cursor(last_time, last_id);
+      break;
+    }
+    auto d = Row::read(rows);
+    last_time = pending ? d.updated_at : d.created_at;
+    last_id = d.id;
+    items.push_back(d.to_json(regions_));
+  }
+  return ok(200, {{"items", items}, {"next_cursor", next ? json(*next) : json(nullptr)}});
+}
+
+json Workflow::history(const Caller& caller, const json& request) {
+  auto lease = pool_.acquire();
+  auto d = load(*lease, request.value("id", ""), false);
+  if (!d || !visible(relation(caller, regions_, d->org, d->region))) return problem(404, "No such declaration");
+  std::vector<json> entries;
+  for (auto r = lease->query("SELECT entry, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq", {d->id});
+       r.next();) {
+    auto e = json::parse(r.str("entry"));
+    e["hash"] = r.str("hash");
+    entries.push_back(std::move(e));
+  }
+  int broken = first_broken_link(entries);
+  return ok(200, {{"items", entries}, {"chain_valid", broken < 0}, {"first_broken_seq", broken < 0 ? json(nullptr) : json(broken)}});
+}
+
+json Workflow::stats(const Caller& caller) {
+  std::string where = " WHERE 1 = 1";
+  std::vector<db::Param> params;
+  if (caller.role == Role::reviewer) {
+    if (!regions_.valid_for_tier(name(*caller.tier), caller.region)) return problem(403, "No jurisdiction");
+    if (*caller.tier == Tier::county) {
+      where += " AND region = ?";
+      params.emplace_back(caller.region);
+    } else if (*caller.tier == Tier::city) {
+      where += " AND city = ?";
+      params.emplace_back(caller.region);
+    }
+  } else if (caller.role != Role::admin) {
+    return problem(403, "Statistics are for reviewers and admins");
+  }
+  auto lease = pool_.acquire();
+  auto group = [&](const std::string& column, const std::string& extra = "") {
+    json out = json::object();
+    auto r = lease->query("SELECT " + column + " AS k, COUNT(*) AS n FROM declarations" + where + extra + " GROUP BY " +
+                              column,
+                          params);
+    while (r.next()) out[r.is_null("k") ? "none" : r.str("k")] = r.i64("n");
+    return out;
+  };
+  json by_city = json::object();
+  const auto cities = group("city");
+  for (const auto& [code, n] : cities.items()) by_city[code] = {{"name", regions_.name_of(code)}, {"count", n}};
+  return ok(200, {{"by_state", group("state")},
+                  {"by_kind", group("kind")},
+                  {"by_city", by_city},
+                  {"morning_star_levels", group("level_reached", " AND kind = 'morning_star'")}});
+}
+
+bool Workflow::attach_score(const std::string& event_id, const std::string& declaration_id, int64_t version,
+                            const json& score) {
+  return db::transaction(pool_, [&](db::Connection& c) {
+    if (!db::mark_processed(c, "workflow-scores", event_id)) return false;
+    std::optional<int> level;
+    if (score.contains("self_assessed_level"))
+      level = score["verified_level"].is_null() ? score["self_assessed_level"].get<int>() : score["verified_level"].get<int>();
+    // A score for an older version never replaces one for a newer version.
+    c.execute(
+        "UPDATE declarations SET score = ?, score_version = ?, level_reached = ? "
+        "WHERE id = ? AND (score_version IS NULL OR score_version <= ?)",
+        {score.dump(), version, level, declaration_id, version});
+    return true;
+  });
+}
+
+int Workflow::end_due_publicity() {
+  std::vector<std::string> due;
+  {
+    auto lease = pool_.acquire();
+    for (auto r = lease->query(
+             "SELECT id FROM declarations WHERE state = 'publicity' AND publicity_ends_at <= UTC_TIMESTAMP(6) "
+             "ORDER BY publicity_ends_at LIMIT 100");
+         r.next();)
+      due.push_back(r.str("id"));
+  }
+  int ended = 0;
+  const Caller system{"workflow", Role::system, "", std::nullopt, ""};
+  for (const auto& id : due) {
+    // Re-checked under the row lock: another instance may have ended it in between.
+    bool done = db::transaction(pool_, [&](db::Connection& c) {
+      auto d = load(c, id, true);
+      if (!d || d->state != "publicity") return false;
+      auto still_due = c.query("SELECT publicity_ends_at <= UTC_TIMESTAMP(6) AS due FROM declarations WHERE id = ?", {id});
+      if (!still_due.next() || still_due.i64("due") == 0) return false;
+      Actor actor{Role::system};
+      auto outcome = transition({State::publicity}, Action::end_publicity, actor);
+      if (!outcome) return false;
+      c.execute("UPDATE declarations SET state = 'approved', version = version + 1, updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
+                {id});
+      append_history(c, id, system, "end_publicity", "publicity", "approved", "");
+      d->version += 1;
+      d->state = "approved";
+      enqueue(c, make_event("declaration.publicity_ended", id, d->version, system.to_json(), event_data(*d, "publicity", "approved")));
+      return true;
+    });
+    ended += done ? 1 : 0;
+  }
+  if (ended > 0 && outbox_written_) outbox_written_();
+  return ended;
+}
+
+}  // namespace sdp::workflow

@@ -1,0 +1,63 @@
+#include <gtest/gtest.h>
+
+#include "history.hpp"
+
+using namespace sdp::workflow;
+using nlohmann::json;
+
+namespace {
+std::vector<json> chain() {
+  std::vector<json> out;
+  std::string prev = kGenesisHash;
+  const char* actions[][3] = {{"create", "", "draft"}, {"submit", "draft", "county_review"},
+                              {"approve", "county_review", "city_review"}, {"return", "city_review", "returned"}};
+  int seq = 0;
+  for (auto& a : actions) {
+    ++seq;
+    auto e = make_entry(seq, "2026-11-26T08:00:0" + std::to_string(seq) + ".000Z", {{"role", "reviewer"}, {"tier", "county"}},
+                        a[0], a[1], a[2], seq == 4 ? "请补充设备联网证明" : "", prev);
+    prev = e["hash"];
+    out.push_back(e);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(History, AnIntactChainVerifies) {
+  auto c = chain();
+  EXPECT_EQ(first_broken_link(c), -1);
+  EXPECT_EQ(c[0]["prev_hash"], kGenesisHash);
+  EXPECT_EQ(c[1]["prev_hash"], c[0]["hash"]);
+  EXPECT_EQ(c[0]["hash"].get<std::string>().size(), 64u);
+}
+
+TEST(History, EditingAnyFieldOfAnyEntryBreaksTheChainThere) {
+  for (size_t i = 0; i < 4; ++i) {
+    for (const char* field : {"at", "action", "from", "to", "comment"}) {
+      auto c = chain();
+      c[i][field] = c[i][field].get<std::string>() + "x";
+      EXPECT_EQ(first_broken_link(c), static_cast<int>(i) + 1) << i << " " << field;
+    }
+    auto c = chain();
+    c[i]["actor"]["tier"] = "province";
+    EXPECT_EQ(first_broken_link(c), static_cast<int>(i) + 1);
+  }
+}
+
+TEST(History, RehashingAnEditedEntryStillBreaksTheNextLink) {
+  auto c = chain();
+  c[1]["comment"] = "tampered";
+  auto body = c[1];
+  body.erase("hash");
+  c[1]["hash"] = entry_hash(c[1]["prev_hash"], body);
+  EXPECT_EQ(first_broken_link(c), 3);
+}
+
+TEST(History, RemovingOrReorderingEntriesIsDetected) {
+  auto c = chain();
+  c.erase(c.begin() + 1);
+  EXPECT_EQ(first_broken_link(c), 3);
+  auto d = chain();
+  std::swap(d[2], d[3]);
+  EXPECT_NE(first_broken_link(d), -1);
+}
