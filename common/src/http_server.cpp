@@ -92,8 +92,27 @@ Response Response::text(int status, std::string body, std::string content_type) 
   return r;
 }
 
+std::string problem_type(int status) {
+  switch (status) {
+    case 400: return "/problems/validation";
+    case 401: return "/problems/unauthorized";
+    case 403: return "/problems/forbidden";
+    case 404: return "/problems/not-found";
+    case 405: return "/problems/method-not-allowed";
+    case 409: return "/problems/conflict";
+    case 412: return "/problems/precondition-failed";
+    case 413: return "/problems/payload-too-large";
+    case 415: return "/problems/unsupported-media-type";
+    case 422: return "/problems/rule-violation";
+    case 428: return "/problems/precondition-required";
+    case 431: return "/problems/header-too-large";
+    case 503: return "/problems/unavailable";
+    default: return status >= 500 ? "/problems/internal" : "about:blank";
+  }
+}
+
 Response Response::problem(int status, std::string title, std::string detail) {
-  nlohmann::json j = {{"type", "about:blank"}, {"title", title}, {"status", status}};
+  nlohmann::json j = {{"type", problem_type(status)}, {"title", title}, {"status", status}};
   if (!detail.empty()) j["detail"] = detail;
   Response r;
   r.status = status;

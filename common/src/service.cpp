@@ -20,6 +20,9 @@ std::vector<Setting> common_settings(const ServiceSpec& spec) {
       {"SDP_HTTP_PORT", "port of the HTTP server (API and /healthz, /readyz, /metrics)",
        std::to_string(spec.default_http_port), check::integer(0, 65535)},
       {"SDP_HTTP_THREADS", "threads serving HTTP", std::to_string(spec.default_http_threads), check::integer(1, 64)},
+      {"SDP_HTTP_READ_TIMEOUT_MS", "a whole request must arrive within this", "15000", check::integer(100, 600000)},
+      {"SDP_HTTP_IDLE_TIMEOUT_MS", "a kept-alive connection may idle this long", "60000", check::integer(100, 3600000)},
+      {"SDP_HTTP_MAX_CONNECTIONS", "open connections at most; beyond, 503", "2048", check::integer(1, 1000000)},
       {"SDP_NATS_URL", "NATS server URL", "nats://127.0.0.1:4222", check::url({"nats", "tls"})},
       {"SDP_NATS_TIMEOUT_MS", "JetStream publish and request timeout", "5000", check::integer(10, 120000)},
       {"SDP_DB_HOST", "MariaDB host", "127.0.0.1", check::ipv4_or_host()},
@@ -151,6 +154,10 @@ int Runtime::run(const std::function<void(Runtime&)>& setup) {
   so.address = config_.str("SDP_HTTP_ADDRESS");
   so.port = static_cast<uint16_t>(config_.integer("SDP_HTTP_PORT"));
   so.threads = static_cast<int>(config_.integer("SDP_HTTP_THREADS"));
+  so.read_timeout = config_.millis("SDP_HTTP_READ_TIMEOUT_MS");
+  so.write_timeout = config_.millis("SDP_HTTP_READ_TIMEOUT_MS");
+  so.idle_timeout = config_.millis("SDP_HTTP_IDLE_TIMEOUT_MS");
+  so.max_connections = static_cast<size_t>(config_.integer("SDP_HTTP_MAX_CONNECTIONS"));
   server_ = std::make_unique<http::Server>(so, [this](http::Request&& req, http::Respond respond) {
     auto path = req.path();
     if (path == "/healthz" || path == "/readyz" || path == "/metrics") return respond(operations(req));

@@ -1,20 +1,81 @@
 #include "gateway_service.hpp"
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
+#include "api.hpp"
 #include "catalogs.hpp"
+#include "idempotency.hpp"
+#include "jwt.hpp"
+#include "sdp/crypto.hpp"
+#include "sdp/error.hpp"
+#include "sdp/log.hpp"
+#include "sdp/metrics.hpp"
+#include "sdp/thread_pool.hpp"
 
 namespace sdp::gateway {
 
 ServiceSpec spec() {
-  return ServiceSpec{"gateway", 8080, 2,
-                     {{"SDP_SCORING_MORNING_STAR_MODEL", "晨星工厂 model version served with the catalogue", "2026.1",
-                       check::non_empty()},
-                      {"SDP_SCORING_INDUSTRY_BRAIN_MODEL", "产业大脑 model version whose weights the catalogue shows",
-                       "2026.1", check::non_empty()}}};
+  return ServiceSpec{
+      "gateway",
+      8080,
+      2,
+      {{"SDP_JWT_PUBLIC_KEYS", "comma-separated PEM files of the public keys tokens may be signed with", "", nullptr},
+       {"SDP_JWT_JWKS_FILE", "a JWKS file of such keys (either this or SDP_JWT_PUBLIC_KEYS, or both)", "", nullptr},
+       {"SDP_JWT_ISSUER", "the tokens' iss", "sdp-local", check::non_empty()},
+       {"SDP_JWT_AUDIENCE", "the tokens' aud", "sdp-gateway", check::non_empty()},
+       {"SDP_JWT_LEEWAY_SECONDS", "clock-skew leeway for exp and nbf", "30", check::integer(0, 30)},
+       {"SDP_GATEWAY_DEADLINE_MS", "how long a request waits for workflow, scoring or notify", "5000",
+        check::integer(50, 60000)},
+       {"SDP_GATEWAY_WORKERS", "threads that wait on other services for HTTP requests", "16", check::integer(1, 512)},
+       {"SDP_GATEWAY_QUEUE", "requests waiting for a worker at most; beyond, 503", "4096", check::integer(1, 1000000)},
+       {"SDP_SCORING_MORNING_STAR_MODEL", "晨星工厂 model version served with the catalogue", "2026.1", check::non_empty()},
+       {"SDP_SCORING_INDUSTRY_BRAIN_MODEL", "产业大脑 model version whose weights the catalogue shows", "2026.1",
+        check::non_empty()}}};
 }
 
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorSource::config, "cannot read '" + path.string() + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+KeySet load_keys(const Config& cfg) {
+  KeySet keys;
+  std::stringstream list(cfg.str("SDP_JWT_PUBLIC_KEYS"));
+  std::vector<std::string> pems;
+  for (std::string path; std::getline(list, path, ',');)
+    if (!path.empty()) pems.push_back(path);
+  if (!pems.empty()) keys = KeySet::from_pem_files(pems);
+  if (const auto& jwks = cfg.str("SDP_JWT_JWKS_FILE"); !jwks.empty()) {
+    const auto more = KeySet::from_jwks(nlohmann::json::parse(read_file(jwks)));
+    for (const auto& k : more.all()) keys.add(k);
+  }
+  if (keys.size() == 0) throw Error(ErrorSource::config, "SDP_JWT_PUBLIC_KEYS or SDP_JWT_JWKS_FILE must name a key");
+  return keys;
+}
+
+// Everything the handlers share, alive as long as the runtime.
+struct Context {
+  KeySet keys;
+  RegionCatalog regions;
+  ApiSchemas schemas;
+  CatalogDocuments catalogs;
+  std::unique_ptr<IdempotencyStore> idempotency;
+  std::unique_ptr<Api> api;
+  std::unique_ptr<ThreadPool> pool;
+};
+
+}  // namespace
+
 void setup(Runtime& runtime) {
+  const auto& cfg = runtime.config();
+  const auto& dir = runtime.schemas_dir();
   // CONTRACT §3: the gateway is ready when its database, NATS and workflow answer.
   runtime.add_readiness_check("workflow", [&runtime] {
     try {
@@ -26,13 +87,85 @@ void setup(Runtime& runtime) {
     }
   });
 
-  auto scorer = scoring::Scorer::load(runtime.schemas_dir(), runtime.config().str("SDP_SCORING_MORNING_STAR_MODEL"),
-                                      runtime.config().str("SDP_SCORING_INDUSTRY_BRAIN_MODEL"));
-  auto catalogs = std::make_shared<const CatalogDocuments>(build_catalogs(scorer));
-  runtime.set_http_handler(http::synchronous([catalogs](const http::Request& request) {
-    if (auto r = serve_catalog(*catalogs, request)) return *r;
-    return http::Response::problem(404, "Not found");
-  }));
+  auto scorer = scoring::Scorer::load(dir, cfg.str("SDP_SCORING_MORNING_STAR_MODEL"), cfg.str("SDP_SCORING_INDUSTRY_BRAIN_MODEL"));
+  auto ctx = std::make_shared<Context>(Context{load_keys(cfg), RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
+                                               ApiSchemas::load(dir), build_catalogs(scorer), nullptr, nullptr, nullptr});
+  log::info("token keys loaded", {{"keys", ctx->keys.size()}});
+  ctx->idempotency = std::make_unique<IdempotencyStore>(runtime.db());
+  auto deadline = cfg.millis("SDP_GATEWAY_DEADLINE_MS");
+  ApiDeps deps{ctx->keys,
+               {cfg.str("SDP_JWT_ISSUER"), cfg.str("SDP_JWT_AUDIENCE"), cfg.seconds("SDP_JWT_LEEWAY_SECONDS")},
+               ctx->regions,
+               runtime.topology(),
+               ctx->schemas,
+               ctx->catalogs,
+               read_file(dir / "api" / "openapi.json"),
+               [&runtime, deadline](const std::string& subject, const std::string& body) {
+                 return runtime.nats().request(subject, body, deadline);
+               },
+               [] {
+                 return static_cast<int64_t>(
+                     std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                         .count());
+               },
+               ctx->idempotency.get()};
+  ctx->api = std::make_unique<Api>(std::move(deps));
+  ctx->pool = std::make_unique<ThreadPool>(static_cast<int>(cfg.integer("SDP_GATEWAY_WORKERS")),
+                                           static_cast<size_t>(cfg.integer("SDP_GATEWAY_QUEUE")));
+
+  auto& metrics = metrics::global();
+  metrics.describe("sdp_http_requests_total", "counter", "HTTP requests by route, method and status");
+  metrics.describe("sdp_http_request_seconds", "histogram", "HTTP request latency by route");
+  metrics.describe("sdp_http_in_flight", "gauge", "HTTP requests being handled");
+  auto in_flight = std::make_shared<std::atomic<int>>(0);
+
+  runtime.set_http_handler([ctx, in_flight](http::Request&& request, http::Respond respond) {
+    auto start = std::chrono::steady_clock::now();
+    auto request_id = request.header("X-Request-Id");
+    if (request_id.empty() || request_id.size() > 64) request_id = crypto::uuid_v7();
+    metrics::global().set("sdp_http_in_flight", {}, ++*in_flight);
+    auto job = [ctx, in_flight, start, request_id, request = std::move(request), respond]() {
+      log::Scope scope("request_id", request_id);
+      std::string route;
+      http::Response response;
+      try {
+        response = ctx->api->handle(request, &route);
+      } catch (const std::exception& e) {
+        log::error("request failed", {{"error", e.what()}});
+        response = http::Response::problem(500, "Internal server error");
+      }
+      response.headers["X-Request-Id"] = request_id;
+      auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      auto label = route.empty() ? std::string("unmatched") : route;
+      metrics::global().inc("sdp_http_requests_total",
+                            {{"route", label}, {"method", request.method}, {"status", std::to_string(response.status)}});
+      metrics::global().observe("sdp_http_request_seconds", {{"route", label}}, seconds);
+      metrics::global().set("sdp_http_in_flight", {}, --*in_flight);
+      log::info("request", {{"method", request.method}, {"path", request.path()}, {"route", label},
+                            {"status", response.status}, {"ms", seconds * 1000}, {"remote", request.remote_address}});
+      respond(std::move(response));
+    };
+    if (!ctx->pool->post(std::move(job))) {
+      metrics::global().set("sdp_http_in_flight", {}, --*in_flight);
+      auto busy = http::Response::problem(503, "Service busy", "too many requests are waiting");
+      busy.headers["Retry-After"] = "1";
+      respond(std::move(busy));
+    }
+  });
+
+  runtime.add_worker("idempotency-purge", [ctx](std::stop_token st) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    while (!st.stop_requested()) {
+      try {
+        if (int n = ctx->idempotency->purge(); n > 0) log::info("expired idempotency keys purged", {{"keys", n}});
+      } catch (const std::exception& e) {
+        log::warn("idempotency purge failed", {{"error", e.what()}});
+      }
+      std::unique_lock lock(m);
+      cv.wait_for(lock, st, std::chrono::minutes(10), [] { return false; });
+    }
+  });
 }
 
 }  // namespace sdp::gateway

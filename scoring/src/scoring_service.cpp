@@ -62,14 +62,16 @@ nlohmann::json preview(const Scorer& scorer, const nlohmann::json& request) {
                   ? parse_kind(request["kind"].get<std::string>())
                   : std::nullopt;
   if (!kind)
-    return {{"status", 400}, {"errors", {{{"pointer", "/kind"}, {"message", "must be morning_star or industry_brain"}}}}};
+    return {{"status", 400}, {"title", "The request is not valid"},
+            {"errors", {{{"pointer", "/kind"}, {"message", "must be morning_star or industry_brain"}}}}};
   if (!request.contains("payload") || !request["payload"].is_object())
-    return {{"status", 400}, {"errors", {{{"pointer", "/payload"}, {"message", "must be an object"}}}}};
+    return {{"status", 400}, {"title", "The request is not valid"},
+            {"errors", {{{"pointer", "/payload"}, {"message", "must be an object"}}}}};
   std::vector<Verdict> verdicts;
   if (request.contains("verified")) verdicts.push_back({"preview", request["verified"]});
   auto score = scorer.score(*kind, request["payload"], verdicts);
-  if (!score) return {{"status", 400}, {"errors", problems_json(score.error())}};
-  return {{"status", 200}, {"score", *score}};
+  if (!score) return {{"status", 400}, {"title", "The request is not valid"}, {"errors", problems_json(score.error())}};
+  return {{"status", 200}, {"body", *score}};
 }
 
 void setup(Runtime& runtime) {

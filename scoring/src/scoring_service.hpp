@@ -21,8 +21,8 @@ void setup(Runtime& runtime);
 std::expected<std::optional<Event>, std::string> score_event_for(const Scorer& scorer, const JsonSchema& request_schema,
                                                                  const Event& source, const std::string& now);
 
-// The pure core of the preview command: {kind, payload, verdicts?} -> {"status":200,"score"} or
-// {"status":400,"errors":[{pointer,message}]}.
+// The pure core of the preview command: {kind, payload, verified?} -> {"status":200,"body":score} or
+// {"status":400,"title","errors":[{pointer,message}]}.
 nlohmann::json preview(const Scorer& scorer, const nlohmann::json& request);
 
 }  // namespace sdp::scoring

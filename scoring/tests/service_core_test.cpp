@@ -68,8 +68,8 @@ TEST(ScoreEventFor, UnscorableEventsSayWhy) {
 TEST(Preview, AnswersWithTheScoreOrThePointers) {
   auto ok = preview(scorer(), {{"kind", "morning_star"}, {"payload", {{"claimed_level", 2}}}});
   EXPECT_EQ(ok["status"], 200);
-  EXPECT_EQ(ok["score"]["self_assessed_level"], 0);
-  EXPECT_EQ(ok["score"]["claimed_level_reached"], false);
+  EXPECT_EQ(ok["body"]["self_assessed_level"], 0);
+  EXPECT_EQ(ok["body"]["claimed_level_reached"], false);
   auto no_kind = preview(scorer(), {{"payload", json::object()}});
   EXPECT_EQ(no_kind["status"], 400);
   EXPECT_EQ(no_kind["errors"][0]["pointer"], "/kind");
@@ -79,5 +79,5 @@ TEST(Preview, AnswersWithTheScoreOrThePointers) {
   EXPECT_EQ(bad["errors"][0]["pointer"], "/payload/claimed_level");
   auto with_verdict = preview(scorer(), {{"kind", "morning_star"}, {"payload", {{"claimed_level", 1}}},
                                          {"verified", {{"criteria", {{"MS01", true}}}}}});
-  EXPECT_EQ(with_verdict["score"]["verified_level"], 0);
+  EXPECT_EQ(with_verdict["body"]["verified_level"], 0);
 }

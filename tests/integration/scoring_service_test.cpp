@@ -103,7 +103,7 @@ TEST(ScoringService, ScoresBothKindsAndPinsTheModel) {
   EXPECT_EQ(ms["version"], 2);
   EXPECT_EQ(ms["data"]["kind"], "morning_star");
   EXPECT_EQ(ms["data"]["score"]["model"], (json{{"name", "morning_star"}, {"version", "2026.1"}}));
-  EXPECT_EQ(ms["data"]["score"]["self_assessed_level"], 4);
+  EXPECT_EQ(ms["data"]["body"]["self_assessed_level"], 4);
   EXPECT_EQ(ms["data"]["score"]["missing"]["5"], json::array({"MS05"}));
   EXPECT_TRUE(ms["data"]["score"]["verified_level"].is_null());
 
@@ -172,7 +172,7 @@ TEST(ScoringService, PreviewAnswersOverRequestReply) {
   auto reply = json::parse(h.client.request(h.topology.command("scoring", "preview"),
                                             json{{"kind", "morning_star"}, {"payload", ms_all_met()}}.dump()));
   EXPECT_EQ(reply["status"], 200);
-  EXPECT_EQ(reply["score"]["self_assessed_level"], 5);
+  EXPECT_EQ(reply["body"]["self_assessed_level"], 5);
   auto bad = json::parse(h.client.request(h.topology.command("scoring", "preview"),
                                           json{{"kind", "industry_brain"}, {"payload", {{"indicators", {{"L1P1", {{"value", -5}}}}}}}}.dump()));
   EXPECT_EQ(bad["status"], 400);

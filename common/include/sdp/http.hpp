@@ -41,6 +41,9 @@ struct Response {
   static Response problem(int status, std::string title, std::string detail = {});
 };
 
+// The problem "type" of CONTRACT §3 errors for an HTTP status, e.g. 400 -> "/problems/validation".
+std::string problem_type(int status);
+
 // Answers a request exactly once, from any thread.
 using Respond = std::function<void(Response)>;
 using Handler = std::function<void(Request&&, Respond)>;

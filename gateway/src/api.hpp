@@ -1,0 +1,62 @@
+#pragma once
+// The HTTP API of CONTRACT §3 as handle(request) -> response: routing, identity, validation of
+// every body and query, idempotency keys, and forwarding to workflow, scoring and notify over
+// request–reply with a deadline. The one place where replies and errors become HTTP.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalogs.hpp"
+#include "idempotency.hpp"
+#include "jwt.hpp"
+#include "sdp/http.hpp"
+#include "sdp/json_schema.hpp"
+#include "sdp/nats.hpp"
+#include "sdp/regions.hpp"
+
+namespace sdp::gateway {
+
+// Request–reply to another service; throws sdp::Error (transient) when nobody answers in time.
+using Requester = std::function<std::string(const std::string& subject, const std::string& body)>;
+
+struct ApiSchemas {
+  JsonSchema create, update, decision, preview, webhook;
+  static ApiSchemas load(const std::filesystem::path& schemas_dir);
+};
+
+struct ApiDeps {
+  const KeySet& keys;
+  JwtPolicy policy;
+  const RegionCatalog& regions;
+  const nats::Topology& topology;
+  const ApiSchemas& schemas;
+  const CatalogDocuments& catalogs;
+  std::string openapi;                       // the document served at /v1/openapi.json
+  Requester request;
+  std::function<int64_t()> now;              // UNIX seconds, for token times
+  IdempotencyStore* idempotency = nullptr;   // null: Idempotency-Key is ignored
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;  // e.g. "/v1/declarations/{id}/submit"
+  bool authenticated;
+};
+
+class Api {
+public:
+  explicit Api(ApiDeps deps);
+  // Every route of the API, for the OpenAPI check.
+  static const std::vector<Route>& routes();
+  // The response, and the route pattern it matched ("" when none), for metrics and logs.
+  http::Response handle(const http::Request& request, std::string* matched_route = nullptr) const;
+
+private:
+  struct Impl;
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace sdp::gateway

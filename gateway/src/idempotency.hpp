@@ -1,0 +1,33 @@
+#pragma once
+// Idempotency-Key on POSTs (CONTRACT §3): the same key with the same body within 24 hours gets
+// the first response and nothing is done again; the same key with another body is refused (422).
+
+#include <optional>
+#include <string>
+
+#include "sdp/db.hpp"
+#include "sdp/http.hpp"
+
+namespace sdp::gateway {
+
+class IdempotencyStore {
+public:
+  explicit IdempotencyStore(db::Pool& pool) : pool_(pool) {}
+
+  enum class Claim { fresh, replay, other_body, in_progress };
+  struct Result {
+    Claim claim;
+    std::optional<http::Response> stored;  // for replay
+  };
+  // Claims (caller, key) for a request whose method, path and body hash to `request_hash`.
+  Result begin(const std::string& caller, const std::string& key, const std::string& request_hash);
+  // Records the response of a fresh claim; a 5xx releases the key so that a retry runs again.
+  void finish(const std::string& caller, const std::string& key, const http::Response& response);
+  // Drops keys older than 24 hours; returns how many.
+  int purge();
+
+private:
+  db::Pool& pool_;
+};
+
+}  // namespace sdp::gateway

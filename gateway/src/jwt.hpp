@@ -1,0 +1,68 @@
+#pragma once
+// JWT verification (CONTRACT §2) on OpenSSL: RS256 or ES256 against configured public keys chosen
+// by `kid`, the algorithm pinned to the key (so `none` and HMAC-with-a-public-key cannot pass),
+// exp/nbf/iss/aud checked with a leeway of at most 30 s, and the platform's claims validated.
+
+#include <chrono>
+#include <expected>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sdp/regions.hpp"
+
+typedef struct evp_pkey_st EVP_PKEY;
+
+namespace sdp::gateway {
+
+struct PublicKey {
+  std::string kid;
+  std::string alg;  // "RS256" for RSA keys, "ES256" for P-256 keys: the only algorithm the key accepts
+  std::shared_ptr<EVP_PKEY> key;
+};
+
+class KeySet {
+public:
+  // PEM files of public keys; each key's kid is the first 16 hex digits of SHA-256 over its DER
+  // SubjectPublicKeyInfo (what deploy/local/token.sh puts in the header).
+  static KeySet from_pem_files(const std::vector<std::string>& paths);
+  // A JWKS document ({"keys": [{kty, kid, n, e} | {kty: "EC", crv: "P-256", kid, x, y}]}).
+  static KeySet from_jwks(const nlohmann::json& jwks);
+  const PublicKey* find(std::string_view kid) const;
+  size_t size() const { return keys_.size(); }
+  const PublicKey* only() const { return keys_.size() == 1 ? &keys_[0] : nullptr; }  // for tokens without kid
+  void add(PublicKey key) { keys_.push_back(std::move(key)); }
+  const std::vector<PublicKey>& all() const { return keys_; }
+
+private:
+  std::vector<PublicKey> keys_;
+};
+
+struct JwtPolicy {
+  std::string issuer;
+  std::string audience;
+  std::chrono::seconds leeway{30};
+};
+
+// The platform's claims, validated.
+struct Claims {
+  std::string sub;
+  std::string role;    // applicant | reviewer | admin
+  std::string org;     // applicants: 统一社会信用代码
+  std::string tier;    // reviewers: county | city | province
+  std::string region;  // reviewers: their jurisdiction's code
+  int64_t exp = 0;
+  nlohmann::json actor() const;  // the form workflow commands take
+};
+
+// Signature and registered claims; `now` in UNIX seconds. The error says what failed (for logs;
+// clients only ever see 401).
+std::expected<Claims, std::string> verify_jwt(std::string_view token, const KeySet& keys, const JwtPolicy& policy,
+                                              int64_t now, const RegionCatalog& regions);
+
+// The kid of a public key, as the platform computes it.
+std::string key_id(EVP_PKEY* key);
+
+}  // namespace sdp::gateway
