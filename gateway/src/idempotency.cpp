@@ -19,7 +19,8 @@ IdempotencyStore::Result IdempotencyStore::begin(const std::string& caller, cons
   if (r.i64("status") == 0) return {Claim::in_progress, std::nullopt};
   http::Response stored;
   stored.status = static_cast<int>(r.i64("status"));
-  for (const auto& [k, v] : nlohmann::json::parse(r.str("headers")).items()) stored.headers[k] = v.get<std::string>();
+  const auto headers = nlohmann::json::parse(r.str("headers"));
+  for (const auto& [k, v] : headers.items()) stored.headers[k] = v.get<std::string>();
   stored.body = r.str("body");
   stored.headers["Idempotent-Replayed"] = "true";
   return {Claim::replay, std::move(stored)};

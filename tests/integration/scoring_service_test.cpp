@@ -103,7 +103,7 @@ TEST(ScoringService, ScoresBothKindsAndPinsTheModel) {
   EXPECT_EQ(ms["version"], 2);
   EXPECT_EQ(ms["data"]["kind"], "morning_star");
   EXPECT_EQ(ms["data"]["score"]["model"], (json{{"name", "morning_star"}, {"version", "2026.1"}}));
-  EXPECT_EQ(ms["data"]["body"]["self_assessed_level"], 4);
+  EXPECT_EQ(ms["data"]["score"]["self_assessed_level"], 4);
   EXPECT_EQ(ms["data"]["score"]["missing"]["5"], json::array({"MS05"}));
   EXPECT_TRUE(ms["data"]["score"]["verified_level"].is_null());
 

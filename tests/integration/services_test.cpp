@@ -5,17 +5,27 @@
 #include <signal.h>
 
 #include "test_env.hpp"
+#include "tokens.hpp"
 
 using namespace sdp;
 using namespace std::chrono_literals;
 
 using Service = test::ServiceUnderTest;
 
+namespace {
+// What a service needs beyond the database and NATS: the gateway, the keys it trusts.
+std::map<std::string, std::string> settings_for(const std::string& name) {
+  static test::TokenMinter minter;
+  if (name == "gateway") return {{"SDP_JWT_PUBLIC_KEYS", minter.rsa_public_pem().string()}};
+  return {};
+}
+}  // namespace
+
 TEST(Services, EachStartsBecomesReadyAndStopsCleanly) {
   test::NatsServer nats;
   for (auto name : {"workflow", "scoring", "notify", "gateway"}) {
     SCOPED_TRACE(name);
-    Service s(name, nats);
+    Service s(name, nats, settings_for(name));
     if (std::string(name) == "gateway") {
       // The gateway is ready only when workflow answers too.
       Service workflow("workflow", nats);
@@ -51,7 +61,7 @@ TEST(Services, EachStartsBecomesReadyAndStopsCleanly) {
 
 TEST(Services, TheGatewayIsNotReadyWithoutWorkflow) {
   test::NatsServer nats;
-  Service gateway("gateway", nats);
+  Service gateway("gateway", nats, settings_for("gateway"));
   ASSERT_TRUE(test::eventually([&] { return test::http_get(gateway.url("/healthz")).status == 200; }, 20s));
   // Alive, connected, but workflow does not answer: not ready, and /readyz says why.
   ASSERT_TRUE(test::eventually([&] { return test::http_get(gateway.url("/readyz")).body.find("\"workflow\"") != std::string::npos; }, 20s));

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "sdp/db.hpp"
 
 namespace sdp::test {
@@ -101,5 +103,20 @@ struct HttpResult {
   std::string body;
 };
 HttpResult http_get(const std::string& url, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+struct HttpReply {
+  long status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+// Any HTTP request with libcurl; headers as "Name: value" lines.
+HttpReply http(const std::string& method, const std::string& url, const std::vector<std::string>& headers = {},
+               const std::optional<std::string>& body = std::nullopt,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace sdp::test

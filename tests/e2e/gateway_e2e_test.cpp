@@ -1,0 +1,434 @@
+// The gateway over real HTTP, in front of the real workflow and scoring binaries: every endpoint,
+// the authorisation matrix, bad input, versions, idempotency keys, slow clients and a dependency
+// that is down.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "sdp/build_info.hpp"
+#include "sdp/crypto.hpp"
+#include "test_env.hpp"
+#include "tokens.hpp"
+
+using namespace sdp;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::TokenMinter;
+
+namespace {
+
+const std::string kOrg = "91370102MA3C00000B";
+const std::string kOtherOrg = "91350100M000100Y43";
+
+json all_met(int claimed = 3) {
+  auto catalogue = json::parse(std::ifstream(std::string(build_info::kSchemasDir) + "/catalogs/morning_star.json"));
+  json criteria = json::object();
+  for (const auto& c : catalogue["criteria"]) criteria[c["id"].get<std::string>()] = {{"met", true}};
+  return {{"claimed_level", claimed}, {"criteria", criteria}};
+}
+
+json declaration_body(const std::string& region = "370102") {
+  return {{"kind", "morning_star"},
+          {"region", region},
+          {"title", "历下区某智能装备有限公司晨星工厂申报"},
+          {"contact", {{"name", "李工"}, {"phone", "13800000000"}, {"email", "li@example.cn"}}},
+          {"payload", all_met()}};
+}
+
+struct Platform {
+  TokenMinter minter;
+  test::NatsServer nats;
+  test::ServiceUnderTest workflow{"workflow", nats};
+  test::ServiceUnderTest scoring{"scoring", nats};
+  std::unique_ptr<test::ServiceUnderTest> gateway;
+
+  Platform() {
+    gateway = std::make_unique<test::ServiceUnderTest>(
+        "gateway", nats,
+        std::map<std::string, std::string>{
+            {"SDP_JWT_PUBLIC_KEYS", minter.rsa_public_pem().string() + "," + minter.ec_public_pem().string()},
+            {"SDP_JWT_ISSUER", "sdp-test"},
+            {"SDP_HTTP_READ_TIMEOUT_MS", "2000"},
+            {"SDP_GATEWAY_DEADLINE_MS", "1500"}});
+    EXPECT_TRUE(workflow.wait_ready());
+    EXPECT_TRUE(scoring.wait_ready());
+    EXPECT_TRUE(gateway->wait_ready()) << gateway->process->log_text();
+  }
+
+  std::string url(const std::string& path) const { return gateway->url(path); }
+
+  test::HttpReply send(const std::string& method, const std::string& path, const std::string& token,
+                       const std::optional<json>& body = std::nullopt, std::vector<std::string> headers = {}) {
+    if (!token.empty()) headers.push_back("Authorization: Bearer " + token);
+    if (body) headers.push_back("Content-Type: application/json");
+    return test::http(method, url(path), headers, body ? std::optional<std::string>(body->dump()) : std::nullopt);
+  }
+
+  std::string as_applicant(const std::string& org = kOrg) { return minter.token(TokenMinter::applicant(org)); }
+  std::string as_reviewer(const std::string& tier, const std::string& region) {
+    return minter.token(TokenMinter::reviewer(tier, region));
+  }
+
+  json create(const std::string& org = kOrg, const json& body = declaration_body()) {
+    auto r = send("POST", "/v1/declarations", as_applicant(org), body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json();
+  }
+  json submitted(const std::string& org = kOrg) {
+    auto d = create(org);
+    auto r = send("POST", "/v1/declarations/" + d["id"].get<std::string>() + "/submit", as_applicant(org));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.json();
+  }
+};
+
+std::string if_match(const json& d) { return "If-Match: \"" + std::to_string(d["version"].get<int>()) + "\""; }
+
+}  // namespace
+
+TEST(GatewayE2E, EveryEndpointOverHttp) {
+  Platform p;
+  auto applicant = p.as_applicant();
+  // Catalogues and the OpenAPI document, no token needed.
+  auto ms = p.send("GET", "/v1/catalogs/morning-star", "");
+  EXPECT_EQ(ms.status, 200);
+  EXPECT_EQ(ms.json()["criteria"].size(), 72u);
+  EXPECT_EQ(p.send("GET", "/v1/catalogs/industry-brain", "").json()["indicators"].size(), 32u);
+  EXPECT_EQ(p.send("GET", "/v1/openapi.json", "").json()["openapi"], "3.0.3");
+
+  // Create: 201 with Location and ETag.
+  auto created = p.send("POST", "/v1/declarations", applicant, declaration_body());
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto d = created.json();
+  auto id = d["id"].get<std::string>();
+  EXPECT_EQ(created.header("location"), "/v1/declarations/" + id);
+  EXPECT_EQ(created.header("etag"), "\"1\"");
+  EXPECT_FALSE(created.header("x-request-id").empty());
+
+  auto got = p.send("GET", "/v1/declarations/" + id, applicant);
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.header("etag"), "\"1\"");
+
+  auto body = declaration_body();
+  body.erase("kind");
+  body.erase("region");
+  body["title"] = "修改后的标题";
+  auto put = p.send("PUT", "/v1/declarations/" + id, applicant, body, {"If-Match: \"1\""});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.header("etag"), "\"2\"");
+  EXPECT_EQ(put.json()["title"], "修改后的标题");
+
+  auto sub = p.send("POST", "/v1/declarations/" + id + "/submit", applicant);
+  ASSERT_EQ(sub.status, 200) << sub.body;
+  d = sub.json();
+  EXPECT_EQ(d["state"], "county_review");
+
+  auto county = p.as_reviewer("county", "370102");
+  auto pending = p.send("GET", "/v1/reviews/pending?limit=10", county);
+  ASSERT_EQ(pending.status, 200);
+  EXPECT_EQ(pending.json()["items"][0]["id"], id);
+  auto decided = p.send("POST", "/v1/declarations/" + id + "/decisions", county,
+                        json{{"decision", "approve"}, {"comment", "同意"}, {"verified", {{"criteria", {{"MS01", true}}}}}},
+                        {if_match(d)});
+  ASSERT_EQ(decided.status, 200) << decided.body;
+  EXPECT_EQ(decided.json()["state"], "city_review");
+
+  auto history = p.send("GET", "/v1/declarations/" + id + "/history", applicant);
+  ASSERT_EQ(history.status, 200);
+  EXPECT_EQ(history.json()["items"].size(), 4u);
+  EXPECT_TRUE(history.json()["chain_valid"].get<bool>());
+
+  auto list = p.send("GET", "/v1/declarations?state=city_review&kind=morning_star&limit=5", applicant);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.json()["items"].size(), 1u);
+
+  auto stats = p.send("GET", "/v1/stats", p.as_reviewer("province", "370000"));
+  ASSERT_EQ(stats.status, 200);
+  EXPECT_EQ(stats.json()["by_state"]["city_review"], 1);
+
+  auto preview = p.send("POST", "/v1/scoring/preview", applicant, json{{"kind", "morning_star"}, {"payload", all_met(5)}});
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_EQ(preview.json()["self_assessed_level"], 5);
+
+  auto draft = p.create();
+  auto withdrawn = p.send("POST", "/v1/declarations/" + draft["id"].get<std::string>() + "/withdraw", applicant);
+  EXPECT_EQ(withdrawn.status, 200);
+  EXPECT_EQ(withdrawn.json()["state"], "withdrawn");
+
+  // The inbox and webhooks are served by notify; while it does not answer, the gateway says so.
+  auto inbox = p.send("GET", "/v1/notifications?limit=5", applicant);
+  EXPECT_EQ(inbox.status, 503);
+  EXPECT_EQ(inbox.header("retry-after"), "1");
+  auto hook = p.send("PUT", "/v1/webhook", applicant, json{{"url", "http://127.0.0.1:9/hook"}, {"secret", "0123456789abcdef"}});
+  EXPECT_EQ(hook.status, 503);
+
+  // Operator endpoints.
+  EXPECT_EQ(p.send("GET", "/healthz", "").status, 200);
+  EXPECT_EQ(p.send("GET", "/readyz", "").status, 200);
+  auto metrics = p.send("GET", "/metrics", "");
+  EXPECT_NE(metrics.body.find("sdp_http_requests_total{method=\"POST\",route=\"/v1/declarations\",status=\"201\"}"),
+            std::string::npos)
+      << metrics.body.substr(0, 2000);
+  EXPECT_NE(metrics.body.find("sdp_http_request_seconds_bucket"), std::string::npos);
+  // One JSON access-log line per request, with its id.
+  EXPECT_NE(p.gateway->process->log_text().find("\"request_id\":\"" + created.header("x-request-id") + "\""),
+            std::string::npos);
+}
+
+TEST(GatewayE2E, TheAuthorisationMatrix) {
+  Platform p;
+  auto d = p.submitted();  // in county_review, region 370102 (历下区, 济南市), org kOrg
+  auto id = d["id"].get<std::string>();
+  auto path = "/v1/declarations/" + id;
+
+  struct Who {
+    const char* name;
+    std::string token;
+  };
+  std::vector<Who> who = {
+      {"owner", p.as_applicant()},
+      {"other applicant", p.as_applicant(kOtherOrg)},
+      {"county in jurisdiction", p.as_reviewer("county", "370102")},
+      {"county elsewhere", p.as_reviewer("county", "370103")},
+      {"city in jurisdiction", p.as_reviewer("city", "370100")},
+      {"city elsewhere", p.as_reviewer("city", "370200")},
+      {"province", p.as_reviewer("province", "370000")},
+      {"admin", p.minter.token(TokenMinter::admin())},
+  };
+  struct Row {
+    std::string method, path;
+    std::optional<json> body;
+    bool needs_version;
+    std::vector<int> expected;  // in the order of `who`
+  };
+  auto update = declaration_body();
+  update.erase("kind");
+  update.erase("region");
+  json reject = {{"decision", "reject"}, {"comment", "矩阵测试"}};
+  std::vector<Row> rows = {
+      {"GET", path, std::nullopt, false, {200, 404, 200, 404, 200, 404, 200, 200}},
+      {"GET", path + "/history", std::nullopt, false, {200, 404, 200, 404, 200, 404, 200, 200}},
+      {"PUT", path, update, true, {409, 404, 403, 404, 403, 404, 403, 403}},
+      {"POST", path + "/submit", std::nullopt, false, {409, 404, 403, 404, 403, 404, 403, 403}},
+      // Only the county reviewer of 370102 may decide now; its row is checked on a copy below.
+      {"POST", path + "/decisions", reject, true, {403, 404, 0, 404, 409, 404, 409, 403}},
+      {"GET", "/v1/reviews/pending", std::nullopt, false, {403, 403, 200, 200, 200, 200, 200, 403}},
+      {"GET", "/v1/stats", std::nullopt, false, {403, 403, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/v1/declarations", std::nullopt, false, {200, 200, 200, 200, 200, 200, 200, 200}},
+      {"POST", "/v1/declarations", declaration_body(), false, {201, 201, 403, 403, 403, 403, 403, 403}},
+      {"PUT", "/v1/webhook", json{{"url", "http://127.0.0.1:9/h"}, {"secret", "0123456789abcdef"}}, false,
+       {503, 503, 403, 403, 403, 403, 403, 403}},
+      {"POST", "/v1/scoring/preview", json{{"kind", "industry_brain"}, {"payload", json::object()}}, false,
+       {200, 200, 200, 200, 200, 200, 200, 200}},
+  };
+  for (const auto& row : rows)
+    for (size_t i = 0; i < who.size(); ++i) {
+      if (row.expected[i] == 0) continue;
+      std::vector<std::string> headers;
+      if (row.needs_version) headers.push_back(if_match(d));
+      auto r = p.send(row.method, row.path, who[i].token, row.body, headers);
+      EXPECT_EQ(r.status, row.expected[i]) << row.method << " " << row.path << " as " << who[i].name << ": " << r.body;
+    }
+  // The county reviewer in jurisdiction decides (on its own copy, so the rows above stay put).
+  auto copy = p.submitted();
+  auto r = p.send("POST", "/v1/declarations/" + copy["id"].get<std::string>() + "/decisions", who[2].token, reject,
+                  {if_match(copy)});
+  EXPECT_EQ(r.status, 200) << r.body;
+
+  // Lists show only what the caller may see.
+  auto count = [&](const std::string& token) { return p.send("GET", "/v1/declarations?limit=100", token).json()["items"].size(); };
+  EXPECT_EQ(count(who[1].token), 1u);  // its own, created by the POST row
+  EXPECT_EQ(count(who[3].token), 0u);
+  EXPECT_EQ(count(who[5].token), 0u);
+  EXPECT_GE(count(who[4].token), 3u);
+
+  // Tokens that must never pass, on every authenticated route.
+  auto claims = p.minter.defaults(TokenMinter::applicant());
+  auto good = p.as_applicant();
+  TokenMinter stranger;
+  auto forged_claims = claims;
+  forged_claims["org"] = kOtherOrg;
+  auto tampered = good.substr(0, good.find('.') + 1) + crypto::base64url_encode(forged_claims.dump()) + good.substr(good.rfind('.'));
+  std::vector<std::pair<const char*, std::string>> bad_tokens = {
+      {"none", ""},
+      {"forged", stranger.sign_rs256({{"alg", "RS256"}, {"kid", p.minter.rsa_kid()}}, claims)},
+      {"tampered", tampered},
+      {"alg none", crypto::base64url_encode(json{{"alg", "none"}}.dump()) + "." + crypto::base64url_encode(claims.dump()) + "."},
+      {"expired", p.minter.token([&] { auto c = TokenMinter::applicant(); c["exp"] = 1000; return c; }())},
+      {"wrong audience", p.minter.token([&] { auto c = TokenMinter::applicant(); c["aud"] = "other"; return c; }())},
+  };
+  for (const auto& [name, token] : bad_tokens)
+    for (const auto& row : rows) {
+      auto r = p.send(row.method, row.path, token, row.body, {if_match(d)});
+      EXPECT_EQ(r.status, 401) << name << " on " << row.method << " " << row.path;
+      EXPECT_EQ(r.json()["type"], "/problems/unauthorized");
+    }
+}
+
+TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
+  Platform p;
+  auto token = p.as_applicant();
+  auto d = p.create();
+  auto id = d["id"].get<std::string>();
+  auto base = declaration_body();
+  auto with = [&](const std::function<void(json&)>& change) {
+    auto b = base;
+    change(b);
+    return b.dump();
+  };
+  struct Case {
+    const char* name;
+    std::string method, path;
+    std::optional<std::string> body;
+    std::vector<std::string> headers;
+    int status;
+    std::string type, pointer;
+  };
+  const std::string ct = "Content-Type: application/json";
+  const std::string auth = "Authorization: Bearer " + token;
+  const std::string decl = "/v1/declarations/" + id;
+  std::string big(1024 * 1024 + 10, 'x');
+  std::vector<Case> cases = {
+      {"malformed JSON", "POST", "/v1/declarations", "{\"kind\": ", {ct, auth}, 400, "validation", ""},
+      {"invalid UTF-8", "POST", "/v1/declarations", "{\"kind\":\"morning_star\",\"title\":\"\xff\xfe\"}", {ct, auth}, 400, "validation", ""},
+      {"a JSON array", "POST", "/v1/declarations", "[1,2]", {ct, auth}, 400, "validation", ""},
+      {"no content type", "POST", "/v1/declarations", base.dump(), {auth, "Content-Type:"}, 415, "unsupported-media-type", ""},
+      {"text/plain", "POST", "/v1/declarations", base.dump(), {auth, "Content-Type: text/plain"}, 415, "unsupported-media-type", ""},
+      {"body over 1 MiB", "POST", "/v1/declarations", big, {ct, auth}, 413, "payload-too-large", ""},
+      {"missing kind", "POST", "/v1/declarations", with([](json& b) { b.erase("kind"); }), {ct, auth}, 400, "validation", "/kind"},
+      {"unknown kind", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "smart_city"; }), {ct, auth}, 400, "validation", "/kind"},
+      {"missing title", "POST", "/v1/declarations", with([](json& b) { b.erase("title"); }), {ct, auth}, 400, "validation", "/title"},
+      {"empty title", "POST", "/v1/declarations", with([](json& b) { b["title"] = ""; }), {ct, auth}, 400, "validation", "/title"},
+      {"title too long", "POST", "/v1/declarations", with([](json& b) { b["title"] = std::string(201, 'a'); }), {ct, auth}, 400, "validation", "/title"},
+      {"region not six digits", "POST", "/v1/declarations", with([](json& b) { b["region"] = "3701"; }), {ct, auth}, 400, "validation", "/region"},
+      {"region outside Shandong", "POST", "/v1/declarations", with([](json& b) { b["region"] = "110101"; }), {ct, auth}, 400, "validation", "/region"},
+      {"region is a city", "POST", "/v1/declarations", with([](json& b) { b["region"] = "370100"; }), {ct, auth}, 400, "validation", "/region"},
+      {"region 莱芜市 no longer exists", "POST", "/v1/declarations", with([](json& b) { b["region"] = "371202"; }), {ct, auth}, 400, "validation", "/region"},
+      {"contact without phone", "POST", "/v1/declarations", with([](json& b) { b["contact"].erase("phone"); }), {ct, auth}, 400, "validation", "/contact/phone"},
+      {"bad e-mail", "POST", "/v1/declarations", with([](json& b) { b["contact"]["email"] = "not-an-address"; }), {ct, auth}, 400, "validation", "/contact/email"},
+      {"unknown field", "POST", "/v1/declarations", with([](json& b) { b["colour"] = "red"; }), {ct, auth}, 400, "validation", "/colour"},
+      {"unknown criterion", "POST", "/v1/declarations", with([](json& b) { b["payload"] = {{"criteria", {{"MS99", {{"met", true}}}}}}; }), {ct, auth}, 400, "validation", "/payload/criteria/MS99"},
+      {"met not boolean", "POST", "/v1/declarations", with([](json& b) { b["payload"]["criteria"]["MS01"]["met"] = "yes"; }), {ct, auth}, 400, "validation", "/payload/criteria/MS01/met"},
+      {"claimed level 6", "POST", "/v1/declarations", with([](json& b) { b["payload"]["claimed_level"] = 6; }), {ct, auth}, 400, "validation", "/payload/claimed_level"},
+      {"negative value", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P1", {{"value", -1}}}}}}; }), {ct, auth}, 400, "validation", "/payload/indicators/L1P1/value"},
+      {"grade on a number indicator", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P1", {{"grade", "A"}}}}}}; }), {ct, auth}, 400, "validation", "/payload/indicators/L1P1/grade"},
+      {"grade E", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P3", {{"grade", "E"}}}}}}; }), {ct, auth}, 400, "validation", "/payload/indicators/L1P3/grade"},
+      {"limit 0", "GET", "/v1/declarations?limit=0", std::nullopt, {auth}, 400, "validation", "/query/limit"},
+      {"limit 101", "GET", "/v1/declarations?limit=101", std::nullopt, {auth}, 400, "validation", "/query/limit"},
+      {"limit not a number", "GET", "/v1/declarations?limit=ten", std::nullopt, {auth}, 400, "validation", "/query/limit"},
+      {"cursor with bad characters", "GET", "/v1/declarations?cursor=%3Cscript%3E", std::nullopt, {auth}, 400, "validation", "/query/cursor"},
+      {"forged cursor", "GET", "/v1/declarations?cursor=AAAA", std::nullopt, {auth}, 400, "validation", "/cursor"},
+      {"unknown state", "GET", "/v1/declarations?state=pending", std::nullopt, {auth}, 400, "validation", "/query/state"},
+      {"unknown parameter", "GET", "/v1/declarations?sort=asc", std::nullopt, {auth}, 400, "validation", "/query/sort"},
+      {"If-Match not a version", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth, "If-Match: yesterday"}, 400, "validation", "/headers/If-Match"},
+      {"PUT without If-Match", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth}, 428, "precondition-required", ""},
+      {"PUT with a stale version", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth, "If-Match: \"7\""}, 412, "precondition-failed", ""},
+      {"decision unknown", "POST", decl + "/decisions", "{\"decision\":\"maybe\"}", {ct, "Authorization: Bearer " + p.as_reviewer("county", "370102"), "If-Match: \"1\""}, 400, "validation", "/decision"},
+      {"not a declaration id", "GET", "/v1/declarations/12345", std::nullopt, {auth}, 404, "not-found", ""},
+      {"unknown route", "GET", "/v1/nothing", std::nullopt, {auth}, 404, "not-found", ""},
+      {"wrong method", "DELETE", decl, std::nullopt, {auth}, 405, "method-not-allowed", ""},
+      {"preview without kind", "POST", "/v1/scoring/preview", "{\"payload\":{}}", {ct, auth}, 400, "validation", "/kind"},
+      {"webhook secret too short", "PUT", "/v1/webhook", "{\"url\":\"https://x.cn/h\",\"secret\":\"short\"}", {ct, auth}, 400, "validation", "/secret"},
+      {"Idempotency-Key with spaces", "POST", "/v1/declarations", base.dump(), {ct, auth, "Idempotency-Key: a b"}, 400, "validation", "/headers/Idempotency-Key"},
+  };
+  ASSERT_GE(cases.size(), 30u);
+  for (const auto& c : cases) {
+    auto r = test::http(c.method, p.url(c.path), c.headers, c.body);
+    EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body.substr(0, 300);
+    auto j = r.json();
+    EXPECT_EQ(r.header("content-type"), "application/problem+json") << c.name;
+    EXPECT_EQ(j.value("type", ""), "/problems/" + c.type) << c.name;
+    EXPECT_EQ(j.value("status", 0), c.status) << c.name;
+    if (!c.pointer.empty()) {
+      ASSERT_TRUE(j.contains("errors")) << c.name << ": " << r.body;
+      bool found = false;
+      for (const auto& e : j["errors"]) found = found || e["pointer"] == c.pointer;
+      EXPECT_TRUE(found) << c.name << ": " << j["errors"].dump();
+    }
+  }
+  // Nothing was created by any of them.
+  EXPECT_EQ(p.send("GET", "/v1/declarations?limit=100", token).json()["items"].size(), 1u);
+}
+
+TEST(GatewayE2E, IdempotencyKeysReplayAndRefuse) {
+  Platform p;
+  auto token = p.as_applicant();
+  auto body = declaration_body();
+  auto first = p.send("POST", "/v1/declarations", token, body, {"Idempotency-Key: order-2026-0001"});
+  auto again = p.send("POST", "/v1/declarations", token, body, {"Idempotency-Key: order-2026-0001"});
+  ASSERT_EQ(first.status, 201);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.json()["id"], first.json()["id"]);
+  EXPECT_EQ(again.header("idempotent-replayed"), "true");
+  EXPECT_EQ(p.send("GET", "/v1/declarations?limit=100", token).json()["items"].size(), 1u);
+  body["title"] = "另一份";
+  auto other = p.send("POST", "/v1/declarations", token, body, {"Idempotency-Key: order-2026-0001"});
+  EXPECT_EQ(other.status, 422);
+  // Keys are per caller: another org's same key is its own.
+  auto theirs = p.send("POST", "/v1/declarations", p.as_applicant(kOtherOrg), body, {"Idempotency-Key: order-2026-0001"});
+  EXPECT_EQ(theirs.status, 201);
+}
+
+TEST(GatewayE2E, ASlowClientIsCutOffWhileOthersAreServed) {
+  Platform p;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(p.gateway->port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::atomic<bool> cut{false};
+  auto started = std::chrono::steady_clock::now();
+  std::thread slow([&] {
+    const std::string request = "GET /v1/catalogs/morning-star HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (char c : request) {  // a byte a second
+      if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
+      std::this_thread::sleep_for(1s);
+      char probe;
+      if (::recv(fd, &probe, 1, MSG_DONTWAIT) == 0) {
+        cut = true;
+        break;
+      }
+    }
+  });
+  for (int i = 0; i < 20; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(p.send("GET", "/v1/catalogs/industry-brain", "").status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
+    std::this_thread::sleep_for(100ms);
+  }
+  slow.join();
+  ::close(fd);
+  EXPECT_TRUE(cut.load());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 6s) << "the read timeout is 2 s";
+}
+
+TEST(GatewayE2E, ADependencyThatDoesNotAnswerIs503AndNothingHalfDone) {
+  Platform p;
+  auto token = p.as_applicant();
+  auto d = p.create();
+  p.workflow.process->stop(SIGTERM);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = p.send("POST", "/v1/declarations", token, declaration_body());
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.header("retry-after"), "1");
+  EXPECT_EQ(r.json()["type"], "/problems/unavailable");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s) << "the deadline is 1.5 s";
+  EXPECT_TRUE(test::eventually([&] { return p.send("GET", "/readyz", "").status == 503; }));
+  // Back up: the earlier declaration is there and nothing else was created.
+  test::ServiceUnderTest again("workflow", p.nats,
+                               {{"SDP_DB_NAME", p.workflow.db.name()}, {"SDP_DB_USER", p.workflow.db.user()},
+                                {"SDP_DB_PASSWORD", p.workflow.db.password()}});
+  ASSERT_TRUE(again.wait_ready());
+  auto list = p.send("GET", "/v1/declarations?limit=100", token);
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.json()["items"].size(), 1u);
+  EXPECT_EQ(list.json()["items"][0]["id"], d["id"]);
+}
