@@ -161,7 +161,8 @@ Connection::Connection(const Options& options) : options_(options) {
 }
 
 Connection::~Connection() {
-  served_.clear();  // unsubscribe before the connection goes
+  served_.clear();    // unsubscribe before the connection goes
+  handlers_.reset();  // finish the requests in hand
 }
 
 bool Connection::connected() const { return natsConnection_Status(conn_.get()) == NATS_CONN_STATUS_CONNECTED; }
@@ -250,19 +251,26 @@ std::string Connection::request(const std::string& subject, const std::string& d
 }
 
 void Connection::serve(const std::string& subject, const std::string& queue, RequestHandler handler) {
+  if (!handlers_) handlers_ = std::make_unique<ThreadPool>(options_.handler_threads, 100000);
   auto served = std::make_unique<Served>(Served{this, std::move(handler), nullptr});
   auto on_message = [](natsConnection* nc, natsSubscription*, natsMsg* msg, void* closure) {
     auto* self = static_cast<Served*>(closure);
-    std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)> owned(msg, natsMsg_Destroy);
-    std::string reply;
-    try {
-      reply = self->handler(to_message(msg));
-    } catch (const std::exception& e) {
-      log::error("request handler failed", {{"subject", natsMsg_GetSubject(msg)}, {"error", e.what()}});
-      reply = R"({"status":500,"title":"internal error"})";
-    }
-    if (const char* to = natsMsg_GetReply(msg); to && *to)
-      natsConnection_Publish(nc, to, reply.data(), static_cast<int>(reply.size()));
+    std::string reply_to = natsMsg_GetReply(msg) ? natsMsg_GetReply(msg) : "";
+    auto message = to_message(msg);
+    natsMsg_Destroy(msg);
+    auto subject = message.subject;
+    auto job = [self, nc, reply_to, message = std::move(message)] {
+      std::string reply;
+      try {
+        reply = self->handler(message);
+      } catch (const std::exception& e) {
+        log::error("request handler failed", {{"subject", message.subject}, {"error", e.what()}});
+        reply = R"({"status":500,"title":"internal error"})";
+      }
+      if (!reply_to.empty()) natsConnection_Publish(nc, reply_to.c_str(), reply.data(), static_cast<int>(reply.size()));
+    };
+    if (!self->owner->handlers_->post(std::move(job)))
+      log::error("request dropped: handler queue full", {{"subject", subject}});
   };
   natsSubscription* sub = nullptr;
   check(natsConnection_QueueSubscribe(&sub, conn_.get(), subject.c_str(), queue.c_str(), on_message, served.get()),
@@ -273,6 +281,9 @@ void Connection::serve(const std::string& subject, const std::string& queue, Req
 
 void Connection::drain(std::chrono::milliseconds timeout) {
   if (natsConnection_IsClosed(conn_.get())) return;
+  // Stop taking requests, and answer the ones already taken while the connection can still reply.
+  for (auto& s : served_) natsSubscription_Unsubscribe(s->sub.get());
+  handlers_.reset();
   natsStatus s = natsConnection_DrainTimeout(conn_.get(), timeout.count());
   if (s != NATS_OK) {
     natsConnection_Close(conn_.get());

@@ -25,12 +25,13 @@ std::vector<Setting> common_settings(const ServiceSpec& spec) {
       {"SDP_HTTP_MAX_CONNECTIONS", "open connections at most; beyond, 503", "2048", check::integer(1, 1000000)},
       {"SDP_NATS_URL", "NATS server URL", "nats://127.0.0.1:4222", check::url({"nats", "tls"})},
       {"SDP_NATS_TIMEOUT_MS", "JetStream publish and request timeout", "5000", check::integer(10, 120000)},
+      {"SDP_NATS_HANDLER_THREADS", "threads answering the service's NATS commands", "8", check::integer(1, 256)},
       {"SDP_DB_HOST", "MariaDB host", "127.0.0.1", check::ipv4_or_host()},
       {"SDP_DB_PORT", "MariaDB port", "3307", check::integer(1, 65535)},
       {"SDP_DB_NAME", "the service's own database", "sdp_" + spec.name, check::non_empty()},
       {"SDP_DB_USER", "the service's database user", "sdp_" + spec.name, check::non_empty()},
       {"SDP_DB_PASSWORD", "the database user's password (or SDP_DB_PASSWORD_FILE)", std::nullopt, nullptr, true},
-      {"SDP_DB_POOL_SIZE", "database connections", "4", check::integer(1, 256)},
+      {"SDP_DB_POOL_SIZE", "database connections (cover the command threads and workers)", "12", check::integer(1, 256)},
       {"SDP_STARTUP_TIMEOUT_SECONDS", "how long to wait for MariaDB and NATS at start", "60", check::integer(1, 3600)},
       {"SDP_SHUTDOWN_GRACE_SECONDS", "how long in-flight work may take after SIGTERM", "10", check::integer(0, 600)},
   };
@@ -122,6 +123,7 @@ void Runtime::connect_until_ready() {
   no.url = config_.str("SDP_NATS_URL");
   no.name = "sdp-" + spec_.name;
   no.request_timeout = config_.millis("SDP_NATS_TIMEOUT_MS");
+  no.handler_threads = static_cast<int>(config_.integer("SDP_NATS_HANDLER_THREADS"));
   nats_ = std::make_unique<nats::Connection>(no);
 
   bool migrated = false, declared = false;

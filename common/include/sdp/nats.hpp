@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sdp/thread_pool.hpp"
+
 struct __natsConnection;
 struct __natsSubscription;
 struct __jsCtx;
@@ -61,6 +63,7 @@ struct Options {
   std::chrono::milliseconds reconnect_wait{250};
   std::chrono::milliseconds reconnect_jitter{250};
   std::chrono::milliseconds request_timeout{5000};
+  int handler_threads = 8;  // for serve()
 };
 
 struct Message {
@@ -109,6 +112,8 @@ public:
                       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // Serves `subject` in queue group `queue`: instances share the load. The handler returns the reply.
+  // Handlers run on a pool of `handler_threads` (Options) shared by every subject served, so that
+  // one slow command does not hold up the others.
   using RequestHandler = std::function<std::string(const Message&)>;
   void serve(const std::string& subject, const std::string& queue, RequestHandler handler);
 
@@ -128,6 +133,7 @@ private:
   std::unique_ptr<__natsConnection, ConnDeleter> conn_;
   std::unique_ptr<__jsCtx, JsDeleter> js_;
   std::vector<std::unique_ptr<Served>> served_;
+  std::unique_ptr<ThreadPool> handlers_;
 };
 
 // A durable pull consumer: fetches in batches, hands each message to the handler, acks, naks with
