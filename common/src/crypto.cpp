@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <memory>
 #include <chrono>
 #include <cstdint>
 
@@ -93,6 +94,61 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     }
   }
   if (bits >= 6 || (buffer & ((1u << bits) - 1)) != 0) return std::nullopt;  // leftover bits must be zero padding
+  return out;
+}
+
+std::string seal(std::string_view key, std::string_view plaintext) {
+  if (key.size() != 32) throw Error(ErrorSource::config, "a sealing key is 32 bytes");
+  unsigned char nonce[12];
+  if (RAND_bytes(nonce, sizeof nonce) != 1) throw Error(ErrorSource::io, "RAND_bytes failed");
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  std::string out(reinterpret_cast<char*>(nonce), sizeof nonce);
+  out.resize(sizeof nonce + plaintext.size() + 16);
+  int len = 0, total = 0;
+  auto* o = reinterpret_cast<unsigned char*>(out.data()) + sizeof nonce;
+  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()), nonce) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), o, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                        static_cast<int>(plaintext.size())) != 1)
+    throw Error(ErrorSource::io, "AES-GCM failed");
+  total = len;
+  if (EVP_EncryptFinal_ex(ctx.get(), o + total, &len) != 1) throw Error(ErrorSource::io, "AES-GCM failed");
+  total += len;
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, o + total) != 1) throw Error(ErrorSource::io, "AES-GCM failed");
+  out.resize(sizeof nonce + static_cast<size_t>(total) + 16);
+  return out;
+}
+
+std::optional<std::string> unseal(std::string_view key, std::string_view sealed) {
+  if (key.size() != 32 || sealed.size() < 12 + 16) return std::nullopt;
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  auto* in = reinterpret_cast<const unsigned char*>(sealed.data());
+  size_t body = sealed.size() - 12 - 16;
+  std::string out(body, '\0');
+  int len = 0;
+  std::string tag(sealed.substr(12 + body));
+  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()), in) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, in + 12, static_cast<int>(body)) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag.data()) != 1)
+    return std::nullopt;
+  int final_len = 0;
+  if (EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len, &final_len) != 1) return std::nullopt;
+  out.resize(static_cast<size_t>(len + final_len));
+  return out;
+}
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int v = 0;
+    for (int k = 0; k < 2; ++k) {
+      char c = hex[i + k];
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (d < 0) return std::nullopt;
+      v = v * 16 + d;
+    }
+    out += static_cast<char>(v);
+  }
   return out;
 }
 

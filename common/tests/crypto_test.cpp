@@ -46,3 +46,18 @@ TEST(Crypto, Base64UrlRoundTripsAndRejectsGarbage) {
   EXPECT_FALSE(base64url_decode("Zm9v=").has_value());
   EXPECT_FALSE(base64url_decode("Zh").has_value());  // non-zero padding bits
 }
+
+TEST(Crypto, SealedSecretsOpenOnlyWithTheKeyAndUnaltered) {
+  auto key = *from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+  auto sealed = seal(key, "webhook-secret-山东");
+  EXPECT_EQ(unseal(key, sealed), "webhook-secret-山东");
+  EXPECT_NE(sealed.find("webhook"), 0u);
+  EXPECT_NE(seal(key, "same"), seal(key, "same")) << "a fresh nonce each time";
+  auto altered = sealed;
+  altered[14] ^= 1;
+  EXPECT_FALSE(unseal(key, altered).has_value());
+  auto other = key;
+  other[0] ^= 1;
+  EXPECT_FALSE(unseal(other, sealed).has_value());
+  EXPECT_FALSE(from_hex("xyz0").has_value());
+}

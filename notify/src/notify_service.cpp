@@ -1,9 +1,94 @@
 #include "notify_service.hpp"
 
+#include <fstream>
+
+#include "notifier.hpp"
+#include "sdp/crypto.hpp"
+#include "sdp/error.hpp"
+#include "sdp/log.hpp"
+
 namespace sdp::notify {
 
-ServiceSpec spec() { return ServiceSpec{"notify", 8083, 1, {}}; }
+ServiceSpec spec() {
+  return ServiceSpec{
+      "notify",
+      8083,
+      1,
+      {{"SDP_NOTIFY_SEAL_KEY", "64 hex digits: the key webhook secrets are sealed with at rest (or _FILE)", std::nullopt,
+        [](const std::string& v) -> std::string {
+          auto k = crypto::from_hex(v);
+          return k && k->size() == 32 ? "" : "must be 64 hex digits";
+        },
+        true},
+       {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true to allow webhooks to loopback and private addresses (local stack)", "false",
+        check::one_of({"true", "false"})},
+       {"SDP_NOTIFY_DELIVERY_THREADS", "deliveries sent at once by this instance", "4", check::integer(1, 64)},
+       {"SDP_NOTIFY_PER_RECEIVER", "deliveries in flight to one receiver at most", "2", check::integer(1, 64)},
+       {"SDP_NOTIFY_BACKOFF_BASE_MS", "first retry delay (doubles each time, ±20 % jitter)", "5000", check::integer(1, 3600000)},
+       {"SDP_NOTIFY_BACKOFF_MAX_MS", "longest retry delay", "3600000", check::integer(1, 86400000)},
+       {"SDP_NOTIFY_MAX_ATTEMPTS", "attempts before a delivery is dead-lettered", "30", check::integer(1, 1000)},
+       {"SDP_NOTIFY_TIMEOUT_MS", "how long one delivery may take", "10000", check::integer(100, 120000)},
+       {"SDP_SMTP_URL", "smtp://host:port of the mail server; empty: no e-mail", "", nullptr},
+       {"SDP_SMTP_FROM", "the sender address of e-mail", "noreply@sdp.local", check::non_empty()}}};
+}
 
-void setup(Runtime&) {}
+namespace {
+struct Context {
+  Templates templates;
+  RegionCatalog regions;
+  JsonSchema envelope;
+  DeliverySettings settings;
+  std::unique_ptr<Notifier> notifier;
+  std::unique_ptr<Deliverer> deliverer;
+};
+}  // namespace
+
+void setup(Runtime& runtime) {
+  const auto& cfg = runtime.config();
+  const auto& dir = runtime.schemas_dir();
+  DeliverySettings s;
+  s.backoff_base = cfg.millis("SDP_NOTIFY_BACKOFF_BASE_MS");
+  s.backoff_max = cfg.millis("SDP_NOTIFY_BACKOFF_MAX_MS");
+  s.max_attempts = static_cast<int>(cfg.integer("SDP_NOTIFY_MAX_ATTEMPTS"));
+  s.per_receiver = static_cast<int>(cfg.integer("SDP_NOTIFY_PER_RECEIVER"));
+  s.timeout = cfg.millis("SDP_NOTIFY_TIMEOUT_MS");
+  s.allow_private = cfg.str("SDP_NOTIFY_ALLOW_PRIVATE_URLS") == "true";
+  s.seal_key = *crypto::from_hex(cfg.str("SDP_NOTIFY_SEAL_KEY"));
+  s.smtp_url = cfg.str("SDP_SMTP_URL");
+  s.smtp_from = cfg.str("SDP_SMTP_FROM");
+
+  std::ifstream in(dir / "notify" / "templates.json");
+  auto ctx = std::make_shared<Context>(Context{Templates::from_json(nlohmann::json::parse(in)),
+                                               RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
+                                               JsonSchema::from_file(dir / "events" / "envelope.schema.json"), s, nullptr,
+                                               nullptr});
+  ctx->notifier = std::make_unique<Notifier>(runtime.db(), ctx->templates, ctx->regions, ctx->settings);
+  ctx->deliverer = std::make_unique<Deliverer>(runtime.db(), ctx->settings);
+  log::info("notify configured", {{"email", !s.smtp_url.empty()}, {"allow_private_urls", s.allow_private}});
+
+  for (const char* verb : kVerbs)
+    runtime.nats().serve(runtime.topology().command("notify", verb), "notify", [ctx, verb = std::string(verb)](const nats::Message& m) {
+      auto request = nlohmann::json::parse(m.data, nullptr, false);
+      if (request.is_discarded()) return std::string(R"({"status":400,"title":"The command is not JSON"})");
+      try {
+        return ctx->notifier->handle(verb, request).dump();
+      } catch (const Error& e) {
+        log::error("command failed", {{"command", verb}, {"error", e.what()}});
+        return std::string(R"({"status":503,"title":"A dependency is unavailable"})");
+      }
+    });
+
+  auto consumer = std::make_shared<nats::PullConsumer>(
+      runtime.nats(), runtime.topology().consumers.at("notify"), [ctx](const nats::Message& m) {
+        auto event = parse_event(m.data, ctx->envelope);
+        if (!event) return nats::Disposition::reject("not an event envelope: " + event.error().front().message);
+        bool fresh = ctx->notifier->on_event(*event);
+        if (!fresh) log::info("event already notified", {{"declaration_id", event->declaration_id}});
+        return nats::Disposition::ack();
+      });
+  runtime.add_worker("event-consumer", [consumer](std::stop_token st) { consumer->run(st); });
+  for (int i = 0; i < cfg.integer("SDP_NOTIFY_DELIVERY_THREADS"); ++i)
+    runtime.add_worker("delivery-" + std::to_string(i), [ctx](std::stop_token st) { ctx->deliverer->run(st); });
+}
 
 }  // namespace sdp::notify

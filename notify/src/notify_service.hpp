@@ -1,12 +1,14 @@
 #pragma once
-// The notify service: the inbox, signed webhooks and e-mail for every step.
+// The notify service: consumes declaration events (durable, at least once in), writes each
+// applicant's and reviewer's inbox once, and delivers signed webhooks and e-mail until they land.
 
 #include "sdp/service.hpp"
 
 namespace sdp::notify {
 
 ServiceSpec spec();
-// Wires the service's consumers, handlers and workers into the runtime.
 void setup(Runtime& runtime);
+
+inline constexpr const char* kVerbs[] = {"inbox", "mark_read", "webhook", "dead_deliveries", "replay"};
 
 }  // namespace sdp::notify

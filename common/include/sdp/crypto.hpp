@@ -16,6 +16,14 @@ std::string base64url_encode(std::string_view data);
 // Empty optional when `text` is not base64url.
 std::optional<std::string> base64url_decode(std::string_view text);
 
+// AES-256-GCM with a 32-byte key: nonce || ciphertext || tag. For secrets kept at rest that the
+// service must use but never show (webhook secrets).
+std::string seal(std::string_view key, std::string_view plaintext);
+// Empty optional when the sealed text was altered or the key is wrong.
+std::optional<std::string> unseal(std::string_view key, std::string_view sealed);
+// Hex text to bytes; empty optional when it is not hex.
+std::optional<std::string> from_hex(std::string_view hex);
+
 // Constant-time comparison for secrets and MACs.
 bool equal_constant_time(std::string_view a, std::string_view b);
 

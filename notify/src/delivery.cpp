@@ -1,0 +1,222 @@
+#include "delivery.hpp"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netdb.h>
+
+#include <random>
+#include <thread>
+
+#include "sdp/crypto.hpp"
+#include "sdp/error.hpp"
+#include "sdp/log.hpp"
+#include "sdp/metrics.hpp"
+
+namespace sdp::notify {
+namespace {
+
+size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
+
+bool private_address(const sockaddr* sa) {
+  if (sa->sa_family == AF_INET) {
+    uint32_t a = ntohl(reinterpret_cast<const sockaddr_in*>(sa)->sin_addr.s_addr);
+    return (a >> 24) == 127 || (a >> 24) == 10 || (a >> 24) == 0 || (a >> 20) == (172u << 4 | 1) ||
+           (a >> 16) == (192u << 8 | 168) || (a >> 16) == (169u << 8 | 254) || (a >> 22) == (100u << 2 | 1);
+  }
+  if (sa->sa_family == AF_INET6) {
+    const auto* b = reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr.s6_addr;
+    static const unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const unsigned char any[16] = {};
+    bool mapped_v4 = std::all_of(b, b + 10, [](unsigned char c) { return c == 0; }) && b[10] == 0xff && b[11] == 0xff;
+    return std::equal(b, b + 16, loopback) || std::equal(b, b + 16, any) || (b[0] & 0xfe) == 0xfc ||
+           (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || mapped_v4;
+  }
+  return true;
+}
+
+struct Claimed {
+  int64_t id;
+  std::string event_id, channel, recipient, target, subject, body;
+  int attempts;
+};
+
+// HTTP POST of a signed webhook; "" on a 2xx, else why not.
+std::string post_webhook(const Claimed& d, const std::string& secret, const DeliverySettings& s) {
+  if (auto why = refuse_url(d.target, s.allow_private)) return *why;  // again at send time: DNS may have changed
+  auto timestamp = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  CURL* curl = curl_easy_init();
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Content-Type: application/json");
+  headers = curl_slist_append(headers, ("X-Timestamp: " + timestamp).c_str());
+  headers = curl_slist_append(headers, ("X-Signature: " + signature(secret, timestamp, d.body)).c_str());
+  headers = curl_slist_append(headers, ("X-Event-Id: " + d.event_id).c_str());
+  headers = curl_slist_append(headers, "Expect:");
+  curl_easy_setopt(curl, CURLOPT_URL, d.target.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, d.body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(d.body.size()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(s.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect could lead to a private address
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+  auto rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) return curl_easy_strerror(rc);
+  if (status < 200 || status >= 300) return "the receiver answered " + std::to_string(status);
+  return {};
+}
+
+struct MailReader {
+  std::string text;
+  size_t offset = 0;
+};
+size_t read_mail(char* buffer, size_t size, size_t n, void* user) {
+  auto* r = static_cast<MailReader*>(user);
+  size_t len = std::min(size * n, r->text.size() - r->offset);
+  std::memcpy(buffer, r->text.data() + r->offset, len);
+  r->offset += len;
+  return len;
+}
+
+// E-mail over SMTP: UTF-8, base64, a Message-ID from the event so a receiver can de-duplicate.
+std::string send_mail(const Claimed& d, const DeliverySettings& s) {
+  auto b64 = [](const std::string& text) {
+    auto u = crypto::base64url_encode(text);  // to standard base64 with padding
+    for (auto& c : u) c = c == '-' ? '+' : c == '_' ? '/' : c;
+    while (u.size() % 4) u += '=';
+    return u;
+  };
+  MailReader r;
+  r.text = "From: " + s.smtp_from + "\r\nTo: " + d.recipient + "\r\nSubject: =?UTF-8?B?" + b64(d.subject) +
+           "?=\r\nMessage-ID: <" + d.event_id + "@sdp>\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+  auto body = b64(d.body);
+  for (size_t i = 0; i < body.size(); i += 76) r.text += body.substr(i, 76) + "\r\n";
+  CURL* curl = curl_easy_init();
+  curl_slist* rcpt = curl_slist_append(nullptr, ("<" + d.recipient + ">").c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, s.smtp_url.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, ("<" + s.smtp_from + ">").c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_mail);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &r);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(s.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  auto rc = curl_easy_perform(curl);
+  curl_slist_free_all(rcpt);
+  curl_easy_cleanup(curl);
+  return rc == CURLE_OK ? std::string() : std::string(curl_easy_strerror(rc));
+}
+
+}  // namespace
+
+std::string signature(const std::string& secret, const std::string& timestamp, const std::string& body) {
+  return "sha256=" + crypto::hmac_sha256_hex(secret, timestamp + "." + body);
+}
+
+std::chrono::milliseconds backoff(const DeliverySettings& s, int attempts, double jitter_unit) {
+  double base = static_cast<double>(s.backoff_base.count()) * std::pow(2.0, std::max(0, attempts - 1));
+  base = std::min(base, static_cast<double>(s.backoff_max.count()));
+  return std::chrono::milliseconds(static_cast<int64_t>(base * (0.8 + 0.4 * jitter_unit)));
+}
+
+std::optional<std::string> refuse_url(const std::string& url, bool allow_private) {
+  CURLU* u = curl_url();
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> guard(u, curl_url_cleanup);
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "not a URL";
+  char* scheme = nullptr;
+  char* host = nullptr;
+  curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+  curl_url_get(u, CURLUPART_HOST, &host, 0);
+  std::string sch = scheme ? scheme : "", h = host ? host : "";
+  curl_free(scheme);
+  curl_free(host);
+  if (sch != "http" && sch != "https") return "only http and https URLs";
+  if (h.empty()) return "no host";
+  if (allow_private) return std::nullopt;
+  if (h.front() == '[') h = h.substr(1, h.size() - 2);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(h.c_str(), nullptr, &hints, &res) != 0) return "the host does not resolve";
+  std::optional<std::string> why;
+  for (auto* a = res; a; a = a->ai_next)
+    if (private_address(a->ai_addr)) why = "the host resolves to a loopback or private address";
+  freeaddrinfo(res);
+  return why;
+}
+
+bool Deliverer::deliver_one() {
+  // Claim one due delivery whose receiver is not at its limit; SKIP LOCKED lets instances share.
+  auto claimed = db::transaction(pool_, [&](db::Connection& c) -> std::optional<Claimed> {
+    auto r = c.query(
+        "SELECT id, event_id, channel, recipient, target, subject, body, attempts FROM deliveries "
+        "WHERE state IN ('pending', 'sending') AND next_attempt_at <= UTC_TIMESTAMP(6) AND receiver NOT IN "
+        "(SELECT receiver FROM deliveries WHERE state = 'sending' AND next_attempt_at > UTC_TIMESTAMP(6) "
+        " GROUP BY receiver HAVING COUNT(*) >= ?) "
+        "ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+        {settings_.per_receiver});
+    if (!r.next()) return std::nullopt;
+    Claimed d{r.i64("id"), r.str("event_id"), r.str("channel"), r.str("recipient"), r.str("target"), r.str("subject"),
+              r.str("body"), static_cast<int>(r.i64("attempts")) + 1};
+    // The claim is a lease: if this instance dies mid-send, another retries after the timeout.
+    c.execute("UPDATE deliveries SET state = 'sending', attempts = ?, "
+              "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ?",
+              {d.attempts, static_cast<int>(settings_.timeout.count() / 1000) + 30, d.id});
+    return d;
+  });
+  if (!claimed) return false;
+  auto& d = *claimed;
+
+  std::string error;
+  if (d.channel == "webhook") {
+    std::optional<std::string> secret;
+    {
+      auto c = pool_.acquire();
+      auto r = c->query("SELECT secret_sealed FROM webhooks WHERE org = ?", {d.recipient});
+      if (r.next()) secret = crypto::unseal(settings_.seal_key, r.str("secret_sealed"));
+    }
+    error = secret ? post_webhook(d, *secret, settings_) : "no webhook secret for the org";
+  } else if (settings_.smtp_url.empty()) {
+    error = "e-mail is not configured";
+  } else {
+    error = send_mail(d, settings_);
+  }
+
+  auto c = pool_.acquire();
+  if (error.empty()) {
+    c->execute("UPDATE deliveries SET state = 'delivered', delivered_at = UTC_TIMESTAMP(6), last_error = NULL WHERE id = ?",
+               {d.id});
+    metrics::global().inc("sdp_notify_deliveries_total", {{"channel", d.channel}, {"outcome", "delivered"}});
+    return true;
+  }
+  static thread_local std::mt19937 rng(std::random_device{}());
+  bool dead = d.attempts >= settings_.max_attempts;
+  auto delay = backoff(settings_, d.attempts, std::uniform_real_distribution<double>(0, 1)(rng));
+  c->execute("UPDATE deliveries SET state = ?, last_error = ?, next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND "
+             "WHERE id = ?",
+             {dead ? "dead" : "pending", error.substr(0, 1000), static_cast<long long>(delay.count()) * 1000, d.id});
+  metrics::global().inc("sdp_notify_deliveries_total", {{"channel", d.channel}, {"outcome", dead ? "dead" : "retry"}});
+  log::warn(dead ? "delivery dead-lettered" : "delivery failed; will retry",
+            {{"event_id", d.event_id}, {"channel", d.channel}, {"attempts", d.attempts}, {"error", error}});
+  return true;
+}
+
+void Deliverer::run(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    bool worked = false;
+    try {
+      worked = deliver_one();
+    } catch (const std::exception& e) {
+      log::warn("delivery pass failed", {{"error", e.what()}});
+    }
+    if (!worked) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace sdp::notify

@@ -1,0 +1,49 @@
+#pragma once
+// Outgoing deliveries: signed webhook POSTs (CONTRACT §4) and e-mail over SMTP (libcurl), each
+// retried with exponential back-off and jitter, bounded per receiver, dead-lettered at the end.
+
+#include <chrono>
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include "sdp/db.hpp"
+
+namespace sdp::notify {
+
+struct DeliverySettings {
+  std::chrono::milliseconds backoff_base{5000};
+  std::chrono::milliseconds backoff_max{3600000};
+  int max_attempts = 30;                 // with the defaults, about a day of retries
+  int per_receiver = 2;                  // deliveries in flight to one host at most
+  std::chrono::milliseconds timeout{10000};
+  bool allow_private = false;            // webhooks to loopback and private addresses
+  std::string seal_key;                  // 32 bytes, opens webhook secrets
+  std::string smtp_url;                  // "" : no e-mail
+  std::string smtp_from;
+};
+
+// "sha256=<hex HMAC-SHA256 of '<timestamp>.<body>'>" (CONTRACT §4).
+std::string signature(const std::string& secret, const std::string& timestamp, const std::string& body);
+
+// The delay before attempt `attempts` + 1: base × 2^(attempts-1), capped, ±20 % jitter.
+std::chrono::milliseconds backoff(const DeliverySettings& s, int attempts, double jitter_unit /* 0..1 */);
+
+// Why a webhook URL may not be used, or nothing when it may: http(s) only, and unless allowed,
+// no host that resolves to a loopback, private, link-local or unspecified address.
+std::optional<std::string> refuse_url(const std::string& url, bool allow_private);
+
+class Deliverer {
+public:
+  Deliverer(db::Pool& pool, DeliverySettings settings) : pool_(pool), settings_(std::move(settings)) {}
+  // Claims and sends due deliveries until stopped; several may run, in several instances.
+  void run(std::stop_token stop);
+  // One delivery, if one is due: true when one was attempted.
+  bool deliver_one();
+
+private:
+  db::Pool& pool_;
+  DeliverySettings settings_;
+};
+
+}  // namespace sdp::notify

@@ -1,0 +1,46 @@
+#pragma once
+// Who hears of a declaration event, and what they read: pure, from the templates in
+// schemas/notify/templates.json (one per event and audience, in Chinese).
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sdp/event.hpp"
+
+namespace sdp::notify {
+
+class Templates {
+public:
+  static Templates from_json(const nlohmann::json& j);  // throws sdp::Error naming a missing part
+  std::optional<std::string> applicant_message(const Event& e) const;
+  std::optional<std::string> reviewer_message(const Event& e, const std::string& region_name) const;
+
+private:
+  std::string fill(const std::string& text, const Event& e, const std::string& region_name) const;
+  nlohmann::json doc_;
+};
+
+struct InboxEntry {
+  std::string audience;  // "org:<USCC>" | "reviewer:<tier>:<region>"
+  std::string body;
+};
+
+struct Plan {
+  std::vector<InboxEntry> inbox;
+  std::string applicant_org;            // webhook recipient
+  std::optional<std::string> applicant_text;
+  std::optional<std::string> email;     // contact.email, for e-mail
+};
+
+// The notifications one event gives rise to. `region_name` names the declaration's county.
+Plan plan(const Event& e, const Templates& templates, const std::string& region_name);
+
+// The audience key of a caller's inbox; empty for a caller without one (admin).
+std::string audience_of(const nlohmann::json& actor);
+
+// The webhook body of CONTRACT §4: a stable event id and what happened.
+nlohmann::json webhook_body(const Event& e, const std::string& text);
+
+}  // namespace sdp::notify

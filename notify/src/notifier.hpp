@@ -1,0 +1,39 @@
+#pragma once
+// notify's database side: turning an event into inbox entries and deliveries once, the inbox
+// queries, webhook registration and the dead-letter view an admin replays from.
+
+#include <nlohmann/json.hpp>
+
+#include "delivery.hpp"
+#include "messages.hpp"
+#include "sdp/db.hpp"
+#include "sdp/regions.hpp"
+
+namespace sdp::notify {
+
+class Notifier {
+public:
+  Notifier(db::Pool& pool, const Templates& templates, const RegionCatalog& regions, const DeliverySettings& settings)
+      : pool_(pool), templates_(templates), regions_(regions), settings_(settings) {}
+
+  // In one transaction: the event marked processed, its inbox entries and its deliveries. False
+  // when the event had been handled already (nothing is written twice).
+  bool on_event(const Event& e);
+
+  // Commands from the gateway: {"actor", ...} -> {"status", "body"} or a problem.
+  nlohmann::json handle(const std::string& verb, const nlohmann::json& request);
+
+private:
+  nlohmann::json inbox(const nlohmann::json& request);
+  nlohmann::json mark_read(const nlohmann::json& request);
+  nlohmann::json set_webhook(const nlohmann::json& request);
+  nlohmann::json dead_deliveries(const nlohmann::json& request);
+  nlohmann::json replay(const nlohmann::json& request);
+
+  db::Pool& pool_;
+  const Templates& templates_;
+  const RegionCatalog& regions_;
+  const DeliverySettings& settings_;
+};
+
+}  // namespace sdp::notify
