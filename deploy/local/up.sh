@@ -33,6 +33,9 @@ if [ ! -s "$VAR/keys/jwt-private.pem" ]; then
   openssl pkey -in "$VAR/keys/jwt-private.pem" -pubout -out "$VAR/keys/jwt-public.pem"
 fi
 
+# The key webhook secrets are sealed with at rest.
+[ -s "$VAR/secrets/notify-seal.key" ] || (umask 077; openssl rand -hex 32 >"$VAR/secrets/notify-seal.key")
+
 port_of() {
   case $1 in
     gateway) echo "$SDP_GATEWAY_PORT" ;; workflow) echo "$SDP_WORKFLOW_PORT" ;;
@@ -49,6 +52,8 @@ for svc in "${SERVICES[@]}"; do
       SDP_NATS_URL="nats://127.0.0.1:$SDP_NATS_PORT" \
       SDP_SCHEMAS_DIR="$SDP_ROOT/schemas" \
       SDP_JWT_PUBLIC_KEYS="$VAR/keys/jwt-public.pem" \
+      SDP_NOTIFY_SEAL_KEY_FILE="$VAR/secrets/notify-seal.key" \
+      SDP_NOTIFY_ALLOW_PRIVATE_URLS=true \
     nohup "$SDP_ROOT/build/$svc/sdp-$svc" >>"$VAR/log/$svc.log" 2>&1 </dev/null &
   echo $! >"$VAR/run/$svc.pid"
 done

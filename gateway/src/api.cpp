@@ -110,6 +110,7 @@ const std::vector<Route>& Api::routes() {
       {"GET", "/v1/declarations/{id}/history", true},
       {"GET", "/v1/reviews/pending", true},
       {"GET", "/v1/notifications", true},
+      {"POST", "/v1/notifications/{id}/read", true},
       {"PUT", "/v1/webhook", true},
       {"POST", "/v1/scoring/preview", true},
       {"GET", "/v1/stats", true},
@@ -234,7 +235,7 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
     return r;
   }
   if (matched_route) *matched_route = route->pattern;
-  if (!id.empty() && !is_uuid(id)) return problem(404, "No such declaration");
+  if (!id.empty() && !is_uuid(id)) return problem(404, "Not found");
 
   // Public documents.
   if (route->pattern.starts_with("/v1/catalogs/")) return *serve_catalog(d.catalogs, req);
@@ -347,6 +348,11 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
     auto body = impl_->body_of(req, &d.schemas.preview);
     if (auto* r = std::get_if<http::Response>(&body)) return *r;
     return impl_->call("scoring", "preview", std::get<json>(body));
+  }
+  if (p == "/v1/notifications/{id}/read") {
+    if (auto bad = no_query()) return *bad;
+    command["id"] = id;
+    return impl_->call("notify", "mark_read", command);
   }
   if (p == "/v1/notifications") {
     if (auto bad = impl_->check_query(q, {"limit", "cursor"}, command)) return *bad;

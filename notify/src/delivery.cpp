@@ -167,7 +167,7 @@ bool Deliverer::deliver_one() {
     // The claim is a lease: if this instance dies mid-send, another retries after the timeout.
     c.execute("UPDATE deliveries SET state = 'sending', attempts = ?, "
               "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ?",
-              {d.attempts, static_cast<int>(settings_.timeout.count() / 1000) + 30, d.id});
+              {d.attempts, static_cast<int>(settings_.timeout.count() / 1000) + 5, d.id});
     return d;
   });
   if (!claimed) return false;

@@ -47,6 +47,7 @@ struct Platform {
   test::NatsServer nats;
   test::ServiceUnderTest workflow{"workflow", nats};
   test::ServiceUnderTest scoring{"scoring", nats};
+  test::ServiceUnderTest notify{"notify", nats, {{"SDP_NOTIFY_SEAL_KEY", std::string(64, 'c')}, {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true"}}};
   std::unique_ptr<test::ServiceUnderTest> gateway;
 
   Platform() {
@@ -59,6 +60,7 @@ struct Platform {
             {"SDP_GATEWAY_DEADLINE_MS", "1500"}});
     EXPECT_TRUE(workflow.wait_ready());
     EXPECT_TRUE(scoring.wait_ready());
+    EXPECT_TRUE(notify.wait_ready());
     EXPECT_TRUE(gateway->wait_ready()) << gateway->process->log_text();
   }
 
@@ -162,12 +164,21 @@ TEST(GatewayE2E, EveryEndpointOverHttp) {
   EXPECT_EQ(withdrawn.status, 200);
   EXPECT_EQ(withdrawn.json()["state"], "withdrawn");
 
-  // The inbox and webhooks are served by notify; while it does not answer, the gateway says so.
+  // The inbox (served by notify), with a read flag the caller can set.
+  ASSERT_TRUE(test::eventually([&] { return p.send("GET", "/v1/notifications?limit=50", applicant).json()["items"].size() >= 6; }));
   auto inbox = p.send("GET", "/v1/notifications?limit=5", applicant);
-  EXPECT_EQ(inbox.status, 503);
-  EXPECT_EQ(inbox.header("retry-after"), "1");
+  ASSERT_EQ(inbox.status, 200) << inbox.body;
+  EXPECT_EQ(inbox.json()["items"].size(), 5u);
+  EXPECT_FALSE(inbox.json()["next_cursor"].is_null());
+  auto first = inbox.json()["items"][0]["id"].get<std::string>();
+  EXPECT_EQ(p.send("POST", "/v1/notifications/" + first + "/read", county).status, 404);
+  EXPECT_EQ(p.send("POST", "/v1/notifications/" + first + "/read", applicant).status, 200);
+  EXPECT_TRUE(p.send("GET", "/v1/notifications?limit=1", applicant).json()["items"][0]["read"].get<bool>());
+  auto county_inbox = p.send("GET", "/v1/notifications", county).json()["items"];
+  EXPECT_GE(county_inbox.size(), 1u);
   auto hook = p.send("PUT", "/v1/webhook", applicant, json{{"url", "http://127.0.0.1:9/hook"}, {"secret", "0123456789abcdef"}});
-  EXPECT_EQ(hook.status, 503);
+  EXPECT_EQ(hook.status, 200) << hook.body;
+  EXPECT_EQ(hook.body.find("0123456789abcdef"), std::string::npos) << "the secret is never returned";
 
   // Operator endpoints.
   EXPECT_EQ(p.send("GET", "/healthz", "").status, 200);
@@ -224,7 +235,8 @@ TEST(GatewayE2E, TheAuthorisationMatrix) {
       {"GET", "/v1/declarations", std::nullopt, false, {200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST", "/v1/declarations", declaration_body(), false, {201, 201, 403, 403, 403, 403, 403, 403}},
       {"PUT", "/v1/webhook", json{{"url", "http://127.0.0.1:9/h"}, {"secret", "0123456789abcdef"}}, false,
-       {503, 503, 403, 403, 403, 403, 403, 403}},
+       {200, 200, 403, 403, 403, 403, 403, 403}},
+      {"GET", "/v1/notifications", std::nullopt, false, {200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST", "/v1/scoring/preview", json{{"kind", "industry_brain"}, {"payload", json::object()}}, false,
        {200, 200, 200, 200, 200, 200, 200, 200}},
   };

@@ -17,6 +17,7 @@ namespace {
 std::map<std::string, std::string> settings_for(const std::string& name) {
   static test::TokenMinter minter;
   if (name == "gateway") return {{"SDP_JWT_PUBLIC_KEYS", minter.rsa_public_pem().string()}};
+  if (name == "notify") return {{"SDP_NOTIFY_SEAL_KEY", std::string(64, 'a')}};
   return {};
 }
 }  // namespace
@@ -84,10 +85,11 @@ TEST(Services, ReadinessFollowsNats) {
 
 TEST(Services, ABadSettingStopsTheServiceWithItsName) {
   test::NatsServer nats;
-  Service s("notify", nats, {{"SDP_DB_POOL_SIZE", "lots"}, {"SDP_NATS_URL", "http://wrong"}});
+  Service s("notify", nats, {{"SDP_DB_POOL_SIZE", "lots"}, {"SDP_NATS_URL", "http://wrong"}, {"SDP_NOTIFY_SEAL_KEY", "short"}});
   ASSERT_TRUE(test::eventually([&] { return !s.process->running(); }));
   EXPECT_EQ(s.process->stop(SIGTERM), std::optional<int>(2));
   auto log = s.process->log_text();
   EXPECT_NE(log.find("SDP_DB_POOL_SIZE must be a whole number"), std::string::npos) << log;
   EXPECT_NE(log.find("SDP_NATS_URL must be a URL"), std::string::npos) << log;
+  EXPECT_NE(log.find("SDP_NOTIFY_SEAL_KEY must be 64 hex digits"), std::string::npos) << log;
 }

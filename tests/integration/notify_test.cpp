@@ -1,0 +1,260 @@
+// The notify service between the real workflow and a real webhook receiver and SMTP sink on
+// loopback: every event delivered and signed, a receiver that was down catches up, a duplicate
+// event notifies once, and a notify killed mid-delivery loses nothing.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "sdp/build_info.hpp"
+#include "sdp/crypto.hpp"
+#include "sdp/event.hpp"
+#include "sdp/http.hpp"
+#include "sdp/nats.hpp"
+#include "test_env.hpp"
+
+using namespace sdp;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kOrg = "91370102MA3C00000B";
+const std::string kSecret = "a-webhook-secret-of-the-org";
+const std::string kSealKey(64, 'b');
+
+json applicant() { return {{"sub", "u-1"}, {"role", "applicant"}, {"org", kOrg}}; }
+json reviewer(const std::string& tier, const std::string& region) {
+  return {{"sub", tier + region}, {"role", "reviewer"}, {"tier", tier}, {"region", region}};
+}
+
+// A webhook receiver on a fixed loopback port that can go down and come back.
+struct Receiver {
+  uint16_t port = test::free_port();
+  std::mutex mutex;
+  std::vector<std::pair<http::Headers, std::string>> received;
+  std::chrono::milliseconds delay{0};
+  std::unique_ptr<http::Server> server;
+
+  void start() {
+    http::ServerOptions o;
+    o.port = port;
+    o.threads = 2;
+    server = std::make_unique<http::Server>(o, [this](http::Request&& r, http::Respond respond) {
+      std::thread([this, r = std::move(r), respond] {
+        std::this_thread::sleep_for(delay);
+        {
+          std::lock_guard l(mutex);
+          received.emplace_back(r.headers, r.body);
+        }
+        respond(http::Response::json(200, "{}"));
+      }).detach();
+    });
+    server->start();
+  }
+  void stop() { server.reset(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/hooks/sdp"; }
+  std::vector<std::pair<http::Headers, std::string>> all() {
+    std::lock_guard l(mutex);
+    return received;
+  }
+  std::multiset<std::string> ids() {
+    std::multiset<std::string> out;
+    for (const auto& [h, body] : all()) out.insert(json::parse(body)["id"].get<std::string>());
+    return out;
+  }
+};
+
+struct Harness {
+  test::NatsServer nats;
+  uint16_t smtp_port = test::free_port();
+  std::filesystem::path maildir = [] {
+    auto dir = test::temp_dir("maildir");
+    for (auto sub : {"tmp", "new", "cur"}) std::filesystem::create_directories(dir / sub);  // a Maildir
+    return dir;
+  }();
+  test::Process smtp{"/usr/bin/python3",
+                     {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(smtp_port), "-c",
+                      "aiosmtpd.handlers.Mailbox", maildir.string()}};
+  test::ServiceUnderTest workflow{"workflow", nats};
+  std::map<std::string, std::string> notify_settings = {
+      {"SDP_NOTIFY_SEAL_KEY", kSealKey},          {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true"},
+      {"SDP_NOTIFY_BACKOFF_BASE_MS", "200"},     {"SDP_NOTIFY_BACKOFF_MAX_MS", "800"},
+      {"SDP_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_port)}, {"SDP_NOTIFY_TIMEOUT_MS", "2000"}};
+  std::unique_ptr<test::ServiceUnderTest> notify;
+  nats::Connection client{[&] {
+    nats::Options o;
+    o.url = nats.url();
+    return o;
+  }()};
+  nats::Topology topology = nats::Topology::from_file(std::string(build_info::kSchemasDir) + "/nats/topology.json");
+  Receiver receiver;
+
+  Harness() {
+    notify = std::make_unique<test::ServiceUnderTest>("notify", nats, notify_settings);
+    EXPECT_TRUE(workflow.wait_ready());
+    EXPECT_TRUE(notify->wait_ready()) << notify->process->log_text();
+    receiver.start();
+    auto r = call("notify", "webhook", {{"actor", applicant()}, {"webhook", {{"url", receiver.url()}, {"secret", kSecret}}}});
+    EXPECT_EQ(r["status"], 200) << r.dump();
+  }
+
+  // Restarts notify on the same database, as after a crash or a deploy.
+  void restart_notify() {
+    auto same = notify_settings;
+    same["SDP_DB_NAME"] = notify->db.name();
+    same["SDP_DB_USER"] = notify->db.user();
+    same["SDP_DB_PASSWORD"] = notify->db.password();
+    restarted = std::make_unique<test::ServiceUnderTest>("notify", nats, same);
+    EXPECT_TRUE(restarted->wait_ready());
+  }
+  std::unique_ptr<test::ServiceUnderTest> restarted;
+
+  json call(const std::string& service, const std::string& verb, const json& request) {
+    return json::parse(client.request(topology.command(service, verb), request.dump()));
+  }
+  json declaration() {
+    json body = {{"kind", "morning_star"}, {"region", "370102"}, {"title", "某公司晨星工厂申报"},
+                 {"contact", {{"name", "王"}, {"phone", "13800000000"}, {"email", "wang@example.cn"}}},
+                 {"payload", {{"claimed_level", 1}}}};
+    return call("workflow", "create", {{"actor", applicant()}, {"declaration", body}})["body"];
+  }
+  json act(const std::string& verb, const json& actor, const json& d, json body = json::object()) {
+    auto r = call("workflow", verb, {{"actor", actor}, {"id", d["id"]}, {"expected_version", d["version"]}, {"body", body}});
+    EXPECT_EQ(r["status"], 200) << r.dump();
+    return r["body"];
+  }
+  int64_t delivered_count() {
+    db::Pool pool(notify->db.options(1));
+    auto c = pool.acquire();
+    auto r = c->query("SELECT COUNT(*) AS n FROM deliveries WHERE channel = 'webhook' AND state = 'delivered'");
+    r.next();
+    return r.i64("n");
+  }
+  size_t mails() {
+    size_t n = 0;
+    if (std::filesystem::exists(maildir / "new"))
+      n = static_cast<size_t>(std::distance(std::filesystem::directory_iterator(maildir / "new"), {}));
+    return n;
+  }
+};
+
+}  // namespace
+
+TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
+  Harness h;
+  auto d = h.declaration();
+  d = h.act("submit", applicant(), d);
+  d = h.act("decide", reviewer("county", "370102"), d, {{"decision", "approve"}});
+  d = h.act("decide", reviewer("city", "370100"), d, {{"decision", "return"}, {"comment", "请补充设备联网证明"}});
+
+  ASSERT_TRUE(test::eventually([&] { return h.receiver.all().size() >= 4; }, 20s)) << h.notify->process->log_text();
+  std::this_thread::sleep_for(500ms);
+  auto got = h.receiver.all();
+  ASSERT_EQ(got.size(), 4u);
+  std::set<std::string> types;
+  for (const auto& [headers, body] : got) {
+    auto ts = headers.at("X-Timestamp");
+    EXPECT_EQ(headers.at("X-Signature"), "sha256=" + crypto::hmac_sha256_hex(kSecret, ts + "." + body)) << body;
+    auto j = json::parse(body);
+    EXPECT_EQ(j["declaration_id"], d["id"]);
+    EXPECT_EQ(headers.at("X-Event-Id"), j["id"]);
+    types.insert(j["type"]);
+  }
+  EXPECT_EQ(types, (std::set<std::string>{"declaration.created", "declaration.submitted", "declaration.approved",
+                                          "declaration.returned"}));
+
+  auto inbox = h.call("notify", "inbox", {{"actor", applicant()}, {"limit", 10}});
+  ASSERT_EQ(inbox["status"], 200);
+  const auto& items = inbox["body"]["items"];
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items[0]["type"], "declaration.returned");  // newest first
+  EXPECT_NE(items[0]["body"].get<std::string>().find("审核意见：请补充设备联网证明"), std::string::npos);
+  EXPECT_NE(items[1]["body"].get<std::string>().find("已通过县级审核，进入市级审核"), std::string::npos) << items[1]["body"];
+  EXPECT_FALSE(items[0]["read"].get<bool>());
+
+  auto county = h.call("notify", "inbox", {{"actor", reviewer("county", "370102")}})["body"]["items"];
+  auto city = h.call("notify", "inbox", {{"actor", reviewer("city", "370100")}})["body"]["items"];
+  auto other_city = h.call("notify", "inbox", {{"actor", reviewer("city", "370200")}})["body"]["items"];
+  EXPECT_EQ(county.size(), 1u);
+  EXPECT_EQ(city.size(), 1u);
+  EXPECT_EQ(other_city.size(), 0u);
+
+  // The read flag: the caller's own only.
+  EXPECT_EQ(h.call("notify", "mark_read", {{"actor", reviewer("city", "370100")}, {"id", items[0]["id"]}})["status"], 404);
+  EXPECT_EQ(h.call("notify", "mark_read", {{"actor", applicant()}, {"id", items[0]["id"]}})["status"], 200);
+  EXPECT_TRUE(h.call("notify", "inbox", {{"actor", applicant()}})["body"]["items"][0]["read"].get<bool>());
+
+  // E-mail to the contact, one per event.
+  ASSERT_TRUE(test::eventually([&] { return h.mails() >= 4; }, 20s)) << h.notify->process->log_text() << h.smtp.log_text();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(h.mails(), 4u);
+
+  // The secret is sealed at rest.
+  db::Pool pool(h.notify->db.options(1));
+  auto c = pool.acquire();
+  auto r = c->query("SELECT secret_sealed FROM webhooks WHERE org = ?", {kOrg});
+  ASSERT_TRUE(r.next());
+  EXPECT_EQ(r.str("secret_sealed").find(kSecret), std::string::npos);
+}
+
+TEST(Notify, AReceiverThatWasDownGetsEverythingOnceItIsBack) {
+  Harness h;
+  h.receiver.stop();
+  auto d = h.declaration();
+  d = h.act("submit", applicant(), d);
+  d = h.act("withdraw", applicant(), d);
+  // Let the deliveries fail a few times.
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(h.receiver.all().size(), 0u);
+  h.receiver.start();
+  ASSERT_TRUE(test::eventually([&] { return h.receiver.all().size() >= 3; }, 20s));
+  std::this_thread::sleep_for(1000ms);
+  auto ids = h.receiver.ids();
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 3u) << "an event was delivered twice";
+}
+
+TEST(Notify, AnEventDeliveredTwiceByJetStreamNotifiesOnce) {
+  Harness h;
+  auto e = make_event("declaration.submitted", "0190a0b0-0000-7000-8000-00000000abcd", 2, applicant(),
+                      {{"number", "MSF-2026-370102-000099"}, {"kind", "morning_star"}, {"org", kOrg}, {"region", "370102"},
+                       {"city", "370100"}, {"title", "重复投递"}, {"contact", {{"name", "王"}, {"phone", "1"}}},
+                       {"from", "draft"}, {"to", "county_review"}, {"arrives_at", "county"}});
+  h.client.publish(e.subject(), e.to_json().dump(), e.id);
+  h.client.publish(e.subject(), e.to_json().dump(), e.id + "-again");  // not a JetStream duplicate
+  ASSERT_TRUE(test::eventually([&] { return h.receiver.all().size() >= 1; }, 20s));
+  std::this_thread::sleep_for(1000ms);
+  EXPECT_EQ(h.receiver.all().size(), 1u);
+  EXPECT_EQ(h.call("notify", "inbox", {{"actor", applicant()}})["body"]["items"].size(), 1u);
+  EXPECT_EQ(h.call("notify", "inbox", {{"actor", reviewer("county", "370102")}})["body"]["items"].size(), 1u);
+}
+
+TEST(Notify, KilledMidDeliveryItLosesNothingAndRepeatsNothingThatSucceeded) {
+  Harness h;
+  h.receiver.delay = 150ms;  // a slow receiver, so the kill lands mid-delivery
+  for (int i = 0; i < 6; ++i) {
+    auto d = h.declaration();
+    h.act("submit", applicant(), d);
+  }
+  ASSERT_TRUE(test::eventually([&] { return h.delivered_count() >= 3; }, 20s));
+  h.notify->process->stop(SIGKILL);
+  std::set<std::string> before;
+  {
+    db::Pool pool(h.notify->db.options(1));
+    auto c = pool.acquire();
+    for (auto r = c->query("SELECT event_id FROM deliveries WHERE channel = 'webhook' AND state = 'delivered'"); r.next();)
+      before.insert(r.str("event_id"));
+  }
+  EXPECT_LT(before.size(), 12u) << "the kill should come before the end";
+  h.restart_notify();
+  ASSERT_TRUE(test::eventually([&] { return h.delivered_count() == 12; }, 30s));
+  std::this_thread::sleep_for(500ms);
+  auto ids = h.receiver.ids();
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 12u) << "an event was lost";
+  for (const auto& id : before) EXPECT_EQ(ids.count(id), 1u) << id << " had succeeded and was sent again";
+}
