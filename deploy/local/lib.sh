@@ -12,7 +12,7 @@ SDP_PACKAGES=(
   nlohmann-json3-dev libvalijson-dev
   libssl-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev
-  wrk python3-aiosmtpd
+  wrk python3-aiosmtpd jq
 )
 
 sdp_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }

@@ -54,6 +54,7 @@ for svc in "${SERVICES[@]}"; do
       SDP_JWT_PUBLIC_KEYS="$VAR/keys/jwt-public.pem" \
       SDP_NOTIFY_SEAL_KEY_FILE="$VAR/secrets/notify-seal.key" \
       SDP_NOTIFY_ALLOW_PRIVATE_URLS=true \
+      SDP_PUBLICITY_SECONDS="${SDP_LOCAL_PUBLICITY_SECONDS:-30}" \
     nohup "$SDP_ROOT/build/$svc/sdp-$svc" >>"$VAR/log/$svc.log" 2>&1 </dev/null &
   echo $! >"$VAR/run/$svc.pid"
 done
