@@ -90,8 +90,9 @@ wait_score() {  # wait_score ID TOKEN VERSION: until the score of that version h
 bold "一、晨星工厂申报 · Morning Star Factory — 济南某精密制造有限公司（历下区）"
 CATALOG=$(curl -sS "$API/v1/catalogs/morning-star")
 echo "  目录 catalogue: $(echo "$CATALOG" | jq '.criteria|length') 项指标 items, 等级 levels 1–5"
-# The enterprise meets every item starred for levels 1–3, except 数据管理 (DCMM, MS20) for now.
-PAYLOAD=$(echo "$CATALOG" | jq -c '{claimed_level: 3, criteria: ([.criteria[] | select((.levels|length) > 0 and .levels[0] <= 3 and .id != "MS20")
+# The enterprise meets every item starred for levels 1–3, except 数据管理 (DCMM) for now.
+DCMM=$(echo "$CATALOG" | jq -r '.criteria[] | select(.name == "数据管理") | .id')
+PAYLOAD=$(echo "$CATALOG" | jq -c --arg dcmm "$DCMM" '{claimed_level: 3, criteria: ([.criteria[] | select((.levels|length) > 0 and .levels[0] <= 3 and .id != $dcmm)
   | {key: .id, value: {met: true, evidence: "见附件：\(.name)证明材料"}}] | from_entries)}')
 BODY=$(jq -cn --argjson p "$PAYLOAD" '{kind:"morning_star", region:"370102", title:"济南某精密制造有限公司晨星工厂（三级）申报",
   contact:{name:"王经理", phone:"0531-88880000", email:"wang@example.cn"}, payload:$p}')
@@ -102,7 +103,7 @@ wait_score "$MSF" "$A"; show "$MSF" "$A"
 
 bold "2. 企业补齐 DCMM 并提交 · the enterprise adds DCMM evidence and submits"
 D=$(api GET "/v1/declarations/$MSF" "$A")
-FIXED=$(echo "$D" | jq -c '{title, contact, payload: (.payload | .criteria.MS20 = {met: true, evidence: "DCMM 二级证书"})}')
+FIXED=$(echo "$D" | jq -c --arg dcmm "$DCMM" '{title, contact, payload: (.payload | .criteria[$dcmm] = {met: true, evidence: "DCMM 二级证书"})}')
 D=$(api PUT "/v1/declarations/$MSF" "$A" "$FIXED" -H "If-Match: $(echo "$D" | etag)")
 D=$(api POST "/v1/declarations/$MSF/submit" "$A" "")
 wait_score "$MSF" "$A"; show "$MSF" "$A"; inbox "$A" 1
@@ -123,7 +124,7 @@ show "$MSF" "$A"; inbox "$A" 1
 
 bold "6. 市级通过，省级核定并批准，进入公示 · city approves; the province verifies and opens 公示"
 D=$(api POST "/v1/declarations/$MSF/decisions" "$JINAN" '{"decision":"approve","comment":"材料已补齐"}' -H "If-Match: $(echo "$D" | etag)")
-D=$(api POST "/v1/declarations/$MSF/decisions" "$SHANDONG" '{"decision":"approve","comment":"同意认定为三级晨星工厂，予以公示","verified":{"criteria":{"MS20":true}}}' -H "If-Match: $(echo "$D" | etag)")
+D=$(api POST "/v1/declarations/$MSF/decisions" "$SHANDONG" "{\"decision\":\"approve\",\"comment\":\"同意认定为三级晨星工厂，予以公示\",\"verified\":{\"criteria\":{\"$DCMM\":true}}}" -H "If-Match: $(echo "$D" | etag)")
 wait_score "$MSF" "$A"; show "$MSF" "$A"; inbox "$A" 1
 echo "  公示截止 publicity ends at: $(echo "$D" | jq -r .publicity_ends_at)"
 
