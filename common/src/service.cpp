@@ -31,7 +31,7 @@ std::vector<Setting> common_settings(const ServiceSpec& spec) {
       {"SDP_DB_NAME", "the service's own database", "sdp_" + spec.name, check::non_empty()},
       {"SDP_DB_USER", "the service's database user", "sdp_" + spec.name, check::non_empty()},
       {"SDP_DB_PASSWORD", "the database user's password (or SDP_DB_PASSWORD_FILE)", std::nullopt, nullptr, true},
-      {"SDP_DB_POOL_SIZE", "database connections (cover the command threads and workers)", "12", check::integer(1, 256)},
+      {"SDP_DB_POOL_SIZE", "database connections (cover the command threads and workers)", "16", check::integer(1, 256)},
       {"SDP_STARTUP_TIMEOUT_SECONDS", "how long to wait for MariaDB and NATS at start", "60", check::integer(1, 3600)},
       {"SDP_SHUTDOWN_GRACE_SECONDS", "how long in-flight work may take after SIGTERM", "10", check::integer(0, 600)},
   };

@@ -63,7 +63,8 @@ esac
 now=$(date +%s)
 exp=${exp:-$((now + 3600))}
 [[ $exp =~ ^[0-9]+$ ]] || sdp_die "--exp must be UNIX seconds"
-sub=${sub:-"$role-${org:-$region}-$now"}
+# A stable default subject, so that one person's tokens share their Idempotency-Keys.
+sub=${sub:-"$role-${org:-$region}"}
 sub=${sub%-}
 
 b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }

@@ -85,7 +85,7 @@ json Notifier::inbox(const json& request) {
   if (auto cursor = request.value("cursor", ""); !cursor.empty()) {
     auto raw = crypto::base64url_decode(cursor);
     auto bar = raw ? raw->find('|') : std::string::npos;
-    if (bar == std::string::npos) return problem(400, "The request is not valid", {{{"pointer", "/cursor"}, {"message", "not a cursor this service issued"}}});
+    if (bar == std::string::npos) return problem(400, "The request is not valid", {{{"pointer", "/query/cursor"}, {"message", "not a cursor this service issued"}}});
     where += " AND (created_at < ? OR (created_at = ? AND id < ?))";
     params.emplace_back(raw->substr(0, bar));
     params.emplace_back(raw->substr(0, bar));

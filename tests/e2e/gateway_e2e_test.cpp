@@ -336,7 +336,7 @@ TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
       {"limit 101", "GET", "/v1/declarations?limit=101", std::nullopt, {auth}, 400, "validation", "/query/limit"},
       {"limit not a number", "GET", "/v1/declarations?limit=ten", std::nullopt, {auth}, 400, "validation", "/query/limit"},
       {"cursor with bad characters", "GET", "/v1/declarations?cursor=%3Cscript%3E", std::nullopt, {auth}, 400, "validation", "/query/cursor"},
-      {"forged cursor", "GET", "/v1/declarations?cursor=AAAA", std::nullopt, {auth}, 400, "validation", "/cursor"},
+      {"forged cursor", "GET", "/v1/declarations?cursor=AAAA", std::nullopt, {auth}, 400, "validation", "/query/cursor"},
       {"unknown state", "GET", "/v1/declarations?state=pending", std::nullopt, {auth}, 400, "validation", "/query/state"},
       {"unknown parameter", "GET", "/v1/declarations?sort=asc", std::nullopt, {auth}, 400, "validation", "/query/sort"},
       {"If-Match not a version", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth, "If-Match: yesterday"}, 400, "validation", "/headers/If-Match"},

@@ -483,19 +483,19 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
     params.emplace_back(std::string(name(review_state(*caller.tier))));
   } else {
     if (auto state = request.value("state", ""); !state.empty()) {
-      if (!parse_state(state)) return invalid({{"/state", "unknown state '" + state + "'"}});
+      if (!parse_state(state)) return invalid({{"/query/state", "unknown state '" + state + "'"}});
       where += " AND state = ?";
       params.emplace_back(state);
     }
     if (auto kind = request.value("kind", ""); !kind.empty()) {
-      if (!scoring::parse_kind(kind)) return invalid({{"/kind", "must be morning_star or industry_brain"}});
+      if (!scoring::parse_kind(kind)) return invalid({{"/query/kind", "must be morning_star or industry_brain"}});
       where += " AND kind = ?";
       params.emplace_back(kind);
     }
   }
   if (pending) {
     if (auto kind = request.value("kind", ""); !kind.empty()) {
-      if (!scoring::parse_kind(kind)) return invalid({{"/kind", "must be morning_star or industry_brain"}});
+      if (!scoring::parse_kind(kind)) return invalid({{"/query/kind", "must be morning_star or industry_brain"}});
       where += " AND kind = ?";
       params.emplace_back(kind);
     }
@@ -506,13 +506,13 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
   }
   int limit = request.value("limit", 20);
   if (limit < 1 || limit > settings_.max_page)
-    return invalid({{"/limit", "must be between 1 and " + std::to_string(settings_.max_page)}});
+    return invalid({{"/query/limit", "must be between 1 and " + std::to_string(settings_.max_page)}});
   // Lists are newest first; a reviewer's queue oldest first (first come, first reviewed).
   const std::string time_col = pending ? "updated_at" : "created_at";
   const std::string cmp = pending ? ">" : "<";
   if (auto cursor = request.value("cursor", ""); !cursor.empty()) {
     auto c = decode_cursor(cursor);
-    if (!c) return invalid({{"/cursor", "not a cursor this service issued"}});
+    if (!c) return invalid({{"/query/cursor", "not a cursor this service issued"}});
     where += " AND (" + time_col + " " + cmp + " ? OR (" + time_col + " = ? AND id " + cmp + " ?))";
     params.emplace_back(c->first);
     params.emplace_back(c->first);
