@@ -46,6 +46,7 @@ struct Decl {
   std::vector<std::string> actions;   // what the history must say, in order
   std::string expected_state = "draft";
   bool returned_once = false, objected = false;
+  int scored_version = 1;             // the last version that asked the scoring service for a score
   std::vector<std::string> arrivals;  // "tier:region" of every arrival at a review tier
 };
 
@@ -162,6 +163,7 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
     auto arrives = d.returned_once && d.current["state"] == "returned" ? d.current["returned_by"].get<std::string>() : "county";
     d.current = day.call("POST", "/v1/declarations/" + d.id + "/submit", day.applicant(d.org));
     d.actions.push_back("submit");
+    d.scored_version = d.current["version"];
     d.expected_state = arrives + "_review";
     d.arrivals.push_back(arrives + ":" + jurisdiction(d, arrives));
   };
@@ -213,6 +215,7 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
         if (d.kind == "morning_star" && tier == "county") body["verified"] = {{"criteria", {{"MS01", true}}}};
         d.current = day.call("POST", "/v1/declarations/" + d.id + "/decisions", token, body, {etag(d)});
         d.actions.push_back(decision);
+        if (body.contains("verified")) d.scored_version = d.current["version"];
         if (decision == "return") {
           d.returned_once = true;
           d.expected_state = "returned";
@@ -247,6 +250,7 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
                              json{{"title", d.current["title"]}, {"contact", d.current["contact"]}, {"payload", payload}},
                              {etag(d)});
         d.actions.push_back("update");
+        d.scored_version = d.current["version"];
         submit(d);
       }
     if (!any) break;
@@ -283,12 +287,14 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
     // The stored score is the score of the latest payload, with the verdicts given.
     ASSERT_TRUE(test::eventually([&] {
       auto cur = day.call("GET", "/v1/declarations/" + d.id, day.applicant(d.org));
-      if (cur["score"].is_null()) return false;
+      if (cur["score"].is_null() || cur["score_version"] != d.scored_version) return false;
       json preview = {{"kind", d.kind}, {"payload", cur["payload"]}};
       auto expected = day.call("POST", "/v1/scoring/preview", day.applicant(d.org), preview);
       return d.kind == "morning_star" ? cur["score"]["self_assessed_level"] == expected["self_assessed_level"]
                                       : cur["score"]["self_assessed_total"] == expected["self_assessed_total"];
-    }, 10s)) << "the score is missing or stale";
+    }, 10s)) << "the score is missing or stale: it is for version "
+              << day.call("GET", "/v1/declarations/" + d.id, day.applicant(d.org))["score_version"] << ", expected "
+              << d.scored_version;
     for (const auto& a : d.actions) expected_org_inbox[d.org].insert(a);
     for (const auto& arrival : d.arrivals) expected_reviewer_inbox[arrival].insert(d.id);
   }

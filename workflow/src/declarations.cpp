@@ -17,7 +17,7 @@ using nlohmann::json;
 
 constexpr const char* kColumns =
     "id, number, kind, org, region, city, title, contact, payload, state, version, returned_by, decided, "
-    "publicity_ends_at, score, created_at, updated_at";
+    "publicity_ends_at, score, score_version, created_at, updated_at";
 
 // ---- replies ----
 json ok(int status, json body) { return {{"status", status}, {"body", std::move(body)}}; }
@@ -61,6 +61,7 @@ struct Row {
   std::string id, number, kind, org, region, city, title, state;
   json contact, payload, score;
   int64_t version = 0;
+  std::optional<int64_t> score_version;
   std::optional<std::string> returned_by, publicity_ends_at;
   bool decided = false;
   std::string created_at, updated_at;
@@ -82,6 +83,7 @@ struct Row {
     d.decided = r.i64("decided") != 0;
     d.publicity_ends_at = r.opt_str("publicity_ends_at");
     d.score = r.is_null("score") ? json(nullptr) : json::parse(r.str("score"));
+    if (!r.is_null("score_version")) d.score_version = r.i64("score_version");
     d.created_at = r.str("created_at");
     d.updated_at = r.str("updated_at");
     return d;
@@ -103,6 +105,7 @@ struct Row {
             {"version", version},
             {"payload", payload},
             {"score", score},
+            {"score_version", score_version ? json(*score_version) : json(nullptr)},
             {"publicity_ends_at", rfc3339(publicity_ends_at)},
             {"created_at", rfc3339(created_at)},
             {"updated_at", rfc3339(updated_at)}};
