@@ -174,3 +174,34 @@ sdp_wait_http_200() {
   done
   return 1
 }
+
+# Starts one service binary in the background with the local stack's settings; its pid goes to
+# $var/run/<service>.pid and its log to $var/log/<service>.log. Extra NAME=VALUE settings may follow.
+#   sdp_start_service SERVICE HTTP_PORT VAR_DIR MARIADB_PORT NATS_PORT [NAME=VALUE ...]
+sdp_start_service() {
+  local svc=$1 port=$2 var=$3 db_port=$4 nats_port=$5
+  shift 5
+  mkdir -p "$var/run" "$var/log"
+  env SDP_HTTP_PORT="$port" \
+      SDP_DB_PORT="$db_port" \
+      SDP_DB_PASSWORD_FILE="$var/secrets/db-$svc.password" \
+      SDP_NATS_URL="nats://127.0.0.1:$nats_port" \
+      SDP_SCHEMAS_DIR="$SDP_ROOT/schemas" \
+      SDP_JWT_PUBLIC_KEYS="$var/keys/jwt-public.pem" \
+      SDP_NOTIFY_SEAL_KEY_FILE="$var/secrets/notify-seal.key" \
+      SDP_NOTIFY_ALLOW_PRIVATE_URLS=true \
+      "$@" \
+    nohup "$SDP_ROOT/build/$svc/sdp-$svc" >>"$var/log/$svc.log" 2>&1 </dev/null &
+  echo $! >"$var/run/$svc.pid"
+}
+
+# The RS256 key pair tokens are signed with, and the key webhook secrets are sealed with.
+sdp_make_keys() {
+  local var=$1
+  mkdir -p "$var/keys" "$var/secrets"
+  if [ ! -s "$var/keys/jwt-private.pem" ]; then
+    (umask 077; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$var/keys/jwt-private.pem" 2>/dev/null)
+    openssl pkey -in "$var/keys/jwt-private.pem" -pubout -out "$var/keys/jwt-public.pem"
+  fi
+  [ -s "$var/secrets/notify-seal.key" ] || (umask 077; openssl rand -hex 32 >"$var/secrets/notify-seal.key")
+}

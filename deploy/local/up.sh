@@ -27,14 +27,7 @@ sdp_provision_databases "$SDP_MARIADB_PORT" "$VAR/secrets"
 sdp_log "nats-server with JetStream on 127.0.0.1:$SDP_NATS_PORT (store in var/nats)"
 sdp_start_nats "$VAR/nats" "$SDP_NATS_PORT"
 
-# The RS256 key pair the local gateway trusts and token.sh signs with.
-if [ ! -s "$VAR/keys/jwt-private.pem" ]; then
-  (umask 077; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$VAR/keys/jwt-private.pem" 2>/dev/null)
-  openssl pkey -in "$VAR/keys/jwt-private.pem" -pubout -out "$VAR/keys/jwt-public.pem"
-fi
-
-# The key webhook secrets are sealed with at rest.
-[ -s "$VAR/secrets/notify-seal.key" ] || (umask 077; openssl rand -hex 32 >"$VAR/secrets/notify-seal.key")
+sdp_make_keys "$VAR"
 
 port_of() {
   case $1 in
@@ -46,17 +39,8 @@ port_of() {
 for svc in "${SERVICES[@]}"; do
   sdp_pid_alive "$VAR/run/$svc.pid" "sdp-$svc" && continue
   sdp_log "starting $svc on 127.0.0.1:$(port_of "$svc") (log: var/log/$svc.log)"
-  env SDP_HTTP_PORT="$(port_of "$svc")" \
-      SDP_DB_PORT="$SDP_MARIADB_PORT" \
-      SDP_DB_PASSWORD_FILE="$VAR/secrets/db-$svc.password" \
-      SDP_NATS_URL="nats://127.0.0.1:$SDP_NATS_PORT" \
-      SDP_SCHEMAS_DIR="$SDP_ROOT/schemas" \
-      SDP_JWT_PUBLIC_KEYS="$VAR/keys/jwt-public.pem" \
-      SDP_NOTIFY_SEAL_KEY_FILE="$VAR/secrets/notify-seal.key" \
-      SDP_NOTIFY_ALLOW_PRIVATE_URLS=true \
-      SDP_PUBLICITY_SECONDS="${SDP_LOCAL_PUBLICITY_SECONDS:-30}" \
-    nohup "$SDP_ROOT/build/$svc/sdp-$svc" >>"$VAR/log/$svc.log" 2>&1 </dev/null &
-  echo $! >"$VAR/run/$svc.pid"
+  sdp_start_service "$svc" "$(port_of "$svc")" "$VAR" "$SDP_MARIADB_PORT" "$SDP_NATS_PORT" \
+    SDP_PUBLICITY_SECONDS="${SDP_LOCAL_PUBLICITY_SECONDS:-30}"
 done
 
 if ! sdp_wait_http_200 "http://127.0.0.1:$SDP_GATEWAY_PORT/readyz" 90; then

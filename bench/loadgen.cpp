@@ -1,0 +1,318 @@
+// sdp-loadgen: drives the platform's HTTP API with many asynchronous connections (Boost.Beast,
+// C++20 coroutines) and measures the machine's raw limits on the same servers.
+//
+//   sdp-loadgen http   --url http://127.0.0.1:PORT --workload create_submit|read|lifecycle|mix
+//                      --connections 32 --seconds 20 --applicant TOKEN [--county T --city T --province T]
+//   sdp-loadgen rawdb  --host 127.0.0.1 --port P --user U --password W --database D --connections 8 --seconds 10
+//   sdp-loadgen rawjs  --nats nats://127.0.0.1:P --connections 8 --seconds 10
+// Each prints one JSON object: operations per second and latency percentiles per operation.
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "sdp/crypto.hpp"
+#include "sdp/db.hpp"
+#include "sdp/nats.hpp"
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::map<std::string, std::string> parse_args(int argc, char** argv) {
+  std::map<std::string, std::string> a;
+  for (int i = 2; i + 1 < argc; i += 2) a[std::string(argv[i]).substr(2)] = argv[i + 1];
+  return a;
+}
+
+// Latencies per operation, merged from all connections.
+struct Recorder {
+  std::mutex mutex;
+  std::map<std::string, std::vector<double>> ms;
+  std::map<std::string, int> errors;
+  void add(const std::string& op, double latency_ms) {
+    std::lock_guard l(mutex);
+    ms[op].push_back(latency_ms);
+  }
+  void error(const std::string& what) {
+    std::lock_guard l(mutex);
+    ++errors[what];
+  }
+  json report(double seconds) {
+    std::lock_guard l(mutex);
+    json out = {{"seconds", seconds}, {"operations", json::object()}, {"errors", errors}};
+    for (auto& [op, v] : ms) {
+      std::sort(v.begin(), v.end());
+      auto pct = [&](double p) { return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))]; };
+      out["operations"][op] = {{"count", v.size()}, {"per_s", v.size() / seconds}, {"p50_ms", pct(0.50)},
+                               {"p95_ms", pct(0.95)}, {"p99_ms", pct(0.99)}, {"max_ms", v.empty() ? 0 : v.back()}};
+    }
+    return out;
+  }
+};
+
+struct HttpTarget {
+  std::string host, port;
+  std::string applicant, county, city, province;
+  std::string region = "370102";
+};
+
+json declaration_body(const json& catalogue, int n) {
+  json criteria = json::object();
+  for (const auto& c : catalogue["criteria"])
+    if (!c["levels"].empty() && c["levels"][0].get<int>() <= 2)
+      criteria[c["id"].get<std::string>()] = {{"met", true}, {"evidence", "bench"}};
+  return {{"kind", "morning_star"}, {"region", "370102"}, {"title", "压测申报 " + std::to_string(n)},
+          {"contact", {{"name", "压测"}, {"phone", "13800000000"}, {"email", "bench@example.cn"}}},
+          {"payload", {{"claimed_level", 2}, {"criteria", criteria}}}};
+}
+
+// One kept-alive connection running `workload` in a closed loop until `deadline`.
+net::awaitable<void> connection(HttpTarget t, std::string workload, json catalogue, Clock::time_point deadline,
+                                Recorder& rec, std::vector<std::string>& read_ids, std::atomic<int>& seq) {
+  auto ex = co_await net::this_coro::executor;
+  net::ip::tcp::resolver resolver(ex);
+  beast::tcp_stream stream(ex);
+  beast::flat_buffer buffer;
+  auto endpoints = co_await resolver.async_resolve(t.host, t.port, net::use_awaitable);
+  co_await stream.async_connect(endpoints, net::use_awaitable);
+
+  auto send = [&](http::verb method, std::string target, const std::string& token, std::string body,
+                  std::string if_match) -> net::awaitable<http::response<http::string_body>> {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, t.host);
+    req.set(http::field::authorization, "Bearer " + token);
+    if (!if_match.empty()) req.set(http::field::if_match, if_match);
+    if (!body.empty()) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = std::move(body);
+      req.prepare_payload();
+    }
+    co_await http::async_write(stream, req, net::use_awaitable);
+    http::response<http::string_body> res;
+    co_await http::async_read(stream, buffer, res, net::use_awaitable);
+    co_return res;
+  };
+  auto timed = [&](const std::string& op, http::verb method, std::string target, const std::string& token,
+                   std::string body = {}, std::string if_match = {}) -> net::awaitable<json> {
+    auto start = Clock::now();
+    auto res = co_await send(method, std::move(target), token, std::move(body), std::move(if_match));
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    if (res.result_int() >= 300) {
+      rec.error(op + " " + std::to_string(res.result_int()));
+      co_return json();
+    }
+    rec.add(op, ms);
+    co_return json::parse(res.body(), nullptr, false);
+  };
+  auto tag = [](const json& d) { return "\"" + std::to_string(d["version"].get<int>()) + "\""; };
+
+  while (Clock::now() < deadline) {
+    try {
+      bool read = workload == "read" || (workload == "mix" && seq % 4 != 0);
+      if (read && !read_ids.empty()) {
+        auto id = read_ids[static_cast<size_t>(seq++) % read_ids.size()];
+        co_await timed("get", http::verb::get, "/v1/declarations/" + id, t.applicant);
+        co_await timed("pending", http::verb::get, "/v1/reviews/pending?limit=20", t.county);
+        continue;
+      }
+      auto lifecycle_start = Clock::now();
+      auto d = co_await timed("create", http::verb::post, "/v1/declarations", t.applicant,
+                              declaration_body(catalogue, seq++).dump());
+      if (d.is_discarded() || d.is_null()) continue;
+      auto id = d["id"].get<std::string>();
+      d = co_await timed("submit", http::verb::post, "/v1/declarations/" + id + "/submit", t.applicant);
+      if (d.is_null() || workload != "lifecycle") continue;
+      for (const auto& [op, token] : std::vector<std::pair<std::string, std::string>>{
+               {"approve_county", t.county}, {"approve_city", t.city}, {"approve_province", t.province}}) {
+        d = co_await timed(op, http::verb::post, "/v1/declarations/" + id + "/decisions", token,
+                           R"({"decision":"approve","comment":"压测"})", tag(d));
+        if (d.is_null()) break;
+      }
+      if (!d.is_null() && d["state"] == "publicity")
+        rec.add("lifecycle", std::chrono::duration<double, std::milli>(Clock::now() - lifecycle_start).count());
+    } catch (const std::exception& e) {
+      rec.error(std::string("transport: ") + e.what());
+      co_return;
+    }
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+}
+
+int run_http(const std::map<std::string, std::string>& a) {
+  auto url = a.at("url");  // http://host:port
+  auto hostport = url.substr(url.find("//") + 2);
+  HttpTarget t{hostport.substr(0, hostport.find(':')), hostport.substr(hostport.find(':') + 1),
+               a.at("applicant"), a.count("county") ? a.at("county") : "", a.count("city") ? a.at("city") : "",
+               a.count("province") ? a.at("province") : ""};
+  int connections = std::stoi(a.at("connections"));
+  double seconds = std::stod(a.at("seconds"));
+  auto workload = a.at("workload");
+
+  net::io_context ioc;
+  // The catalogue, and for reads a set of declarations to read, before the clock starts.
+  json catalogue;
+  std::vector<std::string> read_ids;
+  {
+    Recorder setup;
+    std::atomic<int> seq{0};
+    net::co_spawn(
+        ioc,
+        [&]() -> net::awaitable<void> {
+          auto ex = co_await net::this_coro::executor;
+          net::ip::tcp::resolver resolver(ex);
+          beast::tcp_stream stream(ex);
+          beast::flat_buffer buffer;
+          co_await stream.async_connect(co_await resolver.async_resolve(t.host, t.port, net::use_awaitable), net::use_awaitable);
+          http::request<http::string_body> req{http::verb::get, "/v1/catalogs/morning-star", 11};
+          req.set(http::field::host, t.host);
+          co_await http::async_write(stream, req, net::use_awaitable);
+          http::response<http::string_body> res;
+          co_await http::async_read(stream, buffer, res, net::use_awaitable);
+          catalogue = json::parse(res.body());
+        },
+        net::detached);
+    ioc.run();
+    ioc.restart();
+    if (workload == "read" || workload == "mix") {
+      std::vector<std::string> none;
+      auto warm = Clock::now() + std::chrono::seconds(2);
+      for (int i = 0; i < 4; ++i)
+        net::co_spawn(ioc, connection(t, "create_submit", catalogue, warm, setup, none, seq), net::detached);
+      ioc.run();
+      ioc.restart();
+      // The ids come back from the listing.
+      std::string body;
+      net::co_spawn(
+          ioc,
+          [&]() -> net::awaitable<void> {
+            auto ex = co_await net::this_coro::executor;
+            net::ip::tcp::resolver resolver(ex);
+            beast::tcp_stream stream(ex);
+            beast::flat_buffer buffer;
+            co_await stream.async_connect(co_await resolver.async_resolve(t.host, t.port, net::use_awaitable), net::use_awaitable);
+            http::request<http::string_body> req{http::verb::get, "/v1/declarations?limit=100", 11};
+            req.set(http::field::host, t.host);
+            req.set(http::field::authorization, "Bearer " + t.applicant);
+            co_await http::async_write(stream, req, net::use_awaitable);
+            http::response<http::string_body> res;
+            co_await http::async_read(stream, buffer, res, net::use_awaitable);
+            body = res.body();
+          },
+          net::detached);
+      ioc.run();
+      ioc.restart();
+      const auto listing = json::parse(body);
+      for (const auto& item : listing["items"]) read_ids.push_back(item["id"]);
+    }
+  }
+
+  Recorder rec;
+  std::atomic<int> seq{0};
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  for (int i = 0; i < connections; ++i)
+    net::co_spawn(ioc, connection(t, workload, catalogue, deadline, rec, read_ids, seq), net::detached);
+  ioc.run();
+  auto report = rec.report(std::chrono::duration<double>(Clock::now() - start).count());
+  report["workload"] = workload;
+  report["connections"] = connections;
+  std::cout << report.dump() << "\n";
+  return 0;
+}
+
+// Single-row INSERT commits at the same durability, one connection per thread.
+int run_rawdb(const std::map<std::string, std::string>& a) {
+  sdp::db::Options o;
+  o.host = a.at("host");
+  o.port = std::stoi(a.at("port"));
+  o.user = a.at("user");
+  o.password = a.at("password");
+  o.database = a.at("database");
+  int threads = std::stoi(a.at("connections"));
+  o.pool_size = threads;
+  sdp::db::Pool pool(o);
+  pool.acquire()->execute_ddl("CREATE TABLE IF NOT EXISTS bench_raw (id BIGINT AUTO_INCREMENT PRIMARY KEY, body VARCHAR(200)) ENGINE=InnoDB");
+  Recorder rec;
+  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::stod(a.at("seconds"))));
+  auto start = Clock::now();
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i)
+    workers.emplace_back([&] {
+      auto c = pool.acquire();
+      while (Clock::now() < deadline) {
+        auto t0 = Clock::now();
+        c->execute("INSERT INTO bench_raw (body) VALUES (?)", {"一行"});
+        rec.add("insert_commit", std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      }
+    });
+  for (auto& w : workers) w.join();
+  std::cout << rec.report(std::chrono::duration<double>(Clock::now() - start).count()).dump() << "\n";
+  return 0;
+}
+
+// JetStream publishes with a message id, acknowledged, one connection per thread.
+int run_rawjs(const std::map<std::string, std::string>& a) {
+  int threads = std::stoi(a.at("connections"));
+  sdp::nats::Options o;
+  o.url = a.at("nats");
+  std::vector<std::unique_ptr<sdp::nats::Connection>> conns;
+  for (int i = 0; i < threads; ++i) conns.push_back(std::make_unique<sdp::nats::Connection>(o));
+  for (int i = 0; i < 100 && !conns.front()->connected(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  conns.front()->ensure_stream({"BENCH_RAW", {"bench.raw.>"}, "raw publish limit", false});
+  Recorder rec;
+  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::stod(a.at("seconds"))));
+  auto start = Clock::now();
+  std::string body(600, 'x');  // about an event's size
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i)
+    workers.emplace_back([&, i] {
+      while (Clock::now() < deadline) {
+        auto t0 = Clock::now();
+        conns[i]->publish("bench.raw.event", body, sdp::crypto::uuid_v7());
+        rec.add("publish", std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      }
+    });
+  for (auto& w : workers) w.join();
+  std::cout << rec.report(std::chrono::duration<double>(Clock::now() - start).count()).dump() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: sdp-loadgen http|rawdb|rawjs --option value ...\n";
+    return 2;
+  }
+  try {
+    auto a = parse_args(argc, argv);
+    std::string mode = argv[1];
+    if (mode == "http") return run_http(a);
+    if (mode == "rawdb") return run_rawdb(a);
+    if (mode == "rawjs") return run_rawjs(a);
+  } catch (const std::exception& e) {
+    std::cerr << "sdp-loadgen: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "unknown mode\n";
+  return 2;
+}

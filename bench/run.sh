@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The platform's throughput and latency beside this machine's limits, in one run on the same
+# MariaDB (innodb_flush_log_at_trx_commit=1) and nats-server. Starts its own stack on private
+# ports with the binaries and settings a user runs, drives it with bench/loadgen.cpp, prints the
+# figures, writes them as JSON, and ends with one key=value line.
+#   bench/run.sh            a few minutes
+#   bench/run.sh --quick    about a minute (CI runs this as a smoke test)
+set -euo pipefail
+source "$(dirname "$0")/../deploy/local/lib.sh"
+
+SECONDS_PER_WORKLOAD=30
+CONNECTIONS=32
+if [ "${1:-}" = "--quick" ]; then SECONDS_PER_WORKLOAD=6; CONNECTIONS=16; fi
+
+sdp_install_deps
+sdp_build >/dev/null
+
+TMP=$(mktemp -d /tmp/sdp-bench.XXXXXX)
+VAR="$TMP/var"
+DB_PORT=$(sdp_free_port); NATS_PORT=$(sdp_free_port)
+declare -A PORT=([gateway]=$(sdp_free_port) [workflow]=$(sdp_free_port) [scoring]=$(sdp_free_port) [notify]=$(sdp_free_port))
+SERVICES=(workflow scoring notify gateway)
+cleanup() {
+  for svc in "${SERVICES[@]}"; do sdp_stop_pid "$VAR/run/$svc.pid" "sdp-$svc" 20 || true; done
+  sdp_stop_pid "$VAR/nats/nats-server.pid" nats-server 20 || true
+  sdp_stop_pid "$VAR/mariadb/mariadbd.pid" mariadbd 60 || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+sdp_log "private stack in $TMP (MariaDB $DB_PORT with innodb_flush_log_at_trx_commit=1, NATS $NATS_PORT)"
+sdp_start_mariadb "$VAR/mariadb" "$DB_PORT" --innodb-flush-log-at-trx-commit=1 --sync-binlog=1
+sdp_provision_databases "$DB_PORT" "$VAR/secrets"
+sdp_start_nats "$VAR/nats" "$NATS_PORT"
+sdp_make_keys "$VAR"
+for svc in "${SERVICES[@]}"; do
+  sdp_start_service "$svc" "${PORT[$svc]}" "$VAR" "$DB_PORT" "$NATS_PORT" SDP_LOG_LEVEL=warn
+done
+GW="http://127.0.0.1:${PORT[gateway]}"
+sdp_wait_http_200 "$GW/readyz" 90 || sdp_die "the gateway did not become ready (logs in $VAR/log)"
+
+token() { SDP_JWT_PRIVATE_KEY="$VAR/keys/jwt-private.pem" "$SDP_ROOT/deploy/local/token.sh" "$@"; }
+A=$(token --role applicant --org 91370102MA3C00000B)
+C=$(token --role reviewer --tier county --region 370102)
+CI=$(token --role reviewer --tier city --region 370100)
+P=$(token --role reviewer --tier province --region 370000)
+LOADGEN="$SDP_ROOT/build/bench/sdp-loadgen"
+
+# CPU seconds and resident memory of each service, from /proc.
+cpu_of() { awk '{print ($14 + $15) / 100}' "/proc/$(cat "$VAR/run/$1.pid")/stat"; }
+rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$(cat "$VAR/run/$1.pid")/status"; }
+declare -A IDLE_RSS CPU0
+for svc in "${SERVICES[@]}"; do IDLE_RSS[$svc]=$(rss_kb "$svc" VmRSS); CPU0[$svc]=$(cpu_of "$svc"); done
+
+sdp_log "limits: raw single-row commits, raw JetStream publishes, a trivial HTTP 200"
+RAWDB=$("$LOADGEN" rawdb --host 127.0.0.1 --port "$DB_PORT" --user sdp_workflow \
+  --password "$(cat "$VAR/secrets/db-workflow.password")" --database sdp_workflow \
+  --connections "$CONNECTIONS" --seconds "$SECONDS_PER_WORKLOAD")
+RAWJS=$("$LOADGEN" rawjs --nats "nats://127.0.0.1:$NATS_PORT" --connections "$CONNECTIONS" --seconds "$SECONDS_PER_WORKLOAD")
+WRK=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_WORKLOAD}s" "$GW/healthz" | awk '/Requests\/sec/ {print $2}')
+
+declare -A RESULT
+for workload in create_submit lifecycle read mix; do
+  sdp_log "workload $workload: $CONNECTIONS connections, ${SECONDS_PER_WORKLOAD}s"
+  RESULT[$workload]=$("$LOADGEN" http --url "$GW" --workload "$workload" --connections "$CONNECTIONS" \
+    --seconds "$SECONDS_PER_WORKLOAD" --applicant "$A" --county "$C" --city "$CI" --province "$P")
+done
+
+SERVICE_JSON=$(for svc in "${SERVICES[@]}"; do
+  printf '{"service":"%s","idle_rss_kb":%s,"peak_rss_kb":%s,"cpu_s":%s}\n' "$svc" "${IDLE_RSS[$svc]}" \
+    "$(rss_kb "$svc" VmHWM)" "$(echo "$(cpu_of "$svc") - ${CPU0[$svc]}" | bc)"
+done | jq -s .)
+RESULTS=$(jq -n --argjson rawdb "$RAWDB" --argjson rawjs "$RAWJS" --arg wrk "$WRK" \
+  --argjson cs "${RESULT[create_submit]}" --argjson lc "${RESULT[lifecycle]}" --argjson rd "${RESULT[read]}" \
+  --argjson mx "${RESULT[mix]}" --argjson services "$SERVICE_JSON" --arg quick "${1:-}" \
+  '{quick: ($quick == "--quick"), limits: {raw_commit: $rawdb, raw_publish: $rawjs, http_200_per_s: ($wrk|tonumber)},
+    workloads: {create_submit: $cs, lifecycle: $lc, read: $rd, mix: $mx}, services: $services}')
+OUT="$SDP_ROOT/build/bench-$(date +%Y%m%d-%H%M%S).json"
+echo "$RESULTS" >"$OUT"
+
+echo
+echo "$RESULTS" | jq -r '
+  "limits (same servers):",
+  "  raw INSERT commits/s       \(.limits.raw_commit.operations.insert_commit.per_s | floor)   p99 \(.limits.raw_commit.operations.insert_commit.p99_ms | .*100|floor/100) ms",
+  "  raw JetStream publishes/s  \(.limits.raw_publish.operations.publish.per_s | floor)   p99 \(.limits.raw_publish.operations.publish.p99_ms | .*100|floor/100) ms",
+  "  trivial HTTP 200/s (wrk)   \(.limits.http_200_per_s | floor)",
+  "workloads (operation: per s, p50 / p95 / p99 / max ms):",
+  (.workloads | to_entries[] | "  \(.key)" , (.value.operations | to_entries[] |
+    "    \(.key): \(.value.per_s|floor)/s  \(.value.p50_ms|.*10|floor/10) / \(.value.p95_ms|.*10|floor/10) / \(.value.p99_ms|.*10|floor/10) / \(.value.max_ms|.*10|floor/10)")),
+  "services (idle RSS, peak RSS, CPU s over the run):",
+  (.services[] | "  \(.service): \(.idle_rss_kb/1024|floor) MB, \(.peak_rss_kb/1024|floor) MB, \(.cpu_s)")'
+echo "results: $OUT"
+echo "$RESULTS" | jq -r '
+  (.workloads.create_submit.operations.submit.per_s) as $s | (.limits.raw_commit.operations.insert_commit.per_s) as $c |
+  "submit_per_s=\($s|floor) raw_commit_per_s=\($c|floor) ratio=\(($s / $c) * 1000 | floor / 1000) lifecycles_per_s=\(.workloads.lifecycle.operations.lifecycle.per_s // 0 | floor) raw_publish_per_s=\(.limits.raw_publish.operations.publish.per_s|floor) http_200_per_s=\(.limits.http_200_per_s|floor) submit_p99_ms=\(.workloads.create_submit.operations.submit.p99_ms|floor)"'
