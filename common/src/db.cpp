@@ -87,7 +87,7 @@ void ensure_thread_init() {
 }  // namespace
 
 // ---- Result ----
-Result::Result(std::unique_ptr<sql::PreparedStatement> stmt, std::unique_ptr<sql::ResultSet> rows)
+Result::Result(std::shared_ptr<sql::PreparedStatement> stmt, std::unique_ptr<sql::ResultSet> rows)
     : stmt_(std::move(stmt)), rows_(std::move(rows)) {}
 Result::~Result() = default;
 Result::Result(Result&&) noexcept = default;
@@ -113,22 +113,26 @@ std::optional<std::string> Result::opt_str(const std::string& c) const {
 
 // ---- Connection ----
 Connection::Connection(std::unique_ptr<sql::Connection> conn) : conn_(std::move(conn)) {}
-Connection::~Connection() = default;
+Connection::~Connection() {
+  statements_.clear();  // before the connection they belong to
+}
 
 namespace {
 template <class Params>
-uint64_t execute_with(sql::Connection& conn, const std::string& sql, const Params& params) {
+uint64_t execute_with(Connection& conn, const std::string& sql, const Params& params) {
   return guarded("executing statement", [&] {
-    std::unique_ptr<sql::PreparedStatement> stmt(conn.prepareStatement(sql));
+    auto stmt = conn.prepared(sql);
+    stmt->clearParameters();
     bind(*stmt, params);
     return static_cast<uint64_t>(stmt->executeUpdate());
   });
 }
 
 template <class Params>
-Result query_with(sql::Connection& conn, const std::string& sql, const Params& params) {
+Result query_with(Connection& conn, const std::string& sql, const Params& params) {
   return guarded("running query", [&] {
-    std::unique_ptr<sql::PreparedStatement> stmt(conn.prepareStatement(sql));
+    auto stmt = conn.prepared(sql);
+    stmt->clearParameters();
     bind(*stmt, params);
     std::unique_ptr<sql::ResultSet> rows(stmt->executeQuery());
     return Result(std::move(stmt), std::move(rows));
@@ -136,17 +140,30 @@ Result query_with(sql::Connection& conn, const std::string& sql, const Params& p
 }
 }  // namespace
 
+std::shared_ptr<sql::PreparedStatement> Connection::prepared(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) {
+    // Still reading rows of an earlier run of the same statement: use a fresh one meanwhile.
+    if (it->second.use_count() > 1) return std::shared_ptr<sql::PreparedStatement>(conn_->prepareStatement(sql));
+    return it->second;
+  }
+  if (statements_.size() >= 256) statements_.clear();  // dynamic SQL (IN lists) must not grow it forever
+  std::shared_ptr<sql::PreparedStatement> stmt(conn_->prepareStatement(sql));
+  statements_.emplace(sql, stmt);
+  return stmt;
+}
+
 uint64_t Connection::execute(const std::string& sql, std::initializer_list<Param> params) {
-  return execute_with(*conn_, sql, params);
+  return execute_with(*this, sql, params);
 }
 uint64_t Connection::execute(const std::string& sql, const std::vector<Param>& params) {
-  return execute_with(*conn_, sql, params);
+  return execute_with(*this, sql, params);
 }
 Result Connection::query(const std::string& sql, std::initializer_list<Param> params) {
-  return query_with(*conn_, sql, params);
+  return query_with(*this, sql, params);
 }
 Result Connection::query(const std::string& sql, const std::vector<Param>& params) {
-  return query_with(*conn_, sql, params);
+  return query_with(*this, sql, params);
 }
 
 std::string placeholders(size_t n) {

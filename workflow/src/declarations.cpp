@@ -299,18 +299,24 @@ json Workflow::create(const Caller& caller, const json& request) {
   d.state = "draft";
   d.version = 1;
 
-  return db::transaction(pool_, [&](db::Connection& c) {
+  // The number is taken in a short transaction of its own, so that the sequence row of a busy
+  // county is not locked for the whole creation (a failed creation leaves a gap, not a duplicate).
+  {
+    auto c = pool_.acquire();
     int year = year_in_china();
-    c.execute(
+    c->execute(
         "INSERT INTO number_sequences (kind, year, region, last_value) VALUES (?, ?, ?, LAST_INSERT_ID(1)) "
         "ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1)",
         {d.kind, year, d.region});
-    auto seq = c.query("SELECT LAST_INSERT_ID() AS n");
+    auto seq = c->query("SELECT LAST_INSERT_ID() AS n");
     seq.next();
     char number[40];
     std::snprintf(number, sizeof number, "%s-%d-%s-%06lld", d.kind == "morning_star" ? "MSF" : "IBR", year,
                   d.region.c_str(), static_cast<long long>(seq.i64("n")));
     d.number = number;
+  }
+
+  return db::transaction(pool_, [&](db::Connection& c) {
     c.execute(
         "INSERT INTO declarations (id, number, kind, org, region, city, title, contact, payload, state, version, "
         "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', 1, ?, UTC_TIMESTAMP(6), "

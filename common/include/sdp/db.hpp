@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,7 +54,7 @@ struct Param {
 // The rows of a query, read forward once.
 class Result {
 public:
-  Result(std::unique_ptr<sql::PreparedStatement> stmt, std::unique_ptr<sql::ResultSet> rows);
+  Result(std::shared_ptr<sql::PreparedStatement> stmt, std::unique_ptr<sql::ResultSet> rows);
   ~Result();
   Result(Result&&) noexcept;
   bool next();
@@ -64,7 +65,7 @@ public:
   std::optional<std::string> opt_str(const std::string& column) const;
 
 private:
-  std::unique_ptr<sql::PreparedStatement> stmt_;
+  std::shared_ptr<sql::PreparedStatement> stmt_;  // kept alive (and busy) while the rows are read
   std::unique_ptr<sql::ResultSet> rows_;
 };
 
@@ -85,8 +86,13 @@ public:
   bool valid();
   bool in_transaction() const { return in_transaction_; }
 
+  // The connection's prepared statement for `sql`, prepared once and reused: a statement costs
+  // the server a prepare and a close, so reuse saves two round trips each time.
+  std::shared_ptr<sql::PreparedStatement> prepared(const std::string& sql);
+
 private:
   std::unique_ptr<sql::Connection> conn_;
+  std::map<std::string, std::shared_ptr<sql::PreparedStatement>, std::less<>> statements_;
   bool in_transaction_ = false;
 };
 
