@@ -157,6 +157,31 @@ net::awaitable<void> connection(HttpTarget t, std::string workload, json catalog
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
 }
 
+// One GET on a connection of its own, run to completion on `ioc`; the body.
+std::string fetch(net::io_context& ioc, const HttpTarget& t, const std::string& path, const std::string& token) {
+  std::string body;
+  net::co_spawn(
+      ioc,
+      [&]() -> net::awaitable<void> {
+        auto ex = co_await net::this_coro::executor;
+        net::ip::tcp::resolver resolver(ex);
+        beast::tcp_stream stream(ex);
+        beast::flat_buffer buffer;
+        co_await stream.async_connect(co_await resolver.async_resolve(t.host, t.port, net::use_awaitable), net::use_awaitable);
+        http::request<http::string_body> req{http::verb::get, path, 11};
+        req.set(http::field::host, t.host);
+        if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+        co_await http::async_write(stream, req, net::use_awaitable);
+        http::response<http::string_body> res;
+        co_await http::async_read(stream, buffer, res, net::use_awaitable);
+        body = res.body();
+      },
+      net::detached);
+  ioc.run();
+  ioc.restart();
+  return body;
+}
+
 int run_http(const std::map<std::string, std::string>& a) {
   auto url = a.at("url");  // http://host:port
   auto hostport = url.substr(url.find("//") + 2);
@@ -174,24 +199,7 @@ int run_http(const std::map<std::string, std::string>& a) {
   {
     Recorder setup;
     std::atomic<int> seq{0};
-    net::co_spawn(
-        ioc,
-        [&]() -> net::awaitable<void> {
-          auto ex = co_await net::this_coro::executor;
-          net::ip::tcp::resolver resolver(ex);
-          beast::tcp_stream stream(ex);
-          beast::flat_buffer buffer;
-          co_await stream.async_connect(co_await resolver.async_resolve(t.host, t.port, net::use_awaitable), net::use_awaitable);
-          http::request<http::string_body> req{http::verb::get, "/v1/catalogs/morning-star", 11};
-          req.set(http::field::host, t.host);
-          co_await http::async_write(stream, req, net::use_awaitable);
-          http::response<http::string_body> res;
-          co_await http::async_read(stream, buffer, res, net::use_awaitable);
-          catalogue = json::parse(res.body());
-        },
-        net::detached);
-    ioc.run();
-    ioc.restart();
+    catalogue = json::parse(fetch(ioc, t, "/v1/catalogs/morning-star", ""));
     if (workload == "read" || workload == "mix") {
       std::vector<std::string> none;
       auto warm = Clock::now() + std::chrono::seconds(2);
@@ -200,26 +208,7 @@ int run_http(const std::map<std::string, std::string>& a) {
       ioc.run();
       ioc.restart();
       // The ids come back from the listing.
-      std::string body;
-      net::co_spawn(
-          ioc,
-          [&]() -> net::awaitable<void> {
-            auto ex = co_await net::this_coro::executor;
-            net::ip::tcp::resolver resolver(ex);
-            beast::tcp_stream stream(ex);
-            beast::flat_buffer buffer;
-            co_await stream.async_connect(co_await resolver.async_resolve(t.host, t.port, net::use_awaitable), net::use_awaitable);
-            http::request<http::string_body> req{http::verb::get, "/v1/declarations?limit=100", 11};
-            req.set(http::field::host, t.host);
-            req.set(http::field::authorization, "Bearer " + t.applicant);
-            co_await http::async_write(stream, req, net::use_awaitable);
-            http::response<http::string_body> res;
-            co_await http::async_read(stream, buffer, res, net::use_awaitable);
-            body = res.body();
-          },
-          net::detached);
-      ioc.run();
-      ioc.restart();
+      std::string body = fetch(ioc, t, "/v1/declarations?limit=100", t.applicant);
       const auto listing = json::parse(body);
       for (const auto& item : listing["items"]) read_ids.push_back(item["id"]);
     }

@@ -1,6 +1,8 @@
 #include "sdp/service.hpp"
 
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <ctime>
 
 #include "sdp/build_info.hpp"
@@ -82,6 +84,22 @@ void Runtime::set_http_handler(http::Handler handler) { app_handler_ = std::move
 
 void Runtime::add_worker(std::string name, std::function<void(std::stop_token)> loop) {
   worker_loops_.emplace_back(std::move(name), std::move(loop));
+}
+
+void Runtime::add_periodic_worker(std::string name, std::chrono::milliseconds interval, std::function<void()> pass) {
+  add_worker(name, [name, interval, pass = std::move(pass)](std::stop_token st) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    while (!st.stop_requested()) {
+      try {
+        pass();
+      } catch (const std::exception& e) {
+        log::warn("periodic pass failed", {{"worker", name}, {"error", e.what()}});
+      }
+      std::unique_lock lock(m);
+      cv.wait_for(lock, st, interval, [] { return false; });
+    }
+  });
 }
 
 uint16_t Runtime::http_port() const { return server_ ? server_->port() : 0; }

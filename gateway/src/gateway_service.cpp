@@ -153,18 +153,8 @@ void setup(Runtime& runtime) {
     }
   });
 
-  runtime.add_worker("idempotency-purge", [ctx](std::stop_token st) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    while (!st.stop_requested()) {
-      try {
-        if (int n = ctx->idempotency->purge(); n > 0) log::info("expired idempotency keys purged", {{"keys", n}});
-      } catch (const std::exception& e) {
-        log::warn("idempotency purge failed", {{"error", e.what()}});
-      }
-      std::unique_lock lock(m);
-      cv.wait_for(lock, st, std::chrono::minutes(10), [] { return false; });
-    }
+  runtime.add_periodic_worker("idempotency-purge", std::chrono::minutes(10), [ctx] {
+    if (int n = ctx->idempotency->purge(); n > 0) log::info("expired idempotency keys purged", {{"keys", n}});
   });
 }
 

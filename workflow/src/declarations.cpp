@@ -183,6 +183,18 @@ json scoring_request(const Row& d, const std::vector<scoring::Verdict>& verdicts
   return {{"kind", d.kind}, {"payload", d.payload}, {"verdicts", verdicts_json(verdicts)}};
 }
 
+// Narrows a query to a reviewer's jurisdiction (CONTRACT §2): its county, the counties of its
+// city, or the whole province.
+void restrict_to_jurisdiction(const Caller& reviewer, std::string& where, std::vector<db::Param>& params) {
+  if (*reviewer.tier == Tier::county) {
+    where += " AND region = ?";
+    params.emplace_back(reviewer.region);
+  } else if (*reviewer.tier == Tier::city) {
+    where += " AND city = ?";
+    params.emplace_back(reviewer.region);
+  }
+}
+
 std::string encode_cursor(const std::string& time, const std::string& id) { return crypto::base64url_encode(time + "|" + id); }
 
 std::optional<std::pair<std::string, std::string>> decode_cursor(const std::string& cursor) {
@@ -474,13 +486,7 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
       break;
     case Role::reviewer:
       if (!regions_.valid_for_tier(name(*caller.tier), caller.region)) return ok(200, {{"items", json::array()}, {"next_cursor", nullptr}});
-      if (*caller.tier == Tier::county) {
-        where += " AND region = ?";
-        params.emplace_back(caller.region);
-      } else if (*caller.tier == Tier::city) {
-        where += " AND city = ?";
-        params.emplace_back(caller.region);
-      }
+      restrict_to_jurisdiction(caller, where, params);
       break;
     case Role::admin:
       if (pending) return problem(403, "Only reviewers have a pending queue");
@@ -568,13 +574,7 @@ json Workflow::stats(const Caller& caller) {
   std::vector<db::Param> params;
   if (caller.role == Role::reviewer) {
     if (!regions_.valid_for_tier(name(*caller.tier), caller.region)) return problem(403, "No jurisdiction");
-    if (*caller.tier == Tier::county) {
-      where += " AND region = ?";
-      params.emplace_back(caller.region);
-    } else if (*caller.tier == Tier::city) {
-      where += " AND city = ?";
-      params.emplace_back(caller.region);
-    }
+    restrict_to_jurisdiction(caller, where, params);
   } else if (caller.role != Role::admin) {
     return problem(403, "Statistics are for reviewers and admins");
   }

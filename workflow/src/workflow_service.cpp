@@ -95,19 +95,8 @@ void setup(Runtime& runtime) {
   runtime.add_worker("score-consumer", [scores](std::stop_token st) { scores->run(st); });
   runtime.add_worker("outbox-relay", [ctx](std::stop_token st) { ctx->relay->run(st); });
 
-  auto poll = cfg.millis("SDP_PUBLICITY_POLL_MS");
-  runtime.add_worker("publicity-timer", [ctx, poll](std::stop_token st) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    while (!st.stop_requested()) {
-      try {
-        if (int n = ctx->workflow->end_due_publicity(); n > 0) log::info("publicity ended", {{"declarations", n}});
-      } catch (const std::exception& e) {
-        log::warn("publicity timer pass failed", {{"error", e.what()}});
-      }
-      std::unique_lock lock(m);
-      cv.wait_for(lock, st, poll, [] { return false; });
-    }
+  runtime.add_periodic_worker("publicity-timer", cfg.millis("SDP_PUBLICITY_POLL_MS"), [ctx] {
+    if (int n = ctx->workflow->end_due_publicity(); n > 0) log::info("publicity ended", {{"declarations", n}});
   });
 }
 

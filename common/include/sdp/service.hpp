@@ -54,6 +54,8 @@ public:
   void set_http_handler(http::Handler handler);
   // A background loop (a consumer, a relay, a timer), stopped through its stop_token.
   void add_worker(std::string name, std::function<void(std::stop_token)> loop);
+  // A worker that runs `pass` every `interval` until stopped; a pass that throws is logged and retried.
+  void add_periodic_worker(std::string name, std::chrono::milliseconds interval, std::function<void()> pass);
 
   // Starts the HTTP server, connects to MariaDB and NATS (retrying until the start-up timeout),
   // applies migrations, declares the topology, calls `setup`, then serves until SIGTERM/SIGINT or
