@@ -401,13 +401,13 @@ TEST(GatewayE2E, ASlowClientIsCutOffWhileOthersAreServed) {
   std::thread slow([&] {
     const std::string request = "GET /v1/catalogs/morning-star HTTP/1.1\r\nHost: x\r\n\r\n";
     for (char c : request) {  // a byte a second
-      if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
-      std::this_thread::sleep_for(1s);
       char probe;
-      if (::recv(fd, &probe, 1, MSG_DONTWAIT) == 0) {
+      // Closed by the gateway: a read sees the end, or a write fails on the reset connection.
+      if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1 || ::recv(fd, &probe, 1, MSG_DONTWAIT) == 0) {
         cut = true;
         break;
       }
+      std::this_thread::sleep_for(1s);
     }
   });
   for (int i = 0; i < 20; ++i) {
