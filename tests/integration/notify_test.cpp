@@ -16,6 +16,7 @@
 #include "sdp/http.hpp"
 #include "sdp/nats.hpp"
 #include "test_env.hpp"
+#include "tokens.hpp"
 
 using namespace sdp;
 using namespace std::chrono_literals;
@@ -27,10 +28,9 @@ const std::string kOrg = "91370102MA3C00000B";
 const std::string kSecret = "a-webhook-secret-of-the-org";
 const std::string kSealKey(64, 'b');
 
-json applicant() { return {{"sub", "u-1"}, {"role", "applicant"}, {"org", kOrg}}; }
-json reviewer(const std::string& tier, const std::string& region) {
-  return {{"sub", tier + region}, {"role", "reviewer"}, {"tier", tier}, {"region", region}};
-}
+// Commands carry the token's claims as the actor: the same shape the test tokens have.
+json applicant() { return test::TokenMinter::applicant(kOrg); }
+json reviewer(const std::string& tier, const std::string& region) { return test::TokenMinter::reviewer(tier, region); }
 
 // A webhook receiver on a fixed loopback port that can go down and come back.
 struct Receiver {

@@ -16,6 +16,7 @@
 #include "sdp/event.hpp"
 #include "sdp/nats.hpp"
 #include "test_env.hpp"
+#include "tokens.hpp"
 
 using namespace sdp;
 using namespace std::chrono_literals;
@@ -26,11 +27,10 @@ namespace {
 const std::string kOrg = "91370102MA3C00000B";
 const std::string kOtherOrg = "91350100M000100Y43";
 
-json applicant(const std::string& org = kOrg) { return {{"sub", "u-" + org.substr(0, 6)}, {"role", "applicant"}, {"org", org}}; }
-json reviewer(const std::string& tier, const std::string& region) {
-  return {{"sub", tier + "-" + region}, {"role", "reviewer"}, {"tier", tier}, {"region", region}};
-}
-json admin() { return {{"sub", "admin-1"}, {"role", "admin"}}; }
+// Commands carry the token's claims as the actor: the same shape the test tokens have.
+json applicant(const std::string& org = kOrg) { return test::TokenMinter::applicant(org); }
+json reviewer(const std::string& tier, const std::string& region) { return test::TokenMinter::reviewer(tier, region); }
+json admin() { return test::TokenMinter::admin(); }
 
 json all_met_payload(int claimed = 3) {
   auto catalogue = json::parse(std::ifstream(std::string(build_info::kSchemasDir) + "/catalogs/morning_star.json"));
