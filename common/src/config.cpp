@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "sdp/error.hpp"
+#include "sdp/files.hpp"
 
 extern char** environ;
 
@@ -96,11 +97,11 @@ std::map<std::string, std::string> read_config_file(const std::string& path) {
 }
 
 std::string read_secret_file(const std::string& name, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorSource::config, name + "_FILE: cannot read '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return trim(ss.str());
+  try {
+    return trim(read_text_file(path));
+  } catch (const Error& e) {
+    throw Error(ErrorSource::config, name + "_FILE: " + e.what());
+  }
 }
 
 }  // namespace

@@ -152,8 +152,4 @@ std::optional<std::string> from_hex(std::string_view hex) {
   return out;
 }
 
-bool equal_constant_time(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 }  // namespace sdp::crypto

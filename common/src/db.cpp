@@ -15,6 +15,7 @@
 
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
+#include "sdp/files.hpp"
 #include "sdp/log.hpp"
 
 namespace sdp::db {
@@ -412,10 +413,8 @@ int migrate(Pool& pool, const std::filesystem::path& dir) {
       done[static_cast<int>(rows.i64("version"))] = rows.str("checksum");
 
     for (const auto& f : files) {
-      std::ifstream in(f.path);
-      std::stringstream text;
-      text << in.rdbuf();
-      auto checksum = crypto::sha256_hex(text.str());
+      const auto text = read_text_file(f.path);
+      auto checksum = crypto::sha256_hex(text);
       if (auto it = done.find(f.version); it != done.end()) {
         if (it->second != checksum)
           throw Error(ErrorSource::config, "migration " + f.path.string() +
@@ -423,7 +422,7 @@ int migrate(Pool& pool, const std::filesystem::path& dir) {
         continue;
       }
       // MariaDB commits DDL implicitly, so a migration is recorded only after all of it ran.
-      for (const auto& statement : split_statements(text.str())) conn->execute_ddl(statement);
+      for (const auto& statement : split_statements(text)) conn->execute_ddl(statement);
       conn->execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                     {f.version, f.name, checksum});
       log::info("migration applied", {{"version", f.version}, {"name", f.name}});

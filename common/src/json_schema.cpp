@@ -8,6 +8,7 @@
 #include <valijson/validator.hpp>
 
 #include "sdp/error.hpp"
+#include "sdp/files.hpp"
 
 namespace sdp {
 
@@ -36,12 +37,9 @@ JsonSchema::JsonSchema(const nlohmann::json& schema) : impl_(std::make_unique<Im
 }
 
 JsonSchema JsonSchema::from_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorSource::config, "cannot read JSON Schema '" + path.string() + "'");
+  auto document = read_json_file(path);
   try {
-    return JsonSchema(nlohmann::json::parse(in));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorSource::config, "JSON Schema '" + path.string() + "' is not JSON: " + e.what());
+    return JsonSchema(document);
   } catch (const Error& e) {
     throw Error(ErrorSource::config, "JSON Schema '" + path.string() + "': " + e.what());
   }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "sdp/error.hpp"
+#include "sdp/files.hpp"
 #include "sdp/log.hpp"
 
 namespace sdp::nats {
@@ -110,10 +111,9 @@ std::string Topology::command(const std::string& service, const std::string& ver
 }
 
 Topology Topology::from_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorSource::config, "cannot read NATS topology '" + path.string() + "'");
+  auto document = read_json_file(path);
   try {
-    return from_json(nlohmann::json::parse(in));
+    return from_json(document);
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorSource::config, "NATS topology '" + path.string() + "': " + e.what());
   }

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "sdp/error.hpp"
+#include "sdp/files.hpp"
 
 namespace sdp {
 namespace {
@@ -35,10 +36,9 @@ RegionCatalog RegionCatalog::from_json(const nlohmann::json& j) {
 }
 
 RegionCatalog RegionCatalog::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fault("cannot read '" + path + "'");
+  auto document = read_json_file(path);
   try {
-    return from_json(nlohmann::json::parse(in));
+    return from_json(document);
   } catch (const nlohmann::json::exception& e) {
     fault("'" + path + "': " + e.what());
   }

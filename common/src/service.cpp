@@ -104,14 +104,6 @@ void Runtime::add_periodic_worker(std::string name, std::chrono::milliseconds in
 
 uint16_t Runtime::http_port() const { return server_ ? server_->port() : 0; }
 
-bool Runtime::ready() const {
-  if (!started_ || !db_ || !nats_) return false;
-  if (!db_->ping() || !nats_->connected()) return false;
-  for (const auto& [_, check] : checks_)
-    if (!check()) return false;
-  return true;
-}
-
 http::Response Runtime::operations(const http::Request& req) const {
   auto path = req.path();
   if (path == "/healthz") return http::Response::json(200, R"({"status":"ok"})");

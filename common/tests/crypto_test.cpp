@@ -30,12 +30,6 @@ TEST(Crypto, UuidV7IsWellFormedUniqueAndOrdered) {
   }
 }
 
-TEST(Crypto, ConstantTimeEquality) {
-  EXPECT_TRUE(equal_constant_time("abc", "abc"));
-  EXPECT_FALSE(equal_constant_time("abc", "abd"));
-  EXPECT_FALSE(equal_constant_time("abc", "abcd"));
-}
-
 TEST(Crypto, Base64UrlRoundTripsAndRejectsGarbage) {
   EXPECT_EQ(base64url_encode(""), "");
   EXPECT_EQ(base64url_encode("f"), "Zg");

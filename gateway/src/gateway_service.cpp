@@ -10,6 +10,7 @@
 #include "jwt.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
+#include "sdp/files.hpp"
 #include "sdp/log.hpp"
 #include "sdp/metrics.hpp"
 #include "sdp/thread_pool.hpp"
@@ -37,14 +38,6 @@ ServiceSpec spec() {
 
 namespace {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorSource::config, "cannot read '" + path.string() + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 KeySet load_keys(const Config& cfg) {
   KeySet keys;
   std::stringstream list(cfg.str("SDP_JWT_PUBLIC_KEYS"));
@@ -53,7 +46,7 @@ KeySet load_keys(const Config& cfg) {
     if (!path.empty()) pems.push_back(path);
   if (!pems.empty()) keys = KeySet::from_pem_files(pems);
   if (const auto& jwks = cfg.str("SDP_JWT_JWKS_FILE"); !jwks.empty()) {
-    const auto more = KeySet::from_jwks(nlohmann::json::parse(read_file(jwks)));
+    const auto more = KeySet::from_jwks(read_json_file(jwks));
     for (const auto& k : more.all()) keys.add(k);
   }
   if (keys.size() == 0) throw Error(ErrorSource::config, "SDP_JWT_PUBLIC_KEYS or SDP_JWT_JWKS_FILE must name a key");
@@ -99,7 +92,7 @@ void setup(Runtime& runtime) {
                runtime.topology(),
                ctx->schemas,
                ctx->catalogs,
-               read_file(dir / "api" / "openapi.json"),
+               read_text_file(dir / "api" / "openapi.json"),
                [&runtime, deadline](const std::string& subject, const std::string& body) {
                  return runtime.nats().request(subject, body, deadline);
                },

@@ -1,10 +1,9 @@
 #include "notify_service.hpp"
 
-#include <fstream>
-
 #include "notifier.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
+#include "sdp/files.hpp"
 #include "sdp/log.hpp"
 
 namespace sdp::notify {
@@ -57,8 +56,7 @@ void setup(Runtime& runtime) {
   s.smtp_url = cfg.str("SDP_SMTP_URL");
   s.smtp_from = cfg.str("SDP_SMTP_FROM");
 
-  std::ifstream in(dir / "notify" / "templates.json");
-  auto ctx = std::make_shared<Context>(Context{Templates::from_json(nlohmann::json::parse(in)),
+  auto ctx = std::make_shared<Context>(Context{Templates::from_json(read_json_file(dir / "notify" / "templates.json")),
                                                RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
                                                JsonSchema::from_file(dir / "events" / "envelope.schema.json"), s, nullptr,
                                                nullptr});

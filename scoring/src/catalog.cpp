@@ -27,16 +27,6 @@ std::optional<Kind> parse_kind(std::string_view name) {
 
 const char* kind_name(Kind kind) { return kind == Kind::morning_star ? "morning_star" : "industry_brain"; }
 
-nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fault("cannot read '" + path + "'");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    fault("'" + path + "' is not valid JSON: " + e.what());
-  }
-}
-
 const Criterion* MorningStarCatalog::find(std::string_view id) const {
   auto it = index_.find(id);
   return it == index_.end() ? nullptr : &criteria[it->second];

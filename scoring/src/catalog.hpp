@@ -3,6 +3,8 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+
+#include "sdp/files.hpp"
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,7 +73,6 @@ private:
   std::map<std::string, size_t, std::less<>> index_;
 };
 
-// Reads a JSON file; throws sdp::Error (config) naming the file.
-nlohmann::json read_json_file(const std::string& path);
+using sdp::read_json_file;
 
 }  // namespace sdp::scoring

@@ -14,7 +14,7 @@ Problems rooted(const std::string& root, std::vector<SchemaProblem> problems) {
 template <class T, class... Args>
 std::shared_ptr<const T> load_checked(const std::filesystem::path& path, Args&&... args) {
   try {
-    return std::make_shared<const T>(T::from_json(read_json_file(path.string()), std::forward<Args>(args)...));
+    return std::make_shared<const T>(T::from_json(read_json_file(path), std::forward<Args>(args)...));
   } catch (const Error& e) {
     throw Error(ErrorSource::config, path.string() + ": " + e.what());
   }

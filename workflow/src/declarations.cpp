@@ -418,6 +418,7 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
 
       const std::string from = d.state, to = std::string(name(outcome->to));
       const int64_t version = d.version + 1;
+      const bool opens_publicity = outcome->to == State::publicity;  // only the province's approval leads there
       std::optional<std::string> returned_by;
       if (outcome->returned_by && outcome->to == State::returned) returned_by = std::string(name(*outcome->returned_by));
       c.execute(
@@ -425,7 +426,7 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
           "decided = decided OR ?, publicity_ends_at = CASE WHEN ? THEN DATE_ADD(UTC_TIMESTAMP(6), INTERVAL ? SECOND) "
           "WHEN ? = 'publicity' THEN publicity_ends_at ELSE NULL END, updated_at = UTC_TIMESTAMP(6) "
           "WHERE id = ? AND version = ?",
-          {to, version, d.title, d.contact.dump(), d.payload.dump(), returned_by, is_decision, outcome->opens_publicity,
+          {to, version, d.title, d.contact.dump(), d.payload.dump(), returned_by, is_decision, opens_publicity,
            static_cast<long long>(settings_.publicity.count()), to, d.id, d.version});
       d.version = version;
       d.state = to;
@@ -454,7 +455,7 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
                          : action == Action::return_  ? "declaration.returned"
                                                       : "declaration.rejected";
       auto after = load(c, d.id, false);
-      if (outcome->opens_publicity) data["publicity_ends_at"] = rfc3339(after->publicity_ends_at);
+      if (opens_publicity) data["publicity_ends_at"] = rfc3339(after->publicity_ends_at);
       enqueue(c, make_event(type, d.id, d.version, caller.to_json(), data));
       return ok(200, after->to_json(regions_));
   });

@@ -128,7 +128,7 @@ std::expected<Outcome, Refusal> transition(const Snapshot& d, Action action, con
       if (*tier == Tier::city) return Outcome{State::province_review};
       if (d.morning_star && d.verified_level.value_or(0) == 0)
         return refuse(422, "a 晨星工厂 declaration whose verified level is 0 cannot be approved");
-      return Outcome{State::publicity, std::nullopt, true};
+      return Outcome{State::publicity};
     }
 
     case Action::end_publicity:

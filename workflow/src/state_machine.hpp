@@ -49,7 +49,6 @@ struct Refusal {
 struct Outcome {
   State to;
   std::optional<Tier> returned_by;  // set when the action returns it
-  bool opens_publicity = false;
 };
 
 // Whether `actor` may see the declaration at all (CONTRACT §2); an invisible one answers 404.

@@ -131,7 +131,7 @@ TEST(StateMachine, TheProvinceCannotApproveAMorningStarDeclarationAtLevelZero) {
     if (!c.allowed) {
       EXPECT_EQ(r.error().status, 422);
     } else {
-      EXPECT_TRUE(r->opens_publicity);
+      EXPECT_EQ(r->to, State::publicity);
     }
   }
 }

@@ -24,7 +24,5 @@ std::optional<std::string> unseal(std::string_view key, std::string_view sealed)
 // Hex text to bytes; empty optional when it is not hex.
 std::optional<std::string> from_hex(std::string_view hex);
 
-// Constant-time comparison for secrets and MACs.
-bool equal_constant_time(std::string_view a, std::string_view b);
 
 }  // namespace sdp::crypto

@@ -63,7 +63,6 @@ public:
   int run(const std::function<void(Runtime&)>& setup);
   void request_stop() { stop_requested_ = true; }
   uint16_t http_port() const;
-  bool ready() const;
 
 private:
   void connect_until_ready();
