@@ -17,27 +17,13 @@ sdp_build >/dev/null
 
 TMP=$(mktemp -d /tmp/sdp-bench.XXXXXX)
 VAR="$TMP/var"
-DB_PORT=$(sdp_free_port); NATS_PORT=$(sdp_free_port)
-declare -A PORT=([gateway]=$(sdp_free_port) [workflow]=$(sdp_free_port) [scoring]=$(sdp_free_port) [notify]=$(sdp_free_port))
 SERVICES=(workflow scoring notify gateway)
-cleanup() {
-  for svc in "${SERVICES[@]}"; do sdp_stop_pid "$VAR/run/$svc.pid" "sdp-$svc" 20 || true; done
-  sdp_stop_pid "$VAR/nats/nats-server.pid" nats-server 20 || true
-  sdp_stop_pid "$VAR/mariadb/mariadbd.pid" mariadbd 60 || true
-  rm -rf "$TMP"
-}
+cleanup() { sdp_stack_stop "$VAR"; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-sdp_log "private stack in $TMP (MariaDB $DB_PORT with innodb_flush_log_at_trx_commit=1, NATS $NATS_PORT)"
-sdp_start_mariadb "$VAR/mariadb" "$DB_PORT" --innodb-flush-log-at-trx-commit=1 --sync-binlog=1
-sdp_provision_databases "$DB_PORT" "$VAR/secrets"
-sdp_start_nats "$VAR/nats" "$NATS_PORT"
-sdp_make_keys "$VAR"
-for svc in "${SERVICES[@]}"; do
-  sdp_start_service "$svc" "${PORT[$svc]}" "$VAR" "$DB_PORT" "$NATS_PORT" SDP_LOG_LEVEL=warn
-done
-GW="http://127.0.0.1:${PORT[gateway]}"
-sdp_wait_http_200 "$GW/readyz" 90 || sdp_die "the gateway did not become ready (logs in $VAR/log)"
+sdp_log "private stack in $TMP (MariaDB with innodb_flush_log_at_trx_commit=1, nats-server, the services)"
+sdp_stack_start "$VAR" --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 -- SDP_LOG_LEVEL=warn
+GW=$STACK_URL DB_PORT=${STACK_PORT[db]} NATS_PORT=${STACK_PORT[nats]}
 
 token() { SDP_JWT_PRIVATE_KEY="$VAR/keys/jwt-private.pem" "$SDP_ROOT/deploy/local/token.sh" "$@"; }
 A=$(token --role applicant --org 91370102MA3C00000B)

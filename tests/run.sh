@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The test command: installs missing packages, builds, starts a private MariaDB on a free loopback
-# port in a temporary folder, runs every test tier through CTest, stops it, and exits non-zero on
-# any failure. Integration tests start their own nats-server processes (tests/support).
+# The test command: installs missing packages, builds (the services and the web console), starts a
+# private MariaDB on a free loopback port in a temporary folder, runs every test tier through CTest,
+# stops it, and exits non-zero on any failure. Integration tests start their own nats-server
+# processes (tests/support); the browser tests their own stack (tests/browser/run.sh).
 #   tests/run.sh                 all tiers
-#   tests/run.sh -L unit         one tier (unit | integration | e2e); any ctest arguments pass through
+#   tests/run.sh -L unit         one tier (unit | integration | e2e | browser); ctest arguments pass through
 set -euo pipefail
 source "$(dirname "$0")/../deploy/local/lib.sh"
 
-sdp_install_deps
+sdp_install_deps "${SDP_TEST_PACKAGES[@]}"
 sdp_build
+sdp_build_web
 
 TMP=$(mktemp -d /tmp/sdp-test.XXXXXX)
 DB_PORT=$(sdp_free_port)

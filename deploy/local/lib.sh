@@ -14,14 +14,18 @@ SDP_PACKAGES=(
   libgtest-dev libgmock-dev
   wrk python3-aiosmtpd jq
 )
+# Only the tests need these: Debian's Chromium for the console's browser tests.
+SDP_TEST_PACKAGES=(chromium)
 
 sdp_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 sdp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Installs whatever is missing; a no-op (no apt-get at all) when everything is there.
+# Installs whatever is missing; a no-op (no apt-get at all) when everything is there. Node.js and
+# npm (for the web console's build) come from Debian only when the machine has none of its own.
 sdp_install_deps() {
-  local missing=() p
-  for p in "${SDP_PACKAGES[@]}"; do
+  local missing=() p wanted=("${SDP_PACKAGES[@]}" "$@")
+  command -v npm >/dev/null || wanted+=(nodejs npm)
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -41,6 +45,21 @@ sdp_build() {
     cmake -S "$SDP_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   fi
   cmake --build "$build" -- -j"$(nproc)"
+}
+
+# Builds the web console into web/dist: `npm ci` from the committed lock file when node_modules is
+# missing or older than it, then the Vite build when any source is newer than the last build.
+sdp_build_web() {
+  local web="$SDP_ROOT/web"
+  if [ ! -f "$web/node_modules/.package-lock.json" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    sdp_log "installing the web console's packages (npm ci)"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  if [ ! -f "$web/dist/index.html" ] || [ -n "$(find "$web/src" "$web/public" "$web/index.html" "$web/vite.config.js" \
+        "$web/package-lock.json" -newer "$web/dist/index.html" -print -quit 2>/dev/null)" ]; then
+    sdp_log "building the web console (web/dist)"
+    (cd "$web" && npm run --silent build >/dev/null)
+  fi
 }
 
 # A TCP port on 127.0.0.1 that nothing listens on now.
@@ -204,4 +223,35 @@ sdp_make_keys() {
     openssl pkey -in "$var/keys/jwt-private.pem" -pubout -out "$var/keys/jwt-public.pem"
   fi
   [ -s "$var/secrets/notify-seal.key" ] || (umask 077; openssl rand -hex 32 >"$var/secrets/notify-seal.key")
+}
+
+# A private stack for the benchmark and the browser tests: MariaDB, nats-server and the four
+# services on free loopback ports, everything under $1. MariaDB options may follow, then `--` and
+# NAME=VALUE settings for the services. Sets STACK_PORT[db|nats|gateway|workflow|scoring|notify]
+# and STACK_URL (the gateway); `sdp_stack_stop DIR` stops it all.
+declare -gA STACK_PORT=()
+STACK_URL=""
+sdp_stack_start() {
+  local var=$1 svc; shift
+  local db_opts=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do db_opts+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  STACK_PORT=([db]=$(sdp_free_port) [nats]=$(sdp_free_port))
+  for svc in workflow scoring notify gateway; do STACK_PORT[$svc]=$(sdp_free_port); done
+  sdp_start_mariadb "$var/mariadb" "${STACK_PORT[db]}" "${db_opts[@]}"
+  sdp_provision_databases "${STACK_PORT[db]}" "$var/secrets"
+  sdp_start_nats "$var/nats" "${STACK_PORT[nats]}"
+  sdp_make_keys "$var"
+  for svc in workflow scoring notify gateway; do
+    sdp_start_service "$svc" "${STACK_PORT[$svc]}" "$var" "${STACK_PORT[db]}" "${STACK_PORT[nats]}" "$@"
+  done
+  STACK_URL="http://127.0.0.1:${STACK_PORT[gateway]}"
+  sdp_wait_http_200 "$STACK_URL/readyz" 90 || sdp_die "the gateway did not become ready (logs in $var/log)"
+}
+
+sdp_stack_stop() {
+  local var=$1 svc
+  for svc in gateway notify scoring workflow; do sdp_stop_pid "$var/run/$svc.pid" "sdp-$svc" 20 || true; done
+  sdp_stop_pid "$var/nats/nats-server.pid" nats-server 20 || true
+  sdp_stop_pid "$var/mariadb/mariadbd.pid" mariadbd 60 || true
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brings the local platform up: packages, Release build, MariaDB and nats-server on loopback,
-# databases and users, the four services; waits for the gateway's /readyz. Run again: a no-op.
+# Brings the local platform up: packages, Release build, the web console's build, MariaDB and
+# nats-server on loopback, databases and users, the four services; waits for the gateway's /readyz.
+# Run again: a no-op. The gateway serves the console at / with the development sign-in turned on.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ports.sh"
@@ -10,6 +11,7 @@ SERVICES=(workflow scoring notify gateway)
 
 sdp_install_deps
 sdp_build
+sdp_build_web
 
 mkdir -p "$VAR"/{log,run,secrets,keys}
 
@@ -40,7 +42,8 @@ for svc in "${SERVICES[@]}"; do
   sdp_pid_alive "$VAR/run/$svc.pid" "sdp-$svc" && continue
   sdp_log "starting $svc on 127.0.0.1:$(port_of "$svc") (log: var/log/$svc.log)"
   sdp_start_service "$svc" "$(port_of "$svc")" "$VAR" "$SDP_MARIADB_PORT" "$SDP_NATS_PORT" \
-    SDP_PUBLICITY_SECONDS="${SDP_LOCAL_PUBLICITY_SECONDS:-30}"
+    SDP_PUBLICITY_SECONDS="${SDP_LOCAL_PUBLICITY_SECONDS:-30}" \
+    SDP_GATEWAY_CONSOLE_DIR="$SDP_ROOT/web/dist" SDP_GATEWAY_DEV_SIGN_IN_KEY="$VAR/keys/jwt-private.pem"
 done
 
 if ! sdp_wait_http_200 "http://127.0.0.1:$SDP_GATEWAY_PORT/readyz" 90; then
@@ -50,7 +53,8 @@ fi
 
 cat <<MSG
 The platform is up.
-  Gateway:  http://127.0.0.1:$SDP_GATEWAY_PORT   (GET /readyz, /metrics)
+  Console:  http://127.0.0.1:$SDP_GATEWAY_PORT/   (development sign-in: pick a role)
+  Gateway:  http://127.0.0.1:$SDP_GATEWAY_PORT/v1   (GET /readyz, /metrics)
   Logs:     var/log/{gateway,workflow,scoring,notify}.log
   A token:  TOKEN=\$(deploy/local/token.sh --role applicant --org 91370102MA3C00000B)
             curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$SDP_GATEWAY_PORT/v1/declarations

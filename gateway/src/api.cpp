@@ -99,7 +99,10 @@ const std::vector<Route>& Api::routes() {
   static const std::vector<Route> r = {
       {"GET", "/v1/catalogs/morning-star", false},
       {"GET", "/v1/catalogs/industry-brain", false},
+      {"GET", "/v1/catalogs/regions", false},
       {"GET", "/v1/openapi.json", false},
+      {"GET", "/v1/console/config", false},
+      {"POST", "/v1/dev/sign-in", false},
       {"POST", "/v1/declarations", true},
       {"GET", "/v1/declarations", true},
       {"GET", "/v1/declarations/{id}", true},
@@ -121,7 +124,7 @@ const std::vector<Route>& Api::routes() {
 ApiSchemas ApiSchemas::load(const std::filesystem::path& dir) {
   auto s = [&](const char* name) { return JsonSchema::from_file(dir / "api" / name); };
   return {s("declaration.create.schema.json"), s("declaration.update.schema.json"), s("decision.schema.json"),
-          s("preview.schema.json"), s("webhook.schema.json")};
+          s("preview.schema.json"), s("webhook.schema.json"), s("dev_sign_in.schema.json")};
 }
 
 struct Api::Impl {
@@ -240,6 +243,25 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
   // Public documents.
   if (route->pattern.starts_with("/v1/catalogs/")) return *serve_catalog(d.catalogs, req);
   if (route->pattern == "/v1/openapi.json") return http::Response::json(200, d.openapi);
+  if (route->pattern == "/v1/console/config") {
+    auto r = http::Response::json(200, json{{"dev_sign_in", d.dev_sign_in != nullptr},
+                                            {"sign_in_url", d.sign_in_url.empty() ? json() : json(d.sign_in_url)}}
+                                           .dump());
+    r.headers["Cache-Control"] = "no-cache";
+    return r;
+  }
+  if (route->pattern == "/v1/dev/sign-in") {
+    if (!d.dev_sign_in) return problem(404, "Not found");
+    auto body = impl_->body_of(req, &d.schemas.dev_sign_in);
+    if (auto* r = std::get_if<http::Response>(&body)) return *r;
+    auto signed_in = d.dev_sign_in->sign_in(std::get<json>(body), d.regions, d.now());
+    if (auto* problems = std::get_if<std::vector<SchemaProblem>>(&signed_in)) return invalid(*problems);
+    const auto& out = std::get<json>(signed_in);
+    log::warn("development sign-in", {{"claims", out["claims"]}});
+    auto r = http::Response::json(200, out.dump());
+    r.headers["Cache-Control"] = "no-store";
+    return r;
+  }
 
   // Identity.
   auto auth = req.header("Authorization");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catalogs.hpp"
+#include "console.hpp"
 #include "idempotency.hpp"
 #include "jwt.hpp"
 #include "sdp/http.hpp"
@@ -23,7 +24,7 @@ namespace sdp::gateway {
 using Requester = std::function<std::string(const std::string& subject, const std::string& body)>;
 
 struct ApiSchemas {
-  JsonSchema create, update, decision, preview, webhook;
+  JsonSchema create, update, decision, preview, webhook, dev_sign_in;
   static ApiSchemas load(const std::filesystem::path& schemas_dir);
 };
 
@@ -38,6 +39,8 @@ struct ApiDeps {
   Requester request;
   std::function<int64_t()> now;              // UNIX seconds, for token times
   IdempotencyStore* idempotency = nullptr;   // null: Idempotency-Key is ignored
+  const DevSignIn* dev_sign_in = nullptr;    // null: POST /v1/dev/sign-in answers 404
+  std::string sign_in_url;                   // the identity provider's sign-in page, for the console
 };
 
 struct Route {

@@ -17,7 +17,7 @@ std::string etag(const std::string& body) { return "\"" + crypto::sha256_hex(bod
 
 }  // namespace
 
-CatalogDocuments build_catalogs(const scoring::Scorer& scorer) {
+CatalogDocuments build_catalogs(const scoring::Scorer& scorer, const nlohmann::json& regions) {
   CatalogDocuments d;
   const auto& ms = scorer.morning_star_catalog().document;
   nlohmann::json ms_out = {{"version", ms["version"]},
@@ -50,6 +50,8 @@ CatalogDocuments build_catalogs(const scoring::Scorer& scorer) {
                            {"model", model.id.to_json()},    {"total", model.total}};
   d.industry_brain = ib_out.dump();
   d.industry_brain_etag = etag(d.industry_brain);
+  d.regions = regions.dump();
+  d.regions_etag = etag(d.regions);
   return d;
 }
 
@@ -63,6 +65,9 @@ std::optional<http::Response> serve_catalog(const CatalogDocuments& docs, const 
   } else if (path == "/v1/catalogs/industry-brain") {
     body = &docs.industry_brain;
     tag = &docs.industry_brain_etag;
+  } else if (path == "/v1/catalogs/regions") {
+    body = &docs.regions;
+    tag = &docs.regions_etag;
   } else {
     return std::nullopt;
   }

@@ -33,7 +33,13 @@ ServiceSpec spec() {
        {"SDP_GATEWAY_QUEUE", "requests waiting for a worker at most; beyond, 503", "4096", check::integer(1, 1000000)},
        {"SDP_SCORING_MORNING_STAR_MODEL", "晨星工厂 model version served with the catalogue", "2026.1", check::non_empty()},
        {"SDP_SCORING_INDUSTRY_BRAIN_MODEL", "产业大脑 model version whose weights the catalogue shows", "2026.1",
-        check::non_empty()}}};
+        check::non_empty()},
+       {"SDP_GATEWAY_CONSOLE_DIR", "the built web console (web/dist) served at /; empty: no console", "", nullptr},
+       {"SDP_GATEWAY_SIGN_IN_URL", "the identity provider's sign-in page the console sends people to", "", nullptr},
+       {"SDP_GATEWAY_DEV_SIGN_IN_KEY",
+        "DEVELOPMENT ONLY: a PEM RSA private key (its public half trusted) with which POST /v1/dev/sign-in mints a "
+        "token for any role; empty (the default): development sign-in is off",
+        "", nullptr}}};
 }
 
 namespace {
@@ -60,6 +66,8 @@ struct Context {
   ApiSchemas schemas;
   CatalogDocuments catalogs;
   std::unique_ptr<IdempotencyStore> idempotency;
+  ConsoleFiles console;
+  std::unique_ptr<DevSignIn> dev_sign_in;
   std::unique_ptr<Api> api;
   std::unique_ptr<ThreadPool> pool;
 };
@@ -81,13 +89,21 @@ void setup(Runtime& runtime) {
   });
 
   auto scorer = scoring::Scorer::load(dir, cfg.str("SDP_SCORING_MORNING_STAR_MODEL"), cfg.str("SDP_SCORING_INDUSTRY_BRAIN_MODEL"));
-  auto ctx = std::make_shared<Context>(Context{load_keys(cfg), RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
-                                               ApiSchemas::load(dir), build_catalogs(scorer), nullptr, nullptr, nullptr});
+  auto regions_file = dir / "regions" / "shandong.json";
+  auto ctx = std::make_shared<Context>(Context{load_keys(cfg), RegionCatalog::from_file(regions_file.string()),
+                                               ApiSchemas::load(dir), build_catalogs(scorer, read_json_file(regions_file))});
   log::info("token keys loaded", {{"keys", ctx->keys.size()}});
   ctx->idempotency = std::make_unique<IdempotencyStore>(runtime.db());
+  ctx->console = ConsoleFiles::load(cfg.str("SDP_GATEWAY_CONSOLE_DIR"));
+  if (ctx->console.size() > 0) log::info("web console loaded", {{"files", ctx->console.size()}});
+  JwtPolicy policy{cfg.str("SDP_JWT_ISSUER"), cfg.str("SDP_JWT_AUDIENCE"), cfg.seconds("SDP_JWT_LEEWAY_SECONDS")};
+  if (const auto& key = cfg.str("SDP_GATEWAY_DEV_SIGN_IN_KEY"); !key.empty()) {
+    ctx->dev_sign_in = DevSignIn::from_key_file(key, policy, std::chrono::hours(8));
+    log::warn("development sign-in is ON: anyone reaching this gateway can sign in as anyone (never in production)");
+  }
   auto deadline = cfg.millis("SDP_GATEWAY_DEADLINE_MS");
   ApiDeps deps{ctx->keys,
-               {cfg.str("SDP_JWT_ISSUER"), cfg.str("SDP_JWT_AUDIENCE"), cfg.seconds("SDP_JWT_LEEWAY_SECONDS")},
+               policy,
                ctx->regions,
                runtime.topology(),
                ctx->schemas,
@@ -101,7 +117,9 @@ void setup(Runtime& runtime) {
                      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
                          .count());
                },
-               ctx->idempotency.get()};
+               ctx->idempotency.get(),
+               ctx->dev_sign_in.get(),
+               cfg.str("SDP_GATEWAY_SIGN_IN_URL")};
   ctx->api = std::make_unique<Api>(std::move(deps));
   ctx->pool = std::make_unique<ThreadPool>(static_cast<int>(cfg.integer("SDP_GATEWAY_WORKERS")),
                                            static_cast<size_t>(cfg.integer("SDP_GATEWAY_QUEUE")));
@@ -113,6 +131,13 @@ void setup(Runtime& runtime) {
   auto in_flight = std::make_shared<std::atomic<int>>(0);
 
   runtime.set_http_handler([ctx, in_flight](http::Request&& request, http::Respond respond) {
+    // The console's files are in memory: answered on the I/O thread, never queued behind the API.
+    if (auto file = ctx->console.serve(request)) {
+      metrics::global().inc("sdp_http_requests_total",
+                            {{"route", "console"}, {"method", request.method}, {"status", std::to_string(file->status)}});
+      respond(std::move(*file));
+      return;
+    }
     auto start = std::chrono::steady_clock::now();
     auto request_id = request.header("X-Request-Id");
     if (request_id.empty() || request_id.size() > 64) request_id = crypto::uuid_v7();

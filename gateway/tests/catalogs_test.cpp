@@ -3,13 +3,15 @@
 
 #include "catalogs.hpp"
 #include "sdp/build_info.hpp"
+#include "sdp/files.hpp"
 
 using namespace sdp;
 using nlohmann::json;
 
 namespace {
 const gateway::CatalogDocuments& docs() {
-  static auto d = gateway::build_catalogs(scoring::Scorer::load(build_info::kSchemasDir, "2026.1", "2026.1"));
+  static auto d = gateway::build_catalogs(scoring::Scorer::load(build_info::kSchemasDir, "2026.1", "2026.1"),
+                                         read_json_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json"));
   return d;
 }
 http::Response get(const std::string& path, http::Headers headers = {}, const std::string& method = "GET") {
@@ -63,4 +65,16 @@ TEST(Catalogs, ConditionalGetAndMethods) {
   other.method = "GET";
   other.target = "/v1/declarations";
   EXPECT_FALSE(gateway::serve_catalog(docs(), other).has_value());
+}
+
+TEST(Catalogs, RegionsAreTheCodesTheGatewayChecksAgainst) {
+  auto r = get("/v1/catalogs/regions");
+  EXPECT_EQ(r.status, 200);
+  auto j = json::parse(r.body);
+  EXPECT_EQ(j["province"]["code"], "370000");
+  ASSERT_EQ(j["cities"].size(), 16u);
+  size_t counties = 0;
+  for (const auto& city : j["cities"]) counties += city["counties"].size();
+  EXPECT_EQ(counties, 136u);
+  EXPECT_EQ(get("/v1/catalogs/regions", {{"If-None-Match", r.headers["ETag"]}}).status, 304);
 }

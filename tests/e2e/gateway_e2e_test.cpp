@@ -104,6 +104,11 @@ TEST(GatewayE2E, EveryEndpointOverHttp) {
   EXPECT_EQ(ms.json()["criteria"].size(), 72u);
   EXPECT_EQ(p.send("GET", "/v1/catalogs/industry-brain", "").json()["indicators"].size(), 32u);
   EXPECT_EQ(p.send("GET", "/v1/openapi.json", "").json()["openapi"], "3.0.3");
+  EXPECT_EQ(p.send("GET", "/v1/catalogs/regions", "").json()["cities"].size(), 16u);
+  // Without configuration there is no console and no development sign-in.
+  EXPECT_EQ(p.send("GET", "/v1/console/config", "").json(), (json{{"dev_sign_in", false}, {"sign_in_url", nullptr}}));
+  EXPECT_EQ(p.send("POST", "/v1/dev/sign-in", "", json{{"role", "admin"}}).status, 404);
+  EXPECT_EQ(p.send("GET", "/", "").status, 404);
 
   // Create: 201 with Location and ETag.
   auto created = p.send("POST", "/v1/declarations", applicant, declaration_body());

@@ -1,0 +1,158 @@
+#include "console.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <cstdio>
+
+#include "sdp/crypto.hpp"
+#include "sdp/error.hpp"
+#include "sdp/files.hpp"
+#include "sdp/uscc.hpp"
+
+namespace sdp::gateway {
+namespace {
+
+using nlohmann::json;
+
+std::string content_type(const std::filesystem::path& file) {
+  static const std::map<std::string, std::string> types = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},          {".svg", "image/svg+xml"},
+      {".png", "image/png"},                  {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},               {".txt", "text/plain; charset=utf-8"},
+      {".map", "application/json"}};
+  auto it = types.find(file.extension().string());
+  return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+// What the console's HTML may load: only itself. Ant Design writes its styles inline.
+constexpr const char* kContentSecurityPolicy =
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+}  // namespace
+
+ConsoleFiles ConsoleFiles::load(const std::filesystem::path& dir) {
+  ConsoleFiles out;
+  if (dir.empty()) return out;
+  if (!std::filesystem::is_regular_file(dir / "index.html"))
+    throw Error(ErrorSource::config, "SDP_GATEWAY_CONSOLE_DIR: no index.html in " + dir.string() +
+                                         " (build the console: cd web && npm ci && npm run build)");
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    auto rel = std::filesystem::relative(entry.path(), dir).generic_string();
+    File f;
+    f.body = read_text_file(entry.path());
+    f.type = content_type(entry.path());
+    f.etag = "\"" + crypto::sha256_hex(f.body).substr(0, 32) + "\"";
+    // Vite names what it emits under assets/ by content hash: a new build is a new URL.
+    f.cache_control = rel.starts_with("assets/") ? "public, max-age=31536000, immutable" : "no-cache";
+    out.files_.emplace("/" + rel, std::move(f));
+  }
+  return out;
+}
+
+std::optional<http::Response> ConsoleFiles::serve(const http::Request& request) const {
+  if (files_.empty() || (request.method != "GET" && request.method != "HEAD")) return std::nullopt;
+  auto path = request.path();
+  if (path == "/") path = "/index.html";
+  auto it = files_.find(path);
+  if (it == files_.end()) return std::nullopt;
+  const auto& f = it->second;
+  http::Response r;
+  if (request.header("If-None-Match") == f.etag) {
+    r.status = 304;
+  } else {
+    r.status = 200;
+    r.headers["Content-Type"] = f.type;
+    if (request.method == "GET") r.body = f.body;
+  }
+  r.headers["ETag"] = f.etag;
+  r.headers["Cache-Control"] = f.cache_control;
+  r.headers["X-Content-Type-Options"] = "nosniff";
+  if (f.type.starts_with("text/html")) {
+    r.headers["Content-Security-Policy"] = kContentSecurityPolicy;
+    r.headers["Referrer-Policy"] = "no-referrer";
+  }
+  return r;
+}
+
+std::unique_ptr<DevSignIn> DevSignIn::from_key_file(const std::filesystem::path& key_file, JwtPolicy policy,
+                                                    std::chrono::seconds lifetime) {
+  auto pem = read_text_file(key_file);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  if (!key || !EVP_PKEY_is_a(key, "RSA")) {
+    EVP_PKEY_free(key);
+    throw Error(ErrorSource::config, "SDP_GATEWAY_DEV_SIGN_IN_KEY: " + key_file.string() + " is not a PEM RSA private key");
+  }
+  auto out = std::make_unique<DevSignIn>();
+  out->key_ = std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);
+  out->kid_ = key_id(key);
+  out->policy_ = std::move(policy);
+  out->lifetime_ = lifetime;
+  return out;
+}
+
+std::variant<json, std::vector<SchemaProblem>> DevSignIn::sign_in(const json& request, const RegionCatalog& regions,
+                                                                  int64_t now) const {
+  std::vector<SchemaProblem> problems;
+  const auto role = request.at("role").get<std::string>();
+  auto given = [&](const char* field) { return request.contains(field); };
+  auto refuse_extra = [&](std::initializer_list<const char*> fields) {
+    for (auto field : fields)
+      if (given(field)) problems.push_back({std::string("/") + field, "not a claim of the role " + role});
+  };
+  json claims = {{"role", role}};
+  std::string sub;
+  if (role == "applicant") {
+    refuse_extra({"tier", "region"});
+    auto org = request.value("org", "");
+    if (!given("org")) problems.push_back({"/org", "an applicant signs in for its org's 统一社会信用代码"});
+    else if (!valid_uscc(org)) problems.push_back({"/org", "not a valid 统一社会信用代码 (GB 32100-2015 check character)"});
+    claims["org"] = org;
+    sub = "dev-" + org;
+  } else if (role == "reviewer") {
+    refuse_extra({"org"});
+    auto tier = request.value("tier", "");
+    auto region = request.value("region", "");
+    if (!given("tier")) problems.push_back({"/tier", "a reviewer signs in for a tier: county, city or province"});
+    if (!given("region")) problems.push_back({"/region", "a reviewer signs in for a jurisdiction's code"});
+    if (given("tier") && given("region") && !regions.valid_for_tier(tier, region))
+      problems.push_back({"/region", tier == "county"   ? "not a county-level code of Shandong"
+                                     : tier == "city" ? "not a city code of Shandong (37XX00)"
+                                                      : "the province's code is 370000"});
+    claims["tier"] = tier;
+    claims["region"] = region;
+    sub = "dev-" + tier + "-" + region;
+  } else {
+    refuse_extra({"org", "tier", "region"});
+    sub = "dev-admin";
+  }
+  if (!problems.empty()) return problems;
+
+  claims["sub"] = request.value("sub", sub);
+  claims["iss"] = policy_.issuer;
+  claims["aud"] = policy_.audience;
+  claims["iat"] = now;
+  claims["exp"] = now + lifetime_.count();
+  json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", kid_}};
+  auto input = crypto::base64url_encode(header.dump()) + "." + crypto::base64url_encode(claims.dump());
+
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  size_t len = 0;
+  const auto* data = reinterpret_cast<const unsigned char*>(input.data());
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, data, input.size()) != 1)
+    throw std::runtime_error("could not sign a development token");
+  std::string signature(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &len, data, input.size()) != 1)
+    throw std::runtime_error("could not sign a development token");
+  signature.resize(len);
+  return json{{"token", input + "." + crypto::base64url_encode(signature)}, {"expires_at", claims["exp"]},
+              {"claims", claims}};
+}
+
+}  // namespace sdp::gateway

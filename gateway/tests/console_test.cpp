@@ -1,0 +1,148 @@
+// The console's side of the gateway: files served from memory with the right caching, and the
+// development sign-in, whose tokens the gateway's own verification accepts.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <fstream>
+
+#include "console.hpp"
+#include "sdp/build_info.hpp"
+#include "sdp/error.hpp"
+#include "test_env.hpp"
+
+using namespace sdp;
+using namespace sdp::gateway;
+using nlohmann::json;
+
+namespace {
+
+http::Request get(const std::string& target, http::Headers headers = {}, const std::string& method = "GET") {
+  http::Request r;
+  r.method = method;
+  r.target = target;
+  r.headers = std::move(headers);
+  return r;
+}
+
+std::filesystem::path console_dir() {
+  auto dir = test::temp_dir("console");
+  std::filesystem::create_directories(dir / "assets");
+  std::ofstream(dir / "index.html") << "<!doctype html><html lang=\"zh-CN\"><title>晨星</title></html>";
+  std::ofstream(dir / "assets" / "index-3f2a9c.js") << "console.log(1)";
+  std::ofstream(dir / "favicon.svg") << "<svg/>";
+  return dir;
+}
+
+const RegionCatalog& regions() {
+  static auto r = RegionCatalog::from_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json");
+  return r;
+}
+
+// A fresh RSA key pair on disk: the private half for sign-in, the public half for verification.
+struct KeyPair {
+  std::filesystem::path private_pem, public_pem;
+  KeyPair() {
+    auto dir = test::temp_dir("dev-key");
+    private_pem = dir / "private.pem";
+    public_pem = dir / "public.pem";
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), EVP_PKEY_free);
+    FILE* f = fopen(private_pem.c_str(), "w");
+    PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    fclose(f);
+    f = fopen(public_pem.c_str(), "w");
+    PEM_write_PUBKEY(f, key.get());
+    fclose(f);
+  }
+};
+
+const JwtPolicy kPolicy{"sdp-test", "sdp-gateway", std::chrono::seconds(30)};
+
+}  // namespace
+
+TEST(ConsoleFiles, ServesTheAppWithRevalidationAndAssetsAsImmutable) {
+  auto files = ConsoleFiles::load(console_dir());
+  EXPECT_EQ(files.size(), 3u);
+
+  auto index = files.serve(get("/")).value();
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.headers["Content-Type"], "text/html; charset=utf-8");
+  EXPECT_EQ(index.headers["Cache-Control"], "no-cache");
+  EXPECT_NE(index.headers["Content-Security-Policy"].find("default-src 'self'"), std::string::npos);
+  EXPECT_NE(index.body.find("zh-CN"), std::string::npos);
+  EXPECT_EQ(files.serve(get("/index.html")).value().body, index.body);
+  EXPECT_EQ(files.serve(get("/", {{"If-None-Match", index.headers["ETag"]}})).value().status, 304);
+
+  auto js = files.serve(get("/assets/index-3f2a9c.js?v=1")).value();
+  EXPECT_EQ(js.headers["Content-Type"], "text/javascript; charset=utf-8");
+  EXPECT_EQ(js.headers["Cache-Control"], "public, max-age=31536000, immutable");
+  EXPECT_EQ(js.headers["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(files.serve(get("/favicon.svg")).value().headers["Content-Type"], "image/svg+xml");
+
+  auto head = files.serve(get("/", {}, "HEAD")).value();
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+}
+
+TEST(ConsoleFiles, LeavesEverythingElseToTheApi) {
+  auto files = ConsoleFiles::load(console_dir());
+  EXPECT_FALSE(files.serve(get("/v1/declarations")).has_value());
+  EXPECT_FALSE(files.serve(get("/healthz")).has_value());
+  EXPECT_FALSE(files.serve(get("/assets/../index.html")).has_value());  // only exact file paths
+  EXPECT_FALSE(files.serve(get("/", {}, "POST")).has_value());
+  EXPECT_FALSE(ConsoleFiles::load({}).serve(get("/")).has_value());      // no console configured
+  EXPECT_THROW(ConsoleFiles::load(test::temp_dir("empty-console")), Error);  // configured but not built
+}
+
+TEST(DevSignIn, MintsTokensTheGatewayAcceptsForEveryRole) {
+  KeyPair pair;
+  auto sign_in = DevSignIn::from_key_file(pair.private_pem, kPolicy, std::chrono::hours(8));
+  auto keys = KeySet::from_pem_files({pair.public_pem.string()});
+  int64_t now = 1'790'000'000;
+  for (const auto& request : {json{{"role", "applicant"}, {"org", "91370102MA3C00000B"}},
+                              json{{"role", "reviewer"}, {"tier", "county"}, {"region", "370102"}},
+                              json{{"role", "reviewer"}, {"tier", "city"}, {"region", "370200"}},
+                              json{{"role", "reviewer"}, {"tier", "province"}, {"region", "370000"}},
+                              json{{"role", "admin"}, {"sub", "ops.zhang"}}}) {
+    auto out = sign_in->sign_in(request, regions(), now);
+    ASSERT_TRUE(std::holds_alternative<json>(out)) << request.dump();
+    const auto& j = std::get<json>(out);
+    EXPECT_EQ(j["expires_at"], now + 8 * 3600);
+    auto claims = verify_jwt(j["token"].get<std::string>(), keys, kPolicy, now, regions());
+    ASSERT_TRUE(claims.has_value()) << claims.error();
+    EXPECT_EQ(claims->role, request["role"]);
+    EXPECT_EQ(claims->region, request.value("region", ""));
+    EXPECT_EQ(claims->org, request.value("org", ""));
+  }
+  auto admin = std::get<json>(sign_in->sign_in({{"role", "admin"}, {"sub", "ops.zhang"}}, regions(), now));
+  EXPECT_EQ(admin["claims"]["sub"], "ops.zhang");
+  // The token expires like any other.
+  auto token = std::get<json>(sign_in->sign_in({{"role", "admin"}}, regions(), now))["token"].get<std::string>();
+  EXPECT_FALSE(verify_jwt(token, keys, kPolicy, now + 8 * 3600 + 31, regions()).has_value());
+}
+
+TEST(DevSignIn, NamesEveryClaimThatDoesNotFitTheRole) {
+  KeyPair pair;
+  auto sign_in = DevSignIn::from_key_file(pair.private_pem, kPolicy, std::chrono::hours(8));
+  auto problems = [&](const json& request) {
+    auto out = sign_in->sign_in(request, regions(), 0);
+    std::vector<std::string> pointers;
+    if (auto* p = std::get_if<std::vector<SchemaProblem>>(&out))
+      for (const auto& problem : *p) pointers.push_back(problem.pointer);
+    return pointers;
+  };
+  using P = std::vector<std::string>;
+  EXPECT_EQ(problems({{"role", "applicant"}}), P{"/org"});
+  EXPECT_EQ(problems({{"role", "applicant"}, {"org", "91370102MA3C00000A"}}), P{"/org"});  // bad check character
+  EXPECT_EQ(problems({{"role", "applicant"}, {"org", "91370102MA3C00000B"}, {"tier", "city"}}), P{"/tier"});
+  EXPECT_EQ(problems({{"role", "reviewer"}}), (P{"/tier", "/region"}));
+  EXPECT_EQ(problems({{"role", "reviewer"}, {"tier", "county"}, {"region", "370100"}}), P{"/region"});
+  EXPECT_EQ(problems({{"role", "reviewer"}, {"tier", "city"}, {"region", "370102"}}), P{"/region"});
+  EXPECT_EQ(problems({{"role", "reviewer"}, {"tier", "province"}, {"region", "110000"}}), P{"/region"});
+  EXPECT_EQ(problems({{"role", "admin"}, {"org", "91370102MA3C00000B"}}), P{"/org"});
+}
+
+TEST(DevSignIn, RefusesAKeyThatIsNotAnRsaPrivateKey) {
+  KeyPair pair;
+  EXPECT_THROW(DevSignIn::from_key_file(pair.public_pem, kPolicy, std::chrono::hours(1)), Error);
+}
