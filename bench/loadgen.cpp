@@ -3,6 +3,8 @@
 //
 //   sdp-loadgen http   --url http://127.0.0.1:PORT --workload create_submit|read|lifecycle|mix
 //                      --connections 32 --seconds 20 --applicant TOKEN [--county T --city T --province T]
+//                      [--rate OPS_PER_S]      a fixed rate of workload iterations instead of a closed loop
+//                      [--webhook-port PORT]   receive the applicant's webhooks and time submit -> receipt
 //   sdp-loadgen rawdb  --host 127.0.0.1 --port P --user U --password W --database D --connections 8 --seconds 10
 //   sdp-loadgen rawjs  --nats nats://127.0.0.1:P --connections 8 --seconds 10
 // Each prints one JSON object: operations per second and latency percentiles per operation.
@@ -10,6 +12,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -21,6 +24,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -68,6 +72,49 @@ struct Recorder {
   }
 };
 
+// When each declaration's submit was sent and when its `declaration.submitted` webhook arrived.
+struct WebhookClock {
+  std::unordered_map<std::string, Clock::time_point> submitted, received;  // by declaration id
+  int deliveries = 0;
+  std::vector<double> latencies_ms() const {
+    std::vector<double> out;
+    for (const auto& [id, at] : submitted)
+      if (auto it = received.find(id); it != received.end())
+        out.push_back(std::chrono::duration<double, std::milli>(it->second - at).count());
+    return out;
+  }
+};
+
+// A webhook receiver on 127.0.0.1:port: answers every POST 204 and notes the arrival time.
+net::awaitable<void> webhook_session(net::ip::tcp::socket socket, WebhookClock& hooks) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  try {
+    for (;;) {
+      http::request<http::string_body> req;
+      co_await http::async_read(stream, buffer, req, net::use_awaitable);
+      auto at = Clock::now();
+      auto body = json::parse(req.body(), nullptr, false);
+      ++hooks.deliveries;
+      if (body.is_object() && body.value("type", "") == "declaration.submitted")
+        hooks.received.emplace(body.value("declaration_id", ""), at);
+      http::response<http::empty_body> res{http::status::no_content, 11};
+      res.keep_alive(req.keep_alive());
+      co_await http::async_write(stream, res, net::use_awaitable);
+      if (!req.keep_alive()) break;
+    }
+  } catch (const std::exception&) {
+    // the sender closed the connection
+  }
+}
+
+net::awaitable<void> webhook_listener(net::ip::tcp::acceptor& acceptor, WebhookClock& hooks) {
+  for (;;) {
+    auto socket = co_await acceptor.async_accept(net::use_awaitable);
+    net::co_spawn(acceptor.get_executor(), webhook_session(std::move(socket), hooks), net::detached);
+  }
+}
+
 struct HttpTarget {
   std::string host, port;
   std::string applicant, county, city, province;
@@ -84,9 +131,12 @@ json declaration_body(const json& catalogue, int n) {
           {"payload", {{"claimed_level", 2}, {"criteria", criteria}}}};
 }
 
-// One kept-alive connection running `workload` in a closed loop until `deadline`.
+// One kept-alive connection running `workload` until `deadline`: in a closed loop, or one iteration
+// every `interval` when it is not zero (starting at `first`).
 net::awaitable<void> connection(HttpTarget t, std::string workload, json catalogue, Clock::time_point deadline,
-                                Recorder& rec, std::vector<std::string>& read_ids, std::atomic<int>& seq) {
+                                Recorder& rec, std::vector<std::string>& read_ids, std::atomic<int>& seq,
+                                Clock::duration interval = {}, Clock::time_point first = {},
+                                WebhookClock* hooks = nullptr) {
   auto ex = co_await net::this_coro::executor;
   net::ip::tcp::resolver resolver(ex);
   beast::tcp_stream stream(ex);
@@ -123,9 +173,18 @@ net::awaitable<void> connection(HttpTarget t, std::string workload, json catalog
     co_return json::parse(res.body(), nullptr, false);
   };
   auto tag = [](const json& d) { return "\"" + std::to_string(d["version"].get<int>()) + "\""; };
+  net::steady_timer pace(ex);
+  auto next = first;
 
   while (Clock::now() < deadline) {
     try {
+      if (interval.count() > 0) {
+        if (Clock::now() > next + interval) rec.error("behind the fixed rate");
+        pace.expires_at(next);
+        co_await pace.async_wait(net::use_awaitable);
+        next += interval;
+        if (Clock::now() >= deadline) break;
+      }
       bool read = workload == "read" || (workload == "mix" && seq % 4 != 0);
       if (read && !read_ids.empty()) {
         auto id = read_ids[static_cast<size_t>(seq++) % read_ids.size()];
@@ -138,6 +197,7 @@ net::awaitable<void> connection(HttpTarget t, std::string workload, json catalog
                               declaration_body(catalogue, seq++).dump());
       if (d.is_discarded() || d.is_null()) continue;
       auto id = d["id"].get<std::string>();
+      if (hooks) hooks->submitted.emplace(id, Clock::now());
       d = co_await timed("submit", http::verb::post, "/v1/declarations/" + id + "/submit", t.applicant);
       if (d.is_null() || workload != "lifecycle") continue;
       for (const auto& [op, token] : std::vector<std::pair<std::string, std::string>>{
@@ -157,9 +217,10 @@ net::awaitable<void> connection(HttpTarget t, std::string workload, json catalog
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
 }
 
-// One GET on a connection of its own, run to completion on `ioc`; the body.
-std::string fetch(net::io_context& ioc, const HttpTarget& t, const std::string& path, const std::string& token) {
-  std::string body;
+// One request on a connection of its own, run to completion on `ioc`: status and body.
+std::pair<int, std::string> send_once(net::io_context& ioc, const HttpTarget& t, http::verb method, const std::string& path,
+                                      const std::string& token, std::string body = {}) {
+  std::pair<int, std::string> out{0, {}};
   net::co_spawn(
       ioc,
       [&]() -> net::awaitable<void> {
@@ -168,18 +229,27 @@ std::string fetch(net::io_context& ioc, const HttpTarget& t, const std::string& 
         beast::tcp_stream stream(ex);
         beast::flat_buffer buffer;
         co_await stream.async_connect(co_await resolver.async_resolve(t.host, t.port, net::use_awaitable), net::use_awaitable);
-        http::request<http::string_body> req{http::verb::get, path, 11};
+        http::request<http::string_body> req{method, path, 11};
         req.set(http::field::host, t.host);
         if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+        if (!body.empty()) {
+          req.set(http::field::content_type, "application/json");
+          req.body() = body;
+          req.prepare_payload();
+        }
         co_await http::async_write(stream, req, net::use_awaitable);
         http::response<http::string_body> res;
         co_await http::async_read(stream, buffer, res, net::use_awaitable);
-        body = res.body();
+        out = {res.result_int(), res.body()};
       },
       net::detached);
   ioc.run();
   ioc.restart();
-  return body;
+  return out;
+}
+
+std::string fetch(net::io_context& ioc, const HttpTarget& t, const std::string& path, const std::string& token) {
+  return send_once(ioc, t, http::verb::get, path, token).second;
 }
 
 int run_http(const std::map<std::string, std::string>& a) {
@@ -214,16 +284,54 @@ int run_http(const std::map<std::string, std::string>& a) {
     }
   }
 
+  // The applicant's webhook points at a receiver in this process.
+  WebhookClock hooks;
+  std::unique_ptr<net::ip::tcp::acceptor> acceptor;
+  if (a.count("webhook-port")) {
+    auto port = static_cast<unsigned short>(std::stoi(a.at("webhook-port")));
+    acceptor = std::make_unique<net::ip::tcp::acceptor>(
+        ioc, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    auto reply = send_once(ioc, t, http::verb::put, "/v1/webhook", t.applicant,
+                           json{{"url", "http://127.0.0.1:" + std::to_string(port) + "/hook"},
+                                {"secret", "bench-secret-0123456789"}}.dump());
+    if (reply.first != 200) throw std::runtime_error("could not register the webhook: " + reply.second);
+    net::co_spawn(ioc, webhook_listener(*acceptor, hooks), net::detached);
+  }
+
   Recorder rec;
   std::atomic<int> seq{0};
   auto start = Clock::now();
   auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  // At a fixed rate each connection takes every connections-th slot.
+  double rate = a.count("rate") ? std::stod(a.at("rate")) : 0;
+  auto interval = rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(connections / rate))
+                           : Clock::duration{};
   for (int i = 0; i < connections; ++i)
-    net::co_spawn(ioc, connection(t, workload, catalogue, deadline, rec, read_ids, seq), net::detached);
+    net::co_spawn(ioc, connection(t, workload, catalogue, deadline, rec, read_ids, seq, interval, start + interval * i / connections,
+                                  acceptor ? &hooks : nullptr),
+                  net::detached);
+  // With a webhook receiver: run until the workload ends, then give the last webhooks 5 s to arrive.
+  net::steady_timer grace(ioc);
+  if (acceptor)
+    net::co_spawn(ioc, [&]() -> net::awaitable<void> {
+      grace.expires_at(deadline + std::chrono::seconds(5));
+      co_await grace.async_wait(net::use_awaitable);
+      ioc.stop();
+    }, net::detached);
   ioc.run();
-  auto report = rec.report(std::chrono::duration<double>(Clock::now() - start).count());
+  auto report = rec.report(std::chrono::duration<double>(deadline - start).count());
   report["workload"] = workload;
   report["connections"] = connections;
+  if (rate > 0) report["rate"] = rate;
+  if (acceptor) {
+    auto lat = hooks.latencies_ms();
+    std::sort(lat.begin(), lat.end());
+    auto pct = [&](double p) { return lat.empty() ? 0.0 : lat[std::min(lat.size() - 1, static_cast<size_t>(p * lat.size()))]; };
+    report["operations"]["submit_to_webhook"] = {{"count", lat.size()},      {"per_s", 0},
+                                                 {"submitted", hooks.submitted.size()},
+                                                 {"p50_ms", pct(0.50)},     {"p95_ms", pct(0.95)},
+                                                 {"p99_ms", pct(0.99)},     {"max_ms", lat.empty() ? 0 : lat.back()}};
+  }
   std::cout << report.dump() << "\n";
   return 0;
 }

@@ -46,11 +46,18 @@ RAWJS=$("$LOADGEN" rawjs --nats "nats://127.0.0.1:$NATS_PORT" --connections "$CO
 WRK=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_WORKLOAD}s" "$GW/healthz" | awk '/Requests\/sec/ {print $2}')
 
 declare -A RESULT
-for workload in create_submit lifecycle read mix; do
-  sdp_log "workload $workload: $CONNECTIONS connections, ${SECONDS_PER_WORKLOAD}s"
-  RESULT[$workload]=$("$LOADGEN" http --url "$GW" --workload "$workload" --connections "$CONNECTIONS" \
-    --seconds "$SECONDS_PER_WORKLOAD" --applicant "$A" --county "$C" --city "$CI" --province "$P")
-done
+run_workload() {  # NAME WORKLOAD [loadgen options]
+  local name=$1 workload=$2; shift 2
+  sdp_log "workload $name: $CONNECTIONS connections, ${SECONDS_PER_WORKLOAD}s $*"
+  RESULT[$name]=$("$LOADGEN" http --url "$GW" --workload "$workload" --connections "$CONNECTIONS" \
+    --seconds "$SECONDS_PER_WORKLOAD" --applicant "$A" --county "$C" --city "$CI" --province "$P" "$@")
+}
+# The applicant's webhook goes to a receiver in the load generator, timing submit -> receipt.
+run_workload create_submit create_submit --webhook-port "$(sdp_free_port)"
+for workload in lifecycle read mix; do run_workload "$workload" "$workload"; done
+# Latency at half the maximum: create+submit at a fixed rate of half the pairs/s just measured.
+HALF=$(echo "${RESULT[create_submit]}" | jq '.operations.submit.per_s / 2 | floor | if . < 1 then 1 else . end')
+run_workload create_submit_half_load create_submit --rate "$HALF" --webhook-port "$(sdp_free_port)"
 
 SERVICE_JSON=$(for svc in "${SERVICES[@]}"; do
   printf '{"service":"%s","idle_rss_kb":%s,"peak_rss_kb":%s,"cpu_s":%s}\n' "$svc" "${IDLE_RSS[$svc]}" \
@@ -58,9 +65,11 @@ SERVICE_JSON=$(for svc in "${SERVICES[@]}"; do
 done | jq -s .)
 RESULTS=$(jq -n --argjson rawdb "$RAWDB" --argjson rawjs "$RAWJS" --arg wrk "$WRK" \
   --argjson cs "${RESULT[create_submit]}" --argjson lc "${RESULT[lifecycle]}" --argjson rd "${RESULT[read]}" \
-  --argjson mx "${RESULT[mix]}" --argjson services "$SERVICE_JSON" --arg quick "${1:-}" \
+  --argjson mx "${RESULT[mix]}" --argjson half "${RESULT[create_submit_half_load]}" \
+  --argjson services "$SERVICE_JSON" --arg quick "${1:-}" \
   '{quick: ($quick == "--quick"), limits: {raw_commit: $rawdb, raw_publish: $rawjs, http_200_per_s: ($wrk|tonumber)},
-    workloads: {create_submit: $cs, lifecycle: $lc, read: $rd, mix: $mx}, services: $services}')
+    workloads: {create_submit: $cs, lifecycle: $lc, read: $rd, mix: $mx, create_submit_half_load: $half},
+    services: $services}')
 OUT="$SDP_ROOT/build/bench-$(date +%Y%m%d-%H%M%S).json"
 echo "$RESULTS" >"$OUT"
 
@@ -72,10 +81,11 @@ echo "$RESULTS" | jq -r '
   "  trivial HTTP 200/s (wrk)   \(.limits.http_200_per_s | floor)",
   "workloads (operation: per s, p50 / p95 / p99 / max ms):",
   (.workloads | to_entries[] | "  \(.key)" , (.value.operations | to_entries[] |
-    "    \(.key): \(.value.per_s|floor)/s  \(.value.p50_ms|.*10|floor/10) / \(.value.p95_ms|.*10|floor/10) / \(.value.p99_ms|.*10|floor/10) / \(.value.max_ms|.*10|floor/10)")),
+    "    \(.key): \(.value.per_s|floor)/s  \(.value.p50_ms|.*10|floor/10) / \(.value.p95_ms|.*10|floor/10) / \(.value.p99_ms|.*10|floor/10) / \(.value.max_ms|.*10|floor/10)"),
+    (.value.errors // {} | to_entries[] | "    not counted, \(.key): \(.value)")),
   "services (idle RSS, peak RSS, CPU s over the run):",
   (.services[] | "  \(.service): \(.idle_rss_kb/1024|floor) MB, \(.peak_rss_kb/1024|floor) MB, \(.cpu_s)")'
 echo "results: $OUT"
 echo "$RESULTS" | jq -r '
   (.workloads.create_submit.operations.submit.per_s) as $s | (.limits.raw_commit.operations.insert_commit.per_s) as $c |
-  "submit_per_s=\($s|floor) raw_commit_per_s=\($c|floor) ratio=\(($s / $c) * 1000 | floor / 1000) lifecycles_per_s=\(.workloads.lifecycle.operations.lifecycle.per_s // 0 | floor) raw_publish_per_s=\(.limits.raw_publish.operations.publish.per_s|floor) http_200_per_s=\(.limits.http_200_per_s|floor) submit_p99_ms=\(.workloads.create_submit.operations.submit.p99_ms|floor)"'
+  "submit_per_s=\($s|floor) raw_commit_per_s=\($c|floor) ratio=\(($s / $c) * 1000 | floor / 1000) lifecycles_per_s=\(.workloads.lifecycle.operations.lifecycle.per_s // 0 | floor) raw_publish_per_s=\(.limits.raw_publish.operations.publish.per_s|floor) http_200_per_s=\(.limits.http_200_per_s|floor) submit_p99_ms=\(.workloads.create_submit.operations.submit.p99_ms|floor) half_load_rate=\(.workloads.create_submit_half_load.rate) half_load_submit_p99_ms=\(.workloads.create_submit_half_load.operations.submit.p99_ms*10|floor/10) submit_to_webhook_p99_ms=\(.workloads.create_submit_half_load.operations.submit_to_webhook.p99_ms*10|floor/10)"'

@@ -180,23 +180,26 @@ void Connection::execute_ddl(const std::string& sql) {
   });
 }
 
+void Connection::run(const char* what, const char* sql) {
+  guarded(what, [&] {
+    std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
+    stmt->execute(sql);
+  });
+}
+
 void Connection::begin() {
-  guarded("beginning a transaction", [&] { conn_->setAutoCommit(false); });
+  run("beginning a transaction", "START TRANSACTION");
   in_transaction_ = true;
 }
 
 void Connection::commit() {
-  guarded("committing", [&] { conn_->commit(); });
+  run("committing", "COMMIT");
   in_transaction_ = false;
-  guarded("ending a transaction", [&] { conn_->setAutoCommit(true); });
 }
 
 void Connection::rollback() {
   in_transaction_ = false;
-  guarded("rolling back", [&] {
-    conn_->rollback();
-    conn_->setAutoCommit(true);
-  });
+  run("rolling back", "ROLLBACK");
 }
 
 bool Connection::valid() {
@@ -211,6 +214,8 @@ bool Connection::valid() {
 Lease::~Lease() {
   if (!conn_) return;
   bool broken = broken_;
+  // Ended by an error: the connection may be the cause (server gone); ping it before reuse.
+  if (!broken && std::uncaught_exceptions() > uncaught_ && !conn_->valid()) broken = true;
   if (!broken && conn_->in_transaction()) {
     // A lease given back mid-transaction was abandoned by an exception: undo, never commit.
     try {
@@ -252,9 +257,16 @@ Lease Pool::acquire(std::chrono::milliseconds wait) {
   auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     if (!idle_.empty()) {
-      auto conn = std::move(idle_.back());
+      auto conn = std::move(idle_.back());  // the most recently used: warm, and lets the rest age out
       idle_.pop_back();
-      return Lease(*this, std::move(conn));
+      if (std::chrono::steady_clock::now() - conn->last_used < std::chrono::seconds(5)) return Lease(*this, std::move(conn));
+      lock.unlock();
+      bool alive = conn->valid();  // the server may have closed it while it sat idle
+      if (alive) return Lease(*this, std::move(conn));
+      conn.reset();
+      lock.lock();
+      --open_count_;
+      continue;
     }
     if (open_count_ < options_.pool_size) {
       ++open_count_;
@@ -276,12 +288,11 @@ Lease Pool::acquire(std::chrono::milliseconds wait) {
 }
 
 void Pool::release(std::unique_ptr<Connection> conn, bool broken) {
+  if (broken) conn.reset();  // closed outside the lock
+  else conn->last_used = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  if (broken || !conn->valid()) {
-    --open_count_;
-  } else {
-    idle_.push_back(std::move(conn));
-  }
+  if (broken) --open_count_;
+  else idle_.push_back(std::move(conn));
   available_.notify_one();
 }
 

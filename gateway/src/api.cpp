@@ -128,7 +128,9 @@ ApiSchemas ApiSchemas::load(const std::filesystem::path& dir) {
 }
 
 struct Api::Impl {
+  explicit Impl(ApiDeps d) : deps(std::move(d)), tokens(deps.keys, deps.policy, deps.regions) {}
   ApiDeps deps;
+  TokenVerifier tokens;
 
   // The reply of `service`'s `verb`, or 503 when it does not answer within the deadline.
   http::Response call(const std::string& service, const std::string& verb, const json& command) const {
@@ -195,7 +197,7 @@ struct Api::Impl {
   }
 };
 
-Api::Api(ApiDeps deps) : impl_(std::make_shared<Impl>(Impl{std::move(deps)})) {}
+Api::Api(ApiDeps deps) : impl_(std::make_shared<Impl>(std::move(deps))) {}
 
 http::Response Api::handle(const http::Request& req, std::string* matched_route) const {
   const auto& d = impl_->deps;
@@ -266,7 +268,7 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
   // Identity.
   auto auth = req.header("Authorization");
   if (!auth.starts_with("Bearer ")) return problem(401, "Authentication required", "send Authorization: Bearer <token>");
-  auto claims = verify_jwt(std::string_view(auth).substr(7), d.keys, d.policy, d.now(), d.regions);
+  auto claims = impl_->tokens.verify(std::string_view(auth).substr(7), d.now());
   if (!claims) {
     log::info("token refused", {{"reason", claims.error()}});
     return problem(401, "Invalid token");

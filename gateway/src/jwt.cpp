@@ -211,4 +211,23 @@ std::expected<Claims, std::string> verify_jwt(std::string_view token, const KeyS
   return c;
 }
 
+std::expected<Claims, std::string> TokenVerifier::verify(std::string_view token, int64_t now) const {
+  auto leeway = static_cast<int64_t>(std::min<long>(policy_.leeway.count(), 30));
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = passed_.find(std::string(token)); it != passed_.end()) {
+      if (now <= it->second.exp + leeway) return it->second;
+      passed_.erase(it);
+      return std::unexpected("expired");
+    }
+  }
+  auto claims = verify_jwt(token, keys_, policy_, now, regions_);
+  if (claims) {
+    std::lock_guard lock(mutex_);
+    if (passed_.size() >= capacity_) passed_.clear();  // crude, and rare: a fresh start costs one verification per client
+    passed_.emplace(std::string(token), *claims);
+  }
+  return claims;
+}
+
 }  // namespace sdp::gateway

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <expected>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -61,6 +63,25 @@ struct Claims {
 // clients only ever see 401).
 std::expected<Claims, std::string> verify_jwt(std::string_view token, const KeySet& keys, const JwtPolicy& policy,
                                               int64_t now, const RegionCatalog& regions);
+
+// verify_jwt with a memory of tokens that passed: a client sends the same token with every request,
+// and an RSA verification costs more than the rest of a request's handling in the gateway. A
+// remembered token is still refused once expired. Thread-safe; at most `capacity` tokens.
+class TokenVerifier {
+public:
+  TokenVerifier(const KeySet& keys, JwtPolicy policy, const RegionCatalog& regions, size_t capacity = 4096)
+      : keys_(keys), policy_(std::move(policy)), regions_(regions), capacity_(capacity) {}
+  std::expected<Claims, std::string> verify(std::string_view token, int64_t now) const;
+  const JwtPolicy& policy() const { return policy_; }
+
+private:
+  const KeySet& keys_;
+  JwtPolicy policy_;
+  const RegionCatalog& regions_;
+  size_t capacity_;
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<std::string, Claims> passed_;
+};
 
 // The kid of a public key, as the platform computes it.
 std::string key_id(EVP_PKEY* key);

@@ -149,3 +149,24 @@ TEST(Jwt, JwksKeysWork) {
   auto token = minter().sign_rs256({{"alg", "RS256"}, {"kid", "rotated-2027"}}, minter().defaults(TokenMinter::admin()));
   EXPECT_TRUE(verify_jwt(token, set, {"sdp-test", "sdp-gateway"}, now(), regions()).has_value());
 }
+
+TEST(Jwt, TheVerifierRemembersTokensThatPassedButNotPastTheirExpiry) {
+  TokenVerifier verifier(keys(), {"sdp-test", "sdp-gateway", std::chrono::seconds(30)}, regions(), 2);
+  auto t = now();
+  auto token = minter().token(with(TokenMinter::admin(), {{"exp", t + 60}}));
+  ASSERT_TRUE(verifier.verify(token, t).has_value());
+  ASSERT_TRUE(verifier.verify(token, t + 10).has_value());  // remembered
+  EXPECT_EQ(verifier.verify(token, t + 91).error(), "expired");
+  EXPECT_EQ(verifier.verify(token, t + 91).error(), "expired");  // and after it was forgotten
+  // A token that failed is not remembered as passed; a forged one fails every time.
+  auto forged = token.substr(0, token.rfind('.') + 1) + "AAAA";
+  EXPECT_FALSE(verifier.verify(forged, t).has_value());
+  EXPECT_FALSE(verifier.verify(forged, t).has_value());
+  // More tokens than the capacity: all still verify.
+  for (int i = 0; i < 5; ++i) {
+    auto other = minter().token(with(TokenMinter::admin(), {{"exp", t + 60}, {"sub", "admin-" + std::to_string(i)}}));
+    auto claims = verifier.verify(other, t);
+    ASSERT_TRUE(claims.has_value());
+    EXPECT_EQ(claims->sub, "admin-" + std::to_string(i));
+  }
+}

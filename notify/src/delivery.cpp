@@ -45,7 +45,11 @@ std::string post_webhook(const Claimed& d, const std::string& secret, const Deli
   if (auto why = refuse_url(d.target, s.allow_private)) return *why;  // again at send time: DNS may have changed
   auto timestamp = std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-  CURL* curl = curl_easy_init();
+  // One handle per sending thread, reset for each use, so that its connections are kept alive and
+  // reused for the next delivery to the same receiver.
+  static thread_local std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), curl_easy_cleanup);
+  CURL* curl = handle.get();
+  curl_easy_reset(curl);
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Content-Type: application/json");
   headers = curl_slist_append(headers, ("X-Timestamp: " + timestamp).c_str());
@@ -65,7 +69,6 @@ std::string post_webhook(const Claimed& d, const std::string& secret, const Deli
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
   if (rc != CURLE_OK) return curl_easy_strerror(rc);
   if (status < 200 || status >= 300) return "the receiver answered " + std::to_string(status);
   return {};
@@ -207,7 +210,16 @@ bool Deliverer::deliver_one() {
   return true;
 }
 
+void Deliverer::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    ++wakes_;
+  }
+  woken_.notify_all();
+}
+
 void Deliverer::run(std::stop_token stop) {
+  uint64_t seen = 0;
   while (!stop.stop_requested()) {
     bool worked = false;
     try {
@@ -215,7 +227,11 @@ void Deliverer::run(std::stop_token stop) {
     } catch (const std::exception& e) {
       log::warn("delivery pass failed", {{"error", e.what()}});
     }
-    if (!worked) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (worked) continue;
+    // Nothing due: wait for new deliveries, or poll for retries coming due (and other instances').
+    std::unique_lock lock(mutex_);
+    woken_.wait_for(lock, stop, std::chrono::milliseconds(250), [&] { return wakes_ != seen; });
+    seen = wakes_;
   }
 }
 

@@ -3,6 +3,8 @@
 // retried with exponential back-off and jitter, bounded per receiver, dead-lettered at the end.
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -40,10 +42,15 @@ public:
   void run(std::stop_token stop);
   // One delivery, if one is due: true when one was attempted.
   bool deliver_one();
+  // New deliveries are waiting: an idle sender looks now rather than at its next poll.
+  void wake();
 
 private:
   db::Pool& pool_;
   DeliverySettings settings_;
+  std::mutex mutex_;
+  std::condition_variable_any woken_;
+  uint64_t wakes_ = 0;
 };
 
 }  // namespace sdp::notify

@@ -81,7 +81,8 @@ void setup(Runtime& runtime) {
         auto event = parse_event(m.data, ctx->envelope);
         if (!event) return nats::Disposition::reject("not an event envelope: " + event.error().front().message);
         bool fresh = ctx->notifier->on_event(*event);
-        if (!fresh) log::info("event already notified", {{"declaration_id", event->declaration_id}});
+        if (fresh) ctx->deliverer->wake();
+        else log::info("event already notified", {{"declaration_id", event->declaration_id}});
         return nats::Disposition::ack();
       });
   runtime.add_worker("event-consumer", [consumer](std::stop_token st) { consumer->run(st); });

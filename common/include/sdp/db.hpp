@@ -80,11 +80,14 @@ public:
   Result query(const std::string& sql, const std::vector<Param>& params);
   // Runs a statement with no parameters, for migrations' DDL only.
   void execute_ddl(const std::string& sql);
+  // A transaction is two round trips: START TRANSACTION, and COMMIT or ROLLBACK. The session
+  // stays in autocommit mode, so a connection given back mid-way cannot leave one open by accident.
   void begin();
   void commit();
   void rollback();
-  bool valid();
+  bool valid();  // a round trip (ping)
   bool in_transaction() const { return in_transaction_; }
+  std::chrono::steady_clock::time_point last_used{};  // when it was last given back to the pool
 
   // The connection's prepared statement for `sql`, prepared once and reused: a statement costs
   // the server a prepare and a close, so reuse saves two round trips each time.
@@ -94,6 +97,7 @@ private:
   std::unique_ptr<sql::Connection> conn_;
   std::map<std::string, std::shared_ptr<sql::PreparedStatement>, std::less<>> statements_;
   bool in_transaction_ = false;
+  void run(const char* what, const char* sql);
 };
 
 class Pool;
@@ -101,8 +105,9 @@ class Pool;
 // A connection borrowed from the pool; returned when the lease ends (discarded if broken).
 class Lease {
 public:
-  Lease(Pool& pool, std::unique_ptr<Connection> conn) : pool_(&pool), conn_(std::move(conn)) {}
-  Lease(Lease&& o) noexcept : pool_(o.pool_), conn_(std::move(o.conn_)) {}
+  Lease(Pool& pool, std::unique_ptr<Connection> conn)
+      : pool_(&pool), conn_(std::move(conn)), uncaught_(std::uncaught_exceptions()) {}
+  Lease(Lease&& o) noexcept : pool_(o.pool_), conn_(std::move(o.conn_)), uncaught_(o.uncaught_) {}
   ~Lease();
   Connection* operator->() { return conn_.get(); }
   Connection& operator*() { return *conn_; }
@@ -112,6 +117,7 @@ private:
   Pool* pool_;
   std::unique_ptr<Connection> conn_;
   bool broken_ = false;
+  int uncaught_;  // exceptions in flight when leased: more at the end means it ends by an error
 };
 
 class Pool {
@@ -119,6 +125,7 @@ public:
   explicit Pool(Options options);
   ~Pool();
   // Waits up to `wait` for a free connection; opens one if below pool_size. Throws sdp::Error.
+  // A connection idle for longer than a few seconds is pinged first; a busy one is not.
   Lease acquire(std::chrono::milliseconds wait = std::chrono::seconds(5));
   const Options& options() const { return options_; }
   // SELECT 1 on a pooled connection: the readiness check.
