@@ -1,0 +1,114 @@
+import { useEffect, useState } from 'react';
+import { Layout, Menu, Button, Badge, Result } from 'antd';
+import { Routes, Route, Navigate, Link, useLocation, useNavigate } from 'react-router-dom';
+import { getSession, onSessionChange, signOut } from './auth.js';
+import { ROLE, TIER } from './labels.js';
+import { api } from './api.js';
+import SignIn from './pages/SignIn.jsx';
+import MyDeclarations from './pages/MyDeclarations.jsx';
+import DeclarationEdit from './pages/DeclarationEdit.jsx';
+import DeclarationView from './pages/DeclarationView.jsx';
+import HistoryPage from './pages/HistoryPage.jsx';
+import Pending from './pages/Pending.jsx';
+import AllDeclarations from './pages/AllDeclarations.jsx';
+import Inbox from './pages/Inbox.jsx';
+import Webhook from './pages/Webhook.jsx';
+import Overview from './pages/Overview.jsx';
+
+const { Header, Content } = Layout;
+
+function useSession() {
+  const [s, setS] = useState(getSession());
+  useEffect(() => onSessionChange(() => setS(getSession())), []);
+  useEffect(() => {
+    if (!s) return undefined;
+    const ms = s.exp * 1000 - Date.now();
+    const t = setTimeout(() => signOut('登录已过期，请重新登录'), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    return () => clearTimeout(t);
+  }, [s]);
+  return s;
+}
+
+function home(s) {
+  if (s.role === 'applicant') return '/mine';
+  if (s.role === 'reviewer') return '/pending';
+  return '/overview';
+}
+
+function menuFor(s) {
+  if (s.role === 'applicant') {
+    return [
+      { key: '/mine', label: <Link to="/mine">我的申报</Link> },
+      { key: '/inbox', label: <Link to="/inbox">消息</Link> },
+      { key: '/webhook', label: <Link to="/webhook">Webhook 设置</Link> },
+    ];
+  }
+  const items = [];
+  if (s.role === 'reviewer') items.push({ key: '/pending', label: <Link to="/pending">待审队列</Link> });
+  items.push({ key: '/all', label: <Link to="/all">辖区申报</Link> });
+  items.push({ key: '/overview', label: <Link to="/overview">统计概览</Link> });
+  if (s.role === 'reviewer') items.push({ key: '/inbox', label: <Link to="/inbox">消息</Link> });
+  return items;
+}
+
+function whoText(s) {
+  if (s.role === 'applicant') return `企业 ${s.org}`;
+  if (s.role === 'reviewer') return `${TIER[s.tier] || ''}审核员 ${s.region}`;
+  return ROLE[s.role] || s.role;
+}
+
+function UnreadBadge({ session }) {
+  const [n, setN] = useState(0);
+  const loc = useLocation();
+  useEffect(() => {
+    if (session.role === 'admin') return;
+    api('/v1/notifications?limit=100').then(({ data }) => setN(data.items.filter((i) => !i.read).length)).catch(() => {});
+  }, [session, loc.pathname]);
+  return n ? <Badge count={n} size="small" title={`${n} 条未读消息`} /> : null;
+}
+
+export default function App() {
+  const session = useSession();
+  const loc = useLocation();
+  const nav = useNavigate();
+  if (!session) {
+    return (
+      <Routes>
+        <Route path="*" element={<SignIn />} />
+      </Routes>
+    );
+  }
+  const selected = '/' + (loc.pathname.split('/')[1] || '');
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>跳到正文</a>
+      <Header className="app-header">
+        <h1>山东省晨星工厂·产业大脑申报评审平台</h1>
+        <Menu theme="dark" mode="horizontal" selectedKeys={[selected]} items={menuFor(session)}
+          style={{ background: 'transparent', flex: 1, minWidth: 0 }} />
+        <span className="who">
+          <UnreadBadge session={session} />
+          <span data-testid="who">{whoText(session)}</span>
+          <Button size="small" data-testid="sign-out" onClick={() => { signOut(); nav('/'); }}>退出</Button>
+        </span>
+      </Header>
+      <Content className="app-content" id="main" tabIndex={-1}>
+        <Routes>
+          <Route path="/" element={<Navigate to={home(session)} replace />} />
+          <Route path="/sign-in" element={<Navigate to={home(session)} replace />} />
+          <Route path="/mine" element={<MyDeclarations />} />
+          <Route path="/new/:kind" element={<DeclarationEdit />} />
+          <Route path="/d/:id/edit" element={<DeclarationEdit />} />
+          <Route path="/d/:id/history" element={<HistoryPage />} />
+          <Route path="/d/:id" element={<DeclarationView session={session} />} />
+          <Route path="/pending" element={<Pending session={session} />} />
+          <Route path="/all" element={<AllDeclarations session={session} />} />
+          <Route path="/inbox" element={<Inbox />} />
+          <Route path="/webhook" element={<Webhook />} />
+          <Route path="/overview" element={<Overview session={session} />} />
+          <Route path="*" element={<Result status="404" title="页面不存在" extra={<Link to="/">返回首页</Link>} />} />
+        </Routes>
+      </Content>
+    </Layout>
+  );
+}

@@ -1,0 +1,25 @@
+import { useState } from 'react';
+import { Card, Button, Space, Select } from 'antd';
+import DeclarationTable from '../components/DeclarationTable.jsx';
+import usePaged from '../components/usePaged.js';
+import { STATE, KIND } from '../labels.js';
+
+// Every declaration the caller may see, newest first (reviewers: their jurisdiction; admins: all).
+export default function AllDeclarations() {
+  const [state, setState] = useState('');
+  const [kind, setKind] = useState('');
+  const q = new URLSearchParams({ limit: '20', ...(state && { state }), ...(kind && { kind }) });
+  const p = usePaged(`/v1/declarations?${q}`);
+  return (
+    <Card title={<h2 style={{ margin: 0, fontSize: 18 }}>辖区申报（最新在前）</h2>}>
+      <Space wrap style={{ marginBottom: 12 }}>
+        <Select aria-label="按类型筛选" style={{ width: 150 }} value={kind} onChange={setKind}
+          options={[{ value: '', label: '全部类型' }, ...Object.entries(KIND).map(([value, label]) => ({ value, label }))]} />
+        <Select aria-label="按状态筛选" data-testid="all-state" style={{ width: 150 }} value={state} onChange={setState}
+          options={[{ value: '', label: '全部状态' }, ...Object.entries(STATE).map(([value, label]) => ({ value, label }))]} />
+        <Button onClick={p.reload}>刷新</Button>
+      </Space>
+      <DeclarationTable {...p} onMore={p.more} showRegion testid="all-declarations" />
+    </Card>
+  );
+}

@@ -1,0 +1,259 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Card, Descriptions, Space, Button, Alert, Spin, Table, Radio, Input, InputNumber, Select, Form, Popconfirm, Tag, Typography, App, Switch } from 'antd';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { api, errorText, fieldErrors } from '../api.js';
+import { KIND, TIER, TIER_OF_STATE, DECISION, fmtTime } from '../labels.js';
+import { useMorningStar, useIndustryBrain } from '../data.js';
+import { StateTag } from '../components/DeclarationTable.jsx';
+import { Stars, levelText } from '../components/MorningStarForm.jsx';
+import { GRADE_OPTIONS } from '../components/IndustryBrainForm.jsx';
+import { usePreview } from '../components/ScorePanel.jsx';
+import History, { useHistory } from '../components/History.jsx';
+
+const TIERS = ['county', 'city', 'province'];
+
+// Earlier tiers' verdicts per item: {county: {MS01: true}, city: {...}} (the latest verdict of each tier).
+function verdictsByTier(verdicts, key) {
+  const out = {};
+  for (const v of [...(verdicts || [])].sort((a, b) => String(a.decided_at).localeCompare(String(b.decided_at)))) {
+    out[v.tier] = { ...(out[v.tier] || {}), ...(v.verified?.[key] || {}) };
+  }
+  return out;
+}
+
+function mergeVerified(verdicts, key, mine) {
+  const merged = {};
+  for (const v of [...(verdicts || [])].sort((a, b) => String(a.decided_at).localeCompare(String(b.decided_at)))) {
+    Object.assign(merged, v.verified?.[key] || {});
+  }
+  Object.assign(merged, mine);
+  return Object.keys(merged).length ? { [key]: merged } : undefined;
+}
+
+const yesNo = (v) => (v === true ? <Tag color="green">通过</Tag> : v === false ? <Tag color="red">不通过</Tag> : <span aria-label="未核验">—</span>);
+const metText = (v) => (v === true ? <Tag color="green">达标</Tag> : v === false ? <Tag>未达标</Tag> : <span aria-label="未填">—</span>);
+const ibValue = (v) => (!v ? '—' : v.grade ? `${v.grade} 档` : v.value !== undefined ? String(v.value) : '—');
+
+function MorningStarClaims({ decl, catalog, canDecide, mine, setMine }) {
+  const [onlyClaimed, setOnlyClaimed] = useState(false);
+  const criteria = decl.payload?.criteria || {};
+  const byTier = verdictsByTier(decl.verdicts, 'criteria');
+  const tiersWithVerdicts = TIERS.filter((t) => byTier[t] && Object.keys(byTier[t]).length);
+  const rows = catalog.criteria.filter((c) => !onlyClaimed || criteria[c.id]?.met);
+  const columns = [
+    { title: '编号', dataIndex: 'id', width: 70, fixed: 'left' },
+    { title: '条目', dataIndex: 'name', render: (v, c) => <span title={c.description}>{v}<div className="desc" style={{ color: '#888', fontSize: 12 }}>{c.category} / {c.indicator}</div></span> },
+    { title: '星标', dataIndex: 'levels', width: 240, render: (l) => <Stars levels={l} /> },
+    { title: '企业自评', width: 90, render: (_, c) => metText(criteria[c.id] ? criteria[c.id].met === true : undefined) },
+    { title: '佐证', width: 200, render: (_, c) => criteria[c.id]?.evidence || '' },
+    ...tiersWithVerdicts.map((t) => ({ title: `${TIER[t]}核验`, width: 90, render: (_, c) => yesNo(byTier[t][c.id]) })),
+    ...(canDecide ? [{
+      title: '本级核验', width: 250, fixed: 'right', render: (_, c) => (
+        <Radio.Group size="small" aria-label={`${c.id} 本级核验`} value={mine[c.id] === true ? 'yes' : mine[c.id] === false ? 'no' : ''}
+          onChange={(e) => { const n = { ...mine }; if (e.target.value === '') delete n[c.id]; else n[c.id] = e.target.value === 'yes'; setMine(n); }}>
+          <Radio value="yes" data-testid={`verify-${c.id}-yes`}>通过</Radio>
+          <Radio value="no" data-testid={`verify-${c.id}-no`}>不通过</Radio>
+          <Radio value="" data-testid={`verify-${c.id}-none`}>未核</Radio>
+        </Radio.Group>
+      ),
+    }] : []),
+  ];
+  return (
+    <>
+      <Space wrap style={{ marginBottom: 8 }}>
+        <label><Switch size="small" checked={onlyClaimed} onChange={setOnlyClaimed} aria-label="只显示企业自评达标的条目" /> 只显示企业自评达标的条目</label>
+        {canDecide && (
+          <Button size="small" data-testid="verify-all-claimed" onClick={() => {
+            const n = { ...mine };
+            for (const [id, it] of Object.entries(criteria)) if (it.met) n[id] = true;
+            setMine(n);
+          }}>将企业自评达标项全部标为核验通过</Button>
+        )}
+      </Space>
+      <Table rowKey="id" size="small" columns={columns} dataSource={rows} pagination={false} scroll={{ x: 1000, y: 520 }} data-testid="claims" />
+    </>
+  );
+}
+
+function IndustryBrainClaims({ decl, catalog, canDecide, mine, setMine, score }) {
+  const inds = decl.payload?.indicators || {};
+  const byTier = verdictsByTier(decl.verdicts, 'indicators');
+  const tiersWithVerdicts = TIERS.filter((t) => byTier[t] && Object.keys(byTier[t]).length);
+  const dimName = Object.fromEntries(catalog.dimensions.map((d) => [d.id, d.name]));
+  const columns = [
+    { title: '编号', dataIndex: 'id', width: 70, fixed: 'left' },
+    { title: '指标', dataIndex: 'name', render: (v, i) => <span title={i.description}>{v}<div style={{ color: '#888', fontSize: 12 }}>{dimName[i.dimension]}{i.unit ? ` · ${i.unit}` : ' · A–D 档'}</div></span> },
+    { title: '企业填报', width: 110, render: (_, i) => ibValue(inds[i.id]) },
+    { title: '佐证', width: 180, render: (_, i) => inds[i.id]?.evidence || '' },
+    ...tiersWithVerdicts.map((t) => ({ title: `${TIER[t]}核定`, width: 90, render: (_, i) => ibValue(byTier[t][i.id]) })),
+    ...(canDecide ? [{
+      title: '本级核定（留空为认可）', width: 190, fixed: 'right', render: (_, i) => {
+        const set = (v) => { const n = { ...mine }; if (v === undefined || v === null || v === '') delete n[i.id]; else n[i.id] = v; setMine(n); };
+        return i.unit ? (
+          <InputNumber size="small" aria-label={`${i.id} 核定值`} min={0} style={{ width: '100%' }} addonAfter={i.unit}
+            value={mine[i.id]?.value ?? null} onChange={(v) => set(v === null ? undefined : { value: v })} />
+        ) : (
+          <Select size="small" aria-label={`${i.id} 核定档次`} allowClear style={{ width: '100%' }} value={mine[i.id]?.grade}
+            onChange={(g) => set(g ? { grade: g } : undefined)} options={GRADE_OPTIONS.map((g) => ({ value: g, label: `${g} 档` }))} />
+        );
+      },
+    }] : []),
+    { title: '得分', width: 90, render: (_, i) => (score?.indicators?.[i.id] ? `${score.indicators[i.id].points}/${score.indicators[i.id].max}` : '') },
+  ];
+  return <Table rowKey="id" size="small" columns={columns} dataSource={catalog.indicators} pagination={false} scroll={{ x: 1000, y: 520 }} data-testid="claims" />;
+}
+
+function DecisionPanel({ decl, etag, verified, onDone }) {
+  const { message } = App.useApp();
+  const [comment, setComment] = useState('');
+  const [errors, setErrors] = useState({});
+  const [general, setGeneral] = useState('');
+  const [busy, setBusy] = useState('');
+  const decide = async (decision) => {
+    setErrors({}); setGeneral('');
+    if ((decision === 'return' || decision === 'reject') && !comment.trim()) {
+      setErrors({ '/comment': decision === 'return' ? '退回修改必须填写审核意见，说明需要补充或修改的内容' : '不予通过须填写理由' });
+      document.getElementById('decision-comment')?.focus();
+      return;
+    }
+    setBusy(decision);
+    try {
+      await api(`/v1/declarations/${decl.id}/decisions`, {
+        method: 'POST', etag, body: { decision, comment: comment.trim(), ...(verified ? { verified } : {}) },
+      });
+      message.success(`已${DECISION[decision]}`);
+      setComment('');
+      onDone();
+    } catch (e) {
+      const fe = fieldErrors(e);
+      setErrors(fe);
+      setGeneral(errorText(e));
+    } finally { setBusy(''); }
+  };
+  return (
+    <Card title={`${TIER[TIER_OF_STATE[decl.state]]}审核意见`} data-testid="decision-panel">
+      {general && <Alert type="error" showIcon role="alert" data-testid="decision-error" message={general} style={{ marginBottom: 12 }}
+        description={Object.entries(errors).filter(([p]) => p !== '/comment').map(([p, m]) => `${p}：${m}`).join('；') || undefined} />}
+      <Form layout="vertical" component="div">
+        <Form.Item label="审核意见" htmlFor="decision-comment" validateStatus={errors['/comment'] ? 'error' : ''} help={errors['/comment'] || '退回修改时必填'}>
+          <Input.TextArea id="decision-comment" data-testid="decision-comment" rows={3} maxLength={2000} showCount value={comment} onChange={(e) => setComment(e.target.value)} />
+        </Form.Item>
+      </Form>
+      <Space wrap>
+        <Button type="primary" data-testid="decide-approve" loading={busy === 'approve'} disabled={!!busy} onClick={() => decide('approve')}>
+          {decl.state === 'province_review' ? '通过，进入公示' : decl.state === 'publicity' ? '维持通过' : '通过，报上一级'}
+        </Button>
+        <Button data-testid="decide-return" loading={busy === 'return'} disabled={!!busy} onClick={() => decide('return')}>退回修改</Button>
+        <Popconfirm title="确定不予通过？此操作不可撤销。" okText="确定" cancelText="取消" onConfirm={() => decide('reject')}>
+          <Button danger data-testid="decide-reject" loading={busy === 'reject'} disabled={!!busy}>不予通过</Button>
+        </Popconfirm>
+      </Space>
+    </Card>
+  );
+}
+
+export default function DeclarationView({ session }) {
+  const { id } = useParams();
+  const nav = useNavigate();
+  const { message } = App.useApp();
+  const [decl, setDecl] = useState(null);
+  const [etag, setEtag] = useState(null);
+  const [error, setError] = useState('');
+  const [actionError, setActionError] = useState('');
+  const [reloadKey, setReloadKey] = useState(0);
+  const [mine, setMine] = useState({});
+  const ms = useMorningStar();
+  const ib = useIndustryBrain();
+  const history = useHistory(id, reloadKey);
+
+  const load = useCallback(() => {
+    api(`/v1/declarations/${id}`).then(({ data, etag: t }) => { setDecl(data); setEtag(t); setError(''); }, (e) => setError(errorText(e)));
+  }, [id]);
+  useEffect(() => { load(); }, [load, reloadKey]);
+
+  const key = decl?.kind === 'industry_brain' ? 'indicators' : 'criteria';
+  const verifiedMine = Object.keys(mine).length ? { [key]: mine } : undefined;
+  const mergedVerified = useMemo(() => (decl ? mergeVerified(decl.verdicts, key, mine) : undefined), [decl, key, mine]);
+  const preview = usePreview(decl?.kind || 'morning_star', decl?.payload || {}, mergedVerified);
+
+  if (error) return <Alert type="error" showIcon message={error} action={<Button onClick={load}>重试</Button>} />;
+  if (!decl) return <Spin tip="加载中" />;
+
+  const owner = session.role === 'applicant';
+  const canDecide = session.role === 'reviewer' && TIER_OF_STATE[decl.state] === session.tier;
+  const lastReturn = history.items ? [...history.items].reverse().find((e) => e.action === 'return') : null;
+  const score = decl.score;
+  const refresh = () => { setMine({}); setReloadKey((k) => k + 1); };
+
+  const ownerAction = async (what) => {
+    setActionError('');
+    try {
+      await api(`/v1/declarations/${decl.id}/${what}`, { method: 'POST', etag });
+      message.success(what === 'submit' ? '已提交审核' : '已撤回');
+      refresh();
+    } catch (e) { setActionError(errorText(e)); }
+  };
+
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} size="middle">
+      <Card title={<h2 style={{ margin: 0, fontSize: 18 }}>{KIND[decl.kind]}申报 · {decl.number}</h2>}
+        extra={<Space wrap>
+          <Button onClick={refresh} data-testid="reload">刷新</Button>
+          <Link to={`/d/${decl.id}/history`} data-testid="open-history">审计记录</Link>
+        </Space>}>
+        {actionError && <Alert type="error" showIcon role="alert" message={actionError} style={{ marginBottom: 12 }} />}
+        {decl.state === 'returned' && lastReturn && (
+          <Alert type="warning" showIcon style={{ marginBottom: 12 }} data-testid="return-comment"
+            message={`${TIER[lastReturn.actor?.tier] || ''}审核员退回修改（${fmtTime(lastReturn.at)}）`} description={lastReturn.comment} />
+        )}
+        <Descriptions size="small" bordered column={{ xs: 1, sm: 1, md: 2, lg: 3 }} items={[
+          { key: 's', label: '状态', children: <span data-testid="decl-state" data-state={decl.state}><StateTag state={decl.state} /></span> },
+          { key: 't', label: '申报名称', children: decl.title },
+          { key: 'o', label: '统一社会信用代码', children: decl.org },
+          { key: 'r', label: '所属地区', children: `${decl.city_name || ''}${decl.region_name || decl.region}` },
+          { key: 'c', label: '联系人', children: `${decl.contact?.name || ''} ${decl.contact?.phone || ''} ${decl.contact?.email || ''}` },
+          { key: 'u', label: '更新时间', children: fmtTime(decl.updated_at) },
+          ...(decl.publicity_ends_at ? [{ key: 'p', label: '公示截止', children: fmtTime(decl.publicity_ends_at) }] : []),
+          ...(decl.kind === 'morning_star' ? [
+            { key: 'cl', label: '申报等级', children: levelText(decl.payload?.claimed_level) },
+            { key: 'sl', label: '自评等级', children: <span data-testid="self-level">{score ? levelText(score.self_assessed_level) : '计算中'}</span> },
+            { key: 'vl', label: '核验等级', children: <span data-testid="saved-verified-level">{score?.verified_level === null || score?.verified_level === undefined ? '尚未核验' : levelText(score.verified_level)}</span> },
+          ] : [
+            { key: 'cn', label: '产业集群', children: decl.payload?.cluster_name || '' },
+            { key: 'st', label: '自评总分', children: score ? (score.self_assessed_total ?? score.total) : '计算中' },
+            { key: 'vt', label: '核定总分', children: score?.verified_total ?? '尚未核定' },
+          ]),
+        ]} />
+        {owner && (
+          <Space wrap style={{ marginTop: 12 }}>
+            {(decl.state === 'draft' || decl.state === 'returned') && <Button type="primary" data-testid="edit" onClick={() => nav(`/d/${decl.id}/edit`)}>{decl.state === 'returned' ? '修改申报' : '编辑'}</Button>}
+            {(decl.state === 'draft' || decl.state === 'returned') && <Button data-testid="submit-now" onClick={() => ownerAction('submit')}>提交审核</Button>}
+            {['draft', 'returned', 'county_review'].includes(decl.state) && (
+              <Popconfirm title="确定撤回该申报？撤回后不能再提交。" okText="撤回" cancelText="取消" onConfirm={() => ownerAction('withdraw')}>
+                <Button danger data-testid="withdraw">撤回申报</Button>
+              </Popconfirm>
+            )}
+          </Space>
+        )}
+      </Card>
+
+      <Card title={decl.kind === 'morning_star' ? '企业申报内容与各级核验' : '企业填报数据与各级核定'}>
+          {canDecide && (<div className="score-bar" style={{ marginBottom: 12 }}>
+          <Alert type="info" showIcon message={decl.kind === 'morning_star'
+            ? <span aria-live="polite">企业自评：<b>{levelText(preview.score?.self_assessed_level ?? score?.self_assessed_level)}</b>　核验后等级（含前序各级与本级核验）：<b data-testid="verified-level" data-level={preview.score?.verified_level ?? ''}>{preview.score ? levelText(preview.score.verified_level) : '计算中'}</b></span>
+            : <span aria-live="polite">自评总分：<b>{preview.score?.self_assessed_total ?? preview.score?.total}</b>　核定后总分：<b data-testid="verified-total">{preview.score?.verified_total ?? preview.score?.total ?? '计算中'}</b></span>}
+            description={decl.kind === 'morning_star' && decl.state === 'province_review' ? '省级通过要求核验后等级不低于一级：请至少核验全部一级星标条目。' : undefined} />
+        </div>)}
+        {decl.kind === 'morning_star'
+          ? (ms.data ? <MorningStarClaims decl={decl} catalog={ms.data} canDecide={canDecide} mine={mine} setMine={setMine} /> : <Spin />)
+          : (ib.data ? <IndustryBrainClaims decl={decl} catalog={ib.data} canDecide={canDecide} mine={mine} setMine={setMine} score={preview.score} /> : <Spin />)}
+      </Card>
+
+      {canDecide && <DecisionPanel decl={decl} etag={etag} verified={verifiedMine} onDone={refresh} />}
+
+      <Card title="办理过程" extra={<Link to={`/d/${decl.id}/history`}>单独查看</Link>}>
+        <History id={decl.id} reloadKey={reloadKey} />
+      </Card>
+    </Space>
+  );
+}

@@ -1,0 +1,283 @@
+// Browser test of the web console: node tests/console.test.mjs
+// Env: BASE_URL (default http://127.0.0.1:8080), SCREENSHOT_DIR (default web/test-results),
+//      CHROMIUM (default /usr/bin/chromium). Exits non-zero on the first failure.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const SHOTS = process.env.SCREENSHOT_DIR || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
+const ORG = '91370102MA3C00000B';
+const T = 15000; // bounded wait for anything asynchronous
+mkdirSync(SHOTS, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e.stack || e}`);
+    throw e;
+  }
+}
+const check = (cond, msg) => { if (!cond) throw new Error(msg); };
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+
+// One person = one browser context (its own sessionStorage, so its own token).
+async function person() {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(T);
+  page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
+  return { context, page };
+}
+
+// antd radios hide their <input>; click the label that wraps it.
+const pick = (page, testid) => page.locator(`label:has([data-testid="${testid}"])`).click();
+
+async function signIn(page, role, { org, region } = {}) {
+  await page.goto(`${BASE}/#/`);
+  await page.getByTestId('sign-in').waitFor();
+  await pick(page, `role-${role}`);
+  if (role === 'applicant' && org) await page.getByTestId('org').fill(org);
+  if ((role === 'county' || role === 'city') && region) {
+    await page.getByLabel(role === 'county' ? '所辖县（市、区）' : '所辖设区市').focus();
+    await page.keyboard.type(region);
+    await page.locator('.ant-select-item-option').filter({ hasText: region }).first().click();
+  }
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('who').waitFor();
+}
+
+async function expectState(page, state) {
+  const accepted = Array.isArray(state) ? state : [state];
+  const deadline = Date.now() + T;
+  for (;;) {
+    const s = await page.getByTestId('decl-state').getAttribute('data-state').catch(() => null);
+    if (accepted.includes(s)) return s;
+    if (Date.now() > deadline) throw new Error(`state is ${s}, expected ${state}`);
+    await page.waitForTimeout(1000);
+    await page.getByTestId('reload').click().catch(() => {});
+  }
+}
+
+async function waitLevel(page, testid, level) {
+  await page.waitForFunction(([id, l]) => document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-level') === String(l),
+    [testid, level], { timeout: T });
+}
+
+const LEVEL1 = ['MS01', 'MS04', 'MS09', 'MS17', 'MS19', 'MS20', 'MS40', 'MS41', 'MS47', 'MS52', 'MS70', 'MS71', 'MS72'];
+
+// Fills the header of a new 晨星工厂 declaration and ticks the level-1 items.
+async function fillMorningStar(page, title) {
+  await page.getByTestId('new-morning-star').click();
+  await page.getByTestId('criterion-MS72').waitFor();
+  await page.getByTestId('title').fill(title);
+  await page.getByTestId('contact-name').fill('李明');
+  await page.getByTestId('contact-phone').fill('0531-88886666');
+  await page.getByTestId('contact-email').fill('liming@example.cn');
+  await pick(page, 'claimed-1');
+  await waitLevel(page, 'ms-level', 0);
+}
+
+async function openDeclaration(page, id) {
+  await page.goto(`${BASE}/#/d/${id}`);
+  await page.getByTestId('decl-state').waitFor();
+}
+
+async function decide(page, decision, comment) {
+  await page.getByTestId('decision-comment').fill(comment);
+  await page.getByTestId(`decide-${decision}`).click();
+}
+
+let code = 0;
+try {
+  const ent = await person();
+  const { page: a } = ent;
+  let id1;
+  let number1;
+
+  await step('sign-in page shows the development sign-in', async () => {
+    await a.goto(`${BASE}/#/`);
+    await a.getByTestId('sign-in').waitFor();
+    check((await a.getAttribute('html', 'lang')) === 'zh-CN', 'html lang is not zh-CN');
+    await shot(a, '01-sign-in');
+  });
+
+  await step('enterprise signs in and sees 我的申报', async () => {
+    await signIn(a, 'applicant', { org: ORG });
+    await a.getByRole('heading', { name: '我的申报' }).waitFor();
+    check((await a.getByTestId('who').textContent()).includes(ORG), 'org not shown');
+    await a.waitForSelector('[data-testid="my-declarations"] .ant-table-tbody');
+    await shot(a, '02-applicant-list');
+  });
+
+  await step('industry-brain form shows 32 indicators and a live total', async () => {
+    await a.getByTestId('new-industry-brain').click();
+    await a.getByTestId('indicator-L5P5').waitFor();
+    check((await a.locator('[data-testid^="indicator-"]').count()) === 32, 'not 32 indicators');
+    await a.getByTestId('cluster-name').fill('历下区智能装备产业集群');
+    await a.getByTestId('value-L1P1').fill('356.8');
+    await pick(a, 'grade-L1P3-B');
+    await a.waitForFunction(() => Number(document.querySelector('[data-testid="ib-total"]')?.textContent) > 0, null, { timeout: T });
+    await shot(a, '04-industry-brain-form');
+    await a.goto(`${BASE}/#/mine`);
+  });
+
+  await step('enterprise fills a 晨星工厂 declaration; the level changes live', async () => {
+    await fillMorningStar(a, `浏览器测试晨星工厂申报 ${Date.now()}`);
+    check((await a.locator('[data-testid^="criterion-MS"]').count()) === 72, 'not 72 items');
+    for (const id of LEVEL1.slice(0, -1)) await pick(a, `met-${id}-yes`);
+    await a.getByTestId('evidence-MS01').fill('精益化工厂布局规划已完成，见附件1');
+    await a.getByTestId('evidence-MS47').fill('供应链管理平台运行一年');
+    await a.waitForFunction(() => document.querySelector('[data-testid="ms-missing"]')?.textContent.includes('MS72'), null, { timeout: T });
+    await waitLevel(a, 'ms-level', 0);
+    await pick(a, 'met-MS72-yes');
+    await waitLevel(a, 'ms-level', 1);
+    await pick(a, 'met-MS02-yes');
+    await shot(a, '03-morning-star-form');
+  });
+
+  await step('enterprise saves the draft and submits it', async () => {
+    await a.getByTestId('save').click();
+    await a.waitForURL(/#\/d\/[0-9a-f-]+\/edit$/);
+    id1 = a.url().match(/#\/d\/([0-9a-f-]+)\/edit/)[1];
+    await a.getByTestId('submit').click();
+    await a.waitForURL(new RegExp(`#/d/${id1}$`));
+    await expectState(a, 'county_review');
+    number1 = (await a.getByRole('heading', { level: 2 }).first().textContent()).match(/MSF-[0-9-]+/)[0];
+    console.log(`     declaration ${number1} (${id1})`);
+  });
+
+  const county = await person();
+  await step('county reviewer sees the queue, verifies level-1 items and approves', async () => {
+    const p = county.page;
+    await signIn(p, 'county', { region: '370102' });
+    await p.getByRole('heading', { name: /待审队列/ }).waitFor();
+    await p.waitForSelector('[data-testid="pending"] .ant-table-tbody');
+    await shot(p, '05-reviewer-queue');
+    await openDeclaration(p, id1);
+    await p.getByTestId('decision-panel').waitFor();
+    await p.getByTestId('verify-all-claimed').click();
+    await waitLevel(p, 'verified-level', 1);
+    await shot(p, '06-reviewer-declaration');
+    await decide(p, 'approve', '材料齐全，现场核查属实，同意推荐至市级。');
+    await expectState(p, 'city_review');
+  });
+
+  const city = await person();
+  await step('city reviewer approves', async () => {
+    const p = city.page;
+    await signIn(p, 'city', { region: '370100' });
+    await openDeclaration(p, id1);
+    await p.getByTestId('decision-panel').waitFor();
+    await decide(p, 'approve', '同意推荐至省级。');
+    await expectState(p, 'province_review');
+  });
+
+  const prov = await person();
+  await step('provincial reviewer approves into 公示', async () => {
+    const p = prov.page;
+    await signIn(p, 'province');
+    await openDeclaration(p, id1);
+    await p.getByTestId('decision-panel').waitFor();
+    await pick(p, 'verify-MS01-yes');
+    await waitLevel(p, 'verified-level', 1);
+    await decide(p, 'approve', '同意认定为一级晨星工厂，进入公示。');
+    await expectState(p, 'publicity');
+  });
+
+  await step('history timeline: hash chain verified in the browser', async () => {
+    const p = prov.page;
+    await p.getByTestId('open-history').click();
+    await p.getByTestId('history-5').waitFor();
+    await p.waitForFunction(() => document.querySelector('[data-testid="chain-status"]')?.textContent.includes('已验证'), null, { timeout: T });
+    check((await p.locator('[data-testid^="history-"]').count()) >= 5, 'fewer than 5 history entries');
+    await shot(p, '07-history-timeline');
+  });
+
+  await step('overview shows the statistics charts', async () => {
+    const p = prov.page;
+    await p.goto(`${BASE}/#/overview`);
+    await p.getByTestId('chart-state').locator('canvas').waitFor();
+    await p.getByTestId('chart-levels').locator('canvas').waitFor();
+    await shot(p, '09-overview');
+  });
+
+  await step('enterprise sees 公示 and its notifications', async () => {
+    await openDeclaration(a, id1);
+    // 公示 ends by itself after SDP_PUBLICITY_SECONDS (short on a test stack): approved is its successor.
+    const s = await expectState(a, ['publicity', 'approved']);
+    if (s !== 'publicity') console.log('     (the publicity period had already ended: approved)');
+    await a.goto(`${BASE}/#/inbox`);
+    const deadline = Date.now() + T;
+    for (;;) {
+      await a.getByTestId('inbox').waitFor();
+      await a.waitForLoadState('networkidle').catch(() => {});
+      const texts = await a.getByTestId('notification').allTextContents();
+      if (texts.some((t) => t.includes(number1) && t.includes('进入公示'))) break;
+      if (Date.now() > deadline) throw new Error(`no 公示 notification for ${number1}; inbox: ${texts.slice(0, 3).join(' | ')}`);
+      await a.waitForTimeout(1000);
+      await a.getByTestId('inbox-reload').click();
+    }
+    await shot(a, '08-inbox');
+    const before = await a.getByRole('button', { name: /标为已读/ }).count();
+    await a.getByRole('button', { name: /标为已读/ }).first().click();
+    await a.waitForFunction((n) => document.querySelectorAll('[data-testid="notification"] button').length < n, before, { timeout: T });
+  });
+
+  let id2;
+  await step('enterprise submits a second declaration', async () => {
+    await a.goto(`${BASE}/#/mine`);
+    await fillMorningStar(a, `浏览器测试退回流程 ${Date.now()}`);
+    for (const id of LEVEL1) await pick(a, `met-${id}-yes`);
+    await waitLevel(a, 'ms-level', 1);
+    await a.getByTestId('submit').click();
+    await a.waitForURL(/#\/d\/[0-9a-f-]+$/);
+    id2 = a.url().match(/#\/d\/([0-9a-f-]+)$/)[1];
+    await expectState(a, 'county_review');
+  });
+
+  const comment = '请补充MS47供应链管理平台近一年的运行数据截图。';
+  await step('county reviewer must give a comment to return, then returns it', async () => {
+    const p = county.page;
+    await openDeclaration(p, id2);
+    await p.getByTestId('decision-comment').fill('');
+    await p.getByTestId('decide-return').click();
+    await p.getByText('退回修改必须填写审核意见').waitFor();
+    await expectState(p, 'county_review');
+    await decide(p, 'return', comment);
+    await expectState(p, 'returned');
+  });
+
+  await step('enterprise sees the comment, fixes and resubmits; it is back at county review', async () => {
+    await openDeclaration(a, id2);
+    await expectState(a, 'returned');
+    await a.getByTestId('return-comment').getByText(comment).waitFor();
+    await a.getByTestId('edit').click();
+    await a.getByTestId('return-comment').getByText(comment).waitFor();
+    await a.getByTestId('evidence-MS47').fill('补充：平台近12个月运行日志与数据截图，见附件3');
+    await a.getByTestId('submit').click();
+    await a.waitForURL(new RegExp(`#/d/${id2}$`));
+    await expectState(a, 'county_review');
+    const p = county.page;
+    await openDeclaration(p, id2);
+    await expectState(p, 'county_review');
+    await p.getByTestId('decision-panel').waitFor();
+  });
+} catch {
+  code = 1;
+} finally {
+  await browser.close();
+}
+console.log(`screenshots in ${SHOTS}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(code || (failed ? 1 : 0));
