@@ -47,6 +47,18 @@ json rfc3339(const std::optional<std::string>& db_time) {
   return t + "Z";
 }
 
+// A UTC time as MariaDB's DATETIME(6) text, e.g. "2026-11-26 09:30:00.123456".
+std::string db_time(std::chrono::system_clock::time_point t) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  auto n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%06d", static_cast<int>(us % 1'000'000));
+  return buf;
+}
+
 // The year of "now" in China Standard Time, for declaration numbers.
 int year_in_china() {
   auto now = std::chrono::system_clock::now() + std::chrono::hours(8);
@@ -421,13 +433,23 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
       const bool opens_publicity = outcome->to == State::publicity;  // only the province's approval leads there
       std::optional<std::string> returned_by;
       if (outcome->returned_by && outcome->to == State::returned) returned_by = std::string(name(*outcome->returned_by));
-      c.execute(
-          "UPDATE declarations SET state = ?, version = ?, title = ?, contact = ?, payload = ?, returned_by = ?, "
-          "decided = decided OR ?, publicity_ends_at = CASE WHEN ? THEN DATE_ADD(UTC_TIMESTAMP(6), INTERVAL ? SECOND) "
-          "WHEN ? = 'publicity' THEN publicity_ends_at ELSE NULL END, updated_at = UTC_TIMESTAMP(6) "
-          "WHERE id = ? AND version = ?",
-          {to, version, d.title, d.contact.dump(), d.payload.dump(), returned_by, is_decision, opens_publicity,
-           static_cast<long long>(settings_.publicity.count()), to, d.id, d.version});
+      // The times are the workflow's clock, so that the reply needs no second read of the row.
+      auto now = std::chrono::system_clock::now();
+      d.updated_at = db_time(now);
+      if (opens_publicity) d.publicity_ends_at = db_time(now + settings_.publicity);
+      else if (to != "publicity") d.publicity_ends_at.reset();
+      d.returned_by = returned_by;
+      d.decided = d.decided || is_decision;
+      const std::string set_state =
+          "UPDATE declarations SET state = ?, version = ?, returned_by = ?, decided = ?, publicity_ends_at = ?, "
+          "updated_at = ?";
+      if (action == Action::update)  // only an edit sends the content back
+        c.execute(set_state + ", title = ?, contact = ?, payload = ? WHERE id = ? AND version = ?",
+                  {to, version, returned_by, d.decided, d.publicity_ends_at, d.updated_at, d.title, d.contact.dump(),
+                   d.payload.dump(), d.id, d.version});
+      else
+        c.execute(set_state + " WHERE id = ? AND version = ?",
+                  {to, version, returned_by, d.decided, d.publicity_ends_at, d.updated_at, d.id, d.version});
       d.version = version;
       d.state = to;
       if (action == Action::update) save_version(c, d);
@@ -454,10 +476,9 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
                          : action == Action::approve  ? "declaration.approved"
                          : action == Action::return_  ? "declaration.returned"
                                                       : "declaration.rejected";
-      auto after = load(c, d.id, false);
-      if (opens_publicity) data["publicity_ends_at"] = rfc3339(after->publicity_ends_at);
+      if (opens_publicity) data["publicity_ends_at"] = rfc3339(d.publicity_ends_at);
       enqueue(c, make_event(type, d.id, d.version, caller.to_json(), data));
-      return ok(200, after->to_json(regions_));
+      return ok(200, d.to_json(regions_));
   });
 }
 
