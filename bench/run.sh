@@ -32,9 +32,12 @@ CI=$(token --role reviewer --tier city --region 370100)
 P=$(token --role reviewer --tier province --region 370000)
 LOADGEN="$SDP_ROOT/build/bench/sdp-loadgen"
 
-# CPU seconds and resident memory of each service, from /proc.
-cpu_of() { awk '{print ($14 + $15) / 100}' "/proc/$(cat "$VAR/run/$1.pid")/stat"; }
-rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$(cat "$VAR/run/$1.pid")/status"; }
+# CPU seconds and resident memory of each process of the stack, from /proc.
+declare -A PIDFILE=([mariadb]="$VAR/mariadb/mariadbd.pid" [nats]="$VAR/nats/nats-server.pid")
+for svc in "${SERVICES[@]}"; do PIDFILE[$svc]="$VAR/run/$svc.pid"; done
+cpu_of() { awk '{print ($14 + $15) / 100}' "/proc/$(cat "${PIDFILE[$1]}")/stat"; }
+rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$(cat "${PIDFILE[$1]}")/status"; }
+cpu_all() { for p in "${SERVICES[@]}" mariadb nats; do printf '{"%s":%s}\n' "$p" "$(cpu_of "$p")"; done | jq -s add; }
 declare -A IDLE_RSS CPU0
 for svc in "${SERVICES[@]}"; do IDLE_RSS[$svc]=$(rss_kb "$svc" VmRSS); CPU0[$svc]=$(cpu_of "$svc"); done
 
@@ -48,9 +51,14 @@ WRK=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_WORKLOAD}s" "$GW/healthz" | awk 
 declare -A RESULT
 run_workload() {  # NAME WORKLOAD [loadgen options]
   local name=$1 workload=$2; shift 2
+  local before after out
   sdp_log "workload $name: $CONNECTIONS connections, ${SECONDS_PER_WORKLOAD}s $*"
-  RESULT[$name]=$("$LOADGEN" http --url "$GW" --workload "$workload" --connections "$CONNECTIONS" \
+  before=$(cpu_all)
+  out=$("$LOADGEN" http --url "$GW" --workload "$workload" --connections "$CONNECTIONS" \
     --seconds "$SECONDS_PER_WORKLOAD" --applicant "$A" --county "$C" --city "$CI" --province "$P" "$@")
+  after=$(cpu_all)
+  # The CPU each process spent during the workload (and its trailing deliveries).
+  RESULT[$name]=$(jq -c --argjson b "$before" --argjson a "$after" '. + {cpu_s: ($a | with_entries(.value -= $b[.key]))}' <<<"$out")
 }
 # The applicant's webhook goes to a receiver in the load generator, timing submit -> receipt.
 run_workload create_submit create_submit --webhook-port "$(sdp_free_port)"
@@ -82,7 +90,9 @@ echo "$RESULTS" | jq -r '
   "workloads (operation: per s, p50 / p95 / p99 / max ms):",
   (.workloads | to_entries[] | "  \(.key)" , (.value.operations | to_entries[] |
     "    \(.key): \(.value.per_s|floor)/s  \(.value.p50_ms|.*10|floor/10) / \(.value.p95_ms|.*10|floor/10) / \(.value.p99_ms|.*10|floor/10) / \(.value.max_ms|.*10|floor/10)"),
-    (.value.errors // {} | to_entries[] | "    not counted, \(.key): \(.value)")),
+    (.value.errors // {} | to_entries[] | "    not counted, \(.key): \(.value)"),
+    "    CPU s: \(.value.cpu_s | to_entries | map("\(.key) \(.value*100|round/100)") | join(", "))"),
+  "CPU ms per create+submit pair (create_submit): \(.workloads.create_submit as $w | $w.cpu_s | to_entries | map("\(.key) \((.value * 1000 / ($w.operations.submit.count // 1))*10|round/10)") | join(", "))",
   "services (idle RSS, peak RSS, CPU s over the run):",
   (.services[] | "  \(.service): \(.idle_rss_kb/1024|floor) MB, \(.peak_rss_kb/1024|floor) MB, \(.cpu_s)")'
 echo "results: $OUT"

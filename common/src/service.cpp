@@ -214,6 +214,9 @@ void Runtime::shutdown() {
   for (auto& w : workers_)
     if (w.joinable()) w.join();
   workers_.clear();
+  // The loops own the pull consumers: destroying them removes their subscriptions (the durable
+  // consumers stay on the server), which the drain below would otherwise wait on for its whole grace.
+  worker_loops_.clear();
   if (server_) server_->stop(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
   if (nats_) nats_->drain(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
   server_.reset();
