@@ -342,8 +342,23 @@ void PullConsumer::run(std::stop_token stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       continue;
     }
+    bool settled = false;
+    if (batch_handler_ && !stop.stop_requested() && list.Count > 1) {
+      std::vector<Message> batch;
+      for (int i = 0; i < list.Count; ++i) batch.push_back(read(list.Msgs[i]));
+      try {
+        auto dispositions = batch_handler_(batch);
+        if (dispositions.size() != batch.size()) throw std::logic_error("one disposition per message");
+        for (int i = 0; i < list.Count; ++i) settle(list.Msgs[i], batch[static_cast<size_t>(i)], dispositions[static_cast<size_t>(i)]);
+        settled = true;
+      } catch (const std::exception& e) {
+        log::warn("batch failed; handling its messages one by one", {{"consumer", spec_.durable}, {"error", e.what()}});
+      }
+    }
     for (int i = 0; i < list.Count; ++i) {
-      if (stop.stop_requested()) {
+      if (settled) {
+        // already acked, naked or dead-lettered with the batch
+      } else if (stop.stop_requested()) {
         natsMsg_Nak(list.Msgs[i], nullptr);  // hand it back at once rather than after ack_wait
       } else {
         handle(list.Msgs[i]);
@@ -355,7 +370,7 @@ void PullConsumer::run(std::stop_token stop) {
   }
 }
 
-void PullConsumer::handle(void* raw) {
+Message PullConsumer::read(void* raw) {
   auto* msg = static_cast<natsMsg*>(raw);
   Message m = to_message(msg);
   jsMsgMetaData* meta = nullptr;
@@ -364,16 +379,25 @@ void PullConsumer::handle(void* raw) {
     m.delivered = meta->NumDelivered;
     jsMsgMetaData_Destroy(meta);
   }
+  return m;
+}
+
+void PullConsumer::handle(void* raw) {
+  Message m = read(raw);
   auto id = m.headers.contains("Nats-Msg-Id") ? m.headers["Nats-Msg-Id"] : std::to_string(m.stream_sequence);
   log::Scope scope("event_id", id);
-
   Disposition d;
   try {
     d = handler_(m);
   } catch (const std::exception& e) {
     d = Disposition::retry(e.what());
   }
+  settle(raw, m, d);
+}
 
+void PullConsumer::settle(void* raw, const Message& m, const Disposition& d) {
+  auto* msg = static_cast<natsMsg*>(raw);
+  auto id = m.headers.contains("Nats-Msg-Id") ? m.headers.at("Nats-Msg-Id") : std::to_string(m.stream_sequence);
   if (d.kind == Disposition::Kind::ack) {
     natsMsg_Ack(msg, nullptr);
     return;

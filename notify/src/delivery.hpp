@@ -3,6 +3,7 @@
 // retried with exponential back-off and jitter, bounded per receiver, dead-lettered at the end.
 
 #include <chrono>
+#include <map>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -44,11 +45,23 @@ public:
   bool deliver_one();
   // New deliveries are waiting: an idle sender looks now rather than at its next poll.
   void wake();
+  // Deliveries whose sender's lease ran out (it died mid-send) become pending again; how many.
+  int release_expired_leases();
 
 private:
+  // An org's webhook secret, unsealed; remembered for a moment, so a busy org's deliveries do not
+  // each read it, while a new secret is in use within kSecretMemory of its registration.
+  std::optional<std::string> secret_of(const std::string& org);
+  static constexpr std::chrono::seconds kSecretMemory{2};
+  struct Secret {
+    std::optional<std::string> secret;
+    std::chrono::steady_clock::time_point read_at;
+  };
+
   db::Pool& pool_;
   DeliverySettings settings_;
   std::mutex mutex_;
+  std::map<std::string, Secret> secrets_;
   std::condition_variable_any woken_;
   uint64_t wakes_ = 0;
 };

@@ -37,33 +37,43 @@ std::string host_of(const std::string& url) {
 }  // namespace
 
 bool Notifier::on_event(const Event& e) {
-  auto p = plan(e, templates_, regions_.name_of(e.data.value("region", "")));
+  return db::transaction(pool_, [&](db::Connection& c) { return record(c, e); });
+}
+
+int Notifier::on_events(const std::vector<Event>& events) {
   return db::transaction(pool_, [&](db::Connection& c) {
-    if (!db::mark_processed(c, "notify", e.id)) return false;
-    for (const auto& entry : p.inbox)
-      c.execute(
-          "INSERT IGNORE INTO notifications (id, audience, event_id, event_type, declaration_id, number, title, body, "
-          "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))",
-          {crypto::uuid_v7(), entry.audience, e.id, e.type, e.declaration_id, e.data.value("number", ""),
-           e.data.value("title", ""), entry.body});
-    if (!p.applicant_text) return true;
-    // The org's webhook as registered now; the delivery keeps the URL it was meant for.
-    auto hook = c.query("SELECT url FROM webhooks WHERE org = ?", {p.applicant_org});
-    if (hook.next()) {
-      auto url = hook.str("url");
-      c.execute(
-          "INSERT IGNORE INTO deliveries (event_id, channel, recipient, target, receiver, subject, body, state, "
-          "next_attempt_at, created_at) VALUES (?, 'webhook', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), "
-          "UTC_TIMESTAMP(6))",
-          {e.id, p.applicant_org, url, host_of(url), e.type, webhook_body(e, *p.applicant_text).dump()});
-    }
-    if (p.email && !settings_.smtp_url.empty())
-      c.execute(
-          "INSERT IGNORE INTO deliveries (event_id, channel, recipient, target, receiver, subject, body, state, "
-          "next_attempt_at, created_at) VALUES (?, 'email', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
-          {e.id, *p.email, *p.email, "smtp", "【山东省数字经济申报平台】" + e.data.value("number", ""), *p.applicant_text});
-    return true;
+    int fresh = 0;
+    for (const auto& e : events) fresh += record(c, e) ? 1 : 0;
+    return fresh;
   });
+}
+
+bool Notifier::record(db::Connection& c, const Event& e) {
+  auto p = plan(e, templates_, regions_.name_of(e.data.value("region", "")));
+  if (!db::mark_processed(c, "notify", e.id)) return false;
+  for (const auto& entry : p.inbox)
+    c.execute(
+        "INSERT IGNORE INTO notifications (id, audience, event_id, event_type, declaration_id, number, title, body, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))",
+        {crypto::uuid_v7(), entry.audience, e.id, e.type, e.declaration_id, e.data.value("number", ""),
+         e.data.value("title", ""), entry.body});
+  if (!p.applicant_text) return true;
+  // The org's webhook as registered now; the delivery keeps the URL it was meant for.
+  auto hook = c.query("SELECT url FROM webhooks WHERE org = ?", {p.applicant_org});
+  if (hook.next()) {
+    auto url = hook.str("url");
+    c.execute(
+        "INSERT IGNORE INTO deliveries (event_id, channel, recipient, target, receiver, subject, body, state, "
+        "next_attempt_at, created_at) VALUES (?, 'webhook', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), "
+        "UTC_TIMESTAMP(6))",
+        {e.id, p.applicant_org, url, host_of(url), e.type, webhook_body(e, *p.applicant_text).dump()});
+  }
+  if (p.email && !settings_.smtp_url.empty())
+    c.execute(
+        "INSERT IGNORE INTO deliveries (event_id, channel, recipient, target, receiver, subject, body, state, "
+        "next_attempt_at, created_at) VALUES (?, 'email', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+        {e.id, *p.email, *p.email, "smtp", "【山东省数字经济申报平台】" + e.data.value("number", ""), *p.applicant_text});
+  return true;
 }
 
 json Notifier::handle(const std::string& verb, const json& request) {

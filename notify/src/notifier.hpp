@@ -19,11 +19,14 @@ public:
   // In one transaction: the event marked processed, its inbox entries and its deliveries. False
   // when the event had been handled already (nothing is written twice).
   bool on_event(const Event& e);
+  // The same for several events in one transaction (one commit for a whole fetch); how many were new.
+  int on_events(const std::vector<Event>& events);
 
   // Commands from the gateway: {"actor", ...} -> {"status", "body"} or a problem.
   nlohmann::json handle(const std::string& verb, const nlohmann::json& request);
 
 private:
+  bool record(db::Connection& c, const Event& e);  // on_event's work, in the caller's transaction
   nlohmann::json inbox(const nlohmann::json& request);
   nlohmann::json mark_read(const nlohmann::json& request);
   nlohmann::json set_webhook(const nlohmann::json& request);

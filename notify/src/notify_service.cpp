@@ -21,8 +21,8 @@ ServiceSpec spec() {
         true},
        {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true to allow webhooks to loopback and private addresses (local stack)", "false",
         check::one_of({"true", "false"})},
-       {"SDP_NOTIFY_DELIVERY_THREADS", "deliveries sent at once by this instance", "4", check::integer(1, 64)},
-       {"SDP_NOTIFY_PER_RECEIVER", "deliveries in flight to one receiver at most", "2", check::integer(1, 64)},
+       {"SDP_NOTIFY_DELIVERY_THREADS", "deliveries sent at once by this instance", "8", check::integer(1, 64)},
+       {"SDP_NOTIFY_PER_RECEIVER", "deliveries in flight to one receiver at most", "4", check::integer(1, 64)},
        {"SDP_NOTIFY_BACKOFF_BASE_MS", "first retry delay (doubles each time, ±20 % jitter)", "5000", check::integer(1, 3600000)},
        {"SDP_NOTIFY_BACKOFF_MAX_MS", "longest retry delay", "3600000", check::integer(1, 86400000)},
        {"SDP_NOTIFY_MAX_ATTEMPTS", "attempts before a delivery is dead-lettered", "30", check::integer(1, 1000)},
@@ -85,6 +85,22 @@ void setup(Runtime& runtime) {
         else log::info("event already notified", {{"declaration_id", event->declaration_id}});
         return nats::Disposition::ack();
       });
+  // A whole fetch in one transaction: one commit for many events when they come quickly.
+  consumer->set_batch_handler([ctx](const std::vector<nats::Message>& batch) {
+    std::vector<nats::Disposition> out;
+    std::vector<Event> events;
+    for (const auto& m : batch) {
+      auto event = parse_event(m.data, ctx->envelope);
+      if (!event) {
+        out.push_back(nats::Disposition::reject("not an event envelope: " + event.error().front().message));
+        continue;
+      }
+      events.push_back(std::move(*event));
+      out.push_back(nats::Disposition::ack());
+    }
+    if (!events.empty() && ctx->notifier->on_events(events) > 0) ctx->deliverer->wake();
+    return out;
+  });
   runtime.add_worker("event-consumer", [consumer](std::stop_token st) { consumer->run(st); });
   for (int i = 0; i < cfg.integer("SDP_NOTIFY_DELIVERY_THREADS"); ++i)
     runtime.add_worker("delivery-" + std::to_string(i), [ctx](std::stop_token st) { ctx->deliverer->run(st); });

@@ -141,8 +141,13 @@ private:
 class PullConsumer {
 public:
   using Handler = std::function<Disposition(const Message&)>;
+  // All the messages of one fetch at once (say, in one database transaction): one disposition per
+  // message, in order. When it throws, the messages go one by one through the single handler, so a
+  // poison message is still found and dead-lettered on its own.
+  using BatchHandler = std::function<std::vector<Disposition>(const std::vector<Message>&)>;
   PullConsumer(Connection& connection, ConsumerSpec spec, Handler handler, int batch = 32);
   ~PullConsumer();
+  void set_batch_handler(BatchHandler handler) { batch_handler_ = std::move(handler); }
   // Runs until `stop` is requested; the message in hand is finished first, nothing unfinished is acked.
   void run(std::stop_token stop);
 
@@ -150,10 +155,13 @@ public:
   static std::chrono::milliseconds backoff_for(const ConsumerSpec& spec, uint64_t delivered);
 
 private:
-  void handle(void* msg);  // natsMsg*
+  static Message read(void* msg);                                  // natsMsg*, with its metadata
+  void settle(void* msg, const Message& m, const Disposition& d);  // ack, nak or dead-letter
+  void handle(void* msg);
   Connection& connection_;
   ConsumerSpec spec_;
   Handler handler_;
+  BatchHandler batch_handler_;
   int batch_;
   std::unique_ptr<__natsSubscription, void (*)(__natsSubscription*)> sub_;
 };
