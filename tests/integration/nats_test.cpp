@@ -161,6 +161,48 @@ TEST(Nats, APoisonMessageGoesToTheDeadLetterSubjectWithItsReason) {
   EXPECT_EQ(seen.size(), 2u);  // neither redelivered
 }
 
+TEST(Nats, ABatchHandlerTakesAWholeFetchAndFallsBackOneByOneWhenItThrows) {
+  test::NatsServer server;
+  nats::Connection c(options(server));
+  ASSERT_TRUE(test::eventually([&] { return c.connected(); }));
+  auto t = topology();
+  c.ensure(t);
+  // 12 messages waiting before the consumer starts: a fetch of 8 (with "boom"), then one of 4.
+  for (int i = 0; i < 12; ++i) {
+    std::string body = i == 3 ? "boom" : i == 10 ? "poison" : "m" + std::to_string(i);
+    c.publish("t.events.x", body, "id-" + std::to_string(i));
+  }
+  Seen single, batched;
+  std::mutex m;
+  std::vector<size_t> batch_sizes;
+  nats::PullConsumer consumer(c, t.consumers.at("worker"), [&](const nats::Message& msg) {
+    single.add(msg);
+    return msg.data == "poison" ? nats::Disposition::reject("poison") : nats::Disposition::ack();
+  }, 8);
+  consumer.set_batch_handler([&](const std::vector<nats::Message>& batch) {
+    {
+      std::lock_guard l(m);
+      batch_sizes.push_back(batch.size());
+    }
+    for (const auto& msg : batch)
+      if (msg.data == "boom") throw std::runtime_error("the batch's transaction failed");
+    std::vector<nats::Disposition> out;
+    for (const auto& msg : batch) {
+      batched.add(msg);
+      out.push_back(msg.data == "poison" ? nats::Disposition::reject("poison") : nats::Disposition::ack());
+    }
+    return out;
+  });
+  std::jthread thread([&](std::stop_token st) { consumer.run(st); });
+
+  ASSERT_TRUE(test::eventually([&] { return single.size() + batched.size() >= 12 && stream_messages(c, "T_DLQ") == 1; }));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(single.size(), 8u);   // the failed batch, one by one
+  EXPECT_EQ(batched.size(), 4u);  // the next fetch at once, its poison dead-lettered on its own
+  std::lock_guard l(m);
+  EXPECT_EQ(batch_sizes, (std::vector<size_t>{8, 4}));  // and nothing came back
+}
+
 TEST(Nats, RedeliveryIsBoundedThenDeadLettered) {
   test::NatsServer server;
   nats::Connection c(options(server));
