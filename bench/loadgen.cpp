@@ -7,6 +7,8 @@
 //                      [--webhook-port PORT]   receive the applicant's webhooks and time submit -> receipt
 //   sdp-loadgen rawdb  --host 127.0.0.1 --port P --user U --password W --database D --connections 8 --seconds 10
 //   sdp-loadgen rawjs  --nats nats://127.0.0.1:P --connections 8 --seconds 10
+//   sdp-loadgen settle --nats nats://127.0.0.1:P --stream SDP_EVENTS --consumers a,b --seconds 120
+//                      waits until the consumers have nothing pending (the platform is idle again)
 // Each prints one JSON object: operations per second and latency percentiles per operation.
 
 #include <boost/asio/co_spawn.hpp>
@@ -26,7 +28,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include <nats/nats.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "sdp/crypto.hpp"
 #include "sdp/db.hpp"
@@ -393,6 +397,39 @@ int run_rawjs(const std::map<std::string, std::string>& a) {
   return 0;
 }
 
+// Waits until every named durable consumer of the stream has no message pending or unacknowledged.
+int run_settle(const std::map<std::string, std::string>& a) {
+  sdp::nats::Options o;
+  o.url = a.at("nats");
+  sdp::nats::Connection conn(o);
+  auto stream = a.at("stream");
+  std::vector<std::string> consumers;
+  std::stringstream list(a.at("consumers"));
+  for (std::string name; std::getline(list, name, ',');) consumers.push_back(name);
+  auto deadline = Clock::now() + std::chrono::seconds(std::stoi(a.at("seconds")));
+  auto start = Clock::now();
+  while (Clock::now() < deadline) {
+    uint64_t left = 0;
+    for (const auto& name : consumers) {
+      jsConsumerInfo* info = nullptr;
+      jsErrCode err{};
+      if (js_GetConsumerInfo(&info, conn.jetstream(), stream.c_str(), name.c_str(), nullptr, &err) != NATS_OK) {
+        left += 1;
+        continue;
+      }
+      left += info->NumPending + static_cast<uint64_t>(info->NumAckPending);
+      jsConsumerInfo_Destroy(info);
+    }
+    if (left == 0) {
+      std::cout << json{{"settled_after_s", std::chrono::duration<double>(Clock::now() - start).count()}}.dump() << "\n";
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::cerr << "sdp-loadgen: consumers still busy after " << a.at("seconds") << " s\n";
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -406,6 +443,7 @@ int main(int argc, char** argv) {
     if (mode == "http") return run_http(a);
     if (mode == "rawdb") return run_rawdb(a);
     if (mode == "rawjs") return run_rawjs(a);
+    if (mode == "settle") return run_settle(a);
   } catch (const std::exception& e) {
     std::cerr << "sdp-loadgen: " << e.what() << "\n";
     return 1;

@@ -60,10 +60,13 @@ run_workload() {  # NAME WORKLOAD [loadgen options]
   # The CPU each process spent during the workload (and its trailing deliveries).
   RESULT[$name]=$(jq -c --argjson b "$before" --argjson a "$after" '. + {cpu_s: ($a | with_entries(.value -= $b[.key]))}' <<<"$out")
 }
-# The applicant's webhook goes to a receiver in the load generator, timing submit -> receipt.
-run_workload create_submit create_submit --webhook-port "$(sdp_free_port)"
-for workload in lifecycle read mix; do run_workload "$workload" "$workload"; done
-# Latency at half the maximum: create+submit at a fixed rate of half the pairs/s just measured.
+for workload in create_submit lifecycle read mix; do run_workload "$workload" "$workload"; done
+# Latency at half the maximum: create+submit at a fixed rate of half the pairs/s just measured,
+# once the events of the saturating runs are all consumed. Only now does the applicant register a
+# webhook, to a receiver in the load generator that times submit -> receipt.
+sdp_log "waiting for the consumers to finish the events of the runs so far"
+"$LOADGEN" settle --nats "nats://127.0.0.1:$NATS_PORT" --stream SDP_EVENTS \
+  --consumers scoring,workflow-scores,notify --seconds 300 >/dev/null || sdp_die "the consumers did not catch up"
 HALF=$(echo "${RESULT[create_submit]}" | jq '.operations.submit.per_s / 2 | floor | if . < 1 then 1 else . end')
 run_workload create_submit_half_load create_submit --rate "$HALF" --webhook-port "$(sdp_free_port)"
 
