@@ -6,6 +6,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(valijson REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
+find_package(ZLIB REQUIRED)  # the gateway compresses the web console once, at start
 find_package(GTest REQUIRED)
 
 # Debian's libnats-dev 3.4 ships a cnats-config.cmake that names a static library the package

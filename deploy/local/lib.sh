@@ -10,7 +10,7 @@ SDP_PACKAGES=(
   libnats-dev nats-server
   libmysqlcppconn-dev mariadb-server mariadb-client
   nlohmann-json3-dev libvalijson-dev
-  libssl-dev libcurl4-openssl-dev
+  libssl-dev libcurl4-openssl-dev zlib1g-dev
   libgtest-dev libgmock-dev
   wrk python3-aiosmtpd jq
 )

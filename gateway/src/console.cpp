@@ -2,8 +2,11 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <sstream>
 
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
@@ -25,6 +28,39 @@ std::string content_type(const std::filesystem::path& file) {
       {".map", "application/json"}};
   auto it = types.find(file.extension().string());
   return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+// gzip of `data` at the best compression, or "" if it fails.
+std::string gzip(const std::string& data) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+  std::string out(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END ? out : std::string();
+}
+
+// Accept-Encoding names gzip without q=0 (RFC 9110 §12.5.3).
+bool accepts_gzip(std::string header) {
+  std::transform(header.begin(), header.end(), header.begin(), ::tolower);
+  std::stringstream list(header);
+  for (std::string item; std::getline(list, item, ',');) {
+    auto semi = item.find(';');
+    auto coding = item.substr(0, semi);
+    coding.erase(0, coding.find_first_not_of(' '));
+    coding.erase(coding.find_last_not_of(' ') + 1);
+    if (coding != "gzip" && coding != "*") continue;
+    auto params = semi == std::string::npos ? std::string() : item.substr(semi + 1);
+    params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
+    if (params.starts_with("q=0") && params.find_first_of("123456789") == std::string::npos) return false;
+    return true;
+  }
+  return false;
 }
 
 // What the console's HTML may load: only itself. Ant Design writes its styles inline.
@@ -49,6 +85,12 @@ ConsoleFiles ConsoleFiles::load(const std::filesystem::path& dir) {
     f.etag = "\"" + crypto::sha256_hex(f.body).substr(0, 32) + "\"";
     // Vite names what it emits under assets/ by content hash: a new build is a new URL.
     f.cache_control = rel.starts_with("assets/") ? "public, max-age=31536000, immutable" : "no-cache";
+    bool compressible = f.type.starts_with("text/") || f.type == "application/json" || f.type == "image/svg+xml";
+    if (compressible && f.body.size() > 1024) {
+      f.gzip = gzip(f.body);
+      if (f.gzip.size() + 256 < f.body.size()) f.gzip_etag = f.etag.substr(0, f.etag.size() - 1) + "-gz\"";
+      else f.gzip.clear();
+    }
     out.files_.emplace("/" + rel, std::move(f));
   }
   return out;
@@ -61,15 +103,20 @@ std::optional<http::Response> ConsoleFiles::serve(const http::Request& request) 
   auto it = files_.find(path);
   if (it == files_.end()) return std::nullopt;
   const auto& f = it->second;
+  // Each encoding is its own representation, with its own ETag.
+  bool gzipped = !f.gzip.empty() && accepts_gzip(request.header("Accept-Encoding"));
+  const auto& etag = gzipped ? f.gzip_etag : f.etag;
   http::Response r;
-  if (request.header("If-None-Match") == f.etag) {
+  if (request.header("If-None-Match") == etag) {
     r.status = 304;
   } else {
     r.status = 200;
     r.headers["Content-Type"] = f.type;
-    if (request.method == "GET") r.body = f.body;
+    if (gzipped) r.headers["Content-Encoding"] = "gzip";
+    if (request.method == "GET") r.body = gzipped ? f.gzip : f.body;
   }
-  r.headers["ETag"] = f.etag;
+  if (!f.gzip.empty()) r.headers["Vary"] = "Accept-Encoding";
+  r.headers["ETag"] = etag;
   r.headers["Cache-Control"] = f.cache_control;
   r.headers["X-Content-Type-Options"] = "nosniff";
   if (f.type.starts_with("text/html")) {

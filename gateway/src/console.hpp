@@ -27,13 +27,15 @@ public:
   static ConsoleFiles load(const std::filesystem::path& dir);
   // GET or HEAD of "/" or of a console file: the file with its Content-Type, an ETag and
   // Cache-Control (content-hashed files under /assets/ are immutable, the rest revalidate), 304
-  // when If-None-Match matches. Nothing for any other request, which the API then answers.
+  // when If-None-Match matches, gzip-compressed (compressed once, at load) for a client that
+  // accepts it. Nothing for any other request, which the API then answers.
   std::optional<http::Response> serve(const http::Request& request) const;
   size_t size() const { return files_.size(); }
 
 private:
   struct File {
     std::string body, type, etag, cache_control;
+    std::string gzip, gzip_etag;  // empty when compression does not pay
   };
   std::map<std::string, File, std::less<>> files_;  // by URL path, e.g. "/assets/index-3f2a.js"
 };

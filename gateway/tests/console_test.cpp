@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <zlib.h>
 
 #include <fstream>
 
@@ -145,4 +146,42 @@ TEST(DevSignIn, NamesEveryClaimThatDoesNotFitTheRole) {
 TEST(DevSignIn, RefusesAKeyThatIsNotAnRsaPrivateKey) {
   KeyPair pair;
   EXPECT_THROW(DevSignIn::from_key_file(pair.public_pem, kPolicy, std::chrono::hours(1)), Error);
+}
+
+TEST(ConsoleFiles, LargeTextFilesGoGzippedToClientsThatAcceptIt) {
+  auto dir = console_dir();
+  std::string script;
+  for (int i = 0; i < 2000; ++i) script += "console.log('晨星工厂 " + std::to_string(i % 10) + "');\n";
+  std::ofstream(dir / "assets" / "big-9a8b7c.js") << script;
+  auto files = ConsoleFiles::load(dir);
+
+  auto plain = files.serve(get("/assets/big-9a8b7c.js")).value();
+  EXPECT_EQ(plain.body, script);
+  EXPECT_EQ(plain.headers.count("Content-Encoding"), 0u);
+  EXPECT_EQ(plain.headers["Vary"], "Accept-Encoding");
+
+  auto packed = files.serve(get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "br, gzip;q=0.8"}})).value();
+  EXPECT_EQ(packed.headers["Content-Encoding"], "gzip");
+  EXPECT_LT(packed.body.size(), script.size() / 10);
+  EXPECT_NE(packed.headers["ETag"], plain.headers["ETag"]);
+  // It unpacks to the file.
+  z_stream z{};
+  ASSERT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string out(script.size() + 16, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(packed.body.data());
+  z.avail_in = static_cast<uInt>(packed.body.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  EXPECT_EQ(out, script);
+
+  EXPECT_EQ(files.serve(get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "gzip;q=0"}})).value().body, script);
+  EXPECT_EQ(files.serve(get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "gzip"}, {"If-None-Match", packed.headers["ETag"]}}))
+                .value()
+                .status,
+            304);
+  // A small file is not worth it.
+  EXPECT_EQ(files.serve(get("/favicon.svg", {{"Accept-Encoding", "gzip"}})).value().headers.count("Content-Encoding"), 0u);
 }
