@@ -63,11 +63,16 @@ sdp_build_web() {
   fi
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on now.
+# A TCP port on 127.0.0.1 that nothing listens on now, below the kernel's ephemeral range (so no
+# outgoing connection holds it either) and not in $SDP_TAKEN_PORTS (ports handed out already but
+# not yet bound).
+SDP_TAKEN_PORTS=""
 sdp_free_port() {
-  local port
+  local port low
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   for _ in $(seq 1 200); do
-    port=$(( (RANDOM % 30000) + 20000 ))
+    port=$(( 10000 + RANDOM % (low - 10000) ))
+    case " $SDP_TAKEN_PORTS " in *" $port "*) continue ;; esac
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
   done
   sdp_die "no free port found"
@@ -237,8 +242,12 @@ sdp_stack_start() {
   local db_opts=()
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do db_opts+=("$1"); shift; done
   [ "${1:-}" = "--" ] && shift
-  STACK_PORT=([db]=$(sdp_free_port) [nats]=$(sdp_free_port))
-  for svc in workflow scoring notify gateway; do STACK_PORT[$svc]=$(sdp_free_port); done
+  local name
+  STACK_PORT=()
+  for name in db nats workflow scoring notify gateway; do
+    STACK_PORT[$name]=$(sdp_free_port)
+    SDP_TAKEN_PORTS+=" ${STACK_PORT[$name]}"
+  done
   sdp_start_mariadb "$var/mariadb" "${STACK_PORT[db]}" "${db_opts[@]}"
   sdp_provision_databases "${STACK_PORT[db]}" "$var/secrets"
   sdp_start_nats "$var/nats" "${STACK_PORT[nats]}"
@@ -247,7 +256,10 @@ sdp_stack_start() {
     sdp_start_service "$svc" "${STACK_PORT[$svc]}" "$var" "${STACK_PORT[db]}" "${STACK_PORT[nats]}" "$@"
   done
   STACK_URL="http://127.0.0.1:${STACK_PORT[gateway]}"
-  sdp_wait_http_200 "$STACK_URL/readyz" 90 || sdp_die "the gateway did not become ready (logs in $var/log)"
+  for svc in workflow scoring notify gateway; do
+    sdp_wait_http_200 "http://127.0.0.1:${STACK_PORT[$svc]}/readyz" 90 ||
+      sdp_die "$svc did not become ready: $(tail -n 3 "$var/log/$svc.log" 2>/dev/null)"
+  done
 }
 
 sdp_stack_stop() {

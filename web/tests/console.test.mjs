@@ -214,9 +214,8 @@ try {
 
   await step('enterprise sees 公示 and its notifications', async () => {
     await openDeclaration(a, id1);
-    // 公示 ends by itself after SDP_PUBLICITY_SECONDS (short on a test stack): approved is its successor.
-    const s = await expectState(a, ['publicity', 'approved']);
-    if (s !== 'publicity') console.log('     (the publicity period had already ended: approved)');
+    // tests/browser/run.sh gives 公示 an hour, so it is still running.
+    await expectState(a, 'publicity');
     await a.goto(`${BASE}/#/inbox`);
     const deadline = Date.now() + T;
     for (;;) {
