@@ -154,12 +154,17 @@ std::optional<std::string> refuse_url(const std::string& url, bool allow_private
   return why;
 }
 
-bool Deliverer::deliver_one() {
+bool Deliverer::deliver_one(std::optional<int64_t>& delivered) {
   // Claim one due delivery whose receiver is not at its limit; SKIP LOCKED lets instances share.
   // The claim reads pending rows in the order of the (state, next_attempt_at) index and stops at
   // the first it can lock, so claimers never lock the whole backlog (a filesort would: InnoDB locks
   // every row it reads before sorting). Receivers at their limit are found first, without locks.
   auto claimed = db::transaction(pool_, [&](db::Connection& c) -> std::optional<Claimed> {
+    // This sender's previous success is recorded with this claim: one commit per delivery, not two.
+    if (delivered)
+      c.execute("UPDATE deliveries SET state = 'delivered', delivered_at = UTC_TIMESTAMP(6), last_error = NULL "
+                "WHERE id = ?",
+                {*delivered});
     std::vector<db::Param> params;
     for (auto r = c.query("SELECT receiver FROM deliveries WHERE state = 'sending' AND next_attempt_at > UTC_TIMESTAMP(6) "
                           "GROUP BY receiver HAVING COUNT(*) >= ?",
@@ -181,6 +186,7 @@ bool Deliverer::deliver_one() {
               {d.attempts, static_cast<int>(settings_.timeout.count() / 1000) + 5, d.id});
     return d;
   });
+  delivered.reset();  // committed
   if (!claimed) return false;
   auto& d = *claimed;
 
@@ -194,13 +200,12 @@ bool Deliverer::deliver_one() {
     error = send_mail(d, settings_);
   }
 
-  auto c = pool_.acquire();
   if (error.empty()) {
-    c->execute("UPDATE deliveries SET state = 'delivered', delivered_at = UTC_TIMESTAMP(6), last_error = NULL WHERE id = ?",
-               {d.id});
+    delivered = d.id;  // recorded by the next claim, or at stop; until then the lease covers it
     metrics::global().inc("sdp_notify_deliveries_total", {{"channel", d.channel}, {"outcome", "delivered"}});
     return true;
   }
+  auto c = pool_.acquire();
   static thread_local std::mt19937 rng(std::random_device{}());
   bool dead = d.attempts >= settings_.max_attempts;
   auto delay = backoff(settings_, d.attempts, std::uniform_real_distribution<double>(0, 1)(rng));
@@ -248,10 +253,11 @@ int Deliverer::release_expired_leases() {
 
 void Deliverer::run(std::stop_token stop) {
   uint64_t seen = 0;
+  std::optional<int64_t> delivered;  // sent, not yet recorded
   while (!stop.stop_requested()) {
     bool worked = false;
     try {
-      worked = deliver_one();
+      worked = deliver_one(delivered);
       // Idle: take back what a sender that died was holding (at most a few times a second).
       if (!worked && release_expired_leases() > 0) worked = true;
     } catch (const std::exception& e) {
@@ -262,6 +268,15 @@ void Deliverer::run(std::stop_token stop) {
     std::unique_lock lock(mutex_);
     woken_.wait_for(lock, stop, std::chrono::milliseconds(250), [&] { return wakes_ != seen; });
     seen = wakes_;
+  }
+  if (!delivered) return;
+  try {
+    pool_.acquire()->execute(
+        "UPDATE deliveries SET state = 'delivered', delivered_at = UTC_TIMESTAMP(6), last_error = NULL WHERE id = ?",
+        {*delivered});
+  } catch (const std::exception& e) {
+    // Its lease runs out and it is sent again: at least once, as receivers are told to expect.
+    log::warn("could not record a delivery at stop", {{"delivery", *delivered}, {"error", e.what()}});
   }
 }
 

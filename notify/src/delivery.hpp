@@ -41,8 +41,10 @@ public:
   Deliverer(db::Pool& pool, DeliverySettings settings) : pool_(pool), settings_(std::move(settings)) {}
   // Claims and sends due deliveries until stopped; several may run, in several instances.
   void run(std::stop_token stop);
-  // One delivery, if one is due: true when one was attempted.
-  bool deliver_one();
+  // One delivery, if one is due: true when one was attempted. `delivered`, a success of this
+  // sender not yet recorded, is recorded in the same transaction as the claim and cleared; a new
+  // success is left in it for the next call (or for the end of run()).
+  bool deliver_one(std::optional<int64_t>& delivered);
   // New deliveries are waiting: an idle sender looks now rather than at its next poll.
   void wake();
   // Deliveries whose sender's lease ran out (it died mid-send) become pending again; how many.
