@@ -114,6 +114,7 @@ const std::vector<Route>& Api::routes() {
       {"GET", "/v1/reviews/pending", true},
       {"GET", "/v1/notifications", true},
       {"POST", "/v1/notifications/{id}/read", true},
+      {"GET", "/v1/webhook", true},
       {"PUT", "/v1/webhook", true},
       {"POST", "/v1/scoring/preview", true},
       {"GET", "/v1/stats", true},
@@ -385,6 +386,7 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
   if (p == "/v1/webhook") {
     if (auto bad = no_query()) return *bad;
     if (claims->role != "applicant") return problem(403, "Only an applicant registers a webhook for its org");
+    if (method == "GET") return impl_->call("notify", "get_webhook", command);
     auto body = impl_->body_of(req, &d.schemas.webhook);
     if (auto* r = std::get_if<http::Response>(&body)) return *r;
     command["webhook"] = std::get<json>(body);

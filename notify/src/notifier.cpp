@@ -81,6 +81,7 @@ json Notifier::handle(const std::string& verb, const json& request) {
   if (verb == "inbox") return inbox(request);
   if (verb == "mark_read") return mark_read(request);
   if (verb == "webhook") return set_webhook(request);
+  if (verb == "get_webhook") return get_webhook(request);
   if (verb == "dead_deliveries") return dead_deliveries(request);
   if (verb == "replay") return replay(request);
   return problem(404, "Unknown command");
@@ -138,6 +139,18 @@ json Notifier::mark_read(const json& request) {
   if (audience.empty() || !r.next()) return problem(404, "No such notification");
   c->execute("UPDATE notifications SET read_at = COALESCE(read_at, UTC_TIMESTAMP(6)) WHERE id = ?", {request.value("id", "")});
   return {{"status", 200}, {"body", {{"id", request.value("id", "")}, {"read", true}}}};
+}
+
+json Notifier::get_webhook(const json& request) {
+  const auto& actor = request["actor"];
+  if (actor.value("role", "") != "applicant") return problem(403, "Only an applicant has a webhook for its org");
+  auto c = pool_.acquire();
+  auto r = c->query("SELECT url, updated_at FROM webhooks WHERE org = ?", {actor.value("org", "")});
+  if (!r.next()) return problem(404, "No webhook registered", "register one with PUT /v1/webhook");
+  auto at = r.str("updated_at");
+  if (at.size() >= 19) at = at.substr(0, 19).replace(10, 1, "T") + "Z";
+  // The secret is never shown again, not even to its org.
+  return {{"status", 200}, {"body", {{"url", r.str("url")}, {"org", actor.value("org", "")}, {"updated_at", at}}}};
 }
 
 json Notifier::set_webhook(const json& request) {

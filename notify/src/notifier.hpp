@@ -30,6 +30,7 @@ private:
   nlohmann::json inbox(const nlohmann::json& request);
   nlohmann::json mark_read(const nlohmann::json& request);
   nlohmann::json set_webhook(const nlohmann::json& request);
+  nlohmann::json get_webhook(const nlohmann::json& request);
   nlohmann::json dead_deliveries(const nlohmann::json& request);
   nlohmann::json replay(const nlohmann::json& request);
 

@@ -181,9 +181,14 @@ TEST(GatewayE2E, EveryEndpointOverHttp) {
   EXPECT_TRUE(p.send("GET", "/v1/notifications?limit=1", applicant).json()["items"][0]["read"].get<bool>());
   auto county_inbox = p.send("GET", "/v1/notifications", county).json()["items"];
   EXPECT_GE(county_inbox.size(), 1u);
+  EXPECT_EQ(p.send("GET", "/v1/webhook", applicant).status, 404);  // none registered yet
   auto hook = p.send("PUT", "/v1/webhook", applicant, json{{"url", "http://127.0.0.1:9/hook"}, {"secret", "0123456789abcdef"}});
   EXPECT_EQ(hook.status, 200) << hook.body;
   EXPECT_EQ(hook.body.find("0123456789abcdef"), std::string::npos) << "the secret is never returned";
+  auto registered = p.send("GET", "/v1/webhook", applicant);
+  EXPECT_EQ(registered.status, 200) << registered.body;
+  EXPECT_EQ(registered.json()["url"], "http://127.0.0.1:9/hook");
+  EXPECT_EQ(registered.body.find("0123456789abcdef"), std::string::npos) << "nor shown again";
 
   // Operator endpoints.
   EXPECT_EQ(p.send("GET", "/healthz", "").status, 200);
@@ -241,6 +246,7 @@ TEST(GatewayE2E, TheAuthorisationMatrix) {
       {"POST", "/v1/declarations", declaration_body(), false, {201, 201, 403, 403, 403, 403, 403, 403}},
       {"PUT", "/v1/webhook", json{{"url", "http://127.0.0.1:9/h"}, {"secret", "0123456789abcdef"}}, false,
        {200, 200, 403, 403, 403, 403, 403, 403}},
+      {"GET", "/v1/webhook", std::nullopt, false, {200, 200, 403, 403, 403, 403, 403, 403}},
       {"GET", "/v1/notifications", std::nullopt, false, {200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST", "/v1/scoring/preview", json{{"kind", "industry_brain"}, {"payload", json::object()}}, false,
        {200, 200, 200, 200, 200, 200, 200, 200}},

@@ -272,6 +272,18 @@ try {
     await expectState(p, 'county_review');
     await p.getByTestId('decision-panel').waitFor();
   });
+
+  await step('enterprise registers its webhook and sees it registered after a reload', async () => {
+    await a.goto(`${BASE}/#/webhook`);
+    await a.getByText('尚未登记 Webhook 地址').waitFor();
+    await a.getByTestId('webhook-url').fill('http://127.0.0.1:9/sdp/events');
+    await a.getByTestId('webhook-secret').fill('browser-test-secret-0123');
+    await a.getByTestId('webhook-save').click();
+    await a.getByTestId('webhook-current').waitFor();
+    await a.reload();
+    await a.getByTestId('webhook-current').getByText('http://127.0.0.1:9/sdp/events').waitFor();
+    check((await a.getByTestId('webhook-url').inputValue()) === 'http://127.0.0.1:9/sdp/events', 'the form does not show the registered URL');
+  });
 } catch {
   code = 1;
 } finally {

@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Card, Form, Input, Button, Alert, Typography, App } from 'antd';
-import { api, errorText, fieldErrors } from '../api.js';
+import { api, ApiError, errorText, fieldErrors } from '../api.js';
+import { fmtTime } from '../labels.js';
 
 export default function Webhook() {
   const { message } = App.useApp();
@@ -10,6 +11,12 @@ export default function Webhook() {
   const [general, setGeneral] = useState('');
   const [saved, setSaved] = useState(null);
   const [busy, setBusy] = useState(false);
+  // What is registered now (404: nothing yet).
+  useEffect(() => {
+    api('/v1/webhook').then(({ data }) => { setSaved(data); setUrl(data.url); }, (err) => {
+      if (!(err instanceof ApiError && err.status === 404)) setGeneral(errorText(err));
+    });
+  }, []);
   const save = async (e) => {
     e.preventDefault();
     const local = {};
@@ -31,7 +38,10 @@ export default function Webhook() {
       <Typography.Paragraph type="secondary">
         本单位申报的每次状态变化都会以 POST 推送到该地址，请求头 X-Signature 为 “sha256=” 加上以密钥对 “时间戳.正文” 计算的 HMAC-SHA256。重新保存即更换地址和密钥；密钥加密保存，不会再次显示。
       </Typography.Paragraph>
-      {saved && <Alert type="success" showIcon style={{ marginBottom: 12 }} message={`已登记：${saved.url}`} />}
+      {saved
+        ? <Alert type="success" showIcon style={{ marginBottom: 12 }} data-testid="webhook-current"
+            message={`已登记：${saved.url}`} description={saved.updated_at ? `登记时间 ${fmtTime(saved.updated_at)}` : undefined} />
+        : <Alert type="info" showIcon style={{ marginBottom: 12 }} message="尚未登记 Webhook 地址" />}
       {general && <Alert type="error" showIcon role="alert" style={{ marginBottom: 12 }} message={general} />}
       <form onSubmit={save}>
         <Form layout="vertical" component="div">
