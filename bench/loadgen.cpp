@@ -50,6 +50,14 @@ std::map<std::string, std::string> parse_args(int argc, char** argv) {
   return a;
 }
 
+// count, p50/p95/p99/max of latencies in ms (sorts them).
+json summary(std::vector<double>& ms) {
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&](double p) { return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))]; };
+  return {{"count", ms.size()}, {"p50_ms", pct(0.50)}, {"p95_ms", pct(0.95)}, {"p99_ms", pct(0.99)},
+          {"max_ms", ms.empty() ? 0 : ms.back()}};
+}
+
 // Latencies per operation, merged from all connections.
 struct Recorder {
   std::mutex mutex;
@@ -67,10 +75,8 @@ struct Recorder {
     std::lock_guard l(mutex);
     json out = {{"seconds", seconds}, {"operations", json::object()}, {"errors", errors}};
     for (auto& [op, v] : ms) {
-      std::sort(v.begin(), v.end());
-      auto pct = [&](double p) { return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))]; };
-      out["operations"][op] = {{"count", v.size()}, {"per_s", v.size() / seconds}, {"p50_ms", pct(0.50)},
-                               {"p95_ms", pct(0.95)}, {"p99_ms", pct(0.99)}, {"max_ms", v.empty() ? 0 : v.back()}};
+      out["operations"][op] = summary(v);
+      out["operations"][op]["per_s"] = v.size() / seconds;
     }
     return out;
   }
@@ -329,12 +335,9 @@ int run_http(const std::map<std::string, std::string>& a) {
   if (rate > 0) report["rate"] = rate;
   if (acceptor) {
     auto lat = hooks.latencies_ms();
-    std::sort(lat.begin(), lat.end());
-    auto pct = [&](double p) { return lat.empty() ? 0.0 : lat[std::min(lat.size() - 1, static_cast<size_t>(p * lat.size()))]; };
-    report["operations"]["submit_to_webhook"] = {{"count", lat.size()},      {"per_s", 0},
-                                                 {"submitted", hooks.submitted.size()},
-                                                 {"p50_ms", pct(0.50)},     {"p95_ms", pct(0.95)},
-                                                 {"p99_ms", pct(0.99)},     {"max_ms", lat.empty() ? 0 : lat.back()}};
+    auto& w = report["operations"]["submit_to_webhook"] = summary(lat);
+    w["per_s"] = 0;
+    w["submitted"] = hooks.submitted.size();
   }
   std::cout << report.dump() << "\n";
   return 0;

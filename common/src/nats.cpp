@@ -382,10 +382,15 @@ Message PullConsumer::read(void* raw) {
   return m;
 }
 
+// The publisher's message id (the event id), else the stream sequence.
+static std::string message_id(const Message& m) {
+  auto it = m.headers.find("Nats-Msg-Id");
+  return it != m.headers.end() ? it->second : std::to_string(m.stream_sequence);
+}
+
 void PullConsumer::handle(void* raw) {
   Message m = read(raw);
-  auto id = m.headers.contains("Nats-Msg-Id") ? m.headers["Nats-Msg-Id"] : std::to_string(m.stream_sequence);
-  log::Scope scope("event_id", id);
+  log::Scope scope("event_id", message_id(m));
   Disposition d;
   try {
     d = handler_(m);
@@ -397,7 +402,6 @@ void PullConsumer::handle(void* raw) {
 
 void PullConsumer::settle(void* raw, const Message& m, const Disposition& d) {
   auto* msg = static_cast<natsMsg*>(raw);
-  auto id = m.headers.contains("Nats-Msg-Id") ? m.headers.at("Nats-Msg-Id") : std::to_string(m.stream_sequence);
   if (d.kind == Disposition::Kind::ack) {
     natsMsg_Ack(msg, nullptr);
     return;
@@ -418,7 +422,7 @@ void PullConsumer::settle(void* raw, const Message& m, const Disposition& d) {
   headers["Sdp-Delivered"] = std::to_string(m.delivered);
   headers["Sdp-Consumer"] = spec_.durable;
   try {
-    connection_.publish(spec_.dead_letter_subject, m.data, spec_.durable + ":" + id, headers);
+    connection_.publish(spec_.dead_letter_subject, m.data, spec_.durable + ":" + message_id(m), headers);
     log::error("message dead-lettered", {{"consumer", spec_.durable}, {"subject", m.subject}, {"reason", d.reason},
                                          {"dead_letter_subject", spec_.dead_letter_subject}});
     natsMsg_Term(msg, nullptr);

@@ -262,6 +262,8 @@ sdp_stack_start() {
   done
 }
 
+# Stops a stack under $1 (this one, or up.sh's under var/) front to back, by pid: nothing new comes in
+# while the services behind it finish.
 sdp_stack_stop() {
   local var=$1 svc
   for svc in gateway notify scoring workflow; do sdp_stop_pid "$var/run/$svc.pid" "sdp-$svc" 20 || true; done

@@ -34,6 +34,9 @@ bool private_address(const sockaddr* sa) {
   return true;
 }
 
+constexpr const char* kRecordDelivered =
+    "UPDATE deliveries SET state = 'delivered', delivered_at = UTC_TIMESTAMP(6), last_error = NULL WHERE id = ?";
+
 struct Claimed {
   int64_t id;
   std::string event_id, channel, recipient, target, subject, body;
@@ -162,9 +165,7 @@ bool Deliverer::deliver_one(std::optional<int64_t>& delivered) {
   auto claimed = db::transaction(pool_, [&](db::Connection& c) -> std::optional<Claimed> {
     // This sender's previous success is recorded with this claim: one commit per delivery, not two.
     if (delivered)
-      c.execute("UPDATE deliveries SET state = 'delivered', delivered_at = UTC_TIMESTAMP(6), last_error = NULL "
-                "WHERE id = ?",
-                {*delivered});
+      c.execute(kRecordDelivered, {*delivered});
     std::vector<db::Param> params;
     for (auto r = c.query("SELECT receiver FROM deliveries WHERE state = 'sending' AND next_attempt_at > UTC_TIMESTAMP(6) "
                           "GROUP BY receiver HAVING COUNT(*) >= ?",
@@ -271,9 +272,7 @@ void Deliverer::run(std::stop_token stop) {
   }
   if (!delivered) return;
   try {
-    pool_.acquire()->execute(
-        "UPDATE deliveries SET state = 'delivered', delivered_at = UTC_TIMESTAMP(6), last_error = NULL WHERE id = ?",
-        {*delivered});
+    pool_.acquire()->execute(kRecordDelivered, {*delivered});
   } catch (const std::exception& e) {
     // Its lease runs out and it is sent again: at least once, as receivers are told to expect.
     log::warn("could not record a delivery at stop", {{"delivery", *delivered}, {"error", e.what()}});

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include "sdp/crypto.hpp"
+#include "sdp/time.hpp"
 
 namespace sdp::notify {
 namespace {
@@ -15,12 +16,7 @@ json problem(int status, const std::string& title, const json& errors = json::ar
   return j;
 }
 
-std::string rfc3339(const std::optional<std::string>& t) {
-  if (!t || t->size() < 19) return {};
-  auto s = t->substr(0, std::min<size_t>(23, t->size()));
-  s[10] = 'T';
-  return s + "Z";
-}
+std::string rfc3339(const std::optional<std::string>& t) { return t ? rfc3339_of_db_time(*t).value_or("") : ""; }
 
 std::string host_of(const std::string& url) {
   CURLU* u = curl_url();
@@ -147,10 +143,9 @@ json Notifier::get_webhook(const json& request) {
   auto c = pool_.acquire();
   auto r = c->query("SELECT url, updated_at FROM webhooks WHERE org = ?", {actor.value("org", "")});
   if (!r.next()) return problem(404, "No webhook registered", "register one with PUT /v1/webhook");
-  auto at = r.str("updated_at");
-  if (at.size() >= 19) at = at.substr(0, 19).replace(10, 1, "T") + "Z";
   // The secret is never shown again, not even to its org.
-  return {{"status", 200}, {"body", {{"url", r.str("url")}, {"org", actor.value("org", "")}, {"updated_at", at}}}};
+  return {{"status", 200},
+          {"body", {{"url", r.str("url")}, {"org", actor.value("org", "")}, {"updated_at", rfc3339(r.str("updated_at"))}}}};
 }
 
 json Notifier::set_webhook(const json& request) {

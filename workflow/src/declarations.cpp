@@ -38,25 +38,9 @@ json invalid(const std::vector<SchemaProblem>& problems) {
 // Schema problems of a body are reported under its own pointers (the gateway's body is the same object).
 std::vector<SchemaProblem> validate(const JsonSchema& schema, const json& body) { return schema.validate(body); }
 
-// "2026-11-26 08:00:00.123456" (DATETIME(6), UTC) -> "2026-11-26T08:00:00.123Z"
 json rfc3339(const std::optional<std::string>& db_time) {
-  if (!db_time || db_time->size() < 19) return nullptr;
-  auto t = db_time->substr(0, std::min<size_t>(23, db_time->size()));
-  t[10] = 'T';
-  if (t.size() == 19) t += ".000";
-  return t + "Z";
-}
-
-// A UTC time as MariaDB's DATETIME(6) text, e.g. "2026-11-26 09:30:00.123456".
-std::string db_time(std::chrono::system_clock::time_point t) {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  auto n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%06d", static_cast<int>(us % 1'000'000));
-  return buf;
+  auto t = db_time ? rfc3339_of_db_time(*db_time) : std::nullopt;
+  return t ? json(*t) : json(nullptr);
 }
 
 // The year of "now" in China Standard Time, for declaration numbers.
