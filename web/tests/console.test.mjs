@@ -284,6 +284,29 @@ try {
     await a.getByTestId('webhook-current').getByText('http://127.0.0.1:9/sdp/events').waitFor();
     check((await a.getByTestId('webhook-url').inputValue()) === 'http://127.0.0.1:9/sdp/events', 'the form does not show the registered URL');
   });
+
+  await step('on a tablet, a county reviewer signs in by keyboard alone and sees the queue without sideways scrolling', async () => {
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN', hasTouch: true });
+    const p = await context.newPage();
+    p.setDefaultTimeout(T);
+    await p.goto(`${BASE}/#/`);
+    await p.getByTestId('sign-in').waitFor();
+    const focused = () => p.evaluate(() => document.activeElement?.getAttribute('data-testid') || document.activeElement?.type || '');
+    for (let i = 0; i < 10 && (await focused()) !== 'role-applicant'; i++) await p.keyboard.press('Tab');
+    check((await focused()) === 'role-applicant', 'Tab does not reach the role choice');
+    await p.keyboard.press('ArrowRight');  // 企业 -> 县级审核员
+    check((await focused()) === 'role-county', `the arrow key did not move to 县级审核员 (${await focused()})`);
+    for (let i = 0; i < 10 && (await focused()) !== 'sign-in'; i++) await p.keyboard.press('Tab');
+    check((await focused()) === 'sign-in', 'Tab does not reach 登录');
+    await p.keyboard.press('Enter');
+    await p.getByTestId('who').waitFor();
+    check((await p.getByTestId('who').textContent()).includes('370102'), 'not signed in as the county reviewer');
+    await p.goto(`${BASE}/#/pending`);
+    await p.waitForSelector('.ant-table-tbody');
+    check(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page scrolls sideways at 1024 px');
+    await shot(p, '10-tablet-reviewer-queue');
+    await context.close();
+  });
 } catch {
   code = 1;
 } finally {
