@@ -437,7 +437,7 @@ int run_settle(const std::map<std::string, std::string>& a) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: sdp-loadgen http|rawdb|rawjs --option value ...\n";
+    std::cerr << "usage: sdp-loadgen http|rawdb|rawjs|settle --option value ...\n";
     return 2;
   }
   try {
