@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -92,6 +93,13 @@ Response Response::text(int status, std::string body, std::string content_type) 
   return r;
 }
 
+std::string method_label(std::string_view method) {
+  static constexpr std::string_view known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (auto k : known)
+    if (method == k) return std::string(k);
+  return "other";
+}
+
 std::string problem_type(int status) {
   switch (status) {
     case 400: return "/problems/validation";
@@ -124,6 +132,35 @@ Response Response::problem(int status, std::string title, std::string detail) {
 Handler synchronous(std::function<Response(const Request&)> handler) {
   return [handler = std::move(handler)](Request&& req, Respond respond) { respond(handler(req)); };
 }
+
+namespace {
+// RFC 9112 §6.1, §6.3: the one transfer coding accepted is a lone, final "chunked", never beside
+// Content-Length. Anything else cannot be framed safely (what follows could be read as a second,
+// smuggled request): refused, and the connection closed.
+std::optional<std::pair<int, const char*>> framing_refusal(const bhttp::request<bhttp::string_body>& msg) {
+  std::vector<std::string> codings;
+  for (const auto& field : msg) {
+    if (field.name() != bhttp::field::transfer_encoding) continue;
+    std::string_view rest = field.value();
+    while (true) {
+      auto comma = rest.find(',');
+      std::string coding(rest.substr(0, comma));
+      coding.erase(0, coding.find_first_not_of(" \t"));
+      coding.erase(coding.find_last_not_of(" \t") + 1);
+      std::transform(coding.begin(), coding.end(), coding.begin(), [](unsigned char c) { return std::tolower(c); });
+      codings.push_back(coding);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (codings.empty()) return std::nullopt;
+  if (codings.back() != "chunked") return std::pair{400, "Bad request: Transfer-Encoding must end in chunked"};
+  if (codings.size() > 1) return std::pair{501, "Transfer coding not implemented: only chunked is"};
+  if (msg.count(bhttp::field::content_length) > 0)
+    return std::pair{400, "Bad request: both Content-Length and Transfer-Encoding"};
+  return std::nullopt;
+}
+}  // namespace
 
 // ---- the server ----
 class Session;
@@ -190,15 +227,27 @@ private:
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
-    // The first byte of the next request may take idle_timeout; the whole request read_timeout.
-    stream_.expires_after(first_request_ ? server_.options.read_timeout : server_.options.idle_timeout);
+    // A new connection's first request, and bytes already buffered, start the read timeout now.
+    if (first_request_ || buffer_.size() > 0) return read_header();
+    // Between requests a kept-alive connection may idle; the next request's first byte starts
+    // its read timeout, so that nobody trickles a header for the whole idle timeout.
+    stream_.expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kFirstRead), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->buffer_.commit(n);
+      if (ec) return self->on_read(ec, 0);
+      self->read_header();
+    });
+  }
+
+  void read_header() {
+    stream_.expires_after(server_.options.read_timeout);  // for the whole request, header and body
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read(ec, 0);
-    stream_.expires_after(server_.options.read_timeout);
+    if (auto refusal = framing_refusal(parser_->get())) return reject(refusal->first, refusal->second, "");
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
@@ -241,25 +290,63 @@ private:
     }
   }
 
+  // Answers a request that cannot be read, then closes. The client may still be sending (a body
+  // over the limit): what it sends is drained for a bounded time, so that it reads the answer
+  // instead of a connection reset.
   void reject(int status, const char* title, const std::string& detail) {
     close_after_write_ = true;
+    linger_after_write_ = true;
     busy_ = true;
     send(Response::problem(status, title, detail), 11, false);
   }
 
   void send(Response res, unsigned version, bool keep_alive) {
-    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
-    msg->set(bhttp::field::server, "sdp");
-    for (const auto& [k, v] : res.headers) msg->set(k, v);
-    msg->body() = std::move(res.body);
     bool close = close_after_write_ || !keep_alive || server_.draining;
+    if (res.shared_body) {
+      // An immutable buffer shared by every connection that sends it (a console file): no copy.
+      auto body = std::move(res.shared_body);
+      auto msg = std::make_shared<bhttp::response<bhttp::span_body<const char>>>(static_cast<bhttp::status>(res.status),
+                                                                               version);
+      msg->body() = {body->data(), body->size()};
+      return write(std::move(msg), std::move(res.headers), close, std::move(body));
+    }
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
+    msg->body() = std::move(res.body);
+    write(std::move(msg), std::move(res.headers), close, nullptr);
+  }
+
+  template <class Message>
+  void write(std::shared_ptr<Message> msg, Headers headers, bool close, std::shared_ptr<const std::string> keep) {
+    msg->set(bhttp::field::server, "sdp");
+    msg->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [k, v] : headers) msg->set(k, v);
     msg->keep_alive(!close);
     msg->prepare_payload();
     stream_.expires_after(server_.options.write_timeout);
-    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, close](beast::error_code ec, std::size_t) {
+    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, keep, close](beast::error_code ec, std::size_t) {
       self->busy_ = false;
+      if (!ec && self->linger_after_write_) return self->do_linger();
       if (ec || close) return self->do_close();
       self->do_read();
+    });
+  }
+
+  // After the answer: no more writes, and whatever the client still sends is read and dropped
+  // until it closes, up to kLingerBytes or the linger time, whichever comes first.
+  void do_linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(kLingerTime);
+    drain();
+  }
+
+  void drain() {
+    if (lingered_ >= kLingerBytes) return do_close();
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(kDrainRead), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->lingered_ += n;
+      if (ec) return self->do_close();
+      self->drain();
     });
   }
 
@@ -269,6 +356,11 @@ private:
     stream_.socket().close(ec);
   }
 
+  static constexpr std::size_t kFirstRead = 4096;
+  static constexpr std::size_t kDrainRead = 64 * 1024;
+  static constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
+  static constexpr std::chrono::seconds kLingerTime{2};
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -277,6 +369,8 @@ private:
   bool busy_ = false;
   bool first_request_ = true;
   bool close_after_write_ = false;
+  bool linger_after_write_ = false;
+  std::size_t lingered_ = 0;
 };
 
 void Server::Impl::do_accept() {

@@ -80,17 +80,20 @@ ConsoleFiles ConsoleFiles::load(const std::filesystem::path& dir) {
     if (!entry.is_regular_file()) continue;
     auto rel = std::filesystem::relative(entry.path(), dir).generic_string();
     File f;
-    f.body = read_text_file(entry.path());
+    auto body = read_text_file(entry.path());
     f.type = content_type(entry.path());
-    f.etag = "\"" + crypto::sha256_hex(f.body).substr(0, 32) + "\"";
+    f.etag = "\"" + crypto::sha256_hex(body).substr(0, 32) + "\"";
     // Vite names what it emits under assets/ by content hash: a new build is a new URL.
     f.cache_control = rel.starts_with("assets/") ? "public, max-age=31536000, immutable" : "no-cache";
     bool compressible = f.type.starts_with("text/") || f.type == "application/json" || f.type == "image/svg+xml";
-    if (compressible && f.body.size() > 1024) {
-      f.gzip = gzip(f.body);
-      if (f.gzip.size() + 256 < f.body.size()) f.gzip_etag = f.etag.substr(0, f.etag.size() - 1) + "-gz\"";
-      else f.gzip.clear();
+    if (compressible && body.size() > 1024) {
+      auto compressed = gzip(body);
+      if (!compressed.empty() && compressed.size() + 256 < body.size()) {
+        f.gzip = std::make_shared<const std::string>(std::move(compressed));
+        f.gzip_etag = f.etag.substr(0, f.etag.size() - 1) + "-gz\"";
+      }
     }
+    f.body = std::make_shared<const std::string>(std::move(body));
     out.files_.emplace("/" + rel, std::move(f));
   }
   return out;
@@ -104,7 +107,7 @@ std::optional<http::Response> ConsoleFiles::serve(const http::Request& request) 
   if (it == files_.end()) return std::nullopt;
   const auto& f = it->second;
   // Each encoding is its own representation, with its own ETag.
-  bool gzipped = !f.gzip.empty() && accepts_gzip(request.header("Accept-Encoding"));
+  bool gzipped = f.gzip && accepts_gzip(request.header("Accept-Encoding"));
   const auto& etag = gzipped ? f.gzip_etag : f.etag;
   http::Response r;
   if (request.header("If-None-Match") == etag) {
@@ -113,9 +116,9 @@ std::optional<http::Response> ConsoleFiles::serve(const http::Request& request) 
     r.status = 200;
     r.headers["Content-Type"] = f.type;
     if (gzipped) r.headers["Content-Encoding"] = "gzip";
-    if (request.method == "GET") r.body = gzipped ? f.gzip : f.body;
+    if (request.method == "GET") r.shared_body = gzipped ? f.gzip : f.body;
   }
-  if (!f.gzip.empty()) r.headers["Vary"] = "Accept-Encoding";
+  if (f.gzip) r.headers["Vary"] = "Accept-Encoding";
   r.headers["ETag"] = etag;
   r.headers["Cache-Control"] = f.cache_control;
   r.headers["X-Content-Type-Options"] = "nosniff";

@@ -34,8 +34,9 @@ public:
 
 private:
   struct File {
-    std::string body, type, etag, cache_control;
-    std::string gzip, gzip_etag;  // empty when compression does not pay
+    std::shared_ptr<const std::string> body;  // shared by every response that sends it
+    std::shared_ptr<const std::string> gzip;  // null when compression does not pay
+    std::string type, etag, cache_control, gzip_etag;
   };
   std::map<std::string, File, std::less<>> files_;  // by URL path, e.g. "/assets/index-3f2a.js"
 };

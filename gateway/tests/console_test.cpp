@@ -57,6 +57,13 @@ struct KeyPair {
   }
 };
 
+// What a client receives: the shared buffer's bytes as the body.
+std::optional<http::Response> served(const ConsoleFiles& files, const http::Request& request) {
+  auto r = files.serve(request);
+  if (r && r->shared_body) r->body = *r->shared_body;
+  return r;
+}
+
 const JwtPolicy kPolicy{"sdp-test", "sdp-gateway", std::chrono::seconds(30)};
 
 }  // namespace
@@ -65,32 +72,36 @@ TEST(ConsoleFiles, ServesTheAppWithRevalidationAndAssetsAsImmutable) {
   auto files = ConsoleFiles::load(console_dir());
   EXPECT_EQ(files.size(), 3u);
 
-  auto index = files.serve(get("/")).value();
+  auto index = served(files, get("/")).value();
   EXPECT_EQ(index.status, 200);
   EXPECT_EQ(index.headers["Content-Type"], "text/html; charset=utf-8");
   EXPECT_EQ(index.headers["Cache-Control"], "no-cache");
   EXPECT_NE(index.headers["Content-Security-Policy"].find("default-src 'self'"), std::string::npos);
   EXPECT_NE(index.body.find("zh-CN"), std::string::npos);
-  EXPECT_EQ(files.serve(get("/index.html")).value().body, index.body);
-  EXPECT_EQ(files.serve(get("/", {{"If-None-Match", index.headers["ETag"]}})).value().status, 304);
+  EXPECT_EQ(served(files, get("/index.html")).value().body, index.body);
+  EXPECT_EQ(served(files, get("/", {{"If-None-Match", index.headers["ETag"]}})).value().status, 304);
 
-  auto js = files.serve(get("/assets/index-3f2a9c.js?v=1")).value();
+  auto js = served(files, get("/assets/index-3f2a9c.js?v=1")).value();
   EXPECT_EQ(js.headers["Content-Type"], "text/javascript; charset=utf-8");
   EXPECT_EQ(js.headers["Cache-Control"], "public, max-age=31536000, immutable");
   EXPECT_EQ(js.headers["X-Content-Type-Options"], "nosniff");
-  EXPECT_EQ(files.serve(get("/favicon.svg")).value().headers["Content-Type"], "image/svg+xml");
+  EXPECT_EQ(served(files, get("/favicon.svg")).value().headers["Content-Type"], "image/svg+xml");
 
-  auto head = files.serve(get("/", {}, "HEAD")).value();
+  // Every response sends from the one buffer read at load, never a copy of it.
+  EXPECT_EQ(files.serve(get("/")).value().shared_body.get(), files.serve(get("/index.html")).value().shared_body.get());
+  EXPECT_TRUE(files.serve(get("/")).value().body.empty());
+
+  auto head = served(files, get("/", {}, "HEAD")).value();
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
 }
 
 TEST(ConsoleFiles, LeavesEverythingElseToTheApi) {
   auto files = ConsoleFiles::load(console_dir());
-  EXPECT_FALSE(files.serve(get("/v1/declarations")).has_value());
-  EXPECT_FALSE(files.serve(get("/healthz")).has_value());
-  EXPECT_FALSE(files.serve(get("/assets/../index.html")).has_value());  // only exact file paths
-  EXPECT_FALSE(files.serve(get("/", {}, "POST")).has_value());
+  EXPECT_FALSE(served(files, get("/v1/declarations")).has_value());
+  EXPECT_FALSE(served(files, get("/healthz")).has_value());
+  EXPECT_FALSE(served(files, get("/assets/../index.html")).has_value());  // only exact file paths
+  EXPECT_FALSE(served(files, get("/", {}, "POST")).has_value());
   EXPECT_FALSE(ConsoleFiles::load({}).serve(get("/")).has_value());      // no console configured
   EXPECT_THROW(ConsoleFiles::load(test::temp_dir("empty-console")), Error);  // configured but not built
 }
@@ -155,12 +166,12 @@ TEST(ConsoleFiles, LargeTextFilesGoGzippedToClientsThatAcceptIt) {
   std::ofstream(dir / "assets" / "big-9a8b7c.js") << script;
   auto files = ConsoleFiles::load(dir);
 
-  auto plain = files.serve(get("/assets/big-9a8b7c.js")).value();
+  auto plain = served(files, get("/assets/big-9a8b7c.js")).value();
   EXPECT_EQ(plain.body, script);
   EXPECT_EQ(plain.headers.count("Content-Encoding"), 0u);
   EXPECT_EQ(plain.headers["Vary"], "Accept-Encoding");
 
-  auto packed = files.serve(get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "br, gzip;q=0.8"}})).value();
+  auto packed = served(files, get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "br, gzip;q=0.8"}})).value();
   EXPECT_EQ(packed.headers["Content-Encoding"], "gzip");
   EXPECT_LT(packed.body.size(), script.size() / 10);
   EXPECT_NE(packed.headers["ETag"], plain.headers["ETag"]);
@@ -177,11 +188,11 @@ TEST(ConsoleFiles, LargeTextFilesGoGzippedToClientsThatAcceptIt) {
   inflateEnd(&z);
   EXPECT_EQ(out, script);
 
-  EXPECT_EQ(files.serve(get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "gzip;q=0"}})).value().body, script);
-  EXPECT_EQ(files.serve(get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "gzip"}, {"If-None-Match", packed.headers["ETag"]}}))
+  EXPECT_EQ(served(files, get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "gzip;q=0"}})).value().body, script);
+  EXPECT_EQ(served(files, get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "gzip"}, {"If-None-Match", packed.headers["ETag"]}}))
                 .value()
                 .status,
             304);
   // A small file is not worth it.
-  EXPECT_EQ(files.serve(get("/favicon.svg", {{"Accept-Encoding", "gzip"}})).value().headers.count("Content-Encoding"), 0u);
+  EXPECT_EQ(served(files, get("/favicon.svg", {{"Accept-Encoding", "gzip"}})).value().headers.count("Content-Encoding"), 0u);
 }

@@ -6,8 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <thread>
 
+#include "console.hpp"
 #include "sdp/http.hpp"
 #include "test_env.hpp"
 
@@ -166,4 +171,140 @@ TEST(HttpServer, StopWaitsForTheResponseInFlight) {
   EXPECT_NE(reply.find("\"late\":true"), std::string::npos);
   ::close(fd);
   EXPECT_LT(connect_to(server.port()), 0) << "still accepting after stop";
+}
+
+// RFC 9112 §6.1: a transfer coding other than a final, lone "chunked" is refused and the
+// connection closed, so that what follows is never read as a second (smuggled) request.
+TEST(HttpServer, AnUnsupportedTransferEncodingIsRefusedAndTheConnectionClosed) {
+  auto server = echo_server({});
+  server.start();
+  for (std::string coding : {"gzip", "xchunked", "chunked, identity", "identity", "gzip, chunked"}) {
+    int fd = connect_to(server.port());
+    ASSERT_GE(fd, 0);
+    send_all(fd, "POST /first HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + coding +
+                     "\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto reply = read_some(fd);  // until the server closes
+    EXPECT_TRUE(reply.starts_with("HTTP/1.1 400") || reply.starts_with("HTTP/1.1 501")) << coding << ": " << reply;
+    EXPECT_EQ(reply.find("smuggled"), std::string::npos) << coding << ": " << reply;
+    EXPECT_EQ(reply.find("/first"), std::string::npos) << coding << ": the request reached the handler";
+    ::close(fd);
+  }
+  // Both Content-Length and Transfer-Encoding: refused as well.
+  int fd = connect_to(server.port());
+  send_all(fd, "POST /both HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_TRUE(read_some(fd).starts_with("HTTP/1.1 400"));
+  ::close(fd);
+  // A plain chunked body still works.
+  fd = connect_to(server.port());
+  send_all(fd, "POST /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+  auto ok = read_some(fd, "}");
+  EXPECT_NE(ok.find("HTTP/1.1 200"), std::string::npos) << ok;
+  EXPECT_NE(ok.find("\"bytes\":2"), std::string::npos) << ok;
+  ::close(fd);
+}
+
+// The read timeout runs from a request's first byte, on a kept-alive connection as on a new one:
+// a client may idle between requests, but not trickle a header for the whole idle timeout.
+TEST(HttpServer, AKeptAliveConnectionCannotTrickleAHeaderPastTheReadTimeout) {
+  http::ServerOptions o;
+  o.read_timeout = 500ms;
+  o.idle_timeout = 10s;
+  auto server = echo_server(o);
+  server.start();
+  int fd = connect_to(server.port());
+  ASSERT_GE(fd, 0);
+  send_all(fd, "GET /one HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_NE(read_some(fd, "}").find("HTTP/1.1 200"), std::string::npos);
+  std::this_thread::sleep_for(700ms);  // idling longer than the read timeout is fine
+  const std::string request = "GET /two HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(40, 'p') + "\r\n\r\n";
+  auto began = std::chrono::steady_clock::now();
+  bool cut = false;
+  for (char ch : request) {  // a byte every 50 ms: about 3 s for the whole request
+    char probe;
+    if (::send(fd, &ch, 1, MSG_NOSIGNAL) != 1 || ::recv(fd, &probe, 1, MSG_DONTWAIT) == 0) {
+      cut = true;
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_TRUE(cut) << "the trickled header was read for " << std::chrono::duration<double>(took).count() << " s";
+  EXPECT_LT(took, 2s);
+  ::close(fd);
+}
+
+// A body over the limit gets a readable 413 even while the client is still sending it: the
+// server drains what follows for a bounded time instead of resetting the connection.
+TEST(HttpServer, ABodyOverTheLimitGets413EvenWhileTheClientIsStillSending) {
+  http::ServerOptions o;
+  o.body_limit = 1024 * 1024;
+  auto server = echo_server(o);
+  server.start();
+  for (int round = 0; round < 5; ++round) {
+    int fd = connect_to(server.port());
+    ASSERT_GE(fd, 0);
+    const size_t size = 3 * 1024 * 1024;
+    send_all(fd, "POST /big HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
+                     std::to_string(size) + "\r\n\r\n");
+    std::this_thread::sleep_for(50ms);  // the server has refused by now, and the body is still coming
+    std::string chunk(64 * 1024, 'x');
+    for (size_t sent = 0; sent < size;) {
+      auto n = ::send(fd, chunk.data(), std::min(chunk.size(), size - sent), MSG_NOSIGNAL);
+      if (n <= 0) break;  // the server stopped reading: fine, as long as the 413 can be read
+      sent += static_cast<size_t>(n);
+    }
+    auto reply = read_some(fd);
+    EXPECT_TRUE(reply.starts_with("HTTP/1.1 413")) << "round " << round << ": '" << reply.substr(0, 200) << "' ("
+                                                   << std::strerror(errno) << ")";
+    ::close(fd);
+  }
+}
+
+namespace {
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  return -1;
+}
+}  // namespace
+
+// Readers that do not read do not multiply memory: a console file is one immutable buffer that
+// every connection sends from, never a copy per connection.
+TEST(HttpServer, SlowReadersOfAConsoleFileShareOneBuffer) {
+  auto dir = std::filesystem::temp_directory_path() / ("sdp-console-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "assets");
+  std::ofstream(dir / "index.html") << "<!doctype html><title>t</title>";
+  std::string big(4 * 1024 * 1024, '\0');  // random bytes: nothing for gzip to gain
+  std::mt19937 random(7);
+  for (auto& c : big) c = static_cast<char>(random());
+  std::ofstream(dir / "assets" / "big.js", std::ios::binary) << big;
+  auto console = gateway::ConsoleFiles::load(dir);
+  std::filesystem::remove_all(dir);
+  big.clear();
+  big.shrink_to_fit();
+
+  std::atomic<int> served{0};
+  http::ServerOptions o;
+  o.threads = 2;
+  http::Server server(o, [&](http::Request&& r, http::Respond respond) {
+    served++;
+    respond(*console.serve(r));
+  });
+  server.start();
+  auto before = rss_kib();
+  std::vector<int> readers;
+  for (int i = 0; i < 100; ++i) {
+    int fd = connect_to(server.port());
+    ASSERT_GE(fd, 0);
+    send_all(fd, "GET /assets/big.js HTTP/1.1\r\nHost: t\r\n\r\n");
+    readers.push_back(fd);  // and never read
+  }
+  ASSERT_TRUE(test::eventually([&] { return served.load() == 100; }));
+  std::this_thread::sleep_for(300ms);
+  auto grown_mib = (rss_kib() - before) / 1024;
+  std::cout << "RSS grew by " << grown_mib << " MiB for 100 readers of a 4 MiB file\n";
+  EXPECT_LT(grown_mib, 64) << "each connection holds its own copy";
+  for (int fd : readers) ::close(fd);
+  server.stop(1s);
 }

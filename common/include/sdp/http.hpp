@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sdp::http {
@@ -34,12 +35,19 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, the body is this immutable buffer instead (`body` is ignored): sent without a copy,
+  // so that many slow readers of one large file share it.
+  std::shared_ptr<const std::string> shared_body;
 
   static Response json(int status, std::string body);
   static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
   // RFC 9457 problem details.
   static Response problem(int status, std::string title, std::string detail = {});
 };
+
+// A request method as a metrics label: the standard ones as they are, anything else "other", so
+// that no client can add a series.
+std::string method_label(std::string_view method);
 
 // The problem "type" of CONTRACT §3 errors for an HTTP status, e.g. 400 -> "/problems/validation".
 std::string problem_type(int status);
