@@ -297,9 +297,10 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
   auto run = [&](const std::function<http::Response()>& work) -> http::Response {
     if (idem_key.empty() || !d.idempotency) return work();
     auto hash = crypto::sha256_hex(req.method + " " + path + "\n" + req.body);
+    auto scope = idempotency_scope(d.policy.issuer, command["actor"], path);
     IdempotencyStore::Result claim;
     try {
-      claim = d.idempotency->begin(claims->sub, idem_key, hash);
+      claim = d.idempotency->begin(scope, idem_key, hash);
     } catch (const Error& e) {
       return problem(503, "Service temporarily unavailable", "the idempotency store is unavailable");
     }
@@ -313,7 +314,7 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
     }
     auto response = work();
     try {
-      d.idempotency->finish(claims->sub, idem_key, response);
+      d.idempotency->finish(scope, idem_key, response);
     } catch (const Error& e) {
       log::error("could not record an idempotent response", {{"error", e.what()}});
     }

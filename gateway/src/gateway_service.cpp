@@ -133,8 +133,9 @@ void setup(Runtime& runtime) {
   runtime.set_http_handler([ctx, in_flight](http::Request&& request, http::Respond respond) {
     // The console's files are in memory: answered on the I/O thread, never queued behind the API.
     if (auto file = ctx->console.serve(request)) {
-      metrics::global().inc("sdp_http_requests_total",
-                            {{"route", "console"}, {"method", request.method}, {"status", std::to_string(file->status)}});
+      metrics::global().inc("sdp_http_requests_total", {{"route", "console"},
+                                                        {"method", http::method_label(request.method)},
+                                                        {"status", std::to_string(file->status)}});
       respond(std::move(*file));
       return;
     }
@@ -153,10 +154,13 @@ void setup(Runtime& runtime) {
         response = http::Response::problem(500, "Internal server error");
       }
       response.headers["X-Request-Id"] = request_id;
+      // API answers carry names, phones and e-mails: no cache keeps them unless a route says so.
+      response.headers.try_emplace("Cache-Control", "no-store");
       auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       auto label = route.empty() ? std::string("unmatched") : route;
-      metrics::global().inc("sdp_http_requests_total",
-                            {{"route", label}, {"method", request.method}, {"status", std::to_string(response.status)}});
+      metrics::global().inc("sdp_http_requests_total", {{"route", label},
+                                                        {"method", http::method_label(request.method)},
+                                                        {"status", std::to_string(response.status)}});
       metrics::global().observe("sdp_http_request_seconds", {{"route", label}}, seconds);
       metrics::global().set("sdp_http_in_flight", {}, --*in_flight);
       log::info("request", {{"method", request.method}, {"path", request.path()}, {"route", label},
@@ -167,6 +171,7 @@ void setup(Runtime& runtime) {
       metrics::global().set("sdp_http_in_flight", {}, --*in_flight);
       auto busy = http::Response::problem(503, "Service busy", "too many requests are waiting");
       busy.headers["Retry-After"] = "1";
+      busy.headers["Cache-Control"] = "no-store";
       respond(std::move(busy));
     }
   });

@@ -1,19 +1,28 @@
 #include "idempotency.hpp"
 
+#include "sdp/crypto.hpp"
+
 namespace sdp::gateway {
 
-IdempotencyStore::Result IdempotencyStore::begin(const std::string& caller, const std::string& key,
+std::string idempotency_scope(const std::string& issuer, const nlohmann::json& actor, const std::string& path) {
+  // A JSON array: no separator inside a claim can make two callers' scopes the same text.
+  nlohmann::json parts = {issuer, actor.value("sub", ""), actor.value("role", ""), actor.value("org", ""),
+                          actor.value("tier", ""), actor.value("region", ""), path};
+  return crypto::sha256_hex(parts.dump());
+}
+
+IdempotencyStore::Result IdempotencyStore::begin(const std::string& scope, const std::string& key,
                                                  const std::string& request_hash) {
   auto c = pool_.acquire();
   // Expired keys are as good as new.
-  c->execute("DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? AND created_at < UTC_TIMESTAMP(6) - INTERVAL 24 HOUR",
-             {caller, key});
-  if (c->execute("INSERT IGNORE INTO idempotency_keys (caller, idem_key, request_hash, status, headers, body) "
+  c->execute("DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND created_at < UTC_TIMESTAMP(6) - INTERVAL 24 HOUR",
+             {scope, key});
+  if (c->execute("INSERT IGNORE INTO idempotency_keys (scope, idem_key, request_hash, status, headers, body) "
                  "VALUES (?, ?, ?, 0, '{}', '')",
-                 {caller, key, request_hash}) == 1)
+                 {scope, key, request_hash}) == 1)
     return {Claim::fresh, std::nullopt};
-  auto r = c->query("SELECT request_hash, status, headers, body FROM idempotency_keys WHERE caller = ? AND idem_key = ?",
-                    {caller, key});
+  auto r = c->query("SELECT request_hash, status, headers, body FROM idempotency_keys WHERE scope = ? AND idem_key = ?",
+                    {scope, key});
   if (!r.next()) return {Claim::in_progress, std::nullopt};  // purged between the two statements: let the client retry
   if (r.str("request_hash") != request_hash) return {Claim::other_body, std::nullopt};
   if (r.i64("status") == 0) return {Claim::in_progress, std::nullopt};
@@ -26,17 +35,17 @@ IdempotencyStore::Result IdempotencyStore::begin(const std::string& caller, cons
   return {Claim::replay, std::move(stored)};
 }
 
-void IdempotencyStore::finish(const std::string& caller, const std::string& key, const http::Response& response) {
+void IdempotencyStore::finish(const std::string& scope, const std::string& key, const http::Response& response) {
   auto c = pool_.acquire();
   if (response.status >= 500) {
-    c->execute("DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? AND status = 0", {caller, key});
+    c->execute("DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND status = 0", {scope, key});
     return;
   }
   nlohmann::json headers = nlohmann::json::object();
   for (const auto& [k, v] : response.headers)
     if (k != "X-Request-Id") headers[k] = v;
-  c->execute("UPDATE idempotency_keys SET status = ?, headers = ?, body = ? WHERE caller = ? AND idem_key = ?",
-             {response.status, headers.dump(), response.body, caller, key});
+  c->execute("UPDATE idempotency_keys SET status = ?, headers = ?, body = ? WHERE scope = ? AND idem_key = ?",
+             {response.status, headers.dump(), response.body, scope, key});
 }
 
 int IdempotencyStore::purge() {

@@ -455,3 +455,73 @@ TEST(GatewayE2E, ADependencyThatDoesNotAnswerIs503AndNothingHalfDone) {
   ASSERT_EQ(list.json()["items"].size(), 1u);
   EXPECT_EQ(list.json()["items"][0]["id"], d["id"]);
 }
+
+// CONTRACT §3: an Idempotency-Key belongs to the whole caller and the path. Another org's user,
+// or a reviewer, with the same sub and key never gets the first caller's stored response.
+TEST(GatewayE2E, AnIdempotencyKeyIsNeverReplayedToAnotherCaller) {
+  Platform p;
+  auto with_sub = [&](json claims) {
+    claims["sub"] = "same-user-7";
+    return p.minter.token(claims);
+  };
+  auto mine = with_sub(TokenMinter::applicant(kOrg));
+  auto theirs = with_sub(TokenMinter::applicant(kOtherOrg));
+  auto reviewer = with_sub(TokenMinter::reviewer("county", "370102"));
+  auto first = p.send("POST", "/v1/declarations", mine, declaration_body(), {"Idempotency-Key: key-1"});
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto other = p.send("POST", "/v1/declarations", theirs, declaration_body(), {"Idempotency-Key: key-1"});
+  ASSERT_EQ(other.status, 201) << other.body;
+  EXPECT_EQ(other.header("idempotent-replayed"), "");
+  EXPECT_NE(other.json()["id"], first.json()["id"]);
+  EXPECT_EQ(other.json()["org"], kOtherOrg);
+
+  auto id = first.json()["id"].get<std::string>();
+  auto submit = p.send("POST", "/v1/declarations/" + id + "/submit", mine, std::nullopt, {"Idempotency-Key: key-2"});
+  ASSERT_EQ(submit.status, 200) << submit.body;
+  for (const auto& stranger : {theirs, reviewer}) {
+    auto r = p.send("POST", "/v1/declarations/" + id + "/submit", stranger, std::nullopt, {"Idempotency-Key: key-2"});
+    EXPECT_NE(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("idempotent-replayed"), "");
+    EXPECT_EQ(r.body.find(kOrg), std::string::npos) << "another caller's declaration: " << r.body;
+  }
+  // The same caller's key on another path is another request, not a replay of the first.
+  auto withdraw = p.send("POST", "/v1/declarations/" + id + "/withdraw", mine, std::nullopt, {"Idempotency-Key: key-2"});
+  EXPECT_EQ(withdraw.status, 200) << withdraw.body;
+  EXPECT_EQ(withdraw.json()["state"], "withdrawn");
+  EXPECT_EQ(withdraw.header("idempotent-replayed"), "");
+}
+
+// Labels of /metrics come only from closed sets: an odd method or path adds no series.
+TEST(GatewayE2E, MetricsLabelsNeverComeFromTheClient) {
+  Platform p;
+  const std::string odd_method = "X" + std::string(600, 'M');
+  p.send(odd_method, "/v1/declarations", "");
+  p.send("BREW", "/v1/no-such-thing-4711", "");
+  p.send("GET", "/no/such/path-4711", "");
+  auto metrics = p.send("GET", "/metrics", "").body;
+  EXPECT_EQ(metrics.find(odd_method), std::string::npos);
+  EXPECT_EQ(metrics.find("BREW"), std::string::npos);
+  EXPECT_EQ(metrics.find("4711"), std::string::npos);
+  EXPECT_NE(metrics.find("method=\"other\""), std::string::npos) << metrics;
+}
+
+// Responses with people's names, phones and e-mails are never stored by a cache, and no
+// response is content-sniffed.
+TEST(GatewayE2E, ApiResponsesAreNeitherCachedNorSniffed) {
+  Platform p;
+  auto token = p.as_applicant();
+  auto d = p.create();
+  auto id = d["id"].get<std::string>();
+  for (const auto& r : {p.send("GET", "/v1/declarations/" + id, token), p.send("GET", "/v1/declarations", token),
+                        p.send("GET", "/v1/declarations/" + id + "/history", token),
+                        p.send("POST", "/v1/declarations", token, declaration_body()),
+                        p.send("GET", "/v1/declarations/" + id, ""), p.send("GET", "/v1/notifications", token)}) {
+    EXPECT_EQ(r.header("cache-control"), "no-store") << r.status << " " << r.body.substr(0, 100);
+    EXPECT_EQ(r.header("x-content-type-options"), "nosniff") << r.status;
+  }
+  // Public catalogues keep their own caching, and are not sniffed either.
+  auto catalogue = p.send("GET", "/v1/catalogs/morning-star", "");
+  EXPECT_NE(catalogue.header("cache-control"), "no-store");
+  EXPECT_EQ(catalogue.header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(p.send("GET", "/healthz", "").header("x-content-type-options"), "nosniff");
+}
