@@ -240,24 +240,30 @@ TEST(HttpServer, ABodyOverTheLimitGets413EvenWhileTheClientIsStillSending) {
   o.body_limit = 1024 * 1024;
   auto server = echo_server(o);
   server.start();
-  for (int round = 0; round < 5; ++round) {
+  int answered = 0;
+  const int rounds = 20;
+  for (int round = 0; round < rounds; ++round) {
     int fd = connect_to(server.port());
     ASSERT_GE(fd, 0);
-    const size_t size = 3 * 1024 * 1024;
-    send_all(fd, "POST /big HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
-                     std::to_string(size) + "\r\n\r\n");
-    std::this_thread::sleep_for(50ms);  // the server has refused by now, and the body is still coming
-    std::string chunk(64 * 1024, 'x');
-    for (size_t sent = 0; sent < size;) {
-      auto n = ::send(fd, chunk.data(), std::min(chunk.size(), size - sent), MSG_NOSIGNAL);
-      if (n <= 0) break;  // the server stopped reading: fine, as long as the 413 can be read
+    const size_t size = 4 * 1024 * 1024;
+    std::string request = "POST /big HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
+                          std::to_string(size) + "\r\n\r\n" + std::string(size, 'x');
+    // Header and body in one go, as a client such as curl does, reading the answer only once all
+    // is sent: the server refuses while the body is still coming, and must keep taking it.
+    size_t sent = 0;
+    while (sent < request.size()) {
+      auto n = ::send(fd, request.data() + sent, std::min<size_t>(64 * 1024, request.size() - sent), MSG_NOSIGNAL);
+      if (n <= 0) break;
       sent += static_cast<size_t>(n);
     }
+    auto send_error = sent < request.size() ? std::string(std::strerror(errno)) : std::string();
     auto reply = read_some(fd);
-    EXPECT_TRUE(reply.starts_with("HTTP/1.1 413")) << "round " << round << ": '" << reply.substr(0, 200) << "' ("
-                                                   << std::strerror(errno) << ")";
+    if (send_error.empty() && reply.starts_with("HTTP/1.1 413")) answered++;
+    else ADD_FAILURE() << "round " << round << ": sending stopped after " << sent << " bytes (" << send_error
+                       << "), then read '" << reply.substr(0, 40) << "'";
     ::close(fd);
   }
+  std::cout << answered << " of " << rounds << " oversized requests read their 413\n";
 }
 
 namespace {
