@@ -191,6 +191,9 @@ public:
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     remote_ = ec ? "" : ep.address().to_string();
+    // What the kernel may hold unsent for this connection; a slow reader holds no more.
+    if (server.options.send_buffer > 0)
+      stream_.socket().set_option(net::socket_base::send_buffer_size(static_cast<int>(server.options.send_buffer)), ec);
   }
 
   ~Session() {

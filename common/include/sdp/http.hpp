@@ -68,6 +68,7 @@ struct ServerOptions {
   std::size_t body_limit = 1024 * 1024;            // larger: 413
   std::size_t header_limit = 16 * 1024;            // larger: 431
   std::size_t max_connections = 2048;              // beyond: 503 and close
+  std::size_t send_buffer = 256 * 1024;            // kernel send buffer per connection (0: the system's)
 };
 
 class Server {
