@@ -167,6 +167,7 @@ void setup(Runtime& runtime) {
       metrics::global().set("sdp_http_in_flight", {}, --*in_flight);
       auto busy = http::Response::problem(503, "Service busy", "too many requests are waiting");
       busy.headers["Retry-After"] = "1";
+      busy.headers["X-Request-Id"] = request_id;
       respond(std::move(busy));
     }
   });
