@@ -165,7 +165,8 @@ json Notifier::set_webhook(const json& request) {
   auto saved = c->query("SELECT updated_at FROM webhooks WHERE org = ?", {actor.value("org", "")});
   std::optional<std::string> updated_at;
   if (saved.next()) updated_at = saved.str("updated_at");
-  return {{"status", 200}, {"body", {{"url", url}, {"org", actor.value("org", "")}, {"updated_at", rfc3339(updated_at)}}}};
+  return {{"status", 200},
+          {"body", {{"url", url}, {"org", actor.value("org", "")}, {"updated_at", rfc3339(updated_at)}}}};
 }
 
 json Notifier::dead_deliveries(const json& request) {

@@ -39,7 +39,9 @@ std::string media_type(const std::string& value) {
   return lower(m);
 }
 
-bool is_json_media(const std::string& media) { return media == "application/json" || media.ends_with("+json"); }
+bool is_json_media(const std::string& media) {
+  return media == "application/json" || media.ends_with("+json");
+}
 
 // A header's text as the JSON value its schema describes (Retry-After: 5 is the integer 5).
 json header_value(const std::string& text, const json& schema) {
@@ -142,9 +144,12 @@ struct OpenApiContract::Impl {
       int literals = 0;
       bool match = true;
       for (size_t i = 0; i < parts.size() && match; ++i) {
-        if (pattern[i].starts_with('{') && pattern[i].ends_with('}')) match = !parts[i].empty();
-        else if (pattern[i] == parts[i]) ++literals;
-        else match = false;
+        if (pattern[i].starts_with('{') && pattern[i].ends_with('}'))
+          match = !parts[i].empty();
+        else if (pattern[i] == parts[i])
+          ++literals;
+        else
+          match = false;
       }
       if (match && literals > best_literals) best = tpl, best_literals = literals;
     }
@@ -220,7 +225,8 @@ std::vector<std::string> OpenApiContract::check(const std::string& method, const
     // method the path does not take, as a problem.
     const long expected = tpl ? 405 : 404;
     if (status != expected) fail("not in the document, so it must be " + std::to_string(expected));
-    json problem = {{"content", {{"application/problem+json", {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};
+    json problem = {
+        {"content", {{"application/problem+json", {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};
     d.check_content("undocumented", problem, method, status, headers, body, fail);
     return out;
   }
@@ -251,7 +257,8 @@ std::vector<std::string> OpenApiContract::check(const std::string& method, const
       continue;
     }
     if (!h.contains("schema")) continue;
-    for (const auto& p : d.schema(where + " header " + key, h["schema"])->validate(header_value(it->second, h["schema"])))
+    for (const auto& p :
+         d.schema(where + " header " + key, h["schema"])->validate(header_value(it->second, h["schema"])))
       fail("header " + name + " '" + it->second + "': " + p.message);
   }
   d.check_content(where, r, method, status, headers, body, fail);

@@ -15,7 +15,7 @@
 namespace sdp::test {
 
 class OpenApiContract {
-public:
+ public:
   explicit OpenApiContract(nlohmann::json document);
   ~OpenApiContract();
   // schemas/api/openapi.json of this source tree, loaded once.
@@ -30,7 +30,7 @@ public:
   // An OpenAPI 3.0 Schema Object as draft-7 JSON Schema; "#/components/schemas/X" becomes "#/definitions/X".
   static nlohmann::json to_json_schema(const nlohmann::json& schema);
 
-private:
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -37,15 +37,17 @@ json declaration() {
 }
 
 json history_entry(const json& from) {
-  return {{"seq", 1},
-          {"at", "2026-12-01T08:00:00.000000Z"},
-          {"actor", {{"sub", "u1"}, {"role", "applicant"}, {"tier", nullptr}, {"region", nullptr}, {"org", "91370102MA3C00000B"}}},
-          {"action", "create"},
-          {"from", from},
-          {"to", "draft"},
-          {"comment", nullptr},
-          {"prev_hash", nullptr},
-          {"hash", std::string(64, 'a')}};
+  return {
+      {"seq", 1},
+      {"at", "2026-12-01T08:00:00.000000Z"},
+      {"actor",
+       {{"sub", "u1"}, {"role", "applicant"}, {"tier", nullptr}, {"region", nullptr}, {"org", "91370102MA3C00000B"}}},
+      {"action", "create"},
+      {"from", from},
+      {"to", "draft"},
+      {"comment", nullptr},
+      {"prev_hash", nullptr},
+      {"hash", std::string(64, 'a')}};
 }
 
 std::string joined(const std::vector<std::string>& lines) {
@@ -54,20 +56,25 @@ std::string joined(const std::vector<std::string>& lines) {
   return out;
 }
 
-const OpenApiContract& doc() { return OpenApiContract::gateway(); }
+const OpenApiContract& doc() {
+  return OpenApiContract::gateway();
+}
 
 }  // namespace
 
 TEST(OpenApiContract, TranslatesNullableRefsAndBoundsToDraft7) {
-  EXPECT_EQ(OpenApiContract::to_json_schema(json::parse(R"({"type":"string","nullable":true,"enum":["a"],"example":"a"})")),
-            json::parse(R"({"type":["string","null"],"enum":["a"]})"));
-  EXPECT_EQ(OpenApiContract::to_json_schema(json::parse(R"({"nullable":true,"oneOf":[{"$ref":"#/components/schemas/X"}]})")),
-            json::parse(R"({"oneOf":[{"$ref":"#/definitions/X"}]})"));
+  EXPECT_EQ(
+      OpenApiContract::to_json_schema(json::parse(R"({"type":"string","nullable":true,"enum":["a"],"example":"a"})")),
+      json::parse(R"({"type":["string","null"],"enum":["a"]})"));
+  EXPECT_EQ(
+      OpenApiContract::to_json_schema(json::parse(R"({"nullable":true,"oneOf":[{"$ref":"#/components/schemas/X"}]})")),
+      json::parse(R"({"oneOf":[{"$ref":"#/definitions/X"}]})"));
   EXPECT_EQ(OpenApiContract::to_json_schema(json::parse(R"({"type":"number","minimum":0,"exclusiveMinimum":true})")),
             json::parse(R"({"type":"number","exclusiveMinimum":0})"));
   // A property named like an OpenAPI keyword is a property, not the keyword.
-  EXPECT_EQ(OpenApiContract::to_json_schema(json::parse(R"({"properties":{"example":{"type":"string","nullable":true}}})")),
-            json::parse(R"({"properties":{"example":{"type":["string","null"]}}})"));
+  EXPECT_EQ(
+      OpenApiContract::to_json_schema(json::parse(R"({"properties":{"example":{"type":"string","nullable":true}}})")),
+      json::parse(R"({"properties":{"example":{"type":["string","null"]}}})"));
 }
 
 TEST(OpenApiContract, ADraftBeforeScoringFollowsTheDocument) {
@@ -97,7 +104,8 @@ TEST(OpenApiContract, RefusesWhatBreaksTheDocumentSayingWhereAndWhy) {
   // A history entry whose `from` is "" (neither a state nor null).
   json history = {{"items", {history_entry("")}}, {"chain_valid", true}, {"first_broken_seq", nullptr}};
   problems = joined(doc().check("GET", "/v1/declarations/" + kId + "/history", false, 200, kJson, history.dump()));
-  EXPECT_NE(problems.find("GET /v1/declarations/{id}/history -> 200: body /items/0/from"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("GET /v1/declarations/{id}/history -> 200: body /items/0/from"), std::string::npos)
+      << problems;
 
   // A declaration without updated_at.
   auto d = declaration();
@@ -142,7 +150,8 @@ TEST(OpenApiContract, TheEnginesScoresOfBothKindsFollowTheDocument) {
   json all_met = json::object(), ib_full = json::object();
   for (const auto& c : scorer.morning_star_catalog().criteria) all_met[c.id] = {{"met", true}};
   for (const auto& i : scorer.industry_brain_catalog().indicators)
-    ib_full[i.id] = i.input == sdp::scoring::Indicator::Input::grade ? json{{"grade", "B"}} : json{{"value", i.id == "L5P5" ? 3 : 10}};
+    ib_full[i.id] = i.input == sdp::scoring::Indicator::Input::grade ? json{{"grade", "B"}}
+                                                                     : json{{"value", i.id == "L5P5" ? 3 : 10}};
   json ms_verdict = {{"criteria", {{scorer.morning_star_catalog().criteria.front().id, false}}}};
   json ib_verdict = {{"indicators", {{"L1P1", {{"value", 1}}}}}};
   const std::vector<std::tuple<Kind, json, std::vector<sdp::scoring::Verdict>>> cases = {

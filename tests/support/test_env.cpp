@@ -16,9 +16,9 @@
 #include <sstream>
 #include <thread>
 
+#include "openapi_contract.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/crypto.hpp"
-#include "openapi_contract.hpp"
 
 namespace sdp::test {
 
@@ -288,7 +288,8 @@ HttpReply http(const std::string& method, const std::string& url, const std::vec
   auto scheme = url.find("://");
   auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   auto target = slash == std::string::npos ? std::string("/") : url.substr(slash);
-  for (const auto& problem : OpenApiContract::gateway().check(method, target, body.has_value(), r.status, r.headers, r.body))
+  for (const auto& problem :
+       OpenApiContract::gateway().check(method, target, body.has_value(), r.status, r.headers, r.body))
     ADD_FAILURE() << "OpenAPI: " << problem;
   return r;
 }

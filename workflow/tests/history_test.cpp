@@ -67,8 +67,14 @@ TEST(History, TheFirstEntryComesFromNullAndAnOlderEmptyFromStillVerifies) {
   EXPECT_TRUE(c[0]["from"].is_null());
   EXPECT_EQ(c[1]["from"], "draft");
   // Entries written before `from` became null carry "" under their hash: the chain still holds.
-  json older = {{"seq", 1}, {"at", "2026-11-26T08:00:01.000Z"}, {"actor", {{"role", "applicant"}}}, {"action", "create"},
-                {"from", ""}, {"to", "draft"}, {"comment", ""}, {"prev_hash", kGenesisHash}};
+  json older = {{"seq", 1},
+                {"at", "2026-11-26T08:00:01.000Z"},
+                {"actor", {{"role", "applicant"}}},
+                {"action", "create"},
+                {"from", ""},
+                {"to", "draft"},
+                {"comment", ""},
+                {"prev_hash", kGenesisHash}};
   older["hash"] = entry_hash(kGenesisHash, older);
   EXPECT_EQ(first_broken_link({older}), -1);
 }
