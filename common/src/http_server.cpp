@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/http.hpp"
 #include "sdp/log.hpp"
@@ -220,6 +221,7 @@ public:
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       auto r = Response::problem(503, "Too many connections", "the server is at its connection limit");
       r.headers["Retry-After"] = "1";
+      r.headers["X-Request-Id"] = crypto::uuid_v7();
       self->close_after_write_ = true;
       self->send(std::move(r), 11, false);
     });
@@ -300,7 +302,9 @@ private:
     close_after_write_ = true;
     linger_after_write_ = true;
     busy_ = true;
-    send(Response::problem(status, title, detail), 11, false);
+    auto r = Response::problem(status, title, detail);
+    r.headers["X-Request-Id"] = crypto::uuid_v7();  // refused before any handler gave it one
+    send(std::move(r), 11, false);
   }
 
   void send(Response res, unsigned version, bool keep_alive) {

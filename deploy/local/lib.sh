@@ -35,8 +35,43 @@ sdp_install_deps() {
   fi
   sdp_log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  sdp_apt_get update -qq
+  sdp_apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The pid and command of a process holding one of apt's or dpkg's locks (fcntl locks, as listed in
+# /proc/locks: the dpkg frontend and database locks, the package lists' and the archives'), or nothing.
+sdp_apt_lock_holder() {
+  local S L A f dev ino key pid
+  eval "$(apt-config shell S Dir::State::status/f L Dir::State::lists/d A Dir::Cache::archives/d)"
+  for f in "${S%/*}/lock-frontend" "${S%/*}/lock" "${L%/}/lock" "${A%/}/lock"; do
+    read -r dev ino < <(stat -c '%d %i' "$f" 2>/dev/null) || continue
+    key=$(printf '%02x:%02x:%s' $(( (dev >> 8) & 0xfff )) $(( (dev & 0xff) | ((dev >> 12) & 0xfff00) )) "$ino")
+    pid=$(awk -v k="$key" '$2 != "->" && $6 == k { print $5; exit }' /proc/locks)
+    [ -n "$pid" ] || continue
+    echo "pid $pid $(cat "/proc/$pid/comm" 2>/dev/null) holds $f"
+    return 0
+  done
+}
+
+# apt-get "$@", once no other apt or dpkg holds a lock it needs, waiting for that (saying so once)
+# up to $SDP_APT_LOCK_TIMEOUT seconds (600). apt's own DPkg::Lock::Timeout (passed too, for a lock
+# taken between the check and the run) covers the dpkg locks but not the lists lock of `update`.
+sdp_apt_get() {
+  local limit=${SDP_APT_LOCK_TIMEOUT:-600} start=$SECONDS holder said="" rc
+  while true; do
+    holder=$(sdp_apt_lock_holder)
+    if [ -z "$holder" ]; then
+      rc=0
+      apt-get -o DPkg::Lock::Timeout="$(( limit - (SECONDS - start) ))" "$@" || rc=$?
+      [ "$rc" -ne 0 ] && holder=$(sdp_apt_lock_holder)
+      [ -z "$holder" ] && return "$rc"  # done, or failed for another reason than a lock
+    fi
+    [ $((SECONDS - start)) -lt "$limit" ] || sdp_die "another apt/dpkg still runs after ${limit}s ($holder)"
+    [ -n "$said" ] || sdp_log "waiting for another apt/dpkg to finish ($holder)"
+    said=1
+    sleep 1
+  done
 }
 
 # Configures (once) and builds Release into build/ with Ninja, one job per core.

@@ -172,6 +172,7 @@ void setup(Runtime& runtime) {
       auto busy = http::Response::problem(503, "Service busy", "too many requests are waiting");
       busy.headers["Retry-After"] = "1";
       busy.headers["Cache-Control"] = "no-store";
+      busy.headers["X-Request-Id"] = request_id;
       respond(std::move(busy));
     }
   });

@@ -10,9 +10,10 @@ namespace {
 
 using nlohmann::json;
 
-json problem(int status, const std::string& title, const json& errors = json::array()) {
+json problem(int status, const std::string& title, const json& errors = json::array(), const std::string& detail = "") {
   json j = {{"status", status}, {"title", title}};
   if (!errors.empty()) j["errors"] = errors;
+  if (!detail.empty()) j["detail"] = detail;
   return j;
 }
 
@@ -142,7 +143,7 @@ json Notifier::get_webhook(const json& request) {
   if (actor.value("role", "") != "applicant") return problem(403, "Only an applicant has a webhook for its org");
   auto c = pool_.acquire();
   auto r = c->query("SELECT url, updated_at FROM webhooks WHERE org = ?", {actor.value("org", "")});
-  if (!r.next()) return problem(404, "No webhook registered", "register one with PUT /v1/webhook");
+  if (!r.next()) return problem(404, "No webhook registered", json::array(), "register one with PUT /v1/webhook");
   // The secret is never shown again, not even to its org.
   return {{"status", 200},
           {"body", {{"url", r.str("url")}, {"org", actor.value("org", "")}, {"updated_at", rfc3339(r.str("updated_at"))}}}};
@@ -161,7 +162,11 @@ json Notifier::set_webhook(const json& request) {
   c->execute("INSERT INTO webhooks (org, url, secret_sealed, updated_at) VALUES (?, ?, ?, UTC_TIMESTAMP(6)) "
              "ON DUPLICATE KEY UPDATE url = VALUES(url), secret_sealed = VALUES(secret_sealed), updated_at = VALUES(updated_at)",
              {actor.value("org", ""), url, crypto::seal(settings_.seal_key, secret)});
-  return {{"status", 200}, {"body", {{"url", url}, {"org", actor.value("org", "")}}}};
+  auto saved = c->query("SELECT updated_at FROM webhooks WHERE org = ?", {actor.value("org", "")});
+  std::optional<std::string> updated_at;
+  if (saved.next()) updated_at = saved.str("updated_at");
+  return {{"status", 200},
+          {"body", {{"url", url}, {"org", actor.value("org", "")}, {"updated_at", rfc3339(updated_at)}}}};
 }
 
 json Notifier::dead_deliveries(const json& request) {

@@ -17,8 +17,9 @@
 
 #include "catalog.hpp"
 
-// The catalogues in schemas/catalogs/ checked item by item against the policy text in the seed folder
-// (../shared/seeds/000_*.txt), which this test parses itself, so a transcription slip cannot pass.
+// The catalogues in schemas/catalogs/ checked item by item against the policy text the repository
+// carries (schemas/catalogs/sources/000_*.txt), which this test parses itself, so a transcription
+// slip cannot pass.
 
 namespace {
 
@@ -29,7 +30,7 @@ using sdp::scoring::Indicator;
 using sdp::scoring::IndustryBrainCatalog;
 using sdp::scoring::MorningStarCatalog;
 
-// The extraction artefacts the seeds README lists: names broken by a stray space at a PDF line wrap.
+// The extraction artefacts the sources README lists: names broken by a stray space at a PDF line wrap.
 const std::map<std::string, std::string> kBrokenNames = {
     {"供应链管理 平台", "供应链管理平台"},
     {"供应商准入 及评价体系", "供应商准入及评价体系"},
@@ -130,9 +131,9 @@ void parse_seed(std::istream& in, Seed& seed) {
   }
 }
 
-// Fills `seed` from the one 000_*.txt of the seed folder; a missing seed fails the test.
+// Fills `seed` from the one 000_*.txt of schemas/catalogs/sources/; a missing seed fails the test.
 void read_seed(Seed& seed) {
-  const fs::path dir = (fs::path(sdp::build_info::kSourceDir) / ".." / "shared" / "seeds").lexically_normal();
+  const fs::path dir = fs::path(sdp::build_info::kSchemasDir) / "catalogs" / "sources";
   std::vector<fs::path> found;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -198,7 +199,7 @@ TEST_F(CatalogueAgainstSeed, OnlyTheListedArtefactsAreCorrected) {
   for (const auto& [broken, _] : kBrokenNames) listed.push_back(broken);
   std::vector<std::string> met = seed_.corrected;
   std::sort(met.begin(), met.end());
-  EXPECT_EQ(met, listed) << "each broken name of the seeds README occurs exactly once in the seed";
+  EXPECT_EQ(met, listed) << "each broken name of the sources README occurs exactly once in the seed";
   for (const SeedCriterion& c : seed_.criteria) EXPECT_FALSE(c.name.empty()) << "unnamed row at seed line " << c.line;
 
   ASSERT_EQ(seed_.named_by_catalogue.size(), 1u) << "one unnamed row under 企业数字大脑 / 企业统一数据中心";

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "openapi_contract.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/crypto.hpp"
 
@@ -283,6 +284,13 @@ HttpReply http(const std::string& method, const std::string& url, const std::vec
   if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
   curl_slist_free_all(list);
   curl_easy_cleanup(curl);
+  // Every reply is held to the gateway's OpenAPI document; a departure fails the running test.
+  auto scheme = url.find("://");
+  auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  auto target = slash == std::string::npos ? std::string("/") : url.substr(slash);
+  for (const auto& problem :
+       OpenApiContract::gateway().check(method, target, body.has_value(), r.status, r.headers, r.body))
+    ADD_FAILURE() << "OpenAPI: " << problem;
   return r;
 }
 

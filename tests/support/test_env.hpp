@@ -114,7 +114,8 @@ struct HttpReply {
     return it == headers.end() ? std::string() : it->second;
   }
 };
-// Any HTTP request with libcurl; headers as "Name: value" lines.
+// Any HTTP request with libcurl; headers as "Name: value" lines. Every reply is checked against the
+// gateway's OpenAPI document (openapi_contract.hpp): one that departs from it fails the running test.
 HttpReply http(const std::string& method, const std::string& url, const std::vector<std::string>& headers = {},
                const std::optional<std::string>& body = std::nullopt,
                std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -18,6 +18,7 @@ nlohmann::json make_entry(int seq, const std::string& at, const nlohmann::json& 
                           const std::string& prev_hash) {
   nlohmann::json e = {{"seq", seq},   {"at", at},           {"actor", actor},         {"action", action},
                       {"from", from}, {"to", to},           {"comment", comment},     {"prev_hash", prev_hash}};
+  if (from.empty()) e["from"] = nullptr;  // the first entry comes from no state (CONTRACT §3: null, not "")
   e["hash"] = entry_hash(prev_hash, e);
   return e;
 }

@@ -14,7 +14,7 @@ inline const std::string kGenesisHash(64, '0');
 std::string canonical(const nlohmann::json& entry_without_hash);
 std::string entry_hash(const std::string& prev_hash, const nlohmann::json& entry_without_hash);
 
-// A new entry, linked to `prev_hash`, with its hash set.
+// A new entry, linked to `prev_hash`, with its hash set; an empty `from` (the first entry) is null.
 nlohmann::json make_entry(int seq, const std::string& at, const nlohmann::json& actor, const std::string& action,
                           const std::string& from, const std::string& to, const std::string& comment,
                           const std::string& prev_hash);

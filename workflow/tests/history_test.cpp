@@ -35,7 +35,7 @@ TEST(History, EditingAnyFieldOfAnyEntryBreaksTheChainThere) {
   for (size_t i = 0; i < 4; ++i) {
     for (const char* field : {"at", "action", "from", "to", "comment"}) {
       auto c = chain();
-      c[i][field] = c[i][field].get<std::string>() + "x";
+      c[i][field] = c[i][field].is_null() ? std::string("x") : c[i][field].get<std::string>() + "x";
       EXPECT_EQ(first_broken_link(c), static_cast<int>(i) + 1) << i << " " << field;
     }
     auto c = chain();
@@ -60,4 +60,21 @@ TEST(History, RemovingOrReorderingEntriesIsDetected) {
   auto d = chain();
   std::swap(d[2], d[3]);
   EXPECT_NE(first_broken_link(d), -1);
+}
+
+TEST(History, TheFirstEntryComesFromNullAndAnOlderEmptyFromStillVerifies) {
+  auto c = chain();
+  EXPECT_TRUE(c[0]["from"].is_null());
+  EXPECT_EQ(c[1]["from"], "draft");
+  // Entries written before `from` became null carry "" under their hash: the chain still holds.
+  json older = {{"seq", 1},
+                {"at", "2026-11-26T08:00:01.000Z"},
+                {"actor", {{"role", "applicant"}}},
+                {"action", "create"},
+                {"from", ""},
+                {"to", "draft"},
+                {"comment", ""},
+                {"prev_hash", kGenesisHash}};
+  older["hash"] = entry_hash(kGenesisHash, older);
+  EXPECT_EQ(first_broken_link({older}), -1);
 }
