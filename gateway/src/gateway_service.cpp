@@ -142,7 +142,8 @@ void setup(Runtime& runtime) {
     auto request_id = request.header("X-Request-Id");
     if (request_id.empty() || request_id.size() > 64) request_id = crypto::uuid_v7();
     metrics::global().set("sdp_http_in_flight", {}, ++*in_flight);
-    auto job = [ctx, in_flight, start, request_id, request = std::move(request), respond]() {
+    const auto language = preferred_language(request.header("Accept-Language"));
+    auto job = [ctx, in_flight, start, request_id, language, request = std::move(request), respond]() {
       log::Scope scope("request_id", request_id);
       std::string route;
       http::Response response;
@@ -151,6 +152,7 @@ void setup(Runtime& runtime) {
       } catch (const std::exception& e) {
         log::error("request failed", {{"error", e.what()}});
         response = http::Response::problem(500, "Internal server error");
+        localize(response, language);
       }
       response.headers["X-Request-Id"] = request_id;
       auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -167,6 +169,7 @@ void setup(Runtime& runtime) {
       metrics::global().set("sdp_http_in_flight", {}, --*in_flight);
       auto busy = http::Response::problem(503, "Service busy", "too many requests are waiting");
       busy.headers["Retry-After"] = "1";
+      localize(busy, language);
       respond(std::move(busy));
     }
   });
