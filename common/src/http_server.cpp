@@ -18,6 +18,7 @@
 #include "sdp/error.hpp"
 #include "sdp/http.hpp"
 #include "sdp/log.hpp"
+#include "sdp/messages.hpp"
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -207,9 +208,10 @@ private:
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset)
       return do_close();
-    if (ec == bhttp::error::body_limit) return reject(413, "Payload too large", "the body is over the limit");
-    if (ec == bhttp::error::header_limit) return reject(431, "Request header fields too large", "");
-    if (ec) return reject(400, "Bad request", ec.message());
+    if (ec == bhttp::error::body_limit)
+      return reject(413, {"Payload too large", "提交的内容过大"}, {"the body is over the limit", "提交的内容超过了上限"});
+    if (ec == bhttp::error::header_limit) return reject(431, {"Request header fields too large", "请求头过大"}, {});
+    if (ec) return reject(400, {"Bad request", "请求格式不正确"}, {ec.message(), ""});
 
     auto& msg = parser_->get();
     Request req;
@@ -241,10 +243,16 @@ private:
     }
   }
 
-  void reject(int status, const char* title, const std::string& detail) {
+  // In the language the request asks for, if that much of its header has arrived (CONTRACT §3).
+  void reject(int status, const Text& title, const Text& detail) {
     close_after_write_ = true;
     busy_ = true;
-    send(Response::problem(status, title, detail), 11, false);
+    auto language = Language::en;
+    if (parser_) {  // Beast refuses an oversized body at its Content-Length, before the header is done
+      auto asked = parser_->get()[bhttp::field::accept_language];
+      language = preferred_language(std::string_view(asked.data(), asked.size()));
+    }
+    send(Response::problem(status, in(language, title), language == Language::zh ? detail.zh : detail.en), 11, false);
   }
 
   void send(Response res, unsigned version, bool keep_alive) {

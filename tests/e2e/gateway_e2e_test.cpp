@@ -453,6 +453,7 @@ TEST(GatewayE2E, MessagesAreChineseWhenAskedAndPlainAlways) {
       {"malformed JSON", "POST", "/v1/declarations", "{\"kind\": ", {ct, auth}},
       {"a JSON array", "POST", "/v1/declarations", "[1,2]", {ct, auth}},
       {"text/plain", "POST", "/v1/declarations", base.dump(), {auth, "Content-Type: text/plain"}},
+      {"body over 1 MiB", "POST", "/v1/declarations", std::string(1024 * 1024 + 10, 'x'), {ct, auth}},
       {"missing kind", "POST", "/v1/declarations", with([](json& b) { b.erase("kind"); }), {ct, auth}},
       {"unknown kind", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "smart_city"; }), {ct, auth}},
       {"title a number", "POST", "/v1/declarations", with([](json& b) { b["title"] = 7; }), {ct, auth}},
