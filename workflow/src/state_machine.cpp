@@ -46,22 +46,23 @@ std::unexpected<Refusal> refuse(int status, std::string reason, std::string reas
 
 std::string in_state(State s) { return " (the declaration is " + std::string(name(s)) + ")"; }
 
+// The names schemas/notify/templates.json uses, so refusals and the inbox agree.
 std::string zh_name(State s) {
   switch (s) {
     case State::draft: return "草稿";
-    case State::county_review: return "县级审核中";
-    case State::city_review: return "市级审核中";
-    case State::province_review: return "省级审核中";
-    case State::publicity: return "公示中";
-    case State::approved: return "已通过";
-    case State::returned: return "已退回";
+    case State::county_review: return "县级审核";
+    case State::city_review: return "市级审核";
+    case State::province_review: return "省级审核";
+    case State::publicity: return "公示";
+    case State::approved: return "已认定";
+    case State::returned: return "退回修改";
     case State::rejected: return "未通过";
     case State::withdrawn: return "已撤回";
   }
   return "?";
 }
 std::string zh_name(Tier t) { return t == Tier::county ? "县级" : t == Tier::city ? "市级" : "省级"; }
-std::string zh_in_state(State s) { return "（申报当前为" + zh_name(s) + "）"; }
+std::string zh_in_state(State s) { return "（当前状态：" + zh_name(s) + "）"; }
 
 }  // namespace
 
