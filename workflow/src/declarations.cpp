@@ -274,7 +274,7 @@ Workflow::Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCa
 json Workflow::handle(const std::string& verb, const json& request) {
   if (verb == "ping") return {{"status", 200}};
   auto caller = Caller::from_json(request.is_object() ? request.value("actor", json()) : json());
-  if (!caller) return problem(401, {"Unknown caller", "无法识别调用者"}, {caller.error(), caller.error()});
+  if (!caller) return problem(401, {"Unknown caller", "无法识别调用者"}, {caller.error(), "调用者信息不完整或无效"});
   json reply;
   if (verb == "create") reply = create(*caller, request);
   else if (verb == "update") reply = change(*caller, request, Action::update);
@@ -286,7 +286,7 @@ json Workflow::handle(const std::string& verb, const json& request) {
   else if (verb == "pending") reply = list(*caller, request, true);
   else if (verb == "history") reply = history(*caller, request);
   else if (verb == "stats") reply = stats(*caller);
-  else return problem(404, {"Unknown command", "未知的命令"}, {verb, verb});
+  else return problem(404, {"Unknown command", "未知的命令"}, {verb, "未知的命令 " + verb});
   if (reply.value("status", 500) < 300 && outbox_written_ && verb != "get" && verb != "list" && verb != "pending" &&
       verb != "history" && verb != "stats")
     outbox_written_();
