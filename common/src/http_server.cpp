@@ -20,6 +20,7 @@
 #include "sdp/error.hpp"
 #include "sdp/http.hpp"
 #include "sdp/log.hpp"
+#include "sdp/messages.hpp"
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -138,7 +139,7 @@ namespace {
 // RFC 9112 §6.1, §6.3: the one transfer coding accepted is a lone, final "chunked", never beside
 // Content-Length. Anything else cannot be framed safely (what follows could be read as a second,
 // smuggled request): refused, and the connection closed.
-std::optional<std::pair<int, const char*>> framing_refusal(const bhttp::request<bhttp::string_body>& msg) {
+std::optional<std::pair<int, Text>> framing_refusal(const bhttp::request<bhttp::string_body>& msg) {
   std::vector<std::string> codings;
   for (const auto& field : msg) {
     if (field.name() != bhttp::field::transfer_encoding) continue;
@@ -155,10 +156,12 @@ std::optional<std::pair<int, const char*>> framing_refusal(const bhttp::request<
     }
   }
   if (codings.empty()) return std::nullopt;
-  if (codings.back() != "chunked") return std::pair{400, "Bad request: Transfer-Encoding must end in chunked"};
-  if (codings.size() > 1) return std::pair{501, "Transfer coding not implemented: only chunked is"};
+  if (codings.back() != "chunked")
+    return std::pair{400, Text{"Bad request: Transfer-Encoding must end in chunked", "请求格式不正确：Transfer-Encoding 须以 chunked 结尾"}};
+  if (codings.size() > 1)
+    return std::pair{501, Text{"Transfer coding not implemented: only chunked is", "不支持该传输编码：只支持 chunked"}};
   if (msg.count(bhttp::field::content_length) > 0)
-    return std::pair{400, "Bad request: both Content-Length and Transfer-Encoding"};
+    return std::pair{400, Text{"Bad request: both Content-Length and Transfer-Encoding", "请求格式不正确：Content-Length 与 Transfer-Encoding 不能同时出现"}};
   return std::nullopt;
 }
 }  // namespace
@@ -252,7 +255,7 @@ private:
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read(ec, 0);
-    if (auto refusal = framing_refusal(parser_->get())) return reject(refusal->first, refusal->second, "");
+    if (auto refusal = framing_refusal(parser_->get())) return reject(refusal->first, refusal->second, {});
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
@@ -261,9 +264,10 @@ private:
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset)
       return do_close();
-    if (ec == bhttp::error::body_limit) return reject(413, "Payload too large", "the body is over the limit");
-    if (ec == bhttp::error::header_limit) return reject(431, "Request header fields too large", "");
-    if (ec) return reject(400, "Bad request", ec.message());
+    if (ec == bhttp::error::body_limit)
+      return reject(413, {"Payload too large", "提交的内容过大"}, {"the body is over the limit", "提交的内容超过了上限"});
+    if (ec == bhttp::error::header_limit) return reject(431, {"Request header fields too large", "请求头过大"}, {});
+    if (ec) return reject(400, {"Bad request", "请求格式不正确"}, {ec.message(), ""});
 
     auto& msg = parser_->get();
     Request req;
@@ -295,14 +299,20 @@ private:
     }
   }
 
-  // Answers a request that cannot be read, then closes. The client may still be sending (a body
+  // Answers a request that cannot be read, then closes, in the language the request asks for if
+  // that much of its header has arrived (CONTRACT §3). The client may still be sending (a body
   // over the limit): what it sends is drained for a bounded time, so that it reads the answer
   // instead of a connection reset.
-  void reject(int status, const char* title, const std::string& detail) {
+  void reject(int status, const Text& title, const Text& detail) {
     close_after_write_ = true;
     linger_after_write_ = true;
     busy_ = true;
-    auto r = Response::problem(status, title, detail);
+    auto language = Language::en;
+    if (parser_) {  // Beast refuses an oversized body at its Content-Length, before the header is done
+      auto asked = parser_->get()[bhttp::field::accept_language];
+      language = preferred_language(std::string_view(asked.data(), asked.size()));
+    }
+    auto r = Response::problem(status, in(language, title), language == Language::zh ? detail.zh : detail.en);
     r.headers["X-Request-Id"] = crypto::uuid_v7();  // refused before any handler gave it one
     send(std::move(r), 11, false);
   }

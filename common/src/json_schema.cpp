@@ -9,11 +9,13 @@
 
 #include "sdp/error.hpp"
 #include "sdp/files.hpp"
+#include "sdp/messages.hpp"
 
 namespace sdp {
 
 struct JsonSchema::Impl {
   valijson::Schema schema;
+  nlohmann::json document;  // the schema as written, for the words of its problems
 };
 
 std::string pointer_token(std::string_view token) {
@@ -31,6 +33,7 @@ JsonSchema::JsonSchema(const nlohmann::json& schema) : impl_(std::make_unique<Im
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::NlohmannJsonAdapter adapter(schema);
     parser.populateSchema(adapter, impl_->schema);
+    impl_->document = schema;
   } catch (const std::exception& e) {
     throw Error(ErrorSource::config, std::string("malformed JSON Schema: ") + e.what());
   }
@@ -87,6 +90,8 @@ std::vector<SchemaProblem> JsonSchema::validate(const nlohmann::json& document) 
     for (const auto& s : specific) duplicate = duplicate || s == p;
     if (!explained && !duplicate) specific.push_back(p);
   }
+  // valijson's wording above is for the filtering only; a person reads plain words (CONTRACT §3).
+  for (auto& p : specific) p = plain_schema_problem(p, impl_->document);
   return specific;
 }
 

@@ -8,6 +8,7 @@
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/log.hpp"
+#include "sdp/messages.hpp"
 
 namespace sdp::gateway {
 namespace {
@@ -15,11 +16,12 @@ namespace {
 using nlohmann::json;
 
 // ---- responses ----
-http::Response problem(int status, const std::string& title, const std::string& detail = {},
-                       const json& errors = json::array()) {
-  json j = {{"type", http::problem_type(status)}, {"title", title}, {"status", status}};
-  if (!detail.empty()) j["detail"] = detail;
-  if (!errors.empty()) j["errors"] = errors;
+// Problems carry both languages ("title_zh", "detail_zh", errors[].message_zh) until localize()
+// keeps the caller's.
+http::Response problem(int status, const Text& title, const Text& detail = {}, const json& errors = json::array()) {
+  json j = {{"type", http::problem_type(status)}, {"title", title.en}, {"title_zh", title.zh}, {"status", status}};
+  if (!detail.en.empty()) j["detail"] = detail.en, j["detail_zh"] = detail.zh;
+  if (errors.is_array() && !errors.empty()) j["errors"] = errors;
   http::Response r;
   r.status = status;
   r.headers["Content-Type"] = "application/problem+json";
@@ -29,14 +31,47 @@ http::Response problem(int status, const std::string& title, const std::string& 
   return r;
 }
 
-http::Response invalid(const std::string& pointer, const std::string& message) {
-  return problem(400, "The request is not valid", "", json::array({{{"pointer", pointer}, {"message", message}}}));
+const Text kInvalid{"The request is not valid", "提交的内容有误"};
+const Text kNotFound{"Not found", "未找到"};
+const Text kUnavailable{"Service temporarily unavailable", "服务暂不可用"};
+const Text kIfMatchRequired{"If-Match required", "缺少版本信息（If-Match）"};
+const Text kSendIfMatch{"send the ETag you last read as If-Match", "请在 If-Match 中带上最后读取的 ETag，或刷新后重试"};
+
+http::Response invalid(const std::string& pointer, const Text& message) {
+  return problem(400, kInvalid, {},
+                 json::array({{{"pointer", pointer}, {"message", message.en}, {"message_zh", message.zh}}}));
 }
 
 http::Response invalid(const std::vector<SchemaProblem>& problems) {
   json errors = json::array();
-  for (const auto& p : problems) errors.push_back({{"pointer", p.pointer}, {"message", p.message}});
-  return problem(400, "The request is not valid", "", errors);
+  for (const auto& p : problems)
+    errors.push_back({{"pointer", p.pointer}, {"message", p.message}, {"message_zh", p.message_zh}});
+  return problem(400, kInvalid, {}, errors);
+}
+
+std::string text_of(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// A title for a problem that came without a Chinese one (a connection-level or internal error).
+std::string title_zh_for(int status) {
+  switch (status) {
+    case 400: return "提交的内容有误";
+    case 401: return "需要登录";
+    case 403: return "无权进行此操作";
+    case 404: return "未找到";
+    case 405: return "不支持该请求方法";
+    case 409: return "当前状态不允许此操作";
+    case 412: return "内容已被修改";
+    case 413: return "提交的内容过大";
+    case 415: return "不支持的内容类型";
+    case 422: return "不符合规则";
+    case 428: return "缺少前提条件";
+    case 431: return "请求头过大";
+    case 503: return "服务暂不可用";
+    default: return status >= 500 ? "服务器内部错误" : "请求被拒绝";
+  }
 }
 
 std::string etag(int64_t version) { return "\"" + std::to_string(version) + "\""; }
@@ -52,8 +87,9 @@ http::Response from_reply(const json& reply) {
     if (status == 201 && body.contains("id")) r.headers["Location"] = "/v1/declarations/" + body["id"].get<std::string>();
     return r;
   }
-  return problem(status, reply.value("title", "Request refused"), reply.value("detail", ""),
-                 reply.value("errors", json::array()));
+  auto title = text_of(reply, "title");
+  return problem(status, {title.empty() ? "Request refused" : title, text_of(reply, "title_zh")},
+                 {text_of(reply, "detail"), text_of(reply, "detail_zh")}, reply.value("errors", json::array()));
 }
 
 // ---- request helpers ----
@@ -140,11 +176,13 @@ struct Api::Impl {
       reply = deps.request(deps.topology.command(service, verb), command.dump());
     } catch (const Error& e) {
       log::warn("dependency did not answer", {{"service", service}, {"command", verb}, {"error", e.what()}});
-      return problem(503, "Service temporarily unavailable", service + " did not answer in time; nothing was done");
+      return problem(503, kUnavailable,
+                     {service + " did not answer in time; nothing was done", "服务 " + service + " 未能及时应答，未做任何更改"});
     }
     auto j = json::parse(reply, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return problem(502, "Bad reply from " + service);
-    if (j.value("status", 0) == 503) return problem(503, "Service temporarily unavailable", j.value("title", ""));
+    if (j.is_discarded() || !j.is_object()) return problem(502, {"Bad reply from " + service, "服务 " + service + " 的应答有误"});
+    if (j.value("status", 0) == 503)
+      return problem(503, kUnavailable, {text_of(j, "title"), "服务 " + service + " 所依赖的组件暂不可用，未做任何更改"});
     return from_reply(j);
   }
 
@@ -154,31 +192,33 @@ struct Api::Impl {
     std::vector<SchemaProblem> problems;
     for (const auto& [k, v] : q) {
       if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-        problems.push_back({"/query/" + pointer_token(k), "unknown parameter"});
+        problems.push_back({"/query/" + pointer_token(k), "unknown parameter", "未知的参数 " + k});
         continue;
       }
       if (k == "limit") {
         int n = 0;
         auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
         if (ec != std::errc{} || ptr != v.data() + v.size() || n < 1 || n > 100)
-          problems.push_back({"/query/limit", "must be a whole number from 1 to 100"});
+          problems.push_back({"/query/limit", "must be a whole number from 1 to 100", "必须是 1 到 100 之间的整数"});
         else out["limit"] = n;
       } else if (k == "cursor") {
         static const std::regex form("[A-Za-z0-9_-]{1,400}");
-        if (!std::regex_match(v, form)) problems.push_back({"/query/cursor", "not a cursor this API issued"});
+        if (!std::regex_match(v, form)) problems.push_back({"/query/cursor", "not a cursor this API issued", "无效的翻页标记"});
         else out["cursor"] = v;
       } else if (k == "state") {
         static const std::set<std::string> states = {"draft",     "county_review", "city_review", "province_review",
                                                      "publicity", "approved",      "returned",    "rejected",
                                                      "withdrawn"};
-        if (!states.contains(v)) problems.push_back({"/query/state", "unknown state '" + v + "'"});
+        if (!states.contains(v)) problems.push_back({"/query/state", "unknown state '" + v + "'", "未知的状态 " + v});
         else out["state"] = v;
       } else if (k == "kind") {
         if (v != "morning_star" && v != "industry_brain")
-          problems.push_back({"/query/kind", "must be morning_star or industry_brain"});
+          problems.push_back({"/query/kind", "must be morning_star or industry_brain",
+                              "必须是 morning_star（晨星工厂）或 industry_brain（产业大脑）"});
         else out["kind"] = v;
       } else if (k == "region") {
-        if (!deps.regions.is_county(v)) problems.push_back({"/query/region", "not a county-level code of Shandong"});
+        if (!deps.regions.is_county(v))
+          problems.push_back({"/query/region", "not a county-level code of Shandong", "不是山东省的县级行政区划代码"});
         else out["region"] = v;
       }
     }
@@ -189,9 +229,10 @@ struct Api::Impl {
   // The JSON body, or the 4xx that refuses it.
   std::variant<json, http::Response> body_of(const http::Request& req, const JsonSchema* schema) const {
     if (!json_content_type(req.header("Content-Type")))
-      return problem(415, "Unsupported media type", "send the body as application/json");
+      return problem(415, {"Unsupported media type", "不支持的内容类型"},
+                     {"send the body as application/json", "请以 application/json 格式提交"});
     json body = json::parse(req.body, nullptr, false);  // invalid UTF-8 is a parse error too
-    if (body.is_discarded()) return invalid("", "the body is not valid JSON (UTF-8)");
+    if (body.is_discarded()) return invalid("", {"the body is not valid JSON (UTF-8)", "提交的内容不是有效的 JSON（UTF-8）"});
     if (schema)
       if (auto problems = schema->validate(body); !problems.empty()) return invalid(problems);
     return body;
@@ -200,7 +241,41 @@ struct Api::Impl {
 
 Api::Api(ApiDeps deps) : impl_(std::make_shared<Impl>(std::move(deps))) {}
 
+void localize(http::Response& r, Language language) {
+  auto ct = r.headers.find("Content-Type");
+  if (ct == r.headers.end() || ct->second != "application/problem+json") return;
+  auto j = json::parse(r.body, nullptr, false);
+  if (!j.is_object()) return;
+  const bool zh = language == Language::zh;
+  if (zh) {
+    auto title = text_of(j, "title_zh");
+    j["title"] = title.empty() ? title_zh_for(j.value("status", 500)) : title;
+    if (auto detail = text_of(j, "detail_zh"); !detail.empty()) j["detail"] = detail;
+    else j.erase("detail");  // no English sentence in a Chinese answer
+  }
+  j.erase("title_zh");
+  j.erase("detail_zh");
+  if (j.contains("errors")) {
+    json errors = json::array();
+    if (j["errors"].is_array())
+      for (const auto& e : j["errors"]) {
+        if (!e.is_object()) continue;
+        auto message = zh ? text_of(e, "message_zh") : std::string();
+        errors.push_back({{"pointer", text_of(e, "pointer")}, {"message", message.empty() ? text_of(e, "message") : message}});
+      }
+    if (errors.empty()) j.erase("errors");
+    else j["errors"] = errors;
+  }
+  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 http::Response Api::handle(const http::Request& req, std::string* matched_route) const {
+  auto response = route(req, matched_route);
+  localize(response, preferred_language(req.header("Accept-Language")));
+  return response;
+}
+
+http::Response Api::route(const http::Request& req, std::string* matched_route) const {
   const auto& d = impl_->deps;
   auto path = req.path();
   auto parts = segments(path);
@@ -227,8 +302,8 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
     }
   }
   if (!route) {
-    if (!path_known) return problem(404, "Not found");
-    auto r = problem(405, "Method not allowed");
+    if (!path_known) return problem(404, kNotFound);
+    auto r = problem(405, {"Method not allowed", "不支持该请求方法"});
     std::string allow;
     for (const auto& candidate : routes())
       if (segments(candidate.pattern).size() == parts.size()) {
@@ -241,7 +316,7 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
     return r;
   }
   if (matched_route) *matched_route = route->pattern;
-  if (!id.empty() && !is_uuid(id)) return problem(404, "Not found");
+  if (!id.empty() && !is_uuid(id)) return problem(404, kNotFound);
 
   // Public documents.
   if (route->pattern.starts_with("/v1/catalogs/")) return *serve_catalog(d.catalogs, req);
@@ -254,7 +329,7 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
     return r;
   }
   if (route->pattern == "/v1/dev/sign-in") {
-    if (!d.dev_sign_in) return problem(404, "Not found");
+    if (!d.dev_sign_in) return problem(404, kNotFound);
     auto body = impl_->body_of(req, &d.schemas.dev_sign_in);
     if (auto* r = std::get_if<http::Response>(&body)) return *r;
     auto signed_in = d.dev_sign_in->sign_in(std::get<json>(body), d.regions, d.now());
@@ -268,18 +343,21 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
 
   // Identity.
   auto auth = req.header("Authorization");
-  if (!auth.starts_with("Bearer ")) return problem(401, "Authentication required", "send Authorization: Bearer <token>");
+  if (!auth.starts_with("Bearer "))
+    return problem(401, {"Authentication required", "需要登录"},
+                   {"send Authorization: Bearer <token>", "请登录后重试（在 Authorization 中带上 Bearer 令牌）"});
   auto claims = impl_->tokens.verify(std::string_view(auth).substr(7), d.now());
   if (!claims) {
     log::info("token refused", {{"reason", claims.error()}});
-    return problem(401, "Invalid token");
+    return problem(401, {"Invalid token", "登录凭证无效或已过期，请重新登录"});
   }
   json command = {{"actor", claims->actor()}};
   const auto& q = req.query();
   std::optional<int64_t> if_match;
   if (auto h = req.header("If-Match"); !h.empty()) {
     if_match = parse_if_match(h);
-    if (!if_match) return invalid("/headers/If-Match", "must be the ETag of the declaration, e.g. \"3\"");
+    if (!if_match)
+      return invalid("/headers/If-Match", {"must be the ETag of the declaration, e.g. \"3\"", "必须是申报的 ETag，例如 \"3\""});
     command["expected_version"] = *if_match;
   }
   auto no_query = [&]() -> std::optional<http::Response> {
@@ -292,7 +370,8 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
   if (!idem_key.empty() && req.method != "POST") idem_key.clear();
   if (!idem_key.empty()) {
     static const std::regex form("[\\x21-\\x7e]{1,255}");
-    if (!std::regex_match(idem_key, form)) return invalid("/headers/Idempotency-Key", "1 to 255 visible ASCII characters");
+    if (!std::regex_match(idem_key, form))
+      return invalid("/headers/Idempotency-Key", {"1 to 255 visible ASCII characters", "必须是 1–255 个可见 ASCII 字符"});
   }
   auto run = [&](const std::function<http::Response()>& work) -> http::Response {
     if (idem_key.empty() || !d.idempotency) return work();
@@ -302,14 +381,16 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
     try {
       claim = d.idempotency->begin(scope, idem_key, hash);
     } catch (const Error& e) {
-      return problem(503, "Service temporarily unavailable", "the idempotency store is unavailable");
+      return problem(503, kUnavailable, {"the idempotency store is unavailable", "请求去重记录暂不可用，未做任何更改"});
     }
     switch (claim.claim) {
       case IdempotencyStore::Claim::replay: return *claim.stored;
       case IdempotencyStore::Claim::other_body:
-        return problem(422, "Idempotency-Key reused", "this key was used with another request within 24 hours");
+        return problem(422, {"Idempotency-Key reused", "请求标识（Idempotency-Key）重复"},
+                       {"this key was used with another request within 24 hours", "该标识在 24 小时内已用于另一个请求"});
       case IdempotencyStore::Claim::in_progress:
-        return problem(409, "Request in progress", "a request with this Idempotency-Key is still being processed");
+        return problem(409, {"Request in progress", "请求正在处理中"},
+                       {"a request with this Idempotency-Key is still being processed", "使用该请求标识的请求仍在处理中"});
       case IdempotencyStore::Claim::fresh: break;
     }
     auto response = work();
@@ -335,7 +416,8 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
     auto allowed = pending ? std::vector<std::string>{"limit", "cursor", "kind", "region"}
                            : std::vector<std::string>{"limit", "cursor", "state", "kind"};
     if (auto bad = impl_->check_query(q, allowed, command)) return *bad;
-    if (pending && claims->role != "reviewer") return problem(403, "Only reviewers have a pending queue");
+    if (pending && claims->role != "reviewer")
+      return problem(403, {"Only reviewers have a pending queue", "只有审核人员有待审队列"});
     return impl_->call("workflow", pending ? "pending" : "list", command);
   }
   if (p.starts_with("/v1/declarations/{id}")) {
@@ -346,14 +428,14 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
     if (p == "/v1/declarations/{id}" && method == "PUT") {
       auto body = impl_->body_of(req, &d.schemas.update);
       if (auto* r = std::get_if<http::Response>(&body)) return *r;
-      if (!if_match) return problem(428, "If-Match required", "send the ETag you last read as If-Match");
+      if (!if_match) return problem(428, kIfMatchRequired, kSendIfMatch);
       command["body"] = std::get<json>(body);
       return impl_->call("workflow", "update", command);
     }
     if (p == "/v1/declarations/{id}/decisions") {
       auto body = impl_->body_of(req, &d.schemas.decision);
       if (auto* r = std::get_if<http::Response>(&body)) return *r;
-      if (!if_match) return problem(428, "If-Match required", "send the ETag you last read as If-Match");
+      if (!if_match) return problem(428, kIfMatchRequired, kSendIfMatch);
       command["body"] = std::get<json>(body);
       return run([&] { return impl_->call("workflow", "decide", command); });
     }
@@ -386,14 +468,15 @@ http::Response Api::handle(const http::Request& req, std::string* matched_route)
   }
   if (p == "/v1/webhook") {
     if (auto bad = no_query()) return *bad;
-    if (claims->role != "applicant") return problem(403, "Only an applicant registers a webhook for its org");
+    if (claims->role != "applicant")
+      return problem(403, {"Only an applicant registers a webhook for its org", "只有申报单位可以设置本单位的回调"});
     if (method == "GET") return impl_->call("notify", "get_webhook", command);
     auto body = impl_->body_of(req, &d.schemas.webhook);
     if (auto* r = std::get_if<http::Response>(&body)) return *r;
     command["webhook"] = std::get<json>(body);
     return impl_->call("notify", "webhook", command);
   }
-  return problem(404, "Not found");
+  return problem(404, kNotFound);
 }
 
 }  // namespace sdp::gateway

@@ -15,6 +15,7 @@
 #include "jwt.hpp"
 #include "sdp/http.hpp"
 #include "sdp/json_schema.hpp"
+#include "sdp/messages.hpp"
 #include "sdp/nats.hpp"
 #include "sdp/regions.hpp"
 
@@ -49,15 +50,21 @@ struct Route {
   bool authenticated;
 };
 
+// Keeps only `language`'s words in a problem+json response (title, detail, errors[].message),
+// falling back to English, so the shape stays CONTRACT §3's; other responses are left alone.
+void localize(http::Response& response, Language language);
+
 class Api {
 public:
   explicit Api(ApiDeps deps);
   // Every route of the API, for the OpenAPI check.
   static const std::vector<Route>& routes();
-  // The response, and the route pattern it matched ("" when none), for metrics and logs.
+  // The response, and the route pattern it matched ("" when none), for metrics and logs; its
+  // problem in the language the request's Accept-Language prefers.
   http::Response handle(const http::Request& request, std::string* matched_route = nullptr) const;
 
 private:
+  http::Response route(const http::Request& request, std::string* matched_route) const;
   struct Impl;
   std::shared_ptr<const Impl> impl_;
 };

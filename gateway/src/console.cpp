@@ -153,27 +153,33 @@ std::variant<json, std::vector<SchemaProblem>> DevSignIn::sign_in(const json& re
   auto given = [&](const char* field) { return request.contains(field); };
   auto refuse_extra = [&](std::initializer_list<const char*> fields) {
     for (auto field : fields)
-      if (given(field)) problems.push_back({std::string("/") + field, "not a claim of the role " + role});
+      if (given(field))
+        problems.push_back({std::string("/") + field, "not a claim of the role " + role, "角色 " + role + " 没有此项"});
   };
   json claims = {{"role", role}};
   std::string sub;
   if (role == "applicant") {
     refuse_extra({"tier", "region"});
     auto org = request.value("org", "");
-    if (!given("org")) problems.push_back({"/org", "an applicant signs in for its org's 统一社会信用代码"});
-    else if (!valid_uscc(org)) problems.push_back({"/org", "not a valid 统一社会信用代码 (GB 32100-2015 check character)"});
+    if (!given("org"))
+      problems.push_back({"/org", "an applicant signs in for its org's 统一社会信用代码", "申报单位须填写统一社会信用代码"});
+    else if (!valid_uscc(org))
+      problems.push_back({"/org", "not a valid 统一社会信用代码 (GB 32100-2015 check character)",
+                          "统一社会信用代码无效（GB 32100-2015 校验位不符）"});
     claims["org"] = org;
     sub = "dev-" + org;
   } else if (role == "reviewer") {
     refuse_extra({"org"});
     auto tier = request.value("tier", "");
     auto region = request.value("region", "");
-    if (!given("tier")) problems.push_back({"/tier", "a reviewer signs in for a tier: county, city or province"});
-    if (!given("region")) problems.push_back({"/region", "a reviewer signs in for a jurisdiction's code"});
+    if (!given("tier"))
+      problems.push_back({"/tier", "a reviewer signs in for a tier: county, city or province", "审核人员须选择层级：县级、市级或省级"});
+    if (!given("region")) problems.push_back({"/region", "a reviewer signs in for a jurisdiction's code", "审核人员须选择管辖区域"});
     if (given("tier") && given("region") && !regions.valid_for_tier(tier, region))
-      problems.push_back({"/region", tier == "county"   ? "not a county-level code of Shandong"
-                                     : tier == "city" ? "not a city code of Shandong (37XX00)"
-                                                      : "the province's code is 370000"});
+      problems.push_back(tier == "county" ? SchemaProblem{"/region", "not a county-level code of Shandong", "不是山东省的县级行政区划代码"}
+                         : tier == "city"
+                             ? SchemaProblem{"/region", "not a city code of Shandong (37XX00)", "不是山东省的地市代码（37XX00）"}
+                             : SchemaProblem{"/region", "the province's code is 370000", "省级的代码是 370000"});
     claims["tier"] = tier;
     claims["region"] = region;
     sub = "dev-" + tier + "-" + region;

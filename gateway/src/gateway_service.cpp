@@ -143,7 +143,8 @@ void setup(Runtime& runtime) {
     auto request_id = request.header("X-Request-Id");
     if (request_id.empty() || request_id.size() > 64) request_id = crypto::uuid_v7();
     metrics::global().set("sdp_http_in_flight", {}, ++*in_flight);
-    auto job = [ctx, in_flight, start, request_id, request = std::move(request), respond]() {
+    const auto language = preferred_language(request.header("Accept-Language"));
+    auto job = [ctx, in_flight, start, request_id, language, request = std::move(request), respond]() {
       log::Scope scope("request_id", request_id);
       std::string route;
       http::Response response;
@@ -152,6 +153,7 @@ void setup(Runtime& runtime) {
       } catch (const std::exception& e) {
         log::error("request failed", {{"error", e.what()}});
         response = http::Response::problem(500, "Internal server error");
+        localize(response, language);
       }
       response.headers["X-Request-Id"] = request_id;
       // API answers carry names, phones and e-mails: no cache keeps them unless a route says so.
@@ -173,6 +175,7 @@ void setup(Runtime& runtime) {
       busy.headers["Retry-After"] = "1";
       busy.headers["Cache-Control"] = "no-store";
       busy.headers["X-Request-Id"] = request_id;
+      localize(busy, language);
       respond(std::move(busy));
     }
   });

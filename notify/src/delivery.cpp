@@ -45,7 +45,7 @@ struct Claimed {
 
 // HTTP POST of a signed webhook; "" on a 2xx, else why not.
 std::string post_webhook(const Claimed& d, const std::string& secret, const DeliverySettings& s) {
-  if (auto why = refuse_url(d.target, s.allow_private)) return *why;  // again at send time: DNS may have changed
+  if (auto why = refuse_url(d.target, s.allow_private)) return why->en;  // again at send time: DNS may have changed
   auto timestamp = std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   // One handle per sending thread, reset for each use, so that its connections are kept alive and
@@ -131,10 +131,10 @@ std::chrono::milliseconds backoff(const DeliverySettings& s, int attempts, doubl
   return std::chrono::milliseconds(static_cast<int64_t>(base * (0.8 + 0.4 * jitter_unit)));
 }
 
-std::optional<std::string> refuse_url(const std::string& url, bool allow_private) {
+std::optional<Text> refuse_url(const std::string& url, bool allow_private) {
   CURLU* u = curl_url();
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> guard(u, curl_url_cleanup);
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "not a URL";
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return Text{"not a URL", "不是网址"};
   char* scheme = nullptr;
   char* host = nullptr;
   curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
@@ -142,17 +142,17 @@ std::optional<std::string> refuse_url(const std::string& url, bool allow_private
   std::string sch = scheme ? scheme : "", h = host ? host : "";
   curl_free(scheme);
   curl_free(host);
-  if (sch != "http" && sch != "https") return "only http and https URLs";
-  if (h.empty()) return "no host";
+  if (sch != "http" && sch != "https") return Text{"only http and https URLs", "只接受 http 或 https 网址"};
+  if (h.empty()) return Text{"no host", "网址缺少主机名"};
   if (allow_private) return std::nullopt;
   if (h.front() == '[') h = h.substr(1, h.size() - 2);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
-  if (getaddrinfo(h.c_str(), nullptr, &hints, &res) != 0) return "the host does not resolve";
-  std::optional<std::string> why;
+  if (getaddrinfo(h.c_str(), nullptr, &hints, &res) != 0) return Text{"the host does not resolve", "无法解析该主机名"};
+  std::optional<Text> why;
   for (auto* a = res; a; a = a->ai_next)
-    if (private_address(a->ai_addr)) why = "the host resolves to a loopback or private address";
+    if (private_address(a->ai_addr)) why = Text{"the host resolves to a loopback or private address", "该主机指向本机或内网地址"};
   freeaddrinfo(res);
   return why;
 }

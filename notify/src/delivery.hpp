@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sdp/db.hpp"
+#include "sdp/messages.hpp"
 
 namespace sdp::notify {
 
@@ -34,7 +35,7 @@ std::chrono::milliseconds backoff(const DeliverySettings& s, int attempts, doubl
 
 // Why a webhook URL may not be used, or nothing when it may: http(s) only, and unless allowed,
 // no host that resolves to a loopback, private, link-local or unspecified address.
-std::optional<std::string> refuse_url(const std::string& url, bool allow_private);
+std::optional<Text> refuse_url(const std::string& url, bool allow_private);
 
 class Deliverer {
 public:

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include "sdp/crypto.hpp"
+#include "sdp/messages.hpp"
 #include "sdp/time.hpp"
 
 namespace sdp::notify {
@@ -10,12 +11,21 @@ namespace {
 
 using nlohmann::json;
 
-json problem(int status, const std::string& title, const json& errors = json::array(), const std::string& detail = "") {
-  json j = {{"status", status}, {"title", title}};
-  if (!errors.empty()) j["errors"] = errors;
-  if (!detail.empty()) j["detail"] = detail;
+// Words people read go in both languages; the gateway picks (CONTRACT §3).
+json problem(int status, const Text& title, const Text& detail = {}) {
+  json j = {{"status", status}, {"title", title.en}, {"title_zh", title.zh}};
+  if (!detail.en.empty()) j["detail"] = detail.en, j["detail_zh"] = detail.zh;
   return j;
 }
+
+json invalid(const std::string& pointer, const Text& message) {
+  auto j = problem(400, {"The request is not valid", "提交的内容有误"});
+  j["errors"] = json::array({{{"pointer", pointer}, {"message", message.en}, {"message_zh", message.zh}}});
+  return j;
+}
+
+const Text kOnlyApplicants{"Only an applicant registers a webhook for its org", "只有申报单位可以设置本单位的回调"};
+const Text kForAdmins{"For admins", "仅供管理员使用"};
 
 std::string rfc3339(const std::optional<std::string>& t) { return t ? rfc3339_of_db_time(*t).value_or("") : ""; }
 
@@ -74,14 +84,14 @@ bool Notifier::record(db::Connection& c, const Event& e) {
 }
 
 json Notifier::handle(const std::string& verb, const json& request) {
-  if (!request.is_object() || !request.contains("actor")) return problem(401, "Unknown caller");
+  if (!request.is_object() || !request.contains("actor")) return problem(401, {"Unknown caller", "无法识别调用者"});
   if (verb == "inbox") return inbox(request);
   if (verb == "mark_read") return mark_read(request);
   if (verb == "webhook") return set_webhook(request);
   if (verb == "get_webhook") return get_webhook(request);
   if (verb == "dead_deliveries") return dead_deliveries(request);
   if (verb == "replay") return replay(request);
-  return problem(404, "Unknown command");
+  return problem(404, {"Unknown command", "未知的命令"});
 }
 
 json Notifier::inbox(const json& request) {
@@ -93,7 +103,7 @@ json Notifier::inbox(const json& request) {
   if (auto cursor = request.value("cursor", ""); !cursor.empty()) {
     auto raw = crypto::base64url_decode(cursor);
     auto bar = raw ? raw->find('|') : std::string::npos;
-    if (bar == std::string::npos) return problem(400, "The request is not valid", {{{"pointer", "/query/cursor"}, {"message", "not a cursor this service issued"}}});
+    if (bar == std::string::npos) return invalid("/query/cursor", {"not a cursor this service issued", "无效的翻页标记"});
     where += " AND (created_at < ? OR (created_at = ? AND id < ?))";
     params.emplace_back(raw->substr(0, bar));
     params.emplace_back(raw->substr(0, bar));
@@ -133,17 +143,18 @@ json Notifier::mark_read(const json& request) {
   auto c = pool_.acquire();
   // Only the caller's own notification: another's answers 404 like one that does not exist.
   auto r = c->query("SELECT id FROM notifications WHERE id = ? AND audience = ?", {request.value("id", ""), audience});
-  if (audience.empty() || !r.next()) return problem(404, "No such notification");
+  if (audience.empty() || !r.next()) return problem(404, {"No such notification", "通知不存在"});
   c->execute("UPDATE notifications SET read_at = COALESCE(read_at, UTC_TIMESTAMP(6)) WHERE id = ?", {request.value("id", "")});
   return {{"status", 200}, {"body", {{"id", request.value("id", "")}, {"read", true}}}};
 }
 
 json Notifier::get_webhook(const json& request) {
   const auto& actor = request["actor"];
-  if (actor.value("role", "") != "applicant") return problem(403, "Only an applicant has a webhook for its org");
+  if (actor.value("role", "") != "applicant")
+    return problem(403, {"Only an applicant has a webhook for its org", "只有申报单位有本单位的回调"});
   auto c = pool_.acquire();
   auto r = c->query("SELECT url, updated_at FROM webhooks WHERE org = ?", {actor.value("org", "")});
-  if (!r.next()) return problem(404, "No webhook registered", json::array(), "register one with PUT /v1/webhook");
+  if (!r.next()) return problem(404, {"No webhook registered", "尚未设置回调"}, {"register one with PUT /v1/webhook", "请先设置回调地址"});
   // The secret is never shown again, not even to its org.
   return {{"status", 200},
           {"body", {{"url", r.str("url")}, {"org", actor.value("org", "")}, {"updated_at", rfc3339(r.str("updated_at"))}}}};
@@ -151,13 +162,13 @@ json Notifier::get_webhook(const json& request) {
 
 json Notifier::set_webhook(const json& request) {
   const auto& actor = request["actor"];
-  if (actor.value("role", "") != "applicant") return problem(403, "Only an applicant registers a webhook for its org");
+  if (actor.value("role", "") != "applicant") return problem(403, kOnlyApplicants);
   const auto& hook = request.value("webhook", json::object());
   auto url = hook.value("url", "");
   auto secret = hook.value("secret", "");
   if (auto why = refuse_url(url, settings_.allow_private))
-    return problem(400, "The request is not valid", {{{"pointer", "/url"}, {"message", *why}}});
-  if (secret.size() < 16) return problem(400, "The request is not valid", {{{"pointer", "/secret"}, {"message", "at least 16 characters"}}});
+    return invalid("/url", *why);
+  if (secret.size() < 16) return invalid("/secret", {"at least 16 characters", "至少 16 个字符"});
   auto c = pool_.acquire();
   c->execute("INSERT INTO webhooks (org, url, secret_sealed, updated_at) VALUES (?, ?, ?, UTC_TIMESTAMP(6)) "
              "ON DUPLICATE KEY UPDATE url = VALUES(url), secret_sealed = VALUES(secret_sealed), updated_at = VALUES(updated_at)",
@@ -170,7 +181,7 @@ json Notifier::set_webhook(const json& request) {
 }
 
 json Notifier::dead_deliveries(const json& request) {
-  if (request["actor"].value("role", "") != "admin") return problem(403, "For admins");
+  if (request["actor"].value("role", "") != "admin") return problem(403, kForAdmins);
   auto c = pool_.acquire();
   json items = json::array();
   for (auto r = c->query("SELECT id, event_id, channel, recipient, target, attempts, last_error, created_at FROM deliveries "
@@ -188,7 +199,7 @@ json Notifier::dead_deliveries(const json& request) {
 }
 
 json Notifier::replay(const json& request) {
-  if (request["actor"].value("role", "") != "admin") return problem(403, "For admins");
+  if (request["actor"].value("role", "") != "admin") return problem(403, kForAdmins);
   auto c = pool_.acquire();
   auto n = c->execute("UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = UTC_TIMESTAMP(6) "
                       "WHERE state = 'dead' AND (? = 0 OR id = ?)",

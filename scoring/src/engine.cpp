@@ -19,38 +19,46 @@ const nlohmann::json& member(const nlohmann::json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_object() ? j[key] : empty;
 }
 
+constexpr const char* kTrueOrFalseZh = "必须是 true（达标）或 false（未达标）";
+
 // Checks one industry_brain input ({"value": n} or {"grade": "A".."D"}) against its indicator.
 void check_ib_input(const Indicator& ind, const nlohmann::json& input, const std::string& at, Problems& problems) {
   if (!input.is_object()) {
-    problems.push_back({at, "must be an object with 'value' or 'grade'"});
+    problems.push_back({at, "must be an object with 'value' or 'grade'", "必须是含 value 或 grade 的对象"});
     return;
   }
   bool has_value = input.contains("value"), has_grade = input.contains("grade");
   if (ind.input == Indicator::Input::value) {
-    if (has_grade) problems.push_back({at + "/grade", ind.id + " (" + ind.name + ") takes a number 'value', not a grade"});
+    if (has_grade)
+      problems.push_back({at + "/grade", ind.id + " (" + ind.name + ") takes a number 'value', not a grade",
+                          ind.id + "（" + ind.name + "）填写数值 value，不评档"});
     if (!has_value) {
-      if (!has_grade) problems.push_back({at + "/value", "a number is required"});
+      if (!has_grade) problems.push_back({at + "/value", "a number is required", "须填写数值"});
       return;
     }
     const auto& v = input["value"];
     if (!v.is_number()) {
-      problems.push_back({at + "/value", "must be a number"});
+      problems.push_back({at + "/value", "must be a number", "必须是数字"});
       return;
     }
     double x = v.get<double>();
-    if (!std::isfinite(x) || x < 0) problems.push_back({at + "/value", "must be a number >= 0"});
-    else if (ind.value_range && (x < ind.value_range->first || x > ind.value_range->second))
-      problems.push_back({at + "/value", "must lie between " + std::to_string(static_cast<int>(ind.value_range->first)) +
-                                             " and " + std::to_string(static_cast<int>(ind.value_range->second))});
+    if (!std::isfinite(x) || x < 0) problems.push_back({at + "/value", "must be a number >= 0", "必须是不小于 0 的数"});
+    else if (ind.value_range && (x < ind.value_range->first || x > ind.value_range->second)) {
+      auto low = std::to_string(static_cast<int>(ind.value_range->first));
+      auto high = std::to_string(static_cast<int>(ind.value_range->second));
+      problems.push_back({at + "/value", "must lie between " + low + " and " + high, "必须在 " + low + " 到 " + high + " 之间"});
+    }
   } else {
-    if (has_value) problems.push_back({at + "/value", ind.id + " (" + ind.name + ") is graded A–D, not a number"});
+    if (has_value)
+      problems.push_back({at + "/value", ind.id + " (" + ind.name + ") is graded A–D, not a number",
+                          ind.id + "（" + ind.name + "）按 A–D 评档，不填数值"});
     if (!has_grade) {
-      if (!has_value) problems.push_back({at + "/grade", "a grade A, B, C or D is required"});
+      if (!has_value) problems.push_back({at + "/grade", "a grade A, B, C or D is required", "须选择 A、B、C 或 D 档"});
       return;
     }
     const auto& g = input["grade"];
     if (!g.is_string() || !ind.grades.contains(g.get<std::string>()))
-      problems.push_back({at + "/grade", "must be one of A, B, C, D"});
+      problems.push_back({at + "/grade", "must be one of A, B, C, D", "必须是 A、B、C、D 之一"});
   }
 }
 
@@ -106,14 +114,15 @@ int reached_level(const MorningStarCatalog& catalog, const MorningStarModel& mod
 Problems check_morning_star_payload(const MorningStarCatalog& catalog, const nlohmann::json& payload) {
   Problems problems;
   for (const auto& [id, claim] : member(payload, "criteria").items()) {
-    if (!catalog.find(id)) problems.push_back({ptr("/payload", "criteria", id), "unknown criterion '" + id + "'"});
+    if (!catalog.find(id))
+      problems.push_back({ptr("/payload", "criteria", id), "unknown criterion '" + id + "'", "未知的评价条目 " + id});
     else if (!claim.is_object() || !claim.contains("met") || !claim["met"].is_boolean())
-      problems.push_back({ptr("/payload", "criteria", id, "met"), "must be true or false"});
+      problems.push_back({ptr("/payload", "criteria", id, "met"), "must be true or false", kTrueOrFalseZh});
   }
   if (payload.contains("claimed_level")) {
     const auto& l = payload["claimed_level"];
     if (!l.is_number_integer() || l.get<int>() < 1 || l.get<int>() > 5)
-      problems.push_back({"/payload/claimed_level", "must be a level from 1 to 5"});
+      problems.push_back({"/payload/claimed_level", "must be a level from 1 to 5", "必须是 1 到 5 级"});
   }
   return problems;
 }
@@ -121,8 +130,10 @@ Problems check_morning_star_payload(const MorningStarCatalog& catalog, const nlo
 Problems check_morning_star_verified(const MorningStarCatalog& catalog, const nlohmann::json& verified) {
   Problems problems;
   for (const auto& [id, verdict] : member(verified, "criteria").items()) {
-    if (!catalog.find(id)) problems.push_back({ptr("/verified", "criteria", id), "unknown criterion '" + id + "'"});
-    else if (!verdict.is_boolean()) problems.push_back({ptr("/verified", "criteria", id), "must be true or false"});
+    if (!catalog.find(id))
+      problems.push_back({ptr("/verified", "criteria", id), "unknown criterion '" + id + "'", "未知的评价条目 " + id});
+    else if (!verdict.is_boolean())
+      problems.push_back({ptr("/verified", "criteria", id), "must be true or false", kTrueOrFalseZh});
   }
   return problems;
 }
@@ -174,7 +185,8 @@ Problems check_industry_brain_payload(const IndustryBrainCatalog& catalog, const
   Problems problems;
   for (const auto& [id, input] : member(payload, "indicators").items()) {
     const auto* ind = catalog.find(id);
-    if (!ind) problems.push_back({ptr("/payload", "indicators", id), "unknown indicator '" + id + "'"});
+    if (!ind)
+      problems.push_back({ptr("/payload", "indicators", id), "unknown indicator '" + id + "'", "未知的指标 " + id});
     else check_ib_input(*ind, input, ptr("/payload", "indicators", id), problems);
   }
   return problems;
@@ -184,7 +196,8 @@ Problems check_industry_brain_verified(const IndustryBrainCatalog& catalog, cons
   Problems problems;
   for (const auto& [id, input] : member(verified, "indicators").items()) {
     const auto* ind = catalog.find(id);
-    if (!ind) problems.push_back({ptr("/verified", "indicators", id), "unknown indicator '" + id + "'"});
+    if (!ind)
+      problems.push_back({ptr("/verified", "indicators", id), "unknown indicator '" + id + "'", "未知的指标 " + id});
     else check_ib_input(*ind, input, ptr("/verified", "indicators", id), problems);
   }
   return problems;

@@ -12,8 +12,17 @@ constexpr const char* kConsumer = "scoring";
 
 nlohmann::json problems_json(const Problems& problems) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& p : problems) out.push_back({{"pointer", p.pointer}, {"message", p.message}});
+  for (const auto& p : problems)
+    out.push_back({{"pointer", p.pointer}, {"message", p.message}, {"message_zh", p.message_zh}});
   return out;
+}
+
+// A 400 reply in both languages; the gateway picks one (CONTRACT §3).
+nlohmann::json invalid(const Problems& problems) {
+  return {{"status", 400},
+          {"title", "The request is not valid"},
+          {"title_zh", "提交的内容有误"},
+          {"errors", problems_json(problems)}};
 }
 
 std::vector<Verdict> verdicts_of(const nlohmann::json& scoring) {
@@ -62,15 +71,14 @@ nlohmann::json preview(const Scorer& scorer, const nlohmann::json& request) {
                   ? parse_kind(request["kind"].get<std::string>())
                   : std::nullopt;
   if (!kind)
-    return {{"status", 400}, {"title", "The request is not valid"},
-            {"errors", {{{"pointer", "/kind"}, {"message", "must be morning_star or industry_brain"}}}}};
+    return invalid({{"/kind", "must be morning_star or industry_brain",
+                     "必须是 morning_star（晨星工厂）或 industry_brain（产业大脑）"}});
   if (!request.contains("payload") || !request["payload"].is_object())
-    return {{"status", 400}, {"title", "The request is not valid"},
-            {"errors", {{{"pointer", "/payload"}, {"message", "must be an object"}}}}};
+    return invalid({{"/payload", "must be an object", "必须是对象"}});
   std::vector<Verdict> verdicts;
   if (request.contains("verified")) verdicts.push_back({"preview", request["verified"]});
   auto score = scorer.score(*kind, request["payload"], verdicts);
-  if (!score) return {{"status", 400}, {"title", "The request is not valid"}, {"errors", problems_json(score.error())}};
+  if (!score) return invalid(score.error());
   return {{"status", 200}, {"body", *score}};
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "sdp/build_info.hpp"
@@ -369,6 +370,8 @@ TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
     EXPECT_EQ(r.header("content-type"), "application/problem+json") << c.name;
     EXPECT_EQ(j.value("type", ""), "/problems/" + c.type) << c.name;
     EXPECT_EQ(j.value("status", 0), c.status) << c.name;
+    for (const auto& e : j.value("errors", json::array()))
+      EXPECT_EQ(e.value("message", "").find("could not be validated"), std::string::npos) << c.name << ": " << e.dump();
     if (!c.pointer.empty()) {
       ASSERT_TRUE(j.contains("errors")) << c.name << ": " << r.body;
       bool found = false;
@@ -378,6 +381,147 @@ TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
   }
   // Nothing was created by any of them.
   EXPECT_EQ(p.send("GET", "/v1/declarations?limit=100", token).json()["items"].size(), 1u);
+}
+
+namespace {
+// valijson's own wording, which must never reach a person (CONTRACT §3).
+bool has_validator_words(const std::string& text) {
+  for (const char* raw : {"could not be validated", "constraint", "Failed to validate", "Failed to match", "Expected number",
+                          "String should be", "Object should have", "Value type not permitted", "Missing required property"})
+    if (text.find(raw) != std::string::npos) return true;
+  return false;
+}
+bool has_chinese(const std::string& text) {
+  for (size_t i = 0; i + 2 < text.size(); ++i)  // U+4E00..U+9FFF: E4 B8 80 .. E9 BF BF in UTF-8
+    if (static_cast<unsigned char>(text[i]) >= 0xE4 && static_cast<unsigned char>(text[i]) <= 0xE9) return true;
+  return false;
+}
+// Every text a person reads in a problem: title, detail and each errors[].message.
+std::vector<std::string> readable_texts(const json& problem) {
+  std::vector<std::string> out = {problem.value("title", "")};
+  if (problem.contains("detail")) out.push_back(problem["detail"].get<std::string>());
+  for (const auto& e : problem.value("errors", json::array())) out.push_back(e.value("message", ""));
+  return out;
+}
+}  // namespace
+
+TEST(GatewayE2E, MessagesAreChineseWhenAskedAndPlainAlways) {
+  Platform p;
+  auto token = p.as_applicant();
+  auto d = p.create();
+  auto decl = "/v1/declarations/" + d["id"].get<std::string>();
+  const std::string ct = "Content-Type: application/json", auth = "Authorization: Bearer " + token;
+  const std::string zh = "Accept-Language: zh-CN,zh;q=0.9,en;q=0.8";
+
+  // An update that names a field it may not: the field and what is accepted, in the asked language.
+  json update = {{"kind", "industry_brain"}, {"title", "t"}, {"contact", d["contact"]}, {"payload", d["payload"]}};
+  auto bad_field = [&](std::vector<std::string> headers) {
+    headers.insert(headers.end(), {ct, auth, if_match(d)});
+    auto r = test::http("PUT", p.url(decl), headers, update.dump());
+    EXPECT_EQ(r.status, 400) << r.body;
+    auto j = r.json();
+    for (const auto& e : j.value("errors", json::array()))
+      if (e["pointer"] == "/kind") return std::pair{j.value("title", ""), e.value("message", "")};
+    ADD_FAILURE() << "no problem at /kind: " << r.body;
+    return std::pair{std::string(), std::string()};
+  };
+  auto [title_zh, message_zh] = bad_field({zh});
+  EXPECT_EQ(message_zh, "未知字段 kind：修改只接受 title、contact、payload");
+  EXPECT_TRUE(has_chinese(title_zh)) << title_zh;
+  auto [title_en, message_en] = bad_field({});
+  EXPECT_EQ(message_en, "unknown field 'kind': an update takes only title, contact, payload");
+  EXPECT_FALSE(has_chinese(title_en)) << title_en;
+  EXPECT_EQ(bad_field({"Accept-Language: en, zh;q=0.5"}).second, message_en);
+  EXPECT_EQ(bad_field({"Accept-Language: zh"}).second, message_zh);
+
+  // Bad input of every kind, answered by the gateway, the workflow and scoring: Chinese when asked,
+  // never the validator's words, in either language.
+  auto base = declaration_body();
+  auto with = [&](const std::function<void(json&)>& change) {
+    auto b = base;
+    change(b);
+    return b.dump();
+  };
+  struct Case {
+    const char* name;
+    std::string method, path;
+    std::optional<std::string> body;
+    std::vector<std::string> headers;
+  };
+  const std::string reviewer = "Authorization: Bearer " + p.as_reviewer("county", "370102");
+  std::vector<Case> cases = {
+      {"malformed JSON", "POST", "/v1/declarations", "{\"kind\": ", {ct, auth}},
+      {"a JSON array", "POST", "/v1/declarations", "[1,2]", {ct, auth}},
+      {"text/plain", "POST", "/v1/declarations", base.dump(), {auth, "Content-Type: text/plain"}},
+      {"body over 1 MiB", "POST", "/v1/declarations", std::string(1024 * 1024 + 10, 'x'), {ct, auth}},
+      {"missing kind", "POST", "/v1/declarations", with([](json& b) { b.erase("kind"); }), {ct, auth}},
+      {"unknown kind", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "smart_city"; }), {ct, auth}},
+      {"title a number", "POST", "/v1/declarations", with([](json& b) { b["title"] = 7; }), {ct, auth}},
+      {"empty title", "POST", "/v1/declarations", with([](json& b) { b["title"] = ""; }), {ct, auth}},
+      {"title too long", "POST", "/v1/declarations", with([](json& b) { b["title"] = std::string(201, 'a'); }), {ct, auth}},
+      {"region not six digits", "POST", "/v1/declarations", with([](json& b) { b["region"] = "3701"; }), {ct, auth}},
+      {"region outside Shandong", "POST", "/v1/declarations", with([](json& b) { b["region"] = "110101"; }), {ct, auth}},
+      {"contact without phone", "POST", "/v1/declarations", with([](json& b) { b["contact"].erase("phone"); }), {ct, auth}},
+      {"contact with a fax", "POST", "/v1/declarations", with([](json& b) { b["contact"]["fax"] = "1"; }), {ct, auth}},
+      {"bad e-mail", "POST", "/v1/declarations", with([](json& b) { b["contact"]["email"] = "not-an-address"; }), {ct, auth}},
+      {"unknown criterion", "POST", "/v1/declarations", with([](json& b) { b["payload"] = {{"criteria", {{"MS99", {{"met", true}}}}}}; }), {ct, auth}},
+      {"met not boolean", "POST", "/v1/declarations", with([](json& b) { b["payload"]["criteria"]["MS01"]["met"] = "yes"; }), {ct, auth}},
+      {"claimed level 6", "POST", "/v1/declarations", with([](json& b) { b["payload"]["claimed_level"] = 6; }), {ct, auth}},
+      {"claimed level 0", "POST", "/v1/declarations", with([](json& b) { b["payload"]["claimed_level"] = 0; }), {ct, auth}},
+      {"negative value", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P1", {{"value", -1}}}}}}; }), {ct, auth}},
+      {"empty indicator", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P1", json::object()}}}}; }), {ct, auth}},
+      {"grade on a number indicator", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P1", {{"grade", "A"}}}}}}; }), {ct, auth}},
+      {"grade E", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P3", {{"grade", "E"}}}}}}; }), {ct, auth}},
+      {"unknown indicator", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L9P9", {{"value", 1}}}}}}; }), {ct, auth}},
+      {"a reviewer creating", "POST", "/v1/declarations", base.dump(), {ct, reviewer}},
+      {"limit 0", "GET", "/v1/declarations?limit=0", std::nullopt, {auth}},
+      {"forged cursor", "GET", "/v1/declarations?cursor=AAAA", std::nullopt, {auth}},
+      {"unknown state", "GET", "/v1/declarations?state=pending", std::nullopt, {auth}},
+      {"unknown parameter", "GET", "/v1/declarations?sort=asc", std::nullopt, {auth}},
+      {"no token", "GET", "/v1/declarations", std::nullopt, {}},
+      {"bad token", "GET", "/v1/declarations", std::nullopt, {"Authorization: Bearer x.y.z"}},
+      {"an applicant's queue", "GET", "/v1/reviews/pending", std::nullopt, {auth}},
+      {"If-Match not a version", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth, "If-Match: yesterday"}},
+      {"PUT without If-Match", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth}},
+      {"PUT with a stale version", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth, "If-Match: \"7\""}},
+      {"decision unknown", "POST", decl + "/decisions", "{\"decision\":\"maybe\"}", {ct, reviewer, "If-Match: \"1\""}},
+      {"deciding a draft", "POST", decl + "/decisions", "{\"decision\":\"approve\"}", {ct, reviewer, "If-Match: \"1\""}},
+      {"return without comment", "POST", decl + "/decisions", "{\"decision\":\"return\"}", {ct, reviewer, "If-Match: \"1\""}},
+      {"no such declaration", "GET", "/v1/declarations/00000000-0000-7000-8000-000000000000", std::nullopt, {auth}},
+      {"unknown route", "GET", "/v1/nothing", std::nullopt, {auth}},
+      {"wrong method", "DELETE", decl, std::nullopt, {auth}},
+      {"preview without kind", "POST", "/v1/scoring/preview", "{\"payload\":{}}", {ct, auth}},
+      {"preview with a bad value", "POST", "/v1/scoring/preview", "{\"kind\":\"industry_brain\",\"payload\":{\"indicators\":{\"L1P1\":{\"value\":\"x\"}}}}", {ct, auth}},
+      {"webhook secret too short", "PUT", "/v1/webhook", "{\"url\":\"https://x.cn/h\",\"secret\":\"short\"}", {ct, auth}},
+      {"webhook of a reviewer", "PUT", "/v1/webhook", "{\"url\":\"https://x.cn/h\",\"secret\":\"0123456789abcdef\"}", {ct, reviewer}},
+      {"no webhook yet", "GET", "/v1/webhook", std::nullopt, {auth}},
+      {"Idempotency-Key with spaces", "POST", "/v1/declarations", base.dump(), {ct, auth, "Idempotency-Key: a b"}},
+  };
+  for (const auto& c : cases) {
+    for (bool chinese : {false, true}) {
+      auto headers = c.headers;
+      if (chinese) headers.push_back(zh);
+      auto r = test::http(c.method, p.url(c.path), headers, c.body);
+      ASSERT_GE(r.status, 400) << c.name;
+      auto j = r.json();
+      EXPECT_EQ(r.header("content-type"), "application/problem+json") << c.name;
+      EXPECT_EQ(std::set<std::string>(), [&] {  // the shape stays CONTRACT §3's
+        std::set<std::string> extra;
+        for (const auto& [k, v] : j.items())
+          if (k != "type" && k != "title" && k != "status" && k != "detail" && k != "errors") extra.insert(k);
+        for (const auto& e : j.value("errors", json::array()))
+          for (const auto& [k, v] : e.items())
+            if (k != "pointer" && k != "message") extra.insert("errors/" + k);
+        return extra;
+      }()) << c.name;
+      for (const auto& text : readable_texts(j)) {
+        EXPECT_FALSE(text.empty()) << c.name << ": " << r.body;
+        EXPECT_FALSE(has_validator_words(text)) << c.name << ": " << text;
+        if (chinese) EXPECT_TRUE(has_chinese(text)) << c.name << " (zh): " << text;
+      }
+      if (!chinese) EXPECT_FALSE(has_chinese(j.value("title", ""))) << c.name << ": " << j.value("title", "");
+    }
+  }
 }
 
 TEST(GatewayE2E, IdempotencyKeysReplayAndRefuse) {

@@ -7,6 +7,7 @@
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/event.hpp"
+#include "sdp/messages.hpp"
 #include "sdp/time.hpp"
 #include "sdp/uscc.hpp"
 
@@ -22,18 +23,24 @@ constexpr const char* kColumns =
 // ---- replies ----
 json ok(int status, json body) { return {{"status", status}, {"body", std::move(body)}}; }
 
-json problem(int status, std::string title, std::string detail = {}, json errors = json::array()) {
-  json j = {{"status", status}, {"title", std::move(title)}};
-  if (!detail.empty()) j["detail"] = std::move(detail);
+// Words people read go in both languages ("title_zh", "detail_zh", "message_zh"); the gateway picks.
+json problem(int status, const Text& title, const Text& detail = {}, json errors = json::array()) {
+  json j = {{"status", status}, {"title", title.en}, {"title_zh", title.zh}};
+  if (!detail.en.empty()) j["detail"] = detail.en, j["detail_zh"] = detail.zh;
   if (!errors.empty()) j["errors"] = std::move(errors);
   return j;
 }
 
 json invalid(const std::vector<SchemaProblem>& problems) {
   json errors = json::array();
-  for (const auto& p : problems) errors.push_back({{"pointer", p.pointer}, {"message", p.message}});
-  return problem(400, "The request is not valid", "", errors);
+  for (const auto& p : problems)
+    errors.push_back({{"pointer", p.pointer}, {"message", p.message}, {"message_zh", p.message_zh}});
+  return problem(400, {"The request is not valid", "提交的内容有误"}, {}, errors);
 }
+
+const Text kNoSuchDeclaration{"No such declaration", "申报不存在"};
+const Text kOnlyReviewersQueue{"Only reviewers have a pending queue", "只有审核人员有待审队列"};
+constexpr const char* kKindZh = "必须是 morning_star（晨星工厂）或 industry_brain（产业大脑）";
 
 // Schema problems of a body are reported under its own pointers (the gateway's body is the same object).
 std::vector<SchemaProblem> validate(const JsonSchema& schema, const json& body) { return schema.validate(body); }
@@ -208,10 +215,12 @@ std::vector<SchemaProblem> submission_gaps(const Row& d, const scoring::Scorer& 
     const auto& given = d.payload.value("indicators", json::object());
     for (const auto& ind : scorer.industry_brain_catalog().indicators)
       if (!given.contains(ind.id))
-        gaps.push_back({"/payload/indicators/" + ind.id, ind.id + " " + ind.name + " is required at submission"});
-    if (!d.payload.contains("cluster_name")) gaps.push_back({"/payload/cluster_name", "the cluster's name is required"});
+        gaps.push_back({"/payload/indicators/" + ind.id, ind.id + " " + ind.name + " is required at submission",
+                        "提交前须填写 " + ind.id + " " + ind.name});
+    if (!d.payload.contains("cluster_name"))
+      gaps.push_back({"/payload/cluster_name", "the cluster's name is required", "提交前须填写产业集群名称"});
   } else if (!d.payload.contains("claimed_level")) {
-    gaps.push_back({"/payload/claimed_level", "the claimed level is required at submission"});
+    gaps.push_back({"/payload/claimed_level", "the claimed level is required at submission", "提交前须选择申报等级"});
   }
   return gaps;
 }
@@ -265,7 +274,7 @@ Workflow::Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCa
 json Workflow::handle(const std::string& verb, const json& request) {
   if (verb == "ping") return {{"status", 200}};
   auto caller = Caller::from_json(request.is_object() ? request.value("actor", json()) : json());
-  if (!caller) return problem(401, "Unknown caller", caller.error());
+  if (!caller) return problem(401, {"Unknown caller", "无法识别调用者"}, {caller.error(), "调用者信息不完整或无效"});
   json reply;
   if (verb == "create") reply = create(*caller, request);
   else if (verb == "update") reply = change(*caller, request, Action::update);
@@ -277,7 +286,7 @@ json Workflow::handle(const std::string& verb, const json& request) {
   else if (verb == "pending") reply = list(*caller, request, true);
   else if (verb == "history") reply = history(*caller, request);
   else if (verb == "stats") reply = stats(*caller);
-  else return problem(404, "Unknown command", verb);
+  else return problem(404, {"Unknown command", "未知的命令"}, {verb, "未知的命令 " + verb});
   if (reply.value("status", 500) < 300 && outbox_written_ && verb != "get" && verb != "list" && verb != "pending" &&
       verb != "history" && verb != "stats")
     outbox_written_();
@@ -285,12 +294,13 @@ json Workflow::handle(const std::string& verb, const json& request) {
 }
 
 json Workflow::create(const Caller& caller, const json& request) {
-  if (caller.role != Role::applicant) return problem(403, "Only an applicant may create a declaration");
+  if (caller.role != Role::applicant) return problem(403, {"Only an applicant may create a declaration", "只有申报单位可以创建申报"});
   const auto& body = request.value("declaration", json::object());
   if (auto problems = validate(schemas_.create, body); !problems.empty()) return invalid(problems);
   auto region = body["region"].get<std::string>();
   if (!regions_.is_county(region))
-    return invalid({{"/region", "'" + region + "' is not a county-level division of Shandong (GB/T 2260)"}});
+    return invalid({{"/region", "'" + region + "' is not a county-level division of Shandong (GB/T 2260)",
+                     region + " 不是山东省的县级行政区划代码（GB/T 2260）"}});
   auto payload = body.value("payload", json::object());
   auto kind = *scoring::parse_kind(body["kind"].get<std::string>());
   if (auto problems = scorer_.validate_payload(kind, payload); !problems.empty()) return invalid(problems);
@@ -357,24 +367,28 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
     action = *parse_decision(body["decision"].get<std::string>());
     comment = body.value("comment", "");
     if (action == Action::return_ && comment.find_first_not_of(" \t\r\n") == std::string::npos)
-      return invalid({{"/comment", "a return needs a comment telling the applicant what to fix"}});
+      return invalid({{"/comment", "a return needs a comment telling the applicant what to fix",
+                       "退回时须填写意见，告诉申报单位需要修改什么"}});
     if (body.contains("verified")) verified = body["verified"];
   }
   // CONTRACT §3: an edit and a decision name the version they were made on (If-Match).
   if ((action == Action::update || action == Action::approve || action == Action::return_ ||
        action == Action::reject) && !expected)
-    return problem(428, "If-Match required", "send the version you last read as If-Match");
+    return problem(428, {"If-Match required", "缺少版本信息（If-Match）"},
+                   {"send the version you last read as If-Match", "请在 If-Match 中带上最后读取的版本"});
 
   return db::transaction(pool_, [&](db::Connection& c) -> json {
       auto found = load(c, id, true);
-      if (!found) return problem(404, "No such declaration");
+      if (!found) return problem(404, kNoSuchDeclaration);
       Row d = std::move(*found);
       auto actor = relation(caller, regions_, d.org, d.region);
-      if (!visible(actor)) return problem(404, "No such declaration");
+      if (!visible(actor)) return problem(404, kNoSuchDeclaration);
       if (expected && *expected != d.version)
-        return problem(412, "The declaration has changed",
-                       "you sent version " + std::to_string(*expected) + "; it is now at version " +
-                           std::to_string(d.version));
+        return problem(412, {"The declaration has changed", "申报已被修改"},
+                       {"you sent version " + std::to_string(*expected) + "; it is now at version " +
+                            std::to_string(d.version),
+                        "您提交的是第 " + std::to_string(*expected) + " 版，申报现已是第 " + std::to_string(d.version) +
+                            " 版，请刷新后重试"});
 
       auto kind = *scoring::parse_kind(d.kind);
       auto verdicts = load_verdicts(c, d.id);
@@ -400,7 +414,7 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
       }
 
       auto outcome = transition(snap, action, actor);
-      if (!outcome) return problem(outcome.error().status, outcome.error().reason);
+      if (!outcome) return problem(outcome.error().status, {outcome.error().reason, outcome.error().reason_zh});
 
       if (action == Action::update) {
         if (auto problems = scorer_.validate_payload(kind, body["payload"]); !problems.empty()) return invalid(problems);
@@ -469,7 +483,7 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
 json Workflow::get(const Caller& caller, const json& request) {
   auto lease = pool_.acquire();
   auto d = load(*lease, request.value("id", ""), false);
-  if (!d || !visible(relation(caller, regions_, d->org, d->region))) return problem(404, "No such declaration");
+  if (!d || !visible(relation(caller, regions_, d->org, d->region))) return problem(404, kNoSuchDeclaration);
   auto body = d->to_json(regions_);
   body["verdicts"] = json::array();
   for (auto r = lease->query("SELECT tier, verified, decided_at FROM verdicts WHERE declaration_id = ? ORDER BY seq",
@@ -486,7 +500,7 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
   // Visibility first: the caller never sees a row outside its org or jurisdiction.
   switch (caller.role) {
     case Role::applicant:
-      if (pending) return problem(403, "Only reviewers have a pending queue");
+      if (pending) return problem(403, kOnlyReviewersQueue);
       where += " AND org = ?";
       params.emplace_back(caller.org);
       break;
@@ -495,28 +509,28 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
       restrict_to_jurisdiction(caller, where, params);
       break;
     case Role::admin:
-      if (pending) return problem(403, "Only reviewers have a pending queue");
+      if (pending) return problem(403, kOnlyReviewersQueue);
       break;
-    case Role::system: return problem(403, "Not for the system");
+    case Role::system: return problem(403, {"Not for the system", "不供系统调用"});
   }
   if (pending) {
     where += " AND state = ?";
     params.emplace_back(std::string(name(review_state(*caller.tier))));
   } else {
     if (auto state = request.value("state", ""); !state.empty()) {
-      if (!parse_state(state)) return invalid({{"/query/state", "unknown state '" + state + "'"}});
+      if (!parse_state(state)) return invalid({{"/query/state", "unknown state '" + state + "'", "未知的状态 " + state}});
       where += " AND state = ?";
       params.emplace_back(state);
     }
     if (auto kind = request.value("kind", ""); !kind.empty()) {
-      if (!scoring::parse_kind(kind)) return invalid({{"/query/kind", "must be morning_star or industry_brain"}});
+      if (!scoring::parse_kind(kind)) return invalid({{"/query/kind", "must be morning_star or industry_brain", kKindZh}});
       where += " AND kind = ?";
       params.emplace_back(kind);
     }
   }
   if (pending) {
     if (auto kind = request.value("kind", ""); !kind.empty()) {
-      if (!scoring::parse_kind(kind)) return invalid({{"/query/kind", "must be morning_star or industry_brain"}});
+      if (!scoring::parse_kind(kind)) return invalid({{"/query/kind", "must be morning_star or industry_brain", kKindZh}});
       where += " AND kind = ?";
       params.emplace_back(kind);
     }
@@ -527,13 +541,14 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
   }
   int limit = request.value("limit", 20);
   if (limit < 1 || limit > settings_.max_page)
-    return invalid({{"/query/limit", "must be between 1 and " + std::to_string(settings_.max_page)}});
+    return invalid({{"/query/limit", "must be between 1 and " + std::to_string(settings_.max_page),
+                     "必须是 1 到 " + std::to_string(settings_.max_page) + " 之间的整数"}});
   // Lists are newest first; a reviewer's queue oldest first (first come, first reviewed).
   const std::string time_col = pending ? "updated_at" : "created_at";
   const std::string cmp = pending ? ">" : "<";
   if (auto cursor = request.value("cursor", ""); !cursor.empty()) {
     auto c = decode_cursor(cursor);
-    if (!c) return invalid({{"/query/cursor", "not a cursor this service issued"}});
+    if (!c) return invalid({{"/query/cursor", "not a cursor this service issued", "无效的翻页标记"}});
     where += " AND (" + time_col + " " + cmp + " ? OR (" + time_col + " = ? AND id " + cmp + " ?))";
     params.emplace_back(c->first);
     params.emplace_back(c->first);
@@ -563,7 +578,7 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
 json Workflow::history(const Caller& caller, const json& request) {
   auto lease = pool_.acquire();
   auto d = load(*lease, request.value("id", ""), false);
-  if (!d || !visible(relation(caller, regions_, d->org, d->region))) return problem(404, "No such declaration");
+  if (!d || !visible(relation(caller, regions_, d->org, d->region))) return problem(404, kNoSuchDeclaration);
   std::vector<json> entries;
   for (auto r = lease->query("SELECT entry, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq", {d->id});
        r.next();) {
@@ -579,10 +594,10 @@ json Workflow::stats(const Caller& caller) {
   std::string where = " WHERE 1 = 1";
   std::vector<db::Param> params;
   if (caller.role == Role::reviewer) {
-    if (!regions_.valid_for_tier(name(*caller.tier), caller.region)) return problem(403, "No jurisdiction");
+    if (!regions_.valid_for_tier(name(*caller.tier), caller.region)) return problem(403, {"No jurisdiction", "没有管辖区域"});
     restrict_to_jurisdiction(caller, where, params);
   } else if (caller.role != Role::admin) {
-    return problem(403, "Statistics are for reviewers and admins");
+    return problem(403, {"Statistics are for reviewers and admins", "统计数据仅供审核人员和管理员查看"});
   }
   auto lease = pool_.acquire();
   auto group = [&](const std::string& column, const std::string& extra = "") {

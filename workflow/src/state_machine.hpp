@@ -44,6 +44,7 @@ struct Actor {
 struct Refusal {
   int status;  // 403 role may never do this, 404 not visible, 409 wrong state or tier, 422 programme rule
   std::string reason;
+  std::string reason_zh;  // the same in Chinese
 };
 
 struct Outcome {

@@ -88,6 +88,7 @@ TEST(StateMachine, EveryStateActionAndActor) {
           ASSERT_FALSE(r.has_value()) << where << " was allowed to " << name(r->to);
           EXPECT_EQ(r.error().status, expected_refusal(a, w)) << where << ": " << r.error().reason;
           EXPECT_FALSE(r.error().reason.empty());
+          EXPECT_FALSE(r.error().reason_zh.empty()) << where;
           ++refused;
         }
       }

@@ -11,7 +11,8 @@ namespace sdp {
 
 struct SchemaProblem {
   std::string pointer;  // RFC 6901, e.g. "/payload/claimed_level"; "" is the document itself
-  std::string message;
+  std::string message;     // in English
+  std::string message_zh;  // the same in Chinese (CONTRACT §3)
   bool operator==(const SchemaProblem&) const = default;
 };
 
@@ -24,7 +25,7 @@ public:
   JsonSchema(JsonSchema&&) noexcept;
   JsonSchema& operator=(JsonSchema&&) noexcept;
 
-  // Every problem found, most specific first; empty when the document is valid.
+  // Every problem found, most specific first, in plain words; empty when the document is valid.
   std::vector<SchemaProblem> validate(const nlohmann::json& document) const;
 
 private:
