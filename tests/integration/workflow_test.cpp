@@ -678,3 +678,38 @@ TEST(Workflow, PublicityEndsOnceEvenWithTwoInstances) {
   EXPECT_EQ(h["body"]["items"].size(), 6u);
   EXPECT_TRUE(h["body"]["chain_valid"].get<bool>());
 }
+
+TEST(Workflow, FreedHeapGoesBackToTheSystemAfterABurst) {
+  // The same burst of large list replies, answered by 8 handler threads, with and without the
+  // periodic malloc_trim: what the arenas freed must not stay resident once the burst is over.
+  auto resident_after_burst = [](const std::string& trim_seconds) {
+    test::NatsServer nats;
+    test::ServiceUnderTest workflow("workflow", nats, {{"SDP_MALLOC_TRIM_SECONDS", trim_seconds}});
+    EXPECT_TRUE(workflow.wait_ready()) << workflow.process->log_text();
+    nats::Topology topology = nats::Topology::from_file(std::string(build_info::kSchemasDir) + "/nats/topology.json");
+    {
+      nats::Connection client{client_options(nats)};
+      for (int i = 0; i < 100; ++i)
+        client.request(topology.command("workflow", "create"),
+                       json{{"actor", applicant()}, {"declaration", new_declaration("industry_brain")}}.dump());
+      std::vector<std::thread> readers;
+      for (int t = 0; t < 8; ++t)
+        readers.emplace_back([&] {
+          nats::Connection c(client_options(nats));
+          test::eventually([&] { return c.connected(); });
+          for (int i = 0; i < 40; ++i)
+            c.request(topology.command("workflow", "list"), json{{"actor", applicant()}, {"limit", 100}}.dump());
+        });
+      for (auto& r : readers) r.join();
+    }
+    std::this_thread::sleep_for(2500ms);  // two passes of a one-second trim
+    std::ifstream status("/proc/" + std::to_string(workflow.process->pid()) + "/status");
+    long kb = 0;
+    for (std::string key; status >> key;)
+      if (key == "VmRSS:") status >> kb;
+    return kb;
+  };
+  const long kept = resident_after_burst("0"), trimmed = resident_after_burst("1");
+  std::cout << "resident after the burst: " << kept / 1024 << " MB untrimmed, " << trimmed / 1024 << " MB trimmed\n";
+  EXPECT_LT(trimmed, kept - 4 * 1024) << "freed memory stayed resident: " << trimmed << " kB vs " << kept << " kB";
+}
