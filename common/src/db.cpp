@@ -136,6 +136,9 @@ Result query_with(Connection& conn, const std::string& sql, const Params& params
     stmt->clearParameters();
     bind(*stmt, params);
     std::unique_ptr<sql::ResultSet> rows(stmt->executeQuery());
+    // The driver keeps a statement's buffered rows until it runs again or closes: a statement that
+    // returned more than one row is not kept, so the rows go when this result does.
+    if (rows->rowsCount() > 1) conn.forget(sql, stmt);
     return Result(std::move(stmt), std::move(rows));
   });
 }
@@ -152,6 +155,10 @@ std::shared_ptr<sql::PreparedStatement> Connection::prepared(const std::string& 
   std::shared_ptr<sql::PreparedStatement> stmt(conn_->prepareStatement(sql));
   statements_.emplace(sql, stmt);
   return stmt;
+}
+
+void Connection::forget(const std::string& sql, const std::shared_ptr<sql::PreparedStatement>& stmt) {
+  if (auto it = statements_.find(sql); it != statements_.end() && it->second == stmt) statements_.erase(it);
 }
 
 uint64_t Connection::execute(const std::string& sql, std::initializer_list<Param> params) {

@@ -1,5 +1,7 @@
 #include "sdp/service.hpp"
 
+#include <malloc.h>
+
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
@@ -36,6 +38,8 @@ std::vector<Setting> common_settings(const ServiceSpec& spec) {
       {"SDP_DB_POOL_SIZE", "database connections (cover the command threads and workers)", "16", check::integer(1, 256)},
       {"SDP_STARTUP_TIMEOUT_SECONDS", "how long to wait for MariaDB and NATS at start", "60", check::integer(1, 3600)},
       {"SDP_SHUTDOWN_GRACE_SECONDS", "how long in-flight work may take after SIGTERM", "10", check::integer(0, 600)},
+      {"SDP_MALLOC_TRIM_SECONDS", "how often freed heap memory is given back to the system; 0: never", "30",
+       check::integer(0, 3600)},
   };
 }
 
@@ -187,6 +191,10 @@ int Runtime::run(const std::function<void(Runtime&)>& setup) {
     shutdown();
     return 1;
   }
+  // glibc keeps what its per-thread arenas freed for reuse, and gives back only a heap's free top:
+  // after a burst, a service stayed at its peak. malloc_trim hands every arena's free pages back.
+  if (auto every = config_.seconds("SDP_MALLOC_TRIM_SECONDS"); every.count() > 0)
+    add_periodic_worker("malloc-trim", std::chrono::duration_cast<std::chrono::milliseconds>(every), [] { malloc_trim(0); });
   for (auto& [name, loop] : worker_loops_)
     workers_.emplace_back([name, loop](std::stop_token st) {
       try {

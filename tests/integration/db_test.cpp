@@ -99,6 +99,32 @@ TEST(Database, ConcurrentStartsMigrateOnce) {
   EXPECT_EQ(applied.load(), static_cast<int>(db::list_migrations(dir).size()));
 }
 
+TEST(Database, AStatementKeepsNoManyRowResultAfterItIsRead) {
+  // The driver keeps a statement's buffered rows until the statement runs again or closes: a
+  // cached statement that returned a page of declarations would hold that page for good, on every
+  // connection of the pool (workflow idled at 130-156 MB so). Many-row statements are not kept.
+  test::TestDatabase tdb("stmt_cache");
+  db::Pool pool(tdb.options(1));
+  auto c = pool.acquire();
+  c->execute_ddl("CREATE TABLE t (id INT PRIMARY KEY, note MEDIUMTEXT NOT NULL)");
+  const std::string big(20000, 'x');
+  for (int i = 1; i <= 50; ++i) c->execute("INSERT INTO t (id, note) VALUES (?, ?)", {i, big});
+  const size_t before = c->statements_cached();  // the INSERT's
+  for (int round = 0; round < 3; ++round) {
+    size_t bytes = 0;
+    for (auto r = c->query("SELECT id, note FROM t WHERE id > ? ORDER BY id", {0}); r.next();) bytes += r.str("note").size();
+    EXPECT_EQ(bytes, 50u * big.size());
+    EXPECT_EQ(c->statements_cached(), before) << "a statement kept 50 rows of 20 kB after they were read";
+  }
+  // A one-row statement is kept: reusing it saves a prepare and a close.
+  for (int round = 0; round < 3; ++round) {
+    auto r = c->query("SELECT note FROM t WHERE id = ?", {round + 1});
+    ASSERT_TRUE(r.next());
+    EXPECT_EQ(r.str("note"), big);
+  }
+  EXPECT_EQ(c->statements_cached(), before + 1);
+}
+
 TEST(Database, ARolledBackTransactionLeavesNothing) {
   test::TestDatabase tdb("rollback");
   db::Pool pool(tdb.options());

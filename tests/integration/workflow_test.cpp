@@ -294,22 +294,160 @@ TEST(Workflow, AStaleVersionIsRefusedAndVisibilityHolds) {
   auto no_version = s.call("update", {{"actor", applicant()}, {"id", d["id"]}, {"body", update}});
   EXPECT_EQ(no_version["status"], 428);
 
-  // Others see nothing: 404, never 403.
+  // Others see nothing: 404, never 403; a draft is the applicant's alone, even in jurisdiction.
   EXPECT_EQ(s.get(applicant(kOtherOrg), d)["status"], 404);
-  EXPECT_EQ(s.get(reviewer("county", "370103"), d)["status"], 404);
-  EXPECT_EQ(s.get(reviewer("city", "370200"), d)["status"], 404);
-  EXPECT_EQ(s.get(reviewer("city", "370100"), d)["status"], 200);
-  EXPECT_EQ(s.get(admin(), d)["status"], 200);
+  EXPECT_EQ(s.get(reviewer("city", "370100"), d)["status"], 404);
+  EXPECT_EQ(s.get(admin(), d)["status"], 404);
   EXPECT_EQ(s.act("update", applicant(kOtherOrg), first["body"], update)["status"], 404);
   auto mine = s.call("list", {{"actor", applicant()}, {"limit", 10}});
   auto theirs = s.call("list", {{"actor", applicant(kOtherOrg)}, {"limit", 10}});
   EXPECT_EQ(mine["body"]["items"].size(), 1u);
   EXPECT_EQ(theirs["body"]["items"].size(), 0u);
-  // An applicant deciding is a role that may never do it: 403.
+  // Once submitted, reviewers in jurisdiction and admins see it; the others still do not.
   auto sub = s.act("submit", applicant(), first["body"])["body"];
+  EXPECT_EQ(s.get(reviewer("county", "370103"), d)["status"], 404);
+  EXPECT_EQ(s.get(reviewer("city", "370200"), d)["status"], 404);
+  EXPECT_EQ(s.get(reviewer("city", "370100"), d)["status"], 200);
+  EXPECT_EQ(s.get(admin(), d)["status"], 200);
+  // An applicant deciding is a role that may never do it: 403.
   EXPECT_EQ(s.decide(applicant(), sub, "approve")["status"], 403);
   // The wrong tier in jurisdiction: 409.
   EXPECT_EQ(s.decide(reviewer("city", "370100"), sub, "approve")["status"], 409);
+}
+
+TEST(Workflow, ReviewersSeeOnlyWhatWasSubmitted) {
+  Stack s;
+  const auto county = reviewer("county", "370102");
+  auto ids_of = [&](const json& actor) {
+    std::set<std::string> out;
+    auto r = s.call("list", {{"actor", actor}, {"limit", 100}});
+    for (const auto& item : r["body"]["items"]) out.insert(item["id"]);
+    return out;
+  };
+  auto history = [&](const json& actor, const json& d) { return s.call("history", {{"actor", actor}, {"id", d["id"]}}); };
+
+  // A draft, and a draft withdrawn before it was ever submitted: the applicant's alone.
+  auto draft = s.create();
+  auto withdrawn = s.act("withdraw", applicant(), s.create())["body"];
+  ASSERT_EQ(withdrawn["state"], "withdrawn");
+  for (const auto& who : {county, reviewer("province", "370000"), admin()}) {
+    for (const auto& d : {draft, withdrawn}) {
+      EXPECT_EQ(s.get(who, d)["status"], 404) << who.dump() << " sees " << d["state"];
+      EXPECT_EQ(history(who, d)["status"], 404) << who.dump() << " reads the history of " << d["state"];
+      EXPECT_FALSE(ids_of(who).contains(d["id"])) << who.dump() << " lists " << d["state"];
+    }
+  }
+  EXPECT_EQ(ids_of(applicant()).size(), 2u);
+  auto stats = s.call("stats", {{"actor", county}})["body"];
+  EXPECT_FALSE(stats["by_state"].contains("draft")) << stats.dump();
+  EXPECT_FALSE(stats["by_state"].contains("withdrawn")) << stats.dump();
+  EXPECT_EQ(stats["by_kind"].size(), 0u) << stats.dump();
+  EXPECT_EQ(s.call("stats", {{"actor", admin()}})["body"]["by_city"].size(), 0u);
+
+  // Submitted, returned, then edited: reviewers keep seeing what was submitted until it is resubmitted.
+  auto original = new_declaration();
+  auto d = s.act("submit", applicant(), s.create(applicant(), original))["body"];
+  EXPECT_EQ(s.get(county, d)["status"], 200);
+  d = s.decide(county, d, "return", "请补充设备联网证明材料")["body"];
+  ASSERT_EQ(d["state"], "returned");
+  auto edited = new_declaration();
+  edited["title"] = "修改中的标题";
+  edited["payload"] = {{"claimed_level", 1}, {"criteria", json::object()}};  // every item left out: level 0
+  auto r = s.act("update", applicant(), d, {{"title", edited["title"]}, {"contact", edited["contact"]}, {"payload", edited["payload"]}});
+  ASSERT_EQ(r["status"], 200) << r.dump();
+  d = r["body"];
+  EXPECT_EQ(s.get(applicant(), d)["body"]["title"], "修改中的标题");
+  // The edit's score reaches the applicant; the reviewer keeps the score of the submitted content.
+  ASSERT_TRUE(test::eventually([&] { return s.get(applicant(), d)["body"]["score_version"] == d["version"]; }));
+  EXPECT_EQ(s.get(applicant(), d)["body"]["score"]["claimed_level"], 1);
+  for (const auto& who : {county, admin()}) {
+    test::eventually([&] { return !s.get(who, d)["body"]["score"].is_null(); });
+    auto seen = s.get(who, d);
+    ASSERT_EQ(seen["status"], 200) << seen.dump();
+    EXPECT_EQ(seen["body"]["state"], "returned");
+    EXPECT_EQ(seen["body"]["title"], original["title"]) << who.dump();
+    EXPECT_EQ(seen["body"]["payload"], original["payload"]) << who.dump();
+    EXPECT_EQ(seen["body"]["score"]["claimed_level"], 3) << seen["body"]["score"].dump();
+    json listed;
+    auto list = s.call("list", {{"actor", who}, {"limit", 100}});
+    for (const auto& item : list["body"]["items"])
+      if (item["id"] == d["id"]) listed = item;
+    EXPECT_EQ(listed["title"], original["title"]) << who.dump();
+    EXPECT_EQ(listed["payload"], original["payload"]) << who.dump();
+  }
+  // The history is the whole chain for the reviewer (its entries are actions, not content).
+  auto h = history(county, d);
+  ASSERT_EQ(h["status"], 200);
+  EXPECT_EQ(h["body"]["items"].size(), 4u);  // create, submit, return, update
+  EXPECT_TRUE(h["body"]["chain_valid"].get<bool>());
+  // A returned declaration awaits no decision: 409, whatever the reviewer read.
+  EXPECT_EQ(s.decide(county, s.get(county, d)["body"], "approve")["status"], 409);
+  stats = s.call("stats", {{"actor", county}})["body"];
+  EXPECT_EQ(stats["by_state"], (json{{"returned", 1}})) << stats.dump();
+  EXPECT_EQ(stats["morning_star_levels"], (json{{"5", 1}})) << "the level submitted, not the edit's: " << stats.dump();
+
+  // Resubmitted: now the reviewer sees the new content and, once scored, its score.
+  d = s.act("submit", applicant(), d)["body"];
+  ASSERT_EQ(d["state"], "county_review");
+  auto seen = s.get(county, d)["body"];
+  EXPECT_EQ(seen["title"], "修改中的标题");
+  EXPECT_EQ(seen["payload"]["claimed_level"], 1);
+  EXPECT_EQ(seen["version"], d["version"]);
+  ASSERT_TRUE(test::eventually([&] { return s.get(county, d)["body"]["score"]["claimed_level"] == 1; }))
+      << s.get(county, d)["body"]["score"].dump();
+  EXPECT_EQ(s.decide(county, seen, "approve")["status"], 200);
+  EXPECT_EQ(ids_of(county), (std::set<std::string>{d["id"]}));
+}
+
+TEST(Workflow, TheMigrationToSubmittedVersionsReadsWhatWasSubmittedFromTheRecord) {
+  // A database at migration 0002, with rows written as the workflow wrote them then.
+  test::TestDatabase database("wf_backfill");
+  db::Pool pool(database.options(2));
+  const auto all = std::filesystem::path(build_info::kSchemasDir) / "sql" / "workflow";
+  const auto before = test::temp_dir("wf-migrations");
+  for (const char* f : {"0001_processed_events.sql", "0002_declarations.sql"}) std::filesystem::copy_file(all / f, before / f);
+  db::migrate(pool, before);
+  auto insert = [&](const std::string& id, const std::string& state, int version, std::optional<int> score_version,
+                    const std::vector<std::pair<int, std::string>>& contents, const std::vector<std::string>& actions) {
+    auto c = pool.acquire();
+    c->execute(
+        "INSERT INTO declarations (id, number, kind, org, region, city, title, contact, payload, state, version, "
+        "score, score_version, level_reached, created_by, created_at, updated_at) VALUES (?, ?, 'morning_star', ?, "
+        "'370102', '370100', ?, '{}', '{}', ?, ?, ?, ?, ?, 'u', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+        {id, "MSF-2026-370102-" + id.substr(30), kOrg, contents.back().second, state, version,
+         score_version ? db::Param(json{{"claimed_level", *score_version}}.dump()) : db::Param(nullptr), score_version,
+         score_version ? db::Param(4) : db::Param(nullptr)});
+    for (const auto& [v, title] : contents)
+      c->execute("INSERT INTO declaration_versions VALUES (?, ?, ?, '{}', '{}', UTC_TIMESTAMP(6))", {id, v, title});
+    for (size_t i = 0; i < actions.size(); ++i)
+      c->execute("INSERT INTO declaration_history VALUES (?, ?, ?, 'h')",
+                 {id, static_cast<int>(i + 1), json{{"action", actions[i]}}.dump()});
+  };
+  const std::string draft = "00000000-0000-7000-8000-000000000001", edited = "00000000-0000-7000-8000-000000000002",
+                    in_review = "00000000-0000-7000-8000-000000000003";
+  insert(draft, "draft", 2, 2, {{1, "草稿"}, {2, "草稿二"}}, {"create", "update"});
+  insert(edited, "returned", 4, 4, {{1, "提交的"}, {4, "修改中"}}, {"create", "submit", "return", "update"});
+  insert(in_review, "county_review", 3, 3, {{1, "初稿"}, {2, "提交的"}}, {"create", "update", "submit"});
+
+  db::migrate(pool, all);
+  auto scorer = scoring::Scorer::load(build_info::kSchemasDir, "2026.1", "2026.1");
+  auto regions = RegionCatalog::from_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json");
+  auto schemas = workflow::Schemas::load(build_info::kSchemasDir);
+  workflow::Workflow wf{pool, scorer, regions, schemas, {}, nullptr};
+  auto get = [&](const json& actor, const std::string& id) { return wf.handle("get", {{"actor", actor}, {"id", id}}); };
+  const auto county = reviewer("county", "370102");
+  EXPECT_EQ(get(county, draft)["status"], 404);
+  EXPECT_EQ(get(applicant(), draft)["body"]["title"], "草稿二");
+  auto seen = get(county, edited)["body"];
+  EXPECT_EQ(seen["title"], "提交的");
+  EXPECT_TRUE(seen["score"].is_null()) << "the edit's score is not the submitted content's: " << seen["score"];
+  EXPECT_EQ(get(applicant(), edited)["body"]["title"], "修改中");
+  seen = get(county, in_review)["body"];
+  EXPECT_EQ(seen["title"], "提交的");
+  EXPECT_EQ(seen["score_version"], 3);
+  auto stats = wf.handle("stats", {{"actor", county}})["body"];
+  EXPECT_EQ(stats["by_state"], (json{{"returned", 1}, {"county_review", 1}})) << stats.dump();
+  EXPECT_EQ(stats["morning_star_levels"], (json{{"4", 1}, {"none", 1}})) << stats.dump();
 }
 
 TEST(Workflow, BadInputIsRefusedWithPointers) {
@@ -421,10 +559,13 @@ TEST(Workflow, ListsPageWithCursorsAndStatsCount) {
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(s.call("list", {{"actor", applicant()}, {"cursor", "garbage!"}})["status"], 400);
   EXPECT_EQ(s.call("list", {{"actor", applicant()}, {"limit", 1000}})["status"], 400);
+  // Statistics count the submitted ones only.
+  for (auto id : std::vector<std::string>(created.begin(), std::next(created.begin(), 2)))
+    EXPECT_EQ(s.call("submit", {{"actor", applicant()}, {"id", id}})["status"], 200);
   auto stats = s.call("stats", {{"actor", reviewer("city", "370100")}});
   ASSERT_EQ(stats["status"], 200);
-  EXPECT_EQ(stats["body"]["by_state"]["draft"], 7);
-  EXPECT_EQ(stats["body"]["by_city"]["370100"]["count"], 7);
+  EXPECT_EQ(stats["body"]["by_state"], (json{{"county_review", 2}})) << stats.dump();
+  EXPECT_EQ(stats["body"]["by_city"]["370100"]["count"], 2);
   EXPECT_EQ(s.call("stats", {{"actor", applicant()}})["status"], 403);
   EXPECT_EQ(s.call("stats", {{"actor", reviewer("city", "370200")}})["body"]["by_state"].size(), 0u);
 }
@@ -536,4 +677,39 @@ TEST(Workflow, PublicityEndsOnceEvenWithTwoInstances) {
   auto h = wf.handle("history", {{"actor", admin()}, {"id", d["id"]}});
   EXPECT_EQ(h["body"]["items"].size(), 6u);
   EXPECT_TRUE(h["body"]["chain_valid"].get<bool>());
+}
+
+TEST(Workflow, FreedHeapGoesBackToTheSystemAfterABurst) {
+  // The same burst of large list replies, answered by 8 handler threads, with and without the
+  // periodic malloc_trim: what the arenas freed must not stay resident once the burst is over.
+  auto resident_after_burst = [](const std::string& trim_seconds) {
+    test::NatsServer nats;
+    test::ServiceUnderTest workflow("workflow", nats, {{"SDP_MALLOC_TRIM_SECONDS", trim_seconds}});
+    EXPECT_TRUE(workflow.wait_ready()) << workflow.process->log_text();
+    nats::Topology topology = nats::Topology::from_file(std::string(build_info::kSchemasDir) + "/nats/topology.json");
+    {
+      nats::Connection client{client_options(nats)};
+      for (int i = 0; i < 100; ++i)
+        client.request(topology.command("workflow", "create"),
+                       json{{"actor", applicant()}, {"declaration", new_declaration("industry_brain")}}.dump());
+      std::vector<std::thread> readers;
+      for (int t = 0; t < 8; ++t)
+        readers.emplace_back([&] {
+          nats::Connection c(client_options(nats));
+          test::eventually([&] { return c.connected(); });
+          for (int i = 0; i < 40; ++i)
+            c.request(topology.command("workflow", "list"), json{{"actor", applicant()}, {"limit", 100}}.dump());
+        });
+      for (auto& r : readers) r.join();
+    }
+    std::this_thread::sleep_for(2500ms);  // two passes of a one-second trim
+    std::ifstream status("/proc/" + std::to_string(workflow.process->pid()) + "/status");
+    long kb = 0;
+    for (std::string key; status >> key;)
+      if (key == "VmRSS:") status >> kb;
+    return kb;
+  };
+  const long kept = resident_after_burst("0"), trimmed = resident_after_burst("1");
+  std::cout << "resident after the burst: " << kept / 1024 << " MB untrimmed, " << trimmed / 1024 << " MB trimmed\n";
+  EXPECT_LT(trimmed, kept - 4 * 1024) << "freed memory stayed resident: " << trimmed << " kB vs " << kept << " kB";
 }

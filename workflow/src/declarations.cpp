@@ -18,7 +18,20 @@ using nlohmann::json;
 
 constexpr const char* kColumns =
     "id, number, kind, org, region, city, title, contact, payload, state, version, returned_by, decided, "
-    "publicity_ends_at, score, score_version, created_at, updated_at";
+    "publicity_ends_at, score, score_version, created_at, updated_at, submitted_version";
+
+// A declaration as a caller is shown it (CONTRACT §2): its applicant, the row as it is; reviewers and
+// admins, the content and score last submitted, and nothing of one never submitted (the join finds
+// no version for it). Queries after these name the declarations' columns as d.<column>.
+constexpr const char* kOwnView =
+    "SELECT d.id, d.number, d.kind, d.org, d.region, d.city, d.title, d.contact, d.payload, d.state, d.version, "
+    "d.returned_by, d.decided, d.publicity_ends_at, d.score, d.score_version, d.created_at, d.updated_at, "
+    "d.submitted_version FROM declarations d";
+constexpr const char* kSubmittedView =
+    "SELECT d.id, d.number, d.kind, d.org, d.region, d.city, v.title, v.contact, v.payload, d.state, d.version, "
+    "d.returned_by, d.decided, d.publicity_ends_at, d.submitted_score AS score, d.submitted_score_version AS "
+    "score_version, d.created_at, d.updated_at, d.submitted_version FROM declarations d "
+    "JOIN declaration_versions v ON v.declaration_id = d.id AND v.version = d.submitted_version";
 
 // ---- replies ----
 json ok(int status, json body) { return {{"status", status}, {"body", std::move(body)}}; }
@@ -65,6 +78,7 @@ struct Row {
   json contact, payload, score;
   int64_t version = 0;
   std::optional<int64_t> score_version;
+  std::optional<int64_t> submitted_version;  // the content version last submitted; none: a draft never submitted
   std::optional<std::string> returned_by, publicity_ends_at;
   bool decided = false;
   std::string created_at, updated_at;
@@ -87,6 +101,7 @@ struct Row {
     d.publicity_ends_at = r.opt_str("publicity_ends_at");
     d.score = r.is_null("score") ? json(nullptr) : json::parse(r.str("score"));
     if (!r.is_null("score_version")) d.score_version = r.i64("score_version");
+    if (!r.is_null("submitted_version")) d.submitted_version = r.i64("submitted_version");
     d.created_at = r.str("created_at");
     d.updated_at = r.str("updated_at");
     return d;
@@ -120,6 +135,21 @@ std::optional<Row> load(db::Connection& c, const std::string& id, bool for_updat
                    {id});
   if (!r.next()) return std::nullopt;
   return Row::read(r);
+}
+
+const char* view_for(const Caller& caller) { return caller.role == Role::applicant ? kOwnView : kSubmittedView; }
+
+// The declaration as `caller` is shown it, if it may be shown at all (its org or jurisdiction is checked after).
+std::optional<Row> load_shown(db::Connection& c, const Caller& caller, const std::string& id) {
+  auto r = c.query(std::string(view_for(caller)) + " WHERE d.id = ?", {id});
+  if (!r.next()) return std::nullopt;
+  return Row::read(r);
+}
+
+// 晨星工厂: the verified level, else the self-assessed one; none for 产业大脑.
+std::optional<int> level_of(const json& score) {
+  if (!score.is_object() || !score.contains("self_assessed_level")) return std::nullopt;
+  return score["verified_level"].is_null() ? score["self_assessed_level"].get<int>() : score["verified_level"].get<int>();
 }
 
 std::vector<scoring::Verdict> load_verdicts(db::Connection& c, const std::string& id) {
@@ -190,10 +220,10 @@ json scoring_request(const Row& d, const std::vector<scoring::Verdict>& verdicts
 // city, or the whole province.
 void restrict_to_jurisdiction(const Caller& reviewer, std::string& where, std::vector<db::Param>& params) {
   if (*reviewer.tier == Tier::county) {
-    where += " AND region = ?";
+    where += " AND d.region = ?";
     params.emplace_back(reviewer.region);
   } else if (*reviewer.tier == Tier::city) {
-    where += " AND city = ?";
+    where += " AND d.city = ?";
     params.emplace_back(reviewer.region);
   }
 }
@@ -382,7 +412,9 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
       if (!found) return problem(404, kNoSuchDeclaration);
       Row d = std::move(*found);
       auto actor = relation(caller, regions_, d.org, d.region);
-      if (!visible(actor)) return problem(404, kNoSuchDeclaration);
+      // A draft never submitted is the applicant's alone (CONTRACT §2).
+      if (!visible(actor) || (caller.role != Role::applicant && !d.submitted_version))
+        return problem(404, kNoSuchDeclaration);
       if (expected && *expected != d.version)
         return problem(412, {"The declaration has changed", "申报已被修改"},
                        {"you sent version " + std::to_string(*expected) + "; it is now at version " +
@@ -451,6 +483,20 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
       d.version = version;
       d.state = to;
       if (action == Action::update) save_version(c, d);
+      if (action == Action::submit) {
+        // Reviewers see this content from now on, with its score if it has one already (a score
+        // for a version at or after the newest content version is this content's).
+        auto newest = c.query("SELECT MAX(version) AS v FROM declaration_versions WHERE declaration_id = ?", {d.id});
+        newest.next();
+        const int64_t content = newest.i64("v");
+        const bool scored = d.score_version && *d.score_version >= content;
+        c.execute(
+            "UPDATE declarations SET submitted_version = ?, submitted_score = ?, submitted_score_version = ?, "
+            "level_reached = ? WHERE id = ?",
+            {content, scored ? db::Param(d.score.dump()) : db::Param(nullptr),
+             scored ? db::Param(*d.score_version) : db::Param(nullptr), scored ? level_of(d.score) : std::nullopt, d.id});
+        d.submitted_version = content;
+      }
       if (is_decision && !verified.is_null())
         c.execute(
             "INSERT INTO verdicts (declaration_id, seq, tier, verified, decided_at) SELECT ?, COALESCE(MAX(seq), 0) + 1, "
@@ -476,13 +522,14 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
                                                       : "declaration.rejected";
       if (opens_publicity) data["publicity_ends_at"] = rfc3339(d.publicity_ends_at);
       enqueue(c, make_event(type, d.id, d.version, caller.to_json(), data));
+      if (caller.role != Role::applicant) return ok(200, load_shown(c, caller, d.id)->to_json(regions_));
       return ok(200, d.to_json(regions_));
   });
 }
 
 json Workflow::get(const Caller& caller, const json& request) {
   auto lease = pool_.acquire();
-  auto d = load(*lease, request.value("id", ""), false);
+  auto d = load_shown(*lease, caller, request.value("id", ""));
   if (!d || !visible(relation(caller, regions_, d->org, d->region))) return problem(404, kNoSuchDeclaration);
   auto body = d->to_json(regions_);
   body["verdicts"] = json::array();
@@ -501,7 +548,7 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
   switch (caller.role) {
     case Role::applicant:
       if (pending) return problem(403, kOnlyReviewersQueue);
-      where += " AND org = ?";
+      where += " AND d.org = ?";
       params.emplace_back(caller.org);
       break;
     case Role::reviewer:
@@ -514,28 +561,28 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
     case Role::system: return problem(403, {"Not for the system", "不供系统调用"});
   }
   if (pending) {
-    where += " AND state = ?";
+    where += " AND d.state = ?";
     params.emplace_back(std::string(name(review_state(*caller.tier))));
   } else {
     if (auto state = request.value("state", ""); !state.empty()) {
       if (!parse_state(state)) return invalid({{"/query/state", "unknown state '" + state + "'", "未知的状态 " + state}});
-      where += " AND state = ?";
+      where += " AND d.state = ?";
       params.emplace_back(state);
     }
     if (auto kind = request.value("kind", ""); !kind.empty()) {
       if (!scoring::parse_kind(kind)) return invalid({{"/query/kind", "must be morning_star or industry_brain", kKindZh}});
-      where += " AND kind = ?";
+      where += " AND d.kind = ?";
       params.emplace_back(kind);
     }
   }
   if (pending) {
     if (auto kind = request.value("kind", ""); !kind.empty()) {
       if (!scoring::parse_kind(kind)) return invalid({{"/query/kind", "must be morning_star or industry_brain", kKindZh}});
-      where += " AND kind = ?";
+      where += " AND d.kind = ?";
       params.emplace_back(kind);
     }
     if (auto region = request.value("region", ""); !region.empty()) {
-      where += " AND region = ?";
+      where += " AND d.region = ?";
       params.emplace_back(region);
     }
   }
@@ -544,20 +591,20 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
     return invalid({{"/query/limit", "must be between 1 and " + std::to_string(settings_.max_page),
                      "必须是 1 到 " + std::to_string(settings_.max_page) + " 之间的整数"}});
   // Lists are newest first; a reviewer's queue oldest first (first come, first reviewed).
-  const std::string time_col = pending ? "updated_at" : "created_at";
+  const std::string time_col = pending ? "d.updated_at" : "d.created_at";
   const std::string cmp = pending ? ">" : "<";
   if (auto cursor = request.value("cursor", ""); !cursor.empty()) {
     auto c = decode_cursor(cursor);
     if (!c) return invalid({{"/query/cursor", "not a cursor this service issued", "无效的翻页标记"}});
-    where += " AND (" + time_col + " " + cmp + " ? OR (" + time_col + " = ? AND id " + cmp + " ?))";
+    where += " AND (" + time_col + " " + cmp + " ? OR (" + time_col + " = ? AND d.id " + cmp + " ?))";
     params.emplace_back(c->first);
     params.emplace_back(c->first);
     params.emplace_back(c->second);
   }
-  const std::string order = pending ? " ORDER BY updated_at ASC, id ASC" : " ORDER BY created_at DESC, id DESC";
+  const std::string order = pending ? " ORDER BY d.updated_at ASC, d.id ASC" : " ORDER BY d.created_at DESC, d.id DESC";
   params.emplace_back(limit + 1);
   auto lease = pool_.acquire();
-  auto rows = lease->query(std::string("SELECT ") + kColumns + " FROM declarations" + where + order + " LIMIT ?", params);
+  auto rows = lease->query(view_for(caller) + where + order + " LIMIT ?", params);
   json items = json::array();
   std::optional<std::string> next;
   int n = 0;
@@ -577,8 +624,9 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
 
 json Workflow::history(const Caller& caller, const json& request) {
   auto lease = pool_.acquire();
-  auto d = load(*lease, request.value("id", ""), false);
+  auto d = load_shown(*lease, caller, request.value("id", ""));
   if (!d || !visible(relation(caller, regions_, d->org, d->region))) return problem(404, kNoSuchDeclaration);
+  // Reviewers get the whole chain, edits after a return included: its entries are actions, not content.
   std::vector<json> entries;
   for (auto r = lease->query("SELECT entry, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq", {d->id});
        r.next();) {
@@ -591,7 +639,7 @@ json Workflow::history(const Caller& caller, const json& request) {
 }
 
 json Workflow::stats(const Caller& caller) {
-  std::string where = " WHERE 1 = 1";
+  std::string where = " WHERE d.submitted_version IS NOT NULL";  // submitted declarations only (CONTRACT §2)
   std::vector<db::Param> params;
   if (caller.role == Role::reviewer) {
     if (!regions_.valid_for_tier(name(*caller.tier), caller.region)) return problem(403, {"No jurisdiction", "没有管辖区域"});
@@ -602,7 +650,7 @@ json Workflow::stats(const Caller& caller) {
   auto lease = pool_.acquire();
   auto group = [&](const std::string& column, const std::string& extra = "") {
     json out = json::object();
-    auto r = lease->query("SELECT " + column + " AS k, COUNT(*) AS n FROM declarations" + where + extra + " GROUP BY " +
+    auto r = lease->query("SELECT " + column + " AS k, COUNT(*) AS n FROM declarations d" + where + extra + " GROUP BY " +
                               column,
                           params);
     while (r.next()) out[r.is_null("k") ? "none" : r.str("k")] = r.i64("n");
@@ -621,14 +669,16 @@ bool Workflow::attach_score(const std::string& event_id, const std::string& decl
                             const json& score) {
   return db::transaction(pool_, [&](db::Connection& c) {
     if (!db::mark_processed(c, "workflow-scores", event_id)) return false;
-    std::optional<int> level;
-    if (score.contains("self_assessed_level"))
-      level = score["verified_level"].is_null() ? score["self_assessed_level"].get<int>() : score["verified_level"].get<int>();
     // A score for an older version never replaces one for a newer version.
+    c.execute("UPDATE declarations SET score = ?, score_version = ? WHERE id = ? AND (score_version IS NULL OR score_version <= ?)",
+              {score.dump(), version, declaration_id, version});
+    // Reviewers' score, and the statistics' level, are the submitted content's: this one counts if
+    // the content at `version` is the content last submitted (no edit since).
     c.execute(
-        "UPDATE declarations SET score = ?, score_version = ?, level_reached = ? "
-        "WHERE id = ? AND (score_version IS NULL OR score_version <= ?)",
-        {score.dump(), version, level, declaration_id, version});
+        "UPDATE declarations d SET d.submitted_score = ?, d.submitted_score_version = ?, d.level_reached = ? "
+        "WHERE d.id = ? AND (d.submitted_score_version IS NULL OR d.submitted_score_version <= ?) AND d.submitted_version = "
+        "(SELECT MAX(v.version) FROM declaration_versions v WHERE v.declaration_id = d.id AND v.version <= ?)",
+        {score.dump(), version, level_of(score), declaration_id, version, version});
     return true;
   });
 }

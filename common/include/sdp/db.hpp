@@ -92,6 +92,9 @@ public:
   // The connection's prepared statement for `sql`, prepared once and reused: a statement costs
   // the server a prepare and a close, so reuse saves two round trips each time.
   std::shared_ptr<sql::PreparedStatement> prepared(const std::string& sql);
+  // Drops `stmt` from the reuse cache if it is the one kept for `sql` (it closes with its last user).
+  void forget(const std::string& sql, const std::shared_ptr<sql::PreparedStatement>& stmt);
+  size_t statements_cached() const { return statements_.size(); }
 
 private:
   std::unique_ptr<sql::Connection> conn_;
