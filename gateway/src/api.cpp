@@ -7,6 +7,7 @@
 
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
+#include "sdp/json_parse.hpp"
 #include "sdp/log.hpp"
 
 namespace sdp::gateway {
@@ -142,10 +143,10 @@ struct Api::Impl {
       log::warn("dependency did not answer", {{"service", service}, {"command", verb}, {"error", e.what()}});
       return problem(503, "Service temporarily unavailable", service + " did not answer in time; nothing was done");
     }
-    auto j = json::parse(reply, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return problem(502, "Bad reply from " + service);
-    if (j.value("status", 0) == 503) return problem(503, "Service temporarily unavailable", j.value("title", ""));
-    return from_reply(j);
+    auto j = parse_json(reply);
+    if (!j || !j->is_object()) return problem(502, "Bad reply from " + service);
+    if (j->value("status", 0) == 503) return problem(503, "Service temporarily unavailable", j->value("title", ""));
+    return from_reply(*j);
   }
 
   // Query parameters: only the named ones, each checked; problems point at /query/<name>.
@@ -190,11 +191,14 @@ struct Api::Impl {
   std::variant<json, http::Response> body_of(const http::Request& req, const JsonSchema* schema) const {
     if (!json_content_type(req.header("Content-Type")))
       return problem(415, "Unsupported media type", "send the body as application/json");
-    json body = json::parse(req.body, nullptr, false);  // invalid UTF-8 is a parse error too
-    if (body.is_discarded()) return invalid("", "the body is not valid JSON (UTF-8)");
+    auto parsed = parse_json(req.body, kMaxInputDepth);  // invalid UTF-8 is a parse error too
+    if (!parsed) {
+      if (parsed.error().kind == JsonParseError::Kind::syntax) return invalid("", "the body is not valid JSON (UTF-8)");
+      return invalid(parsed.error().pointer, parsed.error().message);
+    }
     if (schema)
-      if (auto problems = schema->validate(body); !problems.empty()) return invalid(problems);
-    return body;
+      if (auto problems = schema->validate(*parsed); !problems.empty()) return invalid(problems);
+    return std::move(*parsed);
   }
 };
 

@@ -380,6 +380,58 @@ TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
   EXPECT_EQ(p.send("GET", "/v1/declarations?limit=100", token).json()["items"].size(), 1u);
 }
 
+// Issue 13: JSON nested far too deep once crashed the gateway (its serialiser recurses); a key given
+// twice acted as the last one. Each is refused, with a pointer.
+TEST(GatewayE2E, HostileJsonIsRefusedWithAPointerAndTheGatewayStaysUp) {
+  Platform p;
+  auto token = p.as_applicant();
+  const std::string ct = "Content-Type: application/json";
+  const std::string auth = "Authorization: Bearer " + token;
+  auto create_with = [](const std::string& title_part, const std::string& payload) {
+    return R"({"kind":"morning_star","region":"370102",)" + title_part +
+           R"(,"contact":{"name":"李工","phone":"13800000000"},"payload":)" + payload + "}";
+  };
+  auto repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  const std::string deep = std::string(70000, '[') + std::string(70000, ']');  // 140 KB
+  struct Case {
+    const char* name;
+    std::string method, path, body, pointer;
+  };
+  std::vector<Case> cases = {
+      {"arrays 70,000 deep in the payload", "POST", "/v1/declarations",
+       create_with(R"("title":"t")", R"({"criteria":)" + deep + "}"), "/payload/criteria" + repeat("/0", 30)},
+      {"objects 70,000 deep in the payload", "POST", "/v1/declarations",
+       create_with(R"("title":"t")", repeat(R"({"a":)", 70000) + "1" + std::string(70000, '}')), "/payload" + repeat("/a", 31)},
+      {"a body 70,000 deep for preview", "POST", "/v1/scoring/preview", deep, repeat("/0", 32)},
+      {"a title given twice", "POST", "/v1/declarations", create_with(R"("title":"a","title":"b")", "{}"), "/title"},
+      {"a criterion given twice", "POST", "/v1/declarations",
+       create_with(R"("title":"t")", R"({"criteria":{"MS01":{"met":true},"MS01":{"met":false}}})"),
+       "/payload/criteria/MS01"},
+      {"a key twice in preview", "POST", "/v1/scoring/preview",
+       R"({"kind":"morning_star","payload":{"claimed_level":1,"claimed_level":5}})", "/payload/claimed_level"},
+  };
+  for (const auto& c : cases) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = test::http(c.method, p.url(c.path), {ct, auth}, c.body);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << "[ figures  ] " << c.name << " (" << c.body.size() << " bytes): " << r.status << " in " << ms << " ms\n";
+    ASSERT_EQ(r.status, 400) << c.name << ": " << r.body.substr(0, 300) << "\n" << p.gateway->process->log_text().substr(0, 2000);
+    auto j = r.json();
+    EXPECT_EQ(j["type"], "/problems/validation") << c.name;
+    ASSERT_EQ(j["errors"].size(), 1u) << c.name << ": " << r.body;
+    EXPECT_EQ(j["errors"][0]["pointer"], c.pointer) << c.name;
+    EXPECT_EQ(p.send("GET", "/healthz", "").status, 200) << "the gateway is still up after " << c.name;
+  }
+
+  // Nothing was created; the platform still works.
+  EXPECT_EQ(p.send("GET", "/v1/declarations?limit=100", token).json()["items"].size(), 0u);
+  p.create();
+}
+
 TEST(GatewayE2E, IdempotencyKeysReplayAndRefuse) {
   Platform p;
   auto token = p.as_applicant();
