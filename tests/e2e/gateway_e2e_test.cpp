@@ -381,7 +381,7 @@ TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
 }
 
 // Issue 13: JSON nested far too deep once crashed the gateway (its serialiser recurses); a key given
-// twice acted as the last one. Each is refused, with a pointer.
+// twice acted as the last one; a claim of the wrong type was a 500. Each is refused, with a pointer.
 TEST(GatewayE2E, HostileJsonIsRefusedWithAPointerAndTheGatewayStaysUp) {
   Platform p;
   auto token = p.as_applicant();
@@ -427,6 +427,21 @@ TEST(GatewayE2E, HostileJsonIsRefusedWithAPointerAndTheGatewayStaysUp) {
     EXPECT_EQ(p.send("GET", "/healthz", "").status, 200) << "the gateway is still up after " << c.name;
   }
 
+  // Tokens: a claim of the wrong type, a claim given twice (the last one once won).
+  auto header = json{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", p.minter.rsa_kid()}}.dump();
+  auto applicant_text = p.minter.defaults(TokenMinter::applicant()).dump();
+  std::vector<std::pair<const char*, std::string>> tokens = {
+      {"role an array", p.minter.token({{"sub", "x"}, {"role", {"admin"}}})},
+      {"sub a number", p.minter.token({{"sub", 42}, {"role", "admin"}})},
+      {"org a number", p.minter.token({{"sub", "x"}, {"role", "applicant"}, {"org", 913701}})},
+      {"role given twice, admin last",
+       p.minter.sign_rs256_text(header, applicant_text.substr(0, applicant_text.size() - 1) + R"(,"role":"admin"})")},
+  };
+  for (const auto& [name, t] : tokens) {
+    auto r = p.send("GET", "/v1/stats", t);
+    EXPECT_EQ(r.status, 401) << name << ": " << r.body;
+    EXPECT_EQ(r.json().value("type", ""), "/problems/unauthorized") << name;
+  }
   // Nothing was created; the platform still works.
   EXPECT_EQ(p.send("GET", "/v1/declarations?limit=100", token).json()["items"].size(), 0u);
   p.create();
