@@ -115,6 +115,7 @@ Problems check_morning_star_payload(const MorningStarCatalog& catalog, const nlo
     if (!l.is_number_integer() || l.get<int>() < 1 || l.get<int>() > 5)
       problems.push_back({"/payload/claimed_level", "must be a level from 1 to 5"});
   }
+  cap_problems(problems);
   return problems;
 }
 
@@ -124,6 +125,7 @@ Problems check_morning_star_verified(const MorningStarCatalog& catalog, const nl
     if (!catalog.find(id)) problems.push_back({ptr("/verified", "criteria", id), "unknown criterion '" + id + "'"});
     else if (!verdict.is_boolean()) problems.push_back({ptr("/verified", "criteria", id), "must be true or false"});
   }
+  cap_problems(problems);
   return problems;
 }
 
@@ -136,6 +138,7 @@ std::expected<MorningStarScore, Problems> score_morning_star(const MorningStarCa
     auto more = check_morning_star_verified(catalog, v.verified);
     problems.insert(problems.end(), more.begin(), more.end());
   }
+  cap_problems(problems);
   if (!problems.empty()) return std::unexpected(std::move(problems));
 
   std::map<std::string, bool, std::less<>> claimed;  // an item left out counts as not met
@@ -177,6 +180,7 @@ Problems check_industry_brain_payload(const IndustryBrainCatalog& catalog, const
     if (!ind) problems.push_back({ptr("/payload", "indicators", id), "unknown indicator '" + id + "'"});
     else check_ib_input(*ind, input, ptr("/payload", "indicators", id), problems);
   }
+  cap_problems(problems);
   return problems;
 }
 
@@ -187,6 +191,7 @@ Problems check_industry_brain_verified(const IndustryBrainCatalog& catalog, cons
     if (!ind) problems.push_back({ptr("/verified", "indicators", id), "unknown indicator '" + id + "'"});
     else check_ib_input(*ind, input, ptr("/verified", "indicators", id), problems);
   }
+  cap_problems(problems);
   return problems;
 }
 
@@ -227,6 +232,7 @@ std::expected<IndustryBrainScore, Problems> score_industry_brain(const IndustryB
     auto more = check_industry_brain_verified(catalog, v.verified);
     problems.insert(problems.end(), more.begin(), more.end());
   }
+  cap_problems(problems);
   if (!problems.empty()) return std::unexpected(std::move(problems));
 
   std::map<std::string, nlohmann::json> inputs;
