@@ -1,6 +1,7 @@
 #include "sdp/event.hpp"
 
 #include "sdp/crypto.hpp"
+#include "sdp/json_parse.hpp"
 #include "sdp/time.hpp"
 
 namespace sdp {
@@ -13,8 +14,13 @@ nlohmann::json Event::to_json() const {
 std::string Event::subject() const { return kEventSubjectPrefix + type; }
 
 std::expected<Event, std::vector<SchemaProblem>> parse_event(std::string_view text, const JsonSchema& envelope_schema) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return std::unexpected(std::vector<SchemaProblem>{{"", "not valid JSON"}});
+  auto parsed = parse_json(text);
+  if (!parsed) {
+    if (parsed.error().kind == JsonParseError::Kind::syntax)
+      return std::unexpected(std::vector<SchemaProblem>{{"", "not valid JSON"}});
+    return std::unexpected(std::vector<SchemaProblem>{{parsed.error().pointer, parsed.error().message}});
+  }
+  const nlohmann::json& j = *parsed;
   if (auto problems = envelope_schema.validate(j); !problems.empty()) return std::unexpected(std::move(problems));
   Event e;
   e.id = j["id"].get<std::string>();

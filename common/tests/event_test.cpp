@@ -36,6 +36,13 @@ TEST(Event, ProblemsCarryPointers) {
   EXPECT_TRUE(pointers.contains("/extra"));
 }
 
+TEST(Event, AKeyGivenTwiceIsRefusedWithItsPointer) {
+  auto text = sdp::make_event("declaration.submitted", "d-1", 3, {{"role", "applicant"}, {"sub", "u1"}}, {}).to_json().dump();
+  auto parsed = sdp::parse_event(text.substr(0, text.size() - 1) + R"(,"type":"declaration.approved"})", envelope());
+  ASSERT_FALSE(parsed.has_value()) << "read as " << parsed->type;
+  EXPECT_EQ(parsed.error().front().pointer, "/type");
+}
+
 TEST(Event, NotJsonIsRefused) {
   auto parsed = sdp::parse_event("{not json", envelope());
   ASSERT_FALSE(parsed.has_value());

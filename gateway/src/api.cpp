@@ -7,6 +7,7 @@
 
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
+#include "sdp/json_parse.hpp"
 #include "sdp/log.hpp"
 #include "sdp/messages.hpp"
 
@@ -179,11 +180,11 @@ struct Api::Impl {
       return problem(503, kUnavailable,
                      {service + " did not answer in time; nothing was done", "服务 " + service + " 未能及时应答，未做任何更改"});
     }
-    auto j = json::parse(reply, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return problem(502, {"Bad reply from " + service, "服务 " + service + " 的应答有误"});
-    if (j.value("status", 0) == 503)
-      return problem(503, kUnavailable, {text_of(j, "title"), "服务 " + service + " 所依赖的组件暂不可用，未做任何更改"});
-    return from_reply(j);
+    auto j = parse_json(reply);
+    if (!j || !j->is_object()) return problem(502, {"Bad reply from " + service, "服务 " + service + " 的应答有误"});
+    if (j->value("status", 0) == 503)
+      return problem(503, kUnavailable, {text_of(*j, "title"), "服务 " + service + " 所依赖的组件暂不可用，未做任何更改"});
+    return from_reply(*j);
   }
 
   // Query parameters: only the named ones, each checked; problems point at /query/<name>.
@@ -231,11 +232,16 @@ struct Api::Impl {
     if (!json_content_type(req.header("Content-Type")))
       return problem(415, {"Unsupported media type", "不支持的内容类型"},
                      {"send the body as application/json", "请以 application/json 格式提交"});
-    json body = json::parse(req.body, nullptr, false);  // invalid UTF-8 is a parse error too
-    if (body.is_discarded()) return invalid("", {"the body is not valid JSON (UTF-8)", "提交的内容不是有效的 JSON（UTF-8）"});
+    auto parsed = parse_json(req.body, kMaxInputDepth);  // invalid UTF-8 is a parse error too
+    if (!parsed) {
+      const auto& e = parsed.error();
+      if (e.kind == JsonParseError::Kind::syntax)
+        return invalid("", {"the body is not valid JSON (UTF-8)", "提交的内容不是有效的 JSON（UTF-8）"});
+      return invalid(e.pointer, {e.message, e.message_zh});
+    }
     if (schema)
-      if (auto problems = schema->validate(body); !problems.empty()) return invalid(problems);
-    return body;
+      if (auto problems = schema->validate(*parsed); !problems.empty()) return invalid(problems);
+    return std::move(*parsed);
   }
 };
 

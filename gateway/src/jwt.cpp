@@ -9,11 +9,13 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
+#include "sdp/json_parse.hpp"
 #include "sdp/uscc.hpp"
 
 namespace sdp::gateway {
@@ -105,6 +107,39 @@ bool verify_signature(const PublicKey& key, std::string_view signing_input, cons
 
 std::unexpected<std::string> no(std::string why) { return std::unexpected(std::move(why)); }
 
+// A NumericDate (RFC 7519 §2): seconds since the epoch, fractions allowed, within ±10^12 s.
+std::optional<int64_t> numeric_date(const json& v) {
+  constexpr int64_t kMax = 1'000'000'000'000;
+  if (v.is_number_unsigned()) {
+    auto u = v.get<uint64_t>();
+    return u <= static_cast<uint64_t>(kMax) ? std::optional<int64_t>(static_cast<int64_t>(u)) : std::nullopt;
+  }
+  if (v.is_number_integer()) {
+    auto i = v.get<int64_t>();
+    return i <= kMax && i >= -kMax ? std::optional<int64_t>(i) : std::nullopt;
+  }
+  if (v.is_number_float()) {
+    auto d = v.get<double>();
+    if (!std::isfinite(d) || std::abs(d) > static_cast<double>(kMax)) return std::nullopt;
+    return static_cast<int64_t>(std::floor(d));
+  }
+  return std::nullopt;
+}
+
+// CONTRACT §2: a claim of the wrong JSON type is refused, whether or not this role reads it.
+std::optional<std::string> claim_of_wrong_type(const json& claims) {
+  for (const char* name : {"iss", "sub", "role", "org", "tier", "region", "jti"})
+    if (claims.contains(name) && !claims[name].is_string()) return name;
+  for (const char* name : {"exp", "nbf", "iat"})
+    if (claims.contains(name) && !numeric_date(claims[name])) return name;
+  if (claims.contains("aud")) {
+    const auto& aud = claims["aud"];
+    bool strings = aud.is_array() && std::all_of(aud.begin(), aud.end(), [](const json& a) { return a.is_string(); });
+    if (!aud.is_string() && !strings) return "aud";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string key_id(EVP_PKEY* key) {
@@ -169,41 +204,48 @@ std::expected<Claims, std::string> verify_jwt(std::string_view token, const KeyS
   auto payload_text = crypto::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   auto signature = crypto::base64url_decode(token.substr(dot2 + 1));
   if (!header_text || !payload_text || !signature) return no("not base64url");
-  auto header = json::parse(*header_text, nullptr, false);
-  auto payload = json::parse(*payload_text, nullptr, false);
-  if (!header.is_object() || !payload.is_object()) return no("header or payload is not a JSON object");
+  // Strict JSON: a key given twice anywhere is refused, never read as its last value.
+  auto header = parse_json(*header_text, kMaxInputDepth);
+  auto payload = parse_json(*payload_text, kMaxInputDepth);
+  if (!header) return no("header: " + header.error().message);
+  if (!payload) return no("payload: " + payload.error().message);
+  if (!header->is_object() || !payload->is_object()) return no("header or payload is not a JSON object");
+  for (const char* name : {"alg", "kid", "typ"})
+    if (header->contains(name) && !(*header)[name].is_string()) return no(std::string("header '") + name + "' is not a string");
+  if (auto name = claim_of_wrong_type(*payload)) return no("claim '" + *name + "' has the wrong JSON type");
 
   // The key decides the algorithm; the header's alg must agree with it, or the token is refused.
   const PublicKey* key = nullptr;
-  if (header.contains("kid") && header["kid"].is_string()) key = keys.find(header["kid"].get<std::string>());
+  if (header->contains("kid")) key = keys.find((*header)["kid"].get<std::string>());
   else key = keys.only();
   if (!key) return no("unknown kid");
-  if (!header.contains("alg") || header["alg"] != key->alg) return no("alg does not match the key's algorithm");
-  if (header.contains("crit")) return no("unsupported critical header");
+  if (!header->contains("alg") || (*header)["alg"] != key->alg) return no("alg does not match the key's algorithm");
+  if (header->contains("crit")) return no("unsupported critical header");
   if (!verify_signature(*key, token.substr(0, dot2), *signature)) return no("bad signature");
 
+  const json& claims = *payload;
   auto leeway = static_cast<int64_t>(std::min<long>(policy.leeway.count(), 30));
-  if (!payload.contains("exp") || !payload["exp"].is_number()) return no("exp missing");
-  if (now > payload["exp"].get<int64_t>() + leeway) return no("expired");
-  if (payload.contains("nbf") && (!payload["nbf"].is_number() || now + leeway < payload["nbf"].get<int64_t>()))
-    return no("not yet valid");
-  if (payload.value("iss", "") != policy.issuer) return no("wrong issuer");
-  const auto& aud = payload.contains("aud") ? payload["aud"] : json();
+  if (!claims.contains("exp")) return no("exp missing");
+  const int64_t exp = *numeric_date(claims["exp"]);
+  if (now > exp + leeway) return no("expired");
+  if (claims.contains("nbf") && now + leeway < *numeric_date(claims["nbf"])) return no("not yet valid");
+  if (claims.value("iss", "") != policy.issuer) return no("wrong issuer");
+  const auto& aud = claims.contains("aud") ? claims["aud"] : json();
   bool aud_ok = (aud.is_string() && aud == policy.audience) ||
                 (aud.is_array() && std::find(aud.begin(), aud.end(), policy.audience) != aud.end());
   if (!aud_ok) return no("wrong audience");
 
-  Claims c;
-  c.exp = payload["exp"].get<int64_t>();
-  c.sub = payload.value("sub", "");
-  c.role = payload.value("role", "");
+  Claims c;  // every claim read below was checked to be a string
+  c.exp = exp;
+  c.sub = claims.value("sub", "");
+  c.role = claims.value("role", "");
   if (c.sub.empty() || c.sub.size() > 128) return no("sub missing or too long");
   if (c.role == "applicant") {
-    c.org = payload.value("org", "");
+    c.org = claims.value("org", "");
     if (!valid_uscc(c.org)) return no("org is not a valid 统一社会信用代码");
   } else if (c.role == "reviewer") {
-    c.tier = payload.value("tier", "");
-    c.region = payload.value("region", "");
+    c.tier = claims.value("tier", "");
+    c.region = claims.value("region", "");
     if (!regions.valid_for_tier(c.tier, c.region)) return no("tier and region do not fit together");
   } else if (c.role != "admin") {
     return no("unknown role");

@@ -2,6 +2,7 @@
 // JWT verification (CONTRACT §2) on OpenSSL: RS256 or ES256 against configured public keys chosen
 // by `kid`, the algorithm pinned to the key (so `none` and HMAC-with-a-public-key cannot pass),
 // exp/nbf/iss/aud checked with a leeway of at most 30 s, and the platform's claims validated.
+// Header and claims are strict JSON (no key twice, nesting bounded) and every claim has its JSON type.
 
 #include <chrono>
 #include <expected>

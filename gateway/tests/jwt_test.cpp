@@ -170,3 +170,56 @@ TEST(Jwt, TheVerifierRemembersTokensThatPassedButNotPastTheirExpiry) {
     EXPECT_EQ(claims->sub, "admin-" + std::to_string(i));
   }
 }
+
+// CONTRACT §2: a claim of the wrong JSON type, a duplicated claim or a duplicated key anywhere in
+// the token is refused (401), never a 500 and never last-one-wins.
+TEST(Jwt, ClaimsOfTheWrongTypeAndDuplicatedKeysAreRefused) {
+  auto header = json{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", minter().rsa_kid()}}.dump();
+  auto claims = [](const json& base, const json& extra) { return minter().defaults(with(base, extra)); };
+  auto signed_text = [&](const std::string& claims_text) { return minter().sign_rs256_text(header, claims_text); };
+  // {"sub":…,"role":"applicant","org":…,…} with `more` spliced in before the closing brace.
+  auto applicant_with = [&](const std::string& more) {
+    auto text = minter().defaults(TokenMinter::applicant()).dump();
+    return signed_text(text.substr(0, text.size() - 1) + "," + more + "}");
+  };
+  std::string deep = std::string(2000, '[') + std::string(2000, ']');
+  struct Case {
+    const char* name;
+    std::string token;
+  };
+  std::vector<Case> cases = {
+      {"role an array", minter().token(claims(TokenMinter::admin(), {{"role", {"admin"}}}))},
+      {"role a number", minter().token(claims(TokenMinter::admin(), {{"role", 1}}))},
+      {"sub a number", minter().token(claims(TokenMinter::admin(), {{"sub", 42}}))},
+      {"sub an object", minter().token(claims(TokenMinter::admin(), {{"sub", {{"id", "x"}}}}))},
+      {"org a number", minter().token(claims(TokenMinter::applicant(), {{"org", 91370102}}))},
+      {"tier an array", minter().token(claims(TokenMinter::reviewer("city", "370100"), {{"tier", {"city"}}}))},
+      {"region a number", minter().token(claims(TokenMinter::reviewer("city", "370100"), {{"region", 370100}}))},
+      {"org on an admin a number", minter().token(claims(TokenMinter::admin(), {{"org", 1}}))},
+      {"exp a string", minter().token(claims(TokenMinter::admin(), {{"exp", std::to_string(now() + 600)}}))},
+      {"exp beyond any date", minter().token(claims(TokenMinter::admin(), {{"exp", 1e300}}))},
+      {"nbf a string", minter().token(claims(TokenMinter::admin(), {{"nbf", "0"}}))},
+      {"iat a string", minter().token(claims(TokenMinter::admin(), {{"iat", "now"}}))},
+      {"iss a number", minter().token(claims(TokenMinter::admin(), {{"iss", 7}}))},
+      {"iss an array", minter().token(claims(TokenMinter::admin(), {{"iss", {"sdp-test"}}}))},
+      {"aud a number", minter().token(claims(TokenMinter::admin(), {{"aud", 7}}))},
+      {"aud a list with a number", minter().token(claims(TokenMinter::admin(), {{"aud", {"sdp-gateway", 7}}}))},
+      {"jti a number", minter().token(claims(TokenMinter::admin(), {{"jti", 7}}))},
+      {"role given twice, admin last", applicant_with(R"("role":"admin")")},
+      {"sub given twice", applicant_with(R"("sub":"someone-else")")},
+      {"a key twice inside a claim", applicant_with(R"("extra":{"a":1,"a":2})")},
+      {"a claim nested 2000 deep", applicant_with(R"("extra":)" + deep)},
+      {"alg given twice in the header",
+       minter().sign_rs256_text(header.substr(0, header.size() - 1) + R"(,"alg":"RS256"})",
+                                minter().defaults(TokenMinter::admin()).dump())},
+      {"kid a number", minter().sign_rs256({{"alg", "RS256"}, {"kid", 7}}, minter().defaults(TokenMinter::admin()))},
+  };
+  for (const auto& c : cases) {
+    std::expected<Claims, std::string> r;
+    EXPECT_NO_THROW(r = verify(c.token)) << c.name;
+    EXPECT_FALSE(r.has_value()) << c.name << " passed as " << (r ? r->role : "");
+  }
+  // The same shapes with the right types still pass: the refusals above are about types and keys.
+  EXPECT_TRUE(verify(minter().token(claims(TokenMinter::admin(), {{"jti", "j-1"}, {"extra", {{"a", 1}}}}))).has_value());
+  EXPECT_TRUE(verify(applicant_with(R"("extra":[[1]])")).has_value());
+}

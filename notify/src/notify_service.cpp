@@ -4,6 +4,7 @@
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/files.hpp"
+#include "sdp/json_parse.hpp"
 #include "sdp/log.hpp"
 
 namespace sdp::notify {
@@ -66,10 +67,10 @@ void setup(Runtime& runtime) {
 
   for (const char* verb : kVerbs)
     runtime.nats().serve(runtime.topology().command("notify", verb), "notify", [ctx, verb = std::string(verb)](const nats::Message& m) {
-      auto request = nlohmann::json::parse(m.data, nullptr, false);
-      if (request.is_discarded()) return std::string(R"({"status":400,"title":"The command is not JSON"})");
+      auto request = parse_json(m.data);
+      if (!request) return refused_message(request.error()).dump();
       try {
-        return ctx->notifier->handle(verb, request).dump();
+        return ctx->notifier->handle(verb, *request).dump();
       } catch (const Error& e) {
         log::error("command failed", {{"command", verb}, {"error", e.what()}});
         return std::string(R"({"status":503,"title":"A dependency is unavailable"})");

@@ -124,6 +124,7 @@ Problems check_morning_star_payload(const MorningStarCatalog& catalog, const nlo
     if (!l.is_number_integer() || l.get<int>() < 1 || l.get<int>() > 5)
       problems.push_back({"/payload/claimed_level", "must be a level from 1 to 5", "必须是 1 到 5 级"});
   }
+  cap_problems(problems);
   return problems;
 }
 
@@ -135,6 +136,7 @@ Problems check_morning_star_verified(const MorningStarCatalog& catalog, const nl
     else if (!verdict.is_boolean())
       problems.push_back({ptr("/verified", "criteria", id), "must be true or false", kTrueOrFalseZh});
   }
+  cap_problems(problems);
   return problems;
 }
 
@@ -147,6 +149,7 @@ std::expected<MorningStarScore, Problems> score_morning_star(const MorningStarCa
     auto more = check_morning_star_verified(catalog, v.verified);
     problems.insert(problems.end(), more.begin(), more.end());
   }
+  cap_problems(problems);
   if (!problems.empty()) return std::unexpected(std::move(problems));
 
   std::map<std::string, bool, std::less<>> claimed;  // an item left out counts as not met
@@ -189,6 +192,7 @@ Problems check_industry_brain_payload(const IndustryBrainCatalog& catalog, const
       problems.push_back({ptr("/payload", "indicators", id), "unknown indicator '" + id + "'", "未知的指标 " + id});
     else check_ib_input(*ind, input, ptr("/payload", "indicators", id), problems);
   }
+  cap_problems(problems);
   return problems;
 }
 
@@ -200,6 +204,7 @@ Problems check_industry_brain_verified(const IndustryBrainCatalog& catalog, cons
       problems.push_back({ptr("/verified", "indicators", id), "unknown indicator '" + id + "'", "未知的指标 " + id});
     else check_ib_input(*ind, input, ptr("/verified", "indicators", id), problems);
   }
+  cap_problems(problems);
   return problems;
 }
 
@@ -240,6 +245,7 @@ std::expected<IndustryBrainScore, Problems> score_industry_brain(const IndustryB
     auto more = check_industry_brain_verified(catalog, v.verified);
     problems.insert(problems.end(), more.begin(), more.end());
   }
+  cap_problems(problems);
   if (!problems.empty()) return std::unexpected(std::move(problems));
 
   std::map<std::string, nlohmann::json> inputs;

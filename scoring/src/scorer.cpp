@@ -8,6 +8,7 @@ namespace {
 // Schema problems are reported relative to the document; root them at the request body's key.
 Problems rooted(const std::string& root, std::vector<SchemaProblem> problems) {
   for (auto& p : problems) p.pointer = root + p.pointer;
+  cap_problems(problems);  // its "and N more" entry keeps the pointer ""
   return problems;
 }
 
@@ -65,6 +66,7 @@ std::expected<nlohmann::json, Problems> Scorer::score(Kind kind, const nlohmann:
     auto more = validate_verified(kind, v.verified);
     problems.insert(problems.end(), more.begin(), more.end());
   }
+  cap_problems(problems);  // one list: its "and N more" counts every part's rest
   if (!problems.empty()) return std::unexpected(std::move(problems));
   if (kind == Kind::morning_star) {
     auto s = score_morning_star(*ms_catalog_, *ms_model_, payload, verdicts);

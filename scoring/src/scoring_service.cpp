@@ -1,6 +1,7 @@
 #include "scoring_service.hpp"
 
 #include "sdp/crypto.hpp"
+#include "sdp/json_parse.hpp"
 #include "sdp/log.hpp"
 #include "sdp/metrics.hpp"
 #include "sdp/time.hpp"
@@ -94,8 +95,8 @@ void setup(Runtime& runtime) {
 
   runtime.nats().serve(runtime.topology().command("scoring", "preview"), "scoring",
                        [scorer](const nats::Message& m) {
-                         auto request = nlohmann::json::parse(m.data, nullptr, false);
-                         return preview(*scorer, request).dump();
+                         auto request = parse_json(m.data);
+                         return (request ? preview(*scorer, *request) : refused_message(request.error())).dump();
                        });
 
   auto consumer = std::make_shared<nats::PullConsumer>(

@@ -225,6 +225,25 @@ TEST(MorningStarInput, UnknownIdsAndBadTypesAreRefusedWithPointers) {
   }
 }
 
+// Issue 13: a payload with thousands of unknown ids gets a short list, whatever calls the engine.
+TEST(MorningStarInput, ThousandsOfUnknownIdsGiveACappedList) {
+  json criteria = json::object(), verified = json::object();
+  for (int i = 0; i < 3000; ++i) {
+    criteria["XX" + std::to_string(i)] = {{"met", true}};
+    verified["YY" + std::to_string(i)] = true;
+  }
+  auto r = score_morning_star(ms(), ms_model(), {{"claimed_level", 1}, {"criteria", criteria}},
+                              {{"county", {{"criteria", verified}}}, {"city", {{"criteria", verified}}}});
+  ASSERT_FALSE(r.has_value());
+  ASSERT_EQ(r.error().size(), sdp::kMaxProblems + 1);
+  EXPECT_EQ(r.error().back(), (sdp::SchemaProblem{"", "and 8950 more problems"}));
+  EXPECT_EQ(check_morning_star_verified(ms(), {{"criteria", verified}}).size(), sdp::kMaxProblems + 1);
+  json indicators = json::object();
+  for (int i = 0; i < 3000; ++i) indicators["ZZ" + std::to_string(i)] = {{"value", 1}};
+  EXPECT_EQ(check_industry_brain_payload(ib(), {{"indicators", indicators}}).size(), sdp::kMaxProblems + 1);
+  EXPECT_EQ(check_industry_brain_verified(ib(), {{"indicators", indicators}}).size(), sdp::kMaxProblems + 1);
+}
+
 // ---- 产业大脑 ----
 
 TEST(IndustryBrainWeights, SumToTheTotalAndFullMarksScoreIt) {

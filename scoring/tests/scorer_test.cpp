@@ -66,3 +66,14 @@ TEST(Scorer, AModelFileMustDeclareItsOwnVersion) {
   }
   std::filesystem::remove_all(dir);
 }
+
+// Issue 13: schema and rule problems of a payload and its verdicts, merged, stay one capped list.
+TEST(Scorer, MergedProblemsStayCapped) {
+  json verified = json::object();
+  for (int i = 0; i < 60; ++i) verified["MS" + std::to_string(100 + i)] = "yes";  // over no bound: 60 < 72
+  std::vector<Verdict> verdicts = {{"county", {{"criteria", verified}}}, {"city", {{"criteria", verified}}}};
+  auto s = scorer().score(Kind::morning_star, json{{"claimed_level", 1}}, verdicts);
+  ASSERT_FALSE(s.has_value());
+  ASSERT_EQ(s.error().size(), sdp::kMaxProblems + 1);
+  EXPECT_EQ(s.error().back(), (sdp::SchemaProblem{"", "and 70 more problems"}));
+}

@@ -202,6 +202,18 @@ TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
   EXPECT_EQ(r.str("secret_sealed").find(kSecret), std::string::npos);
 }
 
+// Issue 13: a command message is strict JSON; a key given twice is refused, not read as the last one.
+TEST(Notify, ACommandWithARepeatedKeyIsRefused) {
+  Harness h;
+  auto text = R"({"actor":)" + applicant().dump() + R"(,"webhook":{"url":"https://a.example.cn/h","secret":")" + kSecret +
+              R"("},"actor":)" + test::TokenMinter::applicant("91350100M000100Y43").dump() + "}";
+  auto r = json::parse(h.client.request(h.topology.command("notify", "webhook"), text));
+  EXPECT_EQ(r["status"], 400) << r.dump();
+  EXPECT_EQ(r["errors"][0]["pointer"], "/actor") << r.dump();
+  auto other = h.call("notify", "get_webhook", {{"actor", test::TokenMinter::applicant("91350100M000100Y43")}});
+  EXPECT_EQ(other["status"], 404) << "no webhook for the other org: " << other.dump();
+}
+
 TEST(Notify, AReceiverThatWasDownGetsEverythingOnceItIsBack) {
   Harness h;
   h.receiver.stop();

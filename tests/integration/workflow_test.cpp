@@ -485,6 +485,33 @@ TEST(Workflow, BadInputIsRefusedWithPointers) {
   EXPECT_EQ(pointers, (std::set<std::string>{"/payload/indicators/L2P3", "/payload/indicators/L5P1"}));
 }
 
+// Issue 13: a command message is strict JSON; a key given twice is refused, not read as the last one.
+TEST(Workflow, CommandsWithARepeatedKeyOrNestedTooDeepAreRefused) {
+  Stack s;
+  auto raw = [&](const std::string& service, const std::string& verb, const std::string& text) {
+    return json::parse(s.client.request(s.topology.command(service, verb), text));
+  };
+  const auto body = new_declaration().dump();
+  const auto other = applicant("91350100M000100Y43").dump();
+  auto twice = raw("workflow", "create", R"({"actor":)" + applicant().dump() + R"(,"declaration":)" + body +
+                                             R"(,"actor":)" + other + "}");
+  EXPECT_EQ(twice["status"], 400) << twice.dump();
+  EXPECT_EQ(twice["errors"][0]["pointer"], "/actor") << twice.dump();
+  std::string deep = new_declaration().dump();
+  deep = deep.substr(0, deep.size() - 1) + R"(,"extra":)" + std::string(70000, '[') + std::string(70000, ']') + "}";
+  auto too_deep = raw("workflow", "create", R"({"actor":)" + applicant().dump() + R"(,"declaration":)" + deep + "}");
+  EXPECT_EQ(too_deep["status"], 400) << too_deep.dump().substr(0, 300);
+  std::string pointer = "/declaration/extra";
+  for (int i = 0; i < 62; ++i) pointer += "/0";  // the 65th level
+  EXPECT_EQ(too_deep["errors"][0]["pointer"], pointer);
+  auto preview = raw("scoring", "preview", R"({"kind":"morning_star","payload":{"claimed_level":1},"kind":"industry_brain"})");
+  EXPECT_EQ(preview["status"], 400) << preview.dump();
+  EXPECT_EQ(preview["errors"][0]["pointer"], "/kind") << preview.dump();
+  // Nothing was created by either.
+  for (const auto& actor : {applicant(), applicant("91350100M000100Y43")})
+    EXPECT_EQ(s.call("list", {{"actor", actor}})["body"]["items"].size(), 0u);
+}
+
 TEST(Workflow, MorningStarAtVerifiedLevelZeroCannotBeApprovedByTheProvince) {
   Stack s;
   auto d = s.act("submit", applicant(), s.create())["body"];

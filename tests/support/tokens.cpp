@@ -90,6 +90,11 @@ std::string TokenMinter::sign_rs256(const nlohmann::json& header, const nlohmann
   return input + "." + crypto::base64url_encode(sign(rsa_.get(), input));
 }
 
+std::string TokenMinter::sign_rs256_text(const std::string& header, const std::string& claims) const {
+  auto input = crypto::base64url_encode(header) + "." + crypto::base64url_encode(claims);
+  return input + "." + crypto::base64url_encode(sign(rsa_.get(), input));
+}
+
 std::string TokenMinter::sign_es256(const nlohmann::json& header, const nlohmann::json& claims) const {
   auto input = compact(header, claims);
   return input + "." + crypto::base64url_encode(der_to_raw(sign(ec_.get(), input)));

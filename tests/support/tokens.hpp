@@ -25,6 +25,8 @@ public:
   // Signs header.claims exactly as given with the RSA key (no defaults).
   std::string sign_rs256(const nlohmann::json& header, const nlohmann::json& claims) const;
   std::string sign_es256(const nlohmann::json& header, const nlohmann::json& claims) const;
+  // Signs header and claims given as JSON text (duplicate keys, odd nesting) with the RSA key.
+  std::string sign_rs256_text(const std::string& header, const std::string& claims) const;
 
   static nlohmann::json applicant(const std::string& org = "91370102MA3C00000B");
   static nlohmann::json reviewer(const std::string& tier, const std::string& region);

@@ -4,6 +4,7 @@
 #include "outbox.hpp"
 #include "sdp/error.hpp"
 #include "sdp/event.hpp"
+#include "sdp/json_parse.hpp"
 #include "sdp/log.hpp"
 #include "sdp/metrics.hpp"
 
@@ -58,13 +59,13 @@ void setup(Runtime& runtime) {
     runtime.nats().serve(runtime.topology().command("workflow", verb), "workflow",
                          [ctx, verb = std::string(verb)](const nats::Message& m) {
                            auto start = std::chrono::steady_clock::now();
-                           auto request = nlohmann::json::parse(m.data, nullptr, false);
+                           auto request = parse_json(m.data);
                            nlohmann::json reply;
-                           if (request.is_discarded()) {
-                             reply = {{"status", 400}, {"title", "The command is not JSON"}};
+                           if (!request) {
+                             reply = refused_message(request.error());
                            } else {
                              try {
-                               reply = ctx->workflow->handle(verb, request);
+                               reply = ctx->workflow->handle(verb, *request);
                              } catch (const Error& e) {
                                log::error("command failed", {{"command", verb}, {"error", e.what()}});
                                reply = {{"status", 503}, {"title", "A dependency is unavailable"}, {"retry_after", 1}};

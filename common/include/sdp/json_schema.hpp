@@ -1,6 +1,7 @@
 #pragma once
 // JSON Schema validation (draft 7, valijson) with problems reported as JSON pointers.
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,13 @@ struct SchemaProblem {
   bool operator==(const SchemaProblem&) const = default;
 };
 
+// At most this many problems are listed; one more entry ("and N more problems") counts the rest.
+inline constexpr std::size_t kMaxProblems = 50;
+
+// Keeps the first kMaxProblems and counts the rest in one last entry (pointer ""); an earlier such
+// entry in `problems` (lists merged after capping) adds its count. Linear.
+void cap_problems(std::vector<SchemaProblem>& problems, std::size_t max = kMaxProblems);
+
 class JsonSchema {
 public:
   // Throws sdp::Error (config) when the schema itself is malformed.
@@ -25,7 +33,10 @@ public:
   JsonSchema(JsonSchema&&) noexcept;
   JsonSchema& operator=(JsonSchema&&) noexcept;
 
-  // Every problem found, most specific first, in plain words; empty when the document is valid.
+  // The problems found, most specific first, in plain words, capped (cap_problems); empty when
+  // the document is valid. An object or array with more members than its schema accepts
+  // (maxProperties, maxItems) is refused with that one problem before it is walked. Linear in
+  // the document.
   std::vector<SchemaProblem> validate(const nlohmann::json& document) const;
 
 private:
