@@ -236,7 +236,7 @@ TEST(MorningStarInput, ThousandsOfUnknownIdsGiveACappedList) {
                               {{"county", {{"criteria", verified}}}, {"city", {{"criteria", verified}}}});
   ASSERT_FALSE(r.has_value());
   ASSERT_EQ(r.error().size(), sdp::kMaxProblems + 1);
-  EXPECT_EQ(r.error().back(), (sdp::SchemaProblem{"", "and 8950 more problems"}));
+  EXPECT_EQ(r.error().back(), (sdp::SchemaProblem{"", "and 8950 more problems", "另有 8950 处问题未列出"}));
   EXPECT_EQ(check_morning_star_verified(ms(), {{"criteria", verified}}).size(), sdp::kMaxProblems + 1);
   json indicators = json::object();
   for (int i = 0; i < 3000; ++i) indicators["ZZ" + std::to_string(i)] = {{"value", 1}};

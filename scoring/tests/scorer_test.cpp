@@ -75,5 +75,5 @@ TEST(Scorer, MergedProblemsStayCapped) {
   auto s = scorer().score(Kind::morning_star, json{{"claimed_level", 1}}, verdicts);
   ASSERT_FALSE(s.has_value());
   ASSERT_EQ(s.error().size(), sdp::kMaxProblems + 1);
-  EXPECT_EQ(s.error().back(), (sdp::SchemaProblem{"", "and 70 more problems"}));
+  EXPECT_EQ(s.error().back(), (sdp::SchemaProblem{"", "and 70 more problems", "另有 70 处问题未列出"}));
 }
