@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include "sdp/crypto.hpp"
+#include "sdp/cursor.hpp"
 #include "sdp/messages.hpp"
 #include "sdp/time.hpp"
 
@@ -101,13 +102,12 @@ json Notifier::inbox(const json& request) {
   std::vector<db::Param> params{audience};
   std::string where = "audience = ?";
   if (auto cursor = request.value("cursor", ""); !cursor.empty()) {
-    auto raw = crypto::base64url_decode(cursor);
-    auto bar = raw ? raw->find('|') : std::string::npos;
-    if (bar == std::string::npos) return invalid("/query/cursor", {"not a cursor this service issued", "无效的翻页标记"});
+    auto c = decode_cursor(cursor);
+    if (!c) return invalid("/query/cursor", {"not a cursor this service issued", "无效的翻页标记"});
     where += " AND (created_at < ? OR (created_at = ? AND id < ?))";
-    params.emplace_back(raw->substr(0, bar));
-    params.emplace_back(raw->substr(0, bar));
-    params.emplace_back(raw->substr(bar + 1));
+    params.emplace_back(c->time);
+    params.emplace_back(c->time);
+    params.emplace_back(c->id);
   }
   params.emplace_back(limit + 1);
   auto c = pool_.acquire();
@@ -120,7 +120,7 @@ json Notifier::inbox(const json& request) {
   int n = 0;
   while (r.next()) {
     if (++n > limit) {
-      next = crypto::base64url_encode(last_time + "|" + last_id);
+      next = encode_cursor({last_time, last_id});
       break;
     }
     last_time = r.str("created_at");

@@ -5,6 +5,7 @@
 
 #include "history.hpp"
 #include "sdp/crypto.hpp"
+#include "sdp/cursor.hpp"
 #include "sdp/error.hpp"
 #include "sdp/event.hpp"
 #include "sdp/messages.hpp"
@@ -226,16 +227,6 @@ void restrict_to_jurisdiction(const Caller& reviewer, std::string& where, std::v
     where += " AND d.city = ?";
     params.emplace_back(reviewer.region);
   }
-}
-
-std::string encode_cursor(const std::string& time, const std::string& id) { return crypto::base64url_encode(time + "|" + id); }
-
-std::optional<std::pair<std::string, std::string>> decode_cursor(const std::string& cursor) {
-  auto raw = crypto::base64url_decode(cursor);
-  if (!raw) return std::nullopt;
-  auto bar = raw->find('|');
-  if (bar == std::string::npos || bar < 19 || raw->size() - bar - 1 != 36) return std::nullopt;
-  return std::pair{raw->substr(0, bar), raw->substr(bar + 1)};
 }
 
 // The submission gaps CONTRACT §3 lists: a 产业大脑 declaration needs all 32 indicators, a 晨星工厂 one its claimed level.
@@ -597,9 +588,9 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
     auto c = decode_cursor(cursor);
     if (!c) return invalid({{"/query/cursor", "not a cursor this service issued", "无效的翻页标记"}});
     where += " AND (" + time_col + " " + cmp + " ? OR (" + time_col + " = ? AND d.id " + cmp + " ?))";
-    params.emplace_back(c->first);
-    params.emplace_back(c->first);
-    params.emplace_back(c->second);
+    params.emplace_back(c->time);
+    params.emplace_back(c->time);
+    params.emplace_back(c->id);
   }
   const std::string order = pending ? " ORDER BY d.updated_at ASC, d.id ASC" : " ORDER BY d.created_at DESC, d.id DESC";
   params.emplace_back(limit + 1);
@@ -611,7 +602,7 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
   std::string last_time, last_id;
   while (rows.next()) {
     if (++n > limit) {
-      next = encode_cursor(last_time, last_id);
+      next = encode_cursor({last_time, last_id});
       break;
     }
     auto d = Row::read(rows);
