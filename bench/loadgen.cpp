@@ -53,8 +53,13 @@ std::map<std::string, std::string> parse_args(int argc, char** argv) {
 // count, p50/p95/p99/max of latencies in ms (sorts them).
 json summary(std::vector<double>& ms) {
   std::sort(ms.begin(), ms.end());
-  auto pct = [&](double p) { return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))]; };
-  return {{"count", ms.size()}, {"p50_ms", pct(0.50)}, {"p95_ms", pct(0.95)}, {"p99_ms", pct(0.99)},
+  auto pct = [&](double p) {
+    return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))];
+  };
+  return {{"count", ms.size()},
+          {"p50_ms", pct(0.50)},
+          {"p95_ms", pct(0.95)},
+          {"p99_ms", pct(0.99)},
           {"max_ms", ms.empty() ? 0 : ms.back()}};
 }
 
@@ -136,7 +141,9 @@ json declaration_body(const json& catalogue, int n) {
   for (const auto& c : catalogue["criteria"])
     if (!c["levels"].empty() && c["levels"][0].get<int>() <= 2)
       criteria[c["id"].get<std::string>()] = {{"met", true}, {"evidence", "bench"}};
-  return {{"kind", "morning_star"}, {"region", "370102"}, {"title", "压测申报 " + std::to_string(n)},
+  return {{"kind", "morning_star"},
+          {"region", "370102"},
+          {"title", "压测申报 " + std::to_string(n)},
           {"contact", {{"name", "压测"}, {"phone", "13800000000"}, {"email", "bench@example.cn"}}},
           {"payload", {{"claimed_level", 2}, {"criteria", criteria}}}};
 }
@@ -228,8 +235,8 @@ net::awaitable<void> connection(HttpTarget t, std::string workload, json catalog
 }
 
 // One request on a connection of its own, run to completion on `ioc`: status and body.
-std::pair<int, std::string> send_once(net::io_context& ioc, const HttpTarget& t, http::verb method, const std::string& path,
-                                      const std::string& token, std::string body = {}) {
+std::pair<int, std::string> send_once(net::io_context& ioc, const HttpTarget& t, http::verb method,
+                                      const std::string& path, const std::string& token, std::string body = {}) {
   std::pair<int, std::string> out{0, {}};
   net::co_spawn(
       ioc,
@@ -238,7 +245,8 @@ std::pair<int, std::string> send_once(net::io_context& ioc, const HttpTarget& t,
         net::ip::tcp::resolver resolver(ex);
         beast::tcp_stream stream(ex);
         beast::flat_buffer buffer;
-        co_await stream.async_connect(co_await resolver.async_resolve(t.host, t.port, net::use_awaitable), net::use_awaitable);
+        co_await stream.async_connect(co_await resolver.async_resolve(t.host, t.port, net::use_awaitable),
+                                      net::use_awaitable);
         http::request<http::string_body> req{method, path, 11};
         req.set(http::field::host, t.host);
         if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
@@ -265,8 +273,11 @@ std::string fetch(net::io_context& ioc, const HttpTarget& t, const std::string& 
 int run_http(const std::map<std::string, std::string>& a) {
   auto url = a.at("url");  // http://host:port
   auto hostport = url.substr(url.find("//") + 2);
-  HttpTarget t{hostport.substr(0, hostport.find(':')), hostport.substr(hostport.find(':') + 1),
-               a.at("applicant"), a.count("county") ? a.at("county") : "", a.count("city") ? a.at("city") : "",
+  HttpTarget t{hostport.substr(0, hostport.find(':')),
+               hostport.substr(hostport.find(':') + 1),
+               a.at("applicant"),
+               a.count("county") ? a.at("county") : "",
+               a.count("city") ? a.at("city") : "",
                a.count("province") ? a.at("province") : ""};
   int connections = std::stoi(a.at("connections"));
   double seconds = std::stod(a.at("seconds"));
@@ -299,11 +310,12 @@ int run_http(const std::map<std::string, std::string>& a) {
   std::unique_ptr<net::ip::tcp::acceptor> acceptor;
   if (a.count("webhook-port")) {
     auto port = static_cast<unsigned short>(std::stoi(a.at("webhook-port")));
-    acceptor = std::make_unique<net::ip::tcp::acceptor>(
-        ioc, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    auto reply = send_once(ioc, t, http::verb::put, "/v1/webhook", t.applicant,
-                           json{{"url", "http://127.0.0.1:" + std::to_string(port) + "/hook"},
-                                {"secret", "bench-secret-0123456789"}}.dump());
+    acceptor =
+        std::make_unique<net::ip::tcp::acceptor>(ioc, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    auto reply = send_once(
+        ioc, t, http::verb::put, "/v1/webhook", t.applicant,
+        json{{"url", "http://127.0.0.1:" + std::to_string(port) + "/hook"}, {"secret", "bench-secret-0123456789"}}
+            .dump());
     if (reply.first != 200) throw std::runtime_error("could not register the webhook: " + reply.second);
     net::co_spawn(ioc, webhook_listener(*acceptor, hooks), net::detached);
   }
@@ -314,20 +326,25 @@ int run_http(const std::map<std::string, std::string>& a) {
   auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   // At a fixed rate each connection takes every connections-th slot.
   double rate = a.count("rate") ? std::stod(a.at("rate")) : 0;
-  auto interval = rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(connections / rate))
-                           : Clock::duration{};
+  auto interval = rate > 0
+                      ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(connections / rate))
+                      : Clock::duration{};
   for (int i = 0; i < connections; ++i)
-    net::co_spawn(ioc, connection(t, workload, catalogue, deadline, rec, read_ids, seq, interval, start + interval * i / connections,
-                                  acceptor ? &hooks : nullptr),
+    net::co_spawn(ioc,
+                  connection(t, workload, catalogue, deadline, rec, read_ids, seq, interval,
+                             start + interval * i / connections, acceptor ? &hooks : nullptr),
                   net::detached);
   // With a webhook receiver: run until the workload ends, then give the last webhooks 5 s to arrive.
   net::steady_timer grace(ioc);
   if (acceptor)
-    net::co_spawn(ioc, [&]() -> net::awaitable<void> {
-      grace.expires_at(deadline + std::chrono::seconds(5));
-      co_await grace.async_wait(net::use_awaitable);
-      ioc.stop();
-    }, net::detached);
+    net::co_spawn(
+        ioc,
+        [&]() -> net::awaitable<void> {
+          grace.expires_at(deadline + std::chrono::seconds(5));
+          co_await grace.async_wait(net::use_awaitable);
+          ioc.stop();
+        },
+        net::detached);
   ioc.run();
   auto report = rec.report(std::chrono::duration<double>(deadline - start).count());
   report["workload"] = workload;
@@ -354,9 +371,11 @@ int run_rawdb(const std::map<std::string, std::string>& a) {
   int threads = std::stoi(a.at("connections"));
   o.pool_size = threads;
   sdp::db::Pool pool(o);
-  pool.acquire()->execute_ddl("CREATE TABLE IF NOT EXISTS bench_raw (id BIGINT AUTO_INCREMENT PRIMARY KEY, body VARCHAR(200)) ENGINE=InnoDB");
+  pool.acquire()->execute_ddl(
+      "CREATE TABLE IF NOT EXISTS bench_raw (id BIGINT AUTO_INCREMENT PRIMARY KEY, body VARCHAR(200)) ENGINE=InnoDB");
   Recorder rec;
-  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::stod(a.at("seconds"))));
+  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(std::stod(a.at("seconds"))));
   auto start = Clock::now();
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i)
@@ -380,10 +399,12 @@ int run_rawjs(const std::map<std::string, std::string>& a) {
   o.url = a.at("nats");
   std::vector<std::unique_ptr<sdp::nats::Connection>> conns;
   for (int i = 0; i < threads; ++i) conns.push_back(std::make_unique<sdp::nats::Connection>(o));
-  for (int i = 0; i < 100 && !conns.front()->connected(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 100 && !conns.front()->connected(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   conns.front()->ensure_stream({"BENCH_RAW", {"bench.raw.>"}, "raw publish limit", false});
   Recorder rec;
-  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::stod(a.at("seconds"))));
+  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(std::stod(a.at("seconds"))));
   auto start = Clock::now();
   std::string body(600, 'x');  // about an event's size
   std::vector<std::thread> workers;
@@ -424,7 +445,8 @@ int run_settle(const std::map<std::string, std::string>& a) {
       jsConsumerInfo_Destroy(info);
     }
     if (left == 0) {
-      std::cout << json{{"settled_after_s", std::chrono::duration<double>(Clock::now() - start).count()}}.dump() << "\n";
+      std::cout << json{{"settled_after_s", std::chrono::duration<double>(Clock::now() - start).count()}}.dump()
+                << "\n";
       return 0;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -17,8 +17,7 @@ std::function<std::string(const std::string&)> integer(long min, long max) {
   return [min, max](const std::string& v) -> std::string {
     long n = 0;
     auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc{} || ptr != v.data() + v.size())
-      return "must be a whole number, got '" + v + "'";
+    if (ec != std::errc{} || ptr != v.data() + v.size()) return "must be a whole number, got '" + v + "'";
     if (n < min || n > max)
       return "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + v;
     return {};
@@ -118,8 +117,7 @@ std::map<std::string, std::string> Config::process_environment() {
 
 Config Config::load(const std::vector<Setting>& spec, const std::map<std::string, std::string>& env) {
   std::map<std::string, std::string> source;
-  if (auto f = env.find("SDP_CONFIG_FILE"); f != env.end() && !f->second.empty())
-    source = read_config_file(f->second);
+  if (auto f = env.find("SDP_CONFIG_FILE"); f != env.end() && !f->second.empty()) source = read_config_file(f->second);
   for (const auto& [k, v] : env) source[k] = v;  // the environment wins over the file
 
   Config cfg;
@@ -174,7 +172,9 @@ long Config::integer(const std::string& name) const {
   return n;
 }
 
-std::chrono::milliseconds Config::millis(const std::string& name) const { return std::chrono::milliseconds(integer(name)); }
+std::chrono::milliseconds Config::millis(const std::string& name) const {
+  return std::chrono::milliseconds(integer(name));
+}
 std::chrono::seconds Config::seconds(const std::string& name) const { return std::chrono::seconds(integer(name)); }
 bool Config::has(const std::string& name) const { return values_.contains(name); }
 

@@ -6,9 +6,9 @@
 #include <openssl/rand.h>
 
 #include <array>
-#include <memory>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 #include "sdp/error.hpp"
 
@@ -48,7 +48,8 @@ std::string uuid_v7() {
   std::array<unsigned char, 16> b{};
   if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) throw Error(ErrorSource::io, "RAND_bytes failed");
   auto ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
   b[6] = static_cast<unsigned char>(0x70 | (b[6] & 0x0f));  // version 7
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));  // variant 10
@@ -80,12 +81,18 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   int bits = 0;
   for (char c : text) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '-') v = 62;
-    else if (c == '_') v = 63;
-    else return std::nullopt;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '-')
+      v = 62;
+    else if (c == '_')
+      v = 63;
+    else
+      return std::nullopt;
     buffer = (buffer << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -106,14 +113,16 @@ std::string seal(std::string_view key, std::string_view plaintext) {
   out.resize(sizeof nonce + plaintext.size() + 16);
   int len = 0, total = 0;
   auto* o = reinterpret_cast<unsigned char*>(out.data()) + sizeof nonce;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()), nonce) != 1 ||
+  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                         nonce) != 1 ||
       EVP_EncryptUpdate(ctx.get(), o, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) != 1)
     throw Error(ErrorSource::io, "AES-GCM failed");
   total = len;
   if (EVP_EncryptFinal_ex(ctx.get(), o + total, &len) != 1) throw Error(ErrorSource::io, "AES-GCM failed");
   total += len;
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, o + total) != 1) throw Error(ErrorSource::io, "AES-GCM failed");
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, o + total) != 1)
+    throw Error(ErrorSource::io, "AES-GCM failed");
   out.resize(sizeof nonce + static_cast<size_t>(total) + 16);
   return out;
 }
@@ -126,12 +135,15 @@ std::optional<std::string> unseal(std::string_view key, std::string_view sealed)
   std::string out(body, '\0');
   int len = 0;
   std::string tag(sealed.substr(12 + body));
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()), in) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, in + 12, static_cast<int>(body)) != 1 ||
+  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                         in) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, in + 12,
+                        static_cast<int>(body)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag.data()) != 1)
     return std::nullopt;
   int final_len = 0;
-  if (EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len, &final_len) != 1) return std::nullopt;
+  if (EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len, &final_len) != 1)
+    return std::nullopt;
   out.resize(static_cast<size_t>(len + final_len));
   return out;
 }
@@ -143,7 +155,10 @@ std::optional<std::string> from_hex(std::string_view hex) {
     int v = 0;
     for (int k = 0; k < 2; ++k) {
       char c = hex[i + k];
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      int d = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                     : -1;
       if (d < 0) return std::nullopt;
       v = v * 16 + d;
     }

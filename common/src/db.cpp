@@ -36,16 +36,15 @@ bool transient_code(int code) {
     case 2013:  // lost connection during query
     case 1040:  // too many connections
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
 // The one place where a driver exception becomes an sdp::Error.
 [[noreturn]] void rethrow(const sql::SQLException& e, const std::string& what) {
   int code = e.getErrorCode();
-  throw Error(ErrorSource::database, what + ": " + e.what() + " (MariaDB " + std::to_string(code) + ", SQLSTATE " +
-                                        e.getSQLState() + ")",
+  throw Error(ErrorSource::database,
+              what + ": " + e.what() + " (MariaDB " + std::to_string(code) + ", SQLSTATE " + e.getSQLState() + ")",
               code, transient_code(code));
 }
 
@@ -65,11 +64,16 @@ void bind(sql::PreparedStatement& stmt, const Params& params) {
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::nullptr_t>) stmt.setNull(index, 0);
-          else if constexpr (std::is_same_v<T, int64_t>) stmt.setInt64(index, v);
-          else if constexpr (std::is_same_v<T, double>) stmt.setDouble(index, v);
-          else if constexpr (std::is_same_v<T, bool>) stmt.setBoolean(index, v);
-          else stmt.setString(index, v);
+          if constexpr (std::is_same_v<T, std::nullptr_t>)
+            stmt.setNull(index, 0);
+          else if constexpr (std::is_same_v<T, int64_t>)
+            stmt.setInt64(index, v);
+          else if constexpr (std::is_same_v<T, double>)
+            stmt.setDouble(index, v);
+          else if constexpr (std::is_same_v<T, bool>)
+            stmt.setBoolean(index, v);
+          else
+            stmt.setString(index, v);
         },
         p.value);
     ++index;
@@ -266,7 +270,8 @@ Lease Pool::acquire(std::chrono::milliseconds wait) {
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());  // the most recently used: warm, and lets the rest age out
       idle_.pop_back();
-      if (std::chrono::steady_clock::now() - conn->last_used < std::chrono::seconds(5)) return Lease(*this, std::move(conn));
+      if (std::chrono::steady_clock::now() - conn->last_used < std::chrono::seconds(5))
+        return Lease(*this, std::move(conn));
       lock.unlock();
       bool alive = conn->valid();  // the server may have closed it while it sat idle
       if (alive) return Lease(*this, std::move(conn));
@@ -295,11 +300,15 @@ Lease Pool::acquire(std::chrono::milliseconds wait) {
 }
 
 void Pool::release(std::unique_ptr<Connection> conn, bool broken) {
-  if (broken) conn.reset();  // closed outside the lock
-  else conn->last_used = std::chrono::steady_clock::now();
+  if (broken)
+    conn.reset();  // closed outside the lock
+  else
+    conn->last_used = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  if (broken) --open_count_;
-  else idle_.push_back(std::move(conn));
+  if (broken)
+    --open_count_;
+  else
+    idle_.push_back(std::move(conn));
   available_.notify_one();
 }
 
@@ -319,7 +328,8 @@ bool is_duplicate_key(const std::exception& e) {
 }
 
 bool mark_processed(Connection& conn, const std::string& consumer, const std::string& event_id) {
-  return conn.execute("INSERT IGNORE INTO processed_events (consumer, event_id) VALUES (?, ?)", {consumer, event_id}) == 1;
+  return conn.execute("INSERT IGNORE INTO processed_events (consumer, event_id) VALUES (?, ?)", {consumer, event_id}) ==
+         1;
 }
 
 bool is_retryable_conflict(const std::exception& e) {
@@ -337,10 +347,14 @@ std::vector<std::string> split_statements(const std::string& text) {
     char next = i + 1 < text.size() ? text[i + 1] : '\0';
     switch (mode) {
       case Mode::code:
-        if (c == '\'') mode = Mode::single;
-        else if (c == '"') mode = Mode::dbl;
-        else if (c == '`') mode = Mode::backtick;
-        else if (c == '#' || (c == '-' && next == '-' && (i + 2 >= text.size() || std::isspace(static_cast<unsigned char>(text[i + 2]))))) {
+        if (c == '\'')
+          mode = Mode::single;
+        else if (c == '"')
+          mode = Mode::dbl;
+        else if (c == '`')
+          mode = Mode::backtick;
+        else if (c == '#' || (c == '-' && next == '-' &&
+                              (i + 2 >= text.size() || std::isspace(static_cast<unsigned char>(text[i + 2]))))) {
           mode = Mode::line_comment;
           continue;
         } else if (c == '/' && next == '*') {
@@ -349,7 +363,8 @@ std::vector<std::string> split_statements(const std::string& text) {
           continue;
         } else if (c == ';') {
           auto first = current.find_first_not_of(" \t\r\n");
-          if (first != std::string::npos) out.push_back(current.substr(first, current.find_last_not_of(" \t\r\n") - first + 1));
+          if (first != std::string::npos)
+            out.push_back(current.substr(first, current.find_last_not_of(" \t\r\n") - first + 1));
           current.clear();
           continue;
         }
@@ -404,8 +419,8 @@ std::vector<MigrationFile> list_migrations(const std::filesystem::path& dir) {
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
   for (size_t i = 1; i < files.size(); ++i)
     if (files[i].version == files[i - 1].version)
-      throw Error(ErrorSource::config, "two migrations share version " + std::to_string(files[i].version) + " in '" +
-                                           dir.string() + "'");
+      throw Error(ErrorSource::config,
+                  "two migrations share version " + std::to_string(files[i].version) + " in '" + dir.string() + "'");
   return files;
 }
 

@@ -7,8 +7,13 @@
 namespace sdp {
 
 nlohmann::json Event::to_json() const {
-  return {{"id", id},           {"type", type},   {"declaration_id", declaration_id}, {"version", version},
-          {"occurred_at", occurred_at}, {"actor", actor}, {"data", data}};
+  return {{"id", id},
+          {"type", type},
+          {"declaration_id", declaration_id},
+          {"version", version},
+          {"occurred_at", occurred_at},
+          {"actor", actor},
+          {"data", data}};
 }
 
 std::string Event::subject() const { return kEventSubjectPrefix + type; }
@@ -35,8 +40,8 @@ std::expected<Event, std::vector<SchemaProblem>> parse_event(std::string_view te
 
 Event make_event(std::string type, std::string declaration_id, int64_t version, nlohmann::json actor,
                  nlohmann::json data) {
-  return Event{crypto::uuid_v7(), std::move(type), std::move(declaration_id), version, now_rfc3339(), std::move(actor),
-               std::move(data)};
+  return Event{crypto::uuid_v7(), std::move(type), std::move(declaration_id), version, now_rfc3339(),
+               std::move(actor),  std::move(data)};
 }
 
 }  // namespace sdp

@@ -157,11 +157,13 @@ std::optional<std::pair<int, Text>> framing_refusal(const bhttp::request<bhttp::
   }
   if (codings.empty()) return std::nullopt;
   if (codings.back() != "chunked")
-    return std::pair{400, Text{"Bad request: Transfer-Encoding must end in chunked", "请求格式不正确：Transfer-Encoding 须以 chunked 结尾"}};
+    return std::pair{400, Text{"Bad request: Transfer-Encoding must end in chunked",
+                               "请求格式不正确：Transfer-Encoding 须以 chunked 结尾"}};
   if (codings.size() > 1)
     return std::pair{501, Text{"Transfer coding not implemented: only chunked is", "不支持该传输编码：只支持 chunked"}};
   if (msg.count(bhttp::field::content_length) > 0)
-    return std::pair{400, Text{"Bad request: both Content-Length and Transfer-Encoding", "请求格式不正确：Content-Length 与 Transfer-Encoding 不能同时出现"}};
+    return std::pair{400, Text{"Bad request: both Content-Length and Transfer-Encoding",
+                               "请求格式不正确：Content-Length 与 Transfer-Encoding 不能同时出现"}};
   return std::nullopt;
 }
 }  // namespace
@@ -190,7 +192,7 @@ struct Server::Impl {
 };
 
 class Session : public std::enable_shared_from_this<Session> {
-public:
+ public:
   Session(tcp::socket&& socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
@@ -230,7 +232,7 @@ public:
     });
   }
 
-private:
+ private:
   void do_read() {
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
@@ -240,11 +242,12 @@ private:
     // Between requests a kept-alive connection may idle; the next request's first byte starts
     // its read timeout, so that nobody trickles a header for the whole idle timeout.
     stream_.expires_after(server_.options.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(kFirstRead), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-      self->buffer_.commit(n);
-      if (ec) return self->on_read(ec, 0);
-      self->read_header();
-    });
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->on_read(ec, 0);
+                              self->read_header();
+                            });
   }
 
   void read_header() {
@@ -265,7 +268,8 @@ private:
         ec == net::error::operation_aborted || ec == net::error::connection_reset)
       return do_close();
     if (ec == bhttp::error::body_limit)
-      return reject(413, {"Payload too large", "提交的内容过大"}, {"the body is over the limit", "提交的内容超过了上限"});
+      return reject(413, {"Payload too large", "提交的内容过大"},
+                    {"the body is over the limit", "提交的内容超过了上限"});
     if (ec == bhttp::error::header_limit) return reject(431, {"Request header fields too large", "请求头过大"}, {});
     if (ec) return reject(400, {"Bad request", "请求格式不正确"}, {ec.message(), ""});
 
@@ -284,8 +288,8 @@ private:
     bool keep_alive = msg.keep_alive();
 
     busy_ = true;
-    auto respond = [self = shared_from_this(), version, keep_alive, answered = std::make_shared<std::atomic<bool>>(false)](
-                       Response res) {
+    auto respond = [self = shared_from_this(), version, keep_alive,
+                    answered = std::make_shared<std::atomic<bool>>(false)](Response res) {
       if (answered->exchange(true)) return;  // exactly once
       net::post(self->stream_.get_executor(), [self, res = std::move(res), version, keep_alive]() mutable {
         self->send(std::move(res), version, keep_alive);
@@ -323,7 +327,7 @@ private:
       // An immutable buffer shared by every connection that sends it (a console file): no copy.
       auto body = std::move(res.shared_body);
       auto msg = std::make_shared<bhttp::response<bhttp::span_body<const char>>>(static_cast<bhttp::status>(res.status),
-                                                                               version);
+                                                                                 version);
       msg->body() = {body->data(), body->size()};
       return write(std::move(msg), std::move(res.headers), close, std::move(body));
     }
@@ -360,11 +364,12 @@ private:
   void drain() {
     if (lingered_ >= kLingerBytes) return do_close();
     buffer_.consume(buffer_.size());
-    stream_.async_read_some(buffer_.prepare(kDrainRead), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-      self->lingered_ += n;
-      if (ec) return self->do_close();
-      self->drain();
-    });
+    stream_.async_read_some(buffer_.prepare(kDrainRead),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->lingered_ += n;
+                              if (ec) return self->do_close();
+                              self->drain();
+                            });
   }
 
   void do_close() {
@@ -407,8 +412,10 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
       for (auto it = sessions.begin(); it != sessions.end();) it = it->expired() ? sessions.erase(it) : std::next(it);
       sessions.insert(session);
     }
-    if (over_cap) session->refuse();
-    else session->start();
+    if (over_cap)
+      session->refuse();
+    else
+      session->start();
   }
   do_accept();
 }

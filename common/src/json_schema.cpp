@@ -1,9 +1,9 @@
 #include "sdp/json_schema.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <optional>
-#include <algorithm>
 #include <regex>
 #include <string_view>
 #include <unordered_set>
@@ -88,8 +88,10 @@ std::optional<SchemaProblem> over_bound(const json& root, const json& schema_at,
   for (const auto& [name, value] : doc.items()) {
     if (!value.is_structured()) continue;
     const json* sub = nullptr;
-    if (declared && declared->contains(name)) sub = &(*declared)[name];
-    else if (!patterns && additional != schema->end() && additional->is_object()) sub = &*additional;
+    if (declared && declared->contains(name))
+      sub = &(*declared)[name];
+    else if (!patterns && additional != schema->end() && additional->is_object())
+      sub = &*additional;
     if (sub)
       if (auto p = over_bound(root, *sub, value, at + "/" + pointer_token(name), depth + 1)) return p;
   }
@@ -101,11 +103,13 @@ std::optional<SchemaProblem> over_bound(const json& root, const json& schema_at,
 void cap_problems(std::vector<SchemaProblem>& problems, std::size_t max) {
   std::size_t more = 0, kept = 0;
   for (std::size_t i = 0; i < problems.size(); ++i) {
-    if (auto n = more_count(problems[i])) more += *n;
+    if (auto n = more_count(problems[i]))
+      more += *n;
     else if (kept < max) {
       if (kept != i) problems[kept] = std::move(problems[i]);
       ++kept;
-    } else ++more;
+    } else
+      ++more;
   }
   problems.resize(kept);
   if (more > 0)
@@ -116,9 +120,12 @@ void cap_problems(std::vector<SchemaProblem>& problems, std::size_t max) {
 std::string pointer_token(std::string_view token) {
   std::string out;
   for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -165,7 +172,8 @@ std::vector<SchemaProblem> JsonSchema::validate(const nlohmann::json& document) 
     for (const auto& part : e.context) {
       if (part == "<root>") continue;
       // valijson writes each step as "[name]" or "[index]".
-      auto token = part.size() >= 2 && part.front() == '[' && part.back() == ']' ? part.substr(1, part.size() - 2) : part;
+      auto token =
+          part.size() >= 2 && part.front() == '[' && part.back() == ']' ? part.substr(1, part.size() - 2) : part;
       pointer += "/" + pointer_token(token);
     }
     std::smatch m;

@@ -103,9 +103,7 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
 }
 
 // A value as a person writes it: strings without quotes, numbers as in the schema.
-std::string shown(const json& v) {
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
+std::string shown(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 // The schema's number under `keyword`, else the first number in valijson's description ("5.000000" -> "5").
 std::string limit(const json* node, const char* keyword, const std::string& description) {

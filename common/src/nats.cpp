@@ -242,8 +242,9 @@ PublishAck Connection::publish(const std::string& subject, const std::string& da
 std::string Connection::request(const std::string& subject, const std::string& data,
                                 std::optional<std::chrono::milliseconds> timeout) {
   natsMsg* reply = nullptr;
-  natsStatus s = natsConnection_Request(&reply, conn_.get(), subject.c_str(), data.data(), static_cast<int>(data.size()),
-                                        timeout.value_or(options_.request_timeout).count());
+  natsStatus s =
+      natsConnection_Request(&reply, conn_.get(), subject.c_str(), data.data(), static_cast<int>(data.size()),
+                             timeout.value_or(options_.request_timeout).count());
   if (s != NATS_OK) fail("request to " + subject, s);
   std::string out(natsMsg_GetData(reply), static_cast<size_t>(natsMsg_GetDataLength(reply)));
   natsMsg_Destroy(reply);
@@ -349,7 +350,8 @@ void PullConsumer::run(std::stop_token stop) {
       try {
         auto dispositions = batch_handler_(batch);
         if (dispositions.size() != batch.size()) throw std::logic_error("one disposition per message");
-        for (int i = 0; i < list.Count; ++i) settle(list.Msgs[i], batch[static_cast<size_t>(i)], dispositions[static_cast<size_t>(i)]);
+        for (int i = 0; i < list.Count; ++i)
+          settle(list.Msgs[i], batch[static_cast<size_t>(i)], dispositions[static_cast<size_t>(i)]);
         settled = true;
       } catch (const std::exception& e) {
         log::warn("batch failed; handling its messages one by one", {{"consumer", spec_.durable}, {"error", e.what()}});
@@ -408,8 +410,9 @@ void PullConsumer::settle(void* raw, const Message& m, const Disposition& d) {
   }
   if (d.kind == Disposition::Kind::retry && m.delivered < static_cast<uint64_t>(spec_.max_deliver)) {
     auto delay = backoff_for(spec_, m.delivered);
-    log::warn("message will be redelivered",
-              {{"consumer", spec_.durable}, {"delivered", m.delivered}, {"delay_ms", delay.count()}, {"reason", d.reason}});
+    log::warn(
+        "message will be redelivered",
+        {{"consumer", spec_.durable}, {"delivered", m.delivered}, {"delay_ms", delay.count()}, {"reason", d.reason}});
     natsMsg_NakWithDelay(msg, delay.count(), nullptr);
     return;
   }
@@ -423,7 +426,9 @@ void PullConsumer::settle(void* raw, const Message& m, const Disposition& d) {
   headers["Sdp-Consumer"] = spec_.durable;
   try {
     connection_.publish(spec_.dead_letter_subject, m.data, spec_.durable + ":" + message_id(m), headers);
-    log::error("message dead-lettered", {{"consumer", spec_.durable}, {"subject", m.subject}, {"reason", d.reason},
+    log::error("message dead-lettered", {{"consumer", spec_.durable},
+                                         {"subject", m.subject},
+                                         {"reason", d.reason},
                                          {"dead_letter_subject", spec_.dead_letter_subject}});
     natsMsg_Term(msg, nullptr);
   } catch (const std::exception& e) {

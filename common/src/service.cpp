@@ -4,21 +4,20 @@
 
 #include <condition_variable>
 #include <csignal>
-#include <mutex>
 #include <ctime>
+#include <mutex>
 
 #include "sdp/build_info.hpp"
 #include "sdp/error.hpp"
 #include "sdp/log.hpp"
 #include "sdp/metrics.hpp"
 
-
 namespace sdp {
 
 std::vector<Setting> common_settings(const ServiceSpec& spec) {
   return {
-      {"SDP_SCHEMAS_DIR", "folder of catalogues, schemas, migrations and the NATS topology",
-       build_info::kSchemasDir, check::existing_path()},
+      {"SDP_SCHEMAS_DIR", "folder of catalogues, schemas, migrations and the NATS topology", build_info::kSchemasDir,
+       check::existing_path()},
       {"SDP_LOG_LEVEL", "debug, info, warn or error", "info", check::one_of({"debug", "info", "warn", "error"})},
       {"SDP_HTTP_ADDRESS", "address the HTTP server listens on", "127.0.0.1", check::ipv4_or_host()},
       {"SDP_HTTP_PORT", "port of the HTTP server (API and /healthz, /readyz, /metrics)",
@@ -35,7 +34,8 @@ std::vector<Setting> common_settings(const ServiceSpec& spec) {
       {"SDP_DB_NAME", "the service's own database", "sdp_" + spec.name, check::non_empty()},
       {"SDP_DB_USER", "the service's database user", "sdp_" + spec.name, check::non_empty()},
       {"SDP_DB_PASSWORD", "the database user's password (or SDP_DB_PASSWORD_FILE)", std::nullopt, nullptr, true},
-      {"SDP_DB_POOL_SIZE", "database connections (cover the command threads and workers)", "16", check::integer(1, 256)},
+      {"SDP_DB_POOL_SIZE", "database connections (cover the command threads and workers)", "16",
+       check::integer(1, 256)},
       {"SDP_STARTUP_TIMEOUT_SECONDS", "how long to wait for MariaDB and NATS at start", "60", check::integer(1, 3600)},
       {"SDP_SHUTDOWN_GRACE_SECONDS", "how long in-flight work may take after SIGTERM", "10", check::integer(0, 600)},
       {"SDP_MALLOC_TRIM_SECONDS", "how often freed heap memory is given back to the system; 0: never", "30",
@@ -119,7 +119,8 @@ http::Response Runtime::operations(const http::Request& req) const {
   if (db_) ok &= (checks["database"] = db_->ping()).get<bool>();
   if (nats_) ok &= (checks["nats"] = nats_->connected()).get<bool>();
   for (const auto& [name, check] : checks_) ok &= (checks[name] = started_ && check()).get<bool>();
-  return http::Response::json(ok ? 200 : 503, nlohmann::json{{"status", ok ? "ready" : "not ready"}, {"checks", checks}}.dump());
+  return http::Response::json(ok ? 200 : 503,
+                              nlohmann::json{{"status", ok ? "ready" : "not ready"}, {"checks", checks}}.dump());
 }
 
 void Runtime::connect_until_ready() {
@@ -150,7 +151,8 @@ void Runtime::connect_until_ready() {
       }
       if (!declared) {
         nats_->ensure(topology_);
-        log::info("NATS topology declared", {{"streams", topology_.streams.size()}, {"consumers", topology_.consumers.size()}});
+        log::info("NATS topology declared",
+                  {{"streams", topology_.streams.size()}, {"consumers", topology_.consumers.size()}});
         declared = true;
       }
       return;
@@ -194,7 +196,8 @@ int Runtime::run(const std::function<void(Runtime&)>& setup) {
   // glibc keeps what its per-thread arenas freed for reuse, and gives back only a heap's free top:
   // after a burst, a service stayed at its peak. malloc_trim hands every arena's free pages back.
   if (auto every = config_.seconds("SDP_MALLOC_TRIM_SECONDS"); every.count() > 0)
-    add_periodic_worker("malloc-trim", std::chrono::duration_cast<std::chrono::milliseconds>(every), [] { malloc_trim(0); });
+    add_periodic_worker("malloc-trim", std::chrono::duration_cast<std::chrono::milliseconds>(every),
+                        [] { malloc_trim(0); });
   for (auto& [name, loop] : worker_loops_)
     workers_.emplace_back([name, loop](std::stop_token st) {
       try {
@@ -206,8 +209,7 @@ int Runtime::run(const std::function<void(Runtime&)>& setup) {
   started_ = true;
   log::info("ready");
 
-  while (!stop_requested_ && !wait_for_stop_signal(200)) {
-  }
+  while (!stop_requested_ && !wait_for_stop_signal(200)) {}
   log::info("stopping");
   shutdown();
   log::info("stopped");

@@ -35,7 +35,8 @@ TEST(Crypto, Base64UrlRoundTripsAndRejectsGarbage) {
   EXPECT_EQ(base64url_encode("f"), "Zg");
   EXPECT_EQ(base64url_encode("foobar"), "Zm9vYmFy");
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
-  for (std::string s : {"", "a", "ab", "abc", "山东省 2026|0190-7000"}) EXPECT_EQ(base64url_decode(base64url_encode(s)), s);
+  for (std::string s : {"", "a", "ab", "abc", "山东省 2026|0190-7000"})
+    EXPECT_EQ(base64url_decode(base64url_encode(s)), s);
   EXPECT_FALSE(base64url_decode("Zm9v+YmFy").has_value());
   EXPECT_FALSE(base64url_decode("Zm9v=").has_value());
   EXPECT_FALSE(base64url_decode("Zh").has_value());  // non-zero padding bits

@@ -6,7 +6,8 @@
 
 namespace {
 const sdp::JsonSchema& envelope() {
-  static auto s = sdp::JsonSchema::from_file(std::string(sdp::build_info::kSchemasDir) + "/events/envelope.schema.json");
+  static auto s =
+      sdp::JsonSchema::from_file(std::string(sdp::build_info::kSchemasDir) + "/events/envelope.schema.json");
   return s;
 }
 }  // namespace
@@ -23,9 +24,14 @@ TEST(Event, RoundTripsThroughTheEnvelopeSchema) {
 }
 
 TEST(Event, ProblemsCarryPointers) {
-  nlohmann::json j = {{"id", "x"},       {"type", "declaration.submitted"}, {"declaration_id", "d"},
-                      {"version", -1},   {"occurred_at", "yesterday"},      {"actor", {{"role", "king"}}},
-                      {"data", {}},      {"extra", 1}};
+  nlohmann::json j = {{"id", "x"},
+                      {"type", "declaration.submitted"},
+                      {"declaration_id", "d"},
+                      {"version", -1},
+                      {"occurred_at", "yesterday"},
+                      {"actor", {{"role", "king"}}},
+                      {"data", {}},
+                      {"extra", 1}};
   auto parsed = sdp::parse_event(j.dump(), envelope());
   ASSERT_FALSE(parsed.has_value());
   std::set<std::string> pointers;
@@ -37,7 +43,8 @@ TEST(Event, ProblemsCarryPointers) {
 }
 
 TEST(Event, AKeyGivenTwiceIsRefusedWithItsPointer) {
-  auto text = sdp::make_event("declaration.submitted", "d-1", 3, {{"role", "applicant"}, {"sub", "u1"}}, {}).to_json().dump();
+  auto text =
+      sdp::make_event("declaration.submitted", "d-1", 3, {{"role", "applicant"}, {"sub", "u1"}}, {}).to_json().dump();
   auto parsed = sdp::parse_event(text.substr(0, text.size() - 1) + R"(,"type":"declaration.approved"})", envelope());
   ASSERT_FALSE(parsed.has_value()) << "read as " << parsed->type;
   EXPECT_EQ(parsed.error().front().pointer, "/type");

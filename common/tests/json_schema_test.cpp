@@ -35,11 +35,13 @@ std::vector<std::string> pointers(const std::vector<sdp::SchemaProblem>& problem
 }  // namespace
 
 TEST(JsonSchema, ValidDocumentHasNoProblems) {
-  EXPECT_TRUE(payload_schema().validate(json::parse(R"({"claimed_level": 3, "criteria": {"MS01": {"met": true}}})")).empty());
+  EXPECT_TRUE(
+      payload_schema().validate(json::parse(R"({"claimed_level": 3, "criteria": {"MS01": {"met": true}}})")).empty());
 }
 
 TEST(JsonSchema, PointsAtTheOffendingValue) {
-  auto problems = payload_schema().validate(json::parse(R"({"claimed_level": 9, "criteria": {"MS/01": {"met": "yes"}}})"));
+  auto problems =
+      payload_schema().validate(json::parse(R"({"claimed_level": 9, "criteria": {"MS/01": {"met": "yes"}}})"));
   EXPECT_EQ(pointers(problems), (std::vector<std::string>{"/claimed_level", "/criteria/MS~101/met"}));
 }
 
@@ -81,7 +83,8 @@ TEST(JsonSchema, ManyProblemsAreCappedWithTheCountOfTheRest) {
   std::cout << "[ figures  ] 3,000 wrong-typed members, no bound: " << ms_since(t0) << " ms\n";
   ASSERT_EQ(problems.size(), sdp::kMaxProblems + 1);
   EXPECT_EQ(problems.back(), (sdp::SchemaProblem{"", "and 2950 more problems", "另有 2950 处问题未列出"}));
-  for (size_t i = 0; i < sdp::kMaxProblems; ++i) EXPECT_TRUE(problems[i].pointer.starts_with("/x")) << problems[i].pointer;
+  for (size_t i = 0; i < sdp::kMaxProblems; ++i)
+    EXPECT_TRUE(problems[i].pointer.starts_with("/x")) << problems[i].pointer;
 }
 
 TEST(JsonSchema, AnObjectOverItsBoundIsRefusedBeforeItsMembersAreWalked) {
@@ -96,7 +99,8 @@ TEST(JsonSchema, AnObjectOverItsBoundIsRefusedBeforeItsMembersAreWalked) {
   // other problems are still reported.
   auto strangers = wrong_typed_members(5000);
   strangers["claimed_level"] = 9;
-  EXPECT_EQ(pointers(payload_schema().validate(strangers)), (std::vector<std::string>{"/claimed_level", "/criteria", "/x0"}));
+  EXPECT_EQ(pointers(payload_schema().validate(strangers)),
+            (std::vector<std::string>{"/claimed_level", "/criteria", "/x0"}));
   // An array over maxItems, found through a $ref and items.
   sdp::JsonSchema list(json::parse(R"({"type": "object", "properties": {"l": {"$ref": "#/definitions/l"}},
     "definitions": {"l": {"type": "array", "items": {"type": "object", "properties": {"m": {"type": "array", "maxItems": 2}}}}}})"));
@@ -108,13 +112,14 @@ TEST(JsonSchema, AnObjectOverItsBoundIsRefusedBeforeItsMembersAreWalked) {
 }
 
 TEST(JsonSchema, TheRealPayloadSchemaAnswersAMebibyteQuickly) {
-  auto schema = sdp::JsonSchema::from_file(std::string(sdp::build_info::kSchemasDir) + "/payloads/morning_star.schema.json");
+  auto schema =
+      sdp::JsonSchema::from_file(std::string(sdp::build_info::kSchemasDir) + "/payloads/morning_star.schema.json");
   for (size_t n : {72u, 5000u, 71000u}) {
     auto doc = json{{"claimed_level", 3}, {"criteria", wrong_typed_members(n)}};
     auto t0 = std::chrono::steady_clock::now();
     auto problems = schema.validate(doc);
-    std::cout << "[ figures  ] payloads/morning_star.schema.json, " << n << " wrong-typed criteria (" << doc.dump().size()
-              << " bytes): " << problems.size() << " problems in " << ms_since(t0) << " ms\n";
+    std::cout << "[ figures  ] payloads/morning_star.schema.json, " << n << " wrong-typed criteria ("
+              << doc.dump().size() << " bytes): " << problems.size() << " problems in " << ms_since(t0) << " ms\n";
     EXPECT_FALSE(problems.empty());
     EXPECT_LE(problems.size(), sdp::kMaxProblems + 1);
   }

@@ -9,7 +9,8 @@ TEST(Metrics, CountersAndGaugesRender) {
   r.inc("sdp_requests_total", {{"route", "/v1/x"}, {"status", "200"}}, 2);
   r.set("sdp_in_flight", {}, 4);
   auto text = r.render();
-  EXPECT_NE(text.find("# HELP sdp_requests_total Requests served\n# TYPE sdp_requests_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("# HELP sdp_requests_total Requests served\n# TYPE sdp_requests_total counter\n"),
+            std::string::npos);
   EXPECT_NE(text.find("sdp_requests_total{route=\"/v1/x\",status=\"200\"} 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("# TYPE sdp_in_flight gauge\nsdp_in_flight 4\n"), std::string::npos) << text;
 }

@@ -18,7 +18,7 @@ TEST(Regions, ShandongHasSixteenCitiesAndLaiwuIsPartOfJinan) {
   for (int prefix = 3701; prefix <= 3717; ++prefix)
     if (shandong().is_city(std::to_string(prefix) + "00")) ++cities;
   EXPECT_EQ(cities, 16);
-  EXPECT_FALSE(shandong().is_city("371200"));  // 莱芜市, merged into 济南 in 2019
+  EXPECT_FALSE(shandong().is_city("371200"));         // 莱芜市, merged into 济南 in 2019
   EXPECT_EQ(shandong().city_of("370116"), "370100");  // 莱芜区
   EXPECT_EQ(shandong().city_of("370117"), "370100");  // 钢城区
   EXPECT_EQ(shandong().name_of("370102"), "历下区");
@@ -32,12 +32,12 @@ TEST(Regions, JurisdictionByTier) {
     const char* declaration;
     bool expected;
   } cases[] = {
-      {"county", "370102", "370102", true},   {"county", "370102", "370103", false},
-      {"city", "370100", "370102", true},     {"city", "370100", "370116", true},
-      {"city", "370200", "370102", false},    {"province", "370000", "371702", true},
+      {"county", "370102", "370102", true},    {"county", "370102", "370103", false},
+      {"city", "370100", "370102", true},      {"city", "370100", "370116", true},
+      {"city", "370200", "370102", false},     {"province", "370000", "371702", true},
       {"province", "370000", "110101", false},  // outside Shandong
-      {"county", "370100", "370102", false},  // a city code is no county jurisdiction
-      {"city", "370102", "370102", false},    {"province", "370100", "370102", false},
+      {"county", "370100", "370102", false},    // a city code is no county jurisdiction
+      {"city", "370102", "370102", false},     {"province", "370100", "370102", false},
       {"county", "370199", "370199", false},  // unknown code
       {"mayor", "370102", "370102", false},
   };

@@ -6,9 +6,11 @@
 using namespace sdp;
 
 TEST(Time, DbTimeIsUtcWithMicroseconds) {
-  auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1'795'725'358)) + std::chrono::microseconds(123'456);
+  auto t =
+      std::chrono::system_clock::time_point(std::chrono::seconds(1'795'725'358)) + std::chrono::microseconds(123'456);
   EXPECT_EQ(db_time(t), "2026-11-26 20:35:58.123456");
-  EXPECT_EQ(db_time(std::chrono::system_clock::time_point(std::chrono::seconds(1'795'725'358))), "2026-11-26 20:35:58.000000");
+  EXPECT_EQ(db_time(std::chrono::system_clock::time_point(std::chrono::seconds(1'795'725'358))),
+            "2026-11-26 20:35:58.000000");
 }
 
 TEST(Time, Rfc3339OfADbTimeKeepsMilliseconds) {

@@ -85,7 +85,8 @@ http::Response from_reply(const json& reply) {
     const auto& body = reply.value("body", json::object());
     if (body.is_object() && body.contains("version") && body.contains("id") && body["version"].is_number_integer())
       r.headers["ETag"] = etag(body["version"].get<int64_t>());
-    if (status == 201 && body.contains("id")) r.headers["Location"] = "/v1/declarations/" + body["id"].get<std::string>();
+    if (status == 201 && body.contains("id"))
+      r.headers["Location"] = "/v1/declarations/" + body["id"].get<std::string>();
     return r;
   }
   auto title = text_of(reply, "title");
@@ -161,8 +162,12 @@ const std::vector<Route>& Api::routes() {
 
 ApiSchemas ApiSchemas::load(const std::filesystem::path& dir) {
   auto s = [&](const char* name) { return JsonSchema::from_file(dir / "api" / name); };
-  return {s("declaration.create.schema.json"), s("declaration.update.schema.json"), s("decision.schema.json"),
-          s("preview.schema.json"), s("webhook.schema.json"), s("dev_sign_in.schema.json")};
+  return {s("declaration.create.schema.json"),
+          s("declaration.update.schema.json"),
+          s("decision.schema.json"),
+          s("preview.schema.json"),
+          s("webhook.schema.json"),
+          s("dev_sign_in.schema.json")};
 }
 
 struct Api::Impl {
@@ -177,13 +182,15 @@ struct Api::Impl {
       reply = deps.request(deps.topology.command(service, verb), command.dump());
     } catch (const Error& e) {
       log::warn("dependency did not answer", {{"service", service}, {"command", verb}, {"error", e.what()}});
-      return problem(503, kUnavailable,
-                     {service + " did not answer in time; nothing was done", "服务 " + service + " 未能及时应答，未做任何更改"});
+      return problem(
+          503, kUnavailable,
+          {service + " did not answer in time; nothing was done", "服务 " + service + " 未能及时应答，未做任何更改"});
     }
     auto j = parse_json(reply);
     if (!j || !j->is_object()) return problem(502, {"Bad reply from " + service, "服务 " + service + " 的应答有误"});
     if (j->value("status", 0) == 503)
-      return problem(503, kUnavailable, {text_of(*j, "title"), "服务 " + service + " 所依赖的组件暂不可用，未做任何更改"});
+      return problem(503, kUnavailable,
+                     {text_of(*j, "title"), "服务 " + service + " 所依赖的组件暂不可用，未做任何更改"});
     return from_reply(*j);
   }
 
@@ -201,26 +208,33 @@ struct Api::Impl {
         auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
         if (ec != std::errc{} || ptr != v.data() + v.size() || n < 1 || n > 100)
           problems.push_back({"/query/limit", "must be a whole number from 1 to 100", "必须是 1 到 100 之间的整数"});
-        else out["limit"] = n;
+        else
+          out["limit"] = n;
       } else if (k == "cursor") {
         static const std::regex form("[A-Za-z0-9_-]{1,400}");
-        if (!std::regex_match(v, form)) problems.push_back({"/query/cursor", "not a cursor this API issued", "无效的翻页标记"});
-        else out["cursor"] = v;
+        if (!std::regex_match(v, form))
+          problems.push_back({"/query/cursor", "not a cursor this API issued", "无效的翻页标记"});
+        else
+          out["cursor"] = v;
       } else if (k == "state") {
-        static const std::set<std::string> states = {"draft",     "county_review", "city_review", "province_review",
-                                                     "publicity", "approved",      "returned",    "rejected",
-                                                     "withdrawn"};
-        if (!states.contains(v)) problems.push_back({"/query/state", "unknown state '" + v + "'", "未知的状态 " + v});
-        else out["state"] = v;
+        static const std::set<std::string> states = {"draft",           "county_review", "city_review",
+                                                     "province_review", "publicity",     "approved",
+                                                     "returned",        "rejected",      "withdrawn"};
+        if (!states.contains(v))
+          problems.push_back({"/query/state", "unknown state '" + v + "'", "未知的状态 " + v});
+        else
+          out["state"] = v;
       } else if (k == "kind") {
         if (v != "morning_star" && v != "industry_brain")
           problems.push_back({"/query/kind", "must be morning_star or industry_brain",
                               "必须是 morning_star（晨星工厂）或 industry_brain（产业大脑）"});
-        else out["kind"] = v;
+        else
+          out["kind"] = v;
       } else if (k == "region") {
         if (!deps.regions.is_county(v))
           problems.push_back({"/query/region", "not a county-level code of Shandong", "不是山东省的县级行政区划代码"});
-        else out["region"] = v;
+        else
+          out["region"] = v;
       }
     }
     if (!problems.empty()) return invalid(problems);
@@ -256,8 +270,10 @@ void localize(http::Response& r, Language language) {
   if (zh) {
     auto title = text_of(j, "title_zh");
     j["title"] = title.empty() ? title_zh_for(j.value("status", 500)) : title;
-    if (auto detail = text_of(j, "detail_zh"); !detail.empty()) j["detail"] = detail;
-    else j.erase("detail");  // no English sentence in a Chinese answer
+    if (auto detail = text_of(j, "detail_zh"); !detail.empty())
+      j["detail"] = detail;
+    else
+      j.erase("detail");  // no English sentence in a Chinese answer
   }
   j.erase("title_zh");
   j.erase("detail_zh");
@@ -267,10 +283,13 @@ void localize(http::Response& r, Language language) {
       for (const auto& e : j["errors"]) {
         if (!e.is_object()) continue;
         auto message = zh ? text_of(e, "message_zh") : std::string();
-        errors.push_back({{"pointer", text_of(e, "pointer")}, {"message", message.empty() ? text_of(e, "message") : message}});
+        errors.push_back(
+            {{"pointer", text_of(e, "pointer")}, {"message", message.empty() ? text_of(e, "message") : message}});
       }
-    if (errors.empty()) j.erase("errors");
-    else j["errors"] = errors;
+    if (errors.empty())
+      j.erase("errors");
+    else
+      j["errors"] = errors;
   }
   r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -296,8 +315,10 @@ http::Response Api::route(const http::Request& req, std::string* matched_route) 
     bool match = true;
     std::string candidate;
     for (size_t i = 0; i < parts.size() && match; ++i) {
-      if (pattern[i] == "{id}") candidate = parts[i];
-      else match = pattern[i] == parts[i];
+      if (pattern[i] == "{id}")
+        candidate = parts[i];
+      else
+        match = pattern[i] == parts[i];
     }
     if (!match) continue;
     path_known = true;
@@ -363,7 +384,8 @@ http::Response Api::route(const http::Request& req, std::string* matched_route) 
   if (auto h = req.header("If-Match"); !h.empty()) {
     if_match = parse_if_match(h);
     if (!if_match)
-      return invalid("/headers/If-Match", {"must be the ETag of the declaration, e.g. \"3\"", "必须是申报的 ETag，例如 \"3\""});
+      return invalid("/headers/If-Match",
+                     {"must be the ETag of the declaration, e.g. \"3\"", "必须是申报的 ETag，例如 \"3\""});
     command["expected_version"] = *if_match;
   }
   auto no_query = [&]() -> std::optional<http::Response> {
@@ -377,7 +399,8 @@ http::Response Api::route(const http::Request& req, std::string* matched_route) 
   if (!idem_key.empty()) {
     static const std::regex form("[\\x21-\\x7e]{1,255}");
     if (!std::regex_match(idem_key, form))
-      return invalid("/headers/Idempotency-Key", {"1 to 255 visible ASCII characters", "必须是 1–255 个可见 ASCII 字符"});
+      return invalid("/headers/Idempotency-Key",
+                     {"1 to 255 visible ASCII characters", "必须是 1–255 个可见 ASCII 字符"});
   }
   auto run = [&](const std::function<http::Response()>& work) -> http::Response {
     if (idem_key.empty() || !d.idempotency) return work();
@@ -392,11 +415,13 @@ http::Response Api::route(const http::Request& req, std::string* matched_route) 
     switch (claim.claim) {
       case IdempotencyStore::Claim::replay: return *claim.stored;
       case IdempotencyStore::Claim::other_body:
-        return problem(422, {"Idempotency-Key reused", "请求标识（Idempotency-Key）重复"},
-                       {"this key was used with another request within 24 hours", "该标识在 24 小时内已用于另一个请求"});
+        return problem(
+            422, {"Idempotency-Key reused", "请求标识（Idempotency-Key）重复"},
+            {"this key was used with another request within 24 hours", "该标识在 24 小时内已用于另一个请求"});
       case IdempotencyStore::Claim::in_progress:
-        return problem(409, {"Request in progress", "请求正在处理中"},
-                       {"a request with this Idempotency-Key is still being processed", "使用该请求标识的请求仍在处理中"});
+        return problem(
+            409, {"Request in progress", "请求正在处理中"},
+            {"a request with this Idempotency-Key is still being processed", "使用该请求标识的请求仍在处理中"});
       case IdempotencyStore::Claim::fresh: break;
     }
     auto response = work();

@@ -36,12 +36,12 @@ struct ApiDeps {
   const nats::Topology& topology;
   const ApiSchemas& schemas;
   const CatalogDocuments& catalogs;
-  std::string openapi;                       // the document served at /v1/openapi.json
+  std::string openapi;  // the document served at /v1/openapi.json
   Requester request;
-  std::function<int64_t()> now;              // UNIX seconds, for token times
-  IdempotencyStore* idempotency = nullptr;   // null: Idempotency-Key is ignored
-  const DevSignIn* dev_sign_in = nullptr;    // null: POST /v1/dev/sign-in answers 404
-  std::string sign_in_url;                   // the identity provider's sign-in page, for the console
+  std::function<int64_t()> now;             // UNIX seconds, for token times
+  IdempotencyStore* idempotency = nullptr;  // null: Idempotency-Key is ignored
+  const DevSignIn* dev_sign_in = nullptr;   // null: POST /v1/dev/sign-in answers 404
+  std::string sign_in_url;                  // the identity provider's sign-in page, for the console
 };
 
 struct Route {
@@ -55,7 +55,7 @@ struct Route {
 void localize(http::Response& response, Language language);
 
 class Api {
-public:
+ public:
   explicit Api(ApiDeps deps);
   // Every route of the API, for the OpenAPI check.
   static const std::vector<Route>& routes();
@@ -63,7 +63,7 @@ public:
   // problem in the language the request's Accept-Language prefers.
   http::Response handle(const http::Request& request, std::string* matched_route = nullptr) const;
 
-private:
+ private:
   http::Response route(const http::Request& request, std::string* matched_route) const;
   struct Impl;
   std::shared_ptr<const Impl> impl_;

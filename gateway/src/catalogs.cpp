@@ -45,9 +45,8 @@ CatalogDocuments build_catalogs(const scoring::Scorer& scorer, const nlohmann::j
     out["scoring_rule"] = scoring_rule(im);
     indicators.push_back(out);
   }
-  nlohmann::json ib_out = {{"version", ib["version"]},        {"title", ib.value("title", "")},
-                           {"dimensions", dims},             {"indicators", indicators},
-                           {"model", model.id.to_json()},    {"total", model.total}};
+  nlohmann::json ib_out = {{"version", ib["version"]}, {"title", ib.value("title", "")}, {"dimensions", dims},
+                           {"indicators", indicators}, {"model", model.id.to_json()},    {"total", model.total}};
   d.industry_brain = ib_out.dump();
   d.industry_brain_etag = etag(d.industry_brain);
   d.regions = regions.dump();

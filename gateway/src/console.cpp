@@ -19,13 +19,17 @@ namespace {
 using nlohmann::json;
 
 std::string content_type(const std::filesystem::path& file) {
-  static const std::map<std::string, std::string> types = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},          {".svg", "image/svg+xml"},
-      {".png", "image/png"},                  {".ico", "image/x-icon"},
-      {".woff2", "font/woff2"},               {".txt", "text/plain; charset=utf-8"},
-      {".map", "application/json"}};
+  static const std::map<std::string, std::string> types = {{".html", "text/html; charset=utf-8"},
+                                                           {".js", "text/javascript; charset=utf-8"},
+                                                           {".mjs", "text/javascript; charset=utf-8"},
+                                                           {".css", "text/css; charset=utf-8"},
+                                                           {".json", "application/json"},
+                                                           {".svg", "image/svg+xml"},
+                                                           {".png", "image/png"},
+                                                           {".ico", "image/x-icon"},
+                                                           {".woff2", "font/woff2"},
+                                                           {".txt", "text/plain; charset=utf-8"},
+                                                           {".map", "application/json"}};
   auto it = types.find(file.extension().string());
   return it == types.end() ? "application/octet-stream" : it->second;
 }
@@ -136,7 +140,8 @@ std::unique_ptr<DevSignIn> DevSignIn::from_key_file(const std::filesystem::path&
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
   if (!key || !EVP_PKEY_is_a(key, "RSA")) {
     EVP_PKEY_free(key);
-    throw Error(ErrorSource::config, "SDP_GATEWAY_DEV_SIGN_IN_KEY: " + key_file.string() + " is not a PEM RSA private key");
+    throw Error(ErrorSource::config,
+                "SDP_GATEWAY_DEV_SIGN_IN_KEY: " + key_file.string() + " is not a PEM RSA private key");
   }
   auto out = std::make_unique<DevSignIn>();
   out->key_ = std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);
@@ -162,7 +167,8 @@ std::variant<json, std::vector<SchemaProblem>> DevSignIn::sign_in(const json& re
     refuse_extra({"tier", "region"});
     auto org = request.value("org", "");
     if (!given("org"))
-      problems.push_back({"/org", "an applicant signs in for its org's 统一社会信用代码", "申报单位须填写统一社会信用代码"});
+      problems.push_back(
+          {"/org", "an applicant signs in for its org's 统一社会信用代码", "申报单位须填写统一社会信用代码"});
     else if (!valid_uscc(org))
       problems.push_back({"/org", "not a valid 统一社会信用代码 (GB 32100-2015 check character)",
                           "统一社会信用代码无效（GB 32100-2015 校验位不符）"});
@@ -173,13 +179,17 @@ std::variant<json, std::vector<SchemaProblem>> DevSignIn::sign_in(const json& re
     auto tier = request.value("tier", "");
     auto region = request.value("region", "");
     if (!given("tier"))
-      problems.push_back({"/tier", "a reviewer signs in for a tier: county, city or province", "审核人员须选择层级：县级、市级或省级"});
-    if (!given("region")) problems.push_back({"/region", "a reviewer signs in for a jurisdiction's code", "审核人员须选择管辖区域"});
+      problems.push_back({"/tier", "a reviewer signs in for a tier: county, city or province",
+                          "审核人员须选择层级：县级、市级或省级"});
+    if (!given("region"))
+      problems.push_back({"/region", "a reviewer signs in for a jurisdiction's code", "审核人员须选择管辖区域"});
     if (given("tier") && given("region") && !regions.valid_for_tier(tier, region))
-      problems.push_back(tier == "county" ? SchemaProblem{"/region", "not a county-level code of Shandong", "不是山东省的县级行政区划代码"}
-                         : tier == "city"
-                             ? SchemaProblem{"/region", "not a city code of Shandong (37XX00)", "不是山东省的地市代码（37XX00）"}
-                             : SchemaProblem{"/region", "the province's code is 370000", "省级的代码是 370000"});
+      problems.push_back(
+          tier == "county"
+              ? SchemaProblem{"/region", "not a county-level code of Shandong", "不是山东省的县级行政区划代码"}
+          : tier == "city"
+              ? SchemaProblem{"/region", "not a city code of Shandong (37XX00)", "不是山东省的地市代码（37XX00）"}
+              : SchemaProblem{"/region", "the province's code is 370000", "省级的代码是 370000"});
     claims["tier"] = tier;
     claims["region"] = region;
     sub = "dev-" + tier + "-" + region;
@@ -207,8 +217,8 @@ std::variant<json, std::vector<SchemaProblem>> DevSignIn::sign_in(const json& re
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &len, data, input.size()) != 1)
     throw std::runtime_error("could not sign a development token");
   signature.resize(len);
-  return json{{"token", input + "." + crypto::base64url_encode(signature)}, {"expires_at", claims["exp"]},
-              {"claims", claims}};
+  return json{
+      {"token", input + "." + crypto::base64url_encode(signature)}, {"expires_at", claims["exp"]}, {"claims", claims}};
 }
 
 }  // namespace sdp::gateway

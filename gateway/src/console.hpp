@@ -22,7 +22,7 @@
 namespace sdp::gateway {
 
 class ConsoleFiles {
-public:
+ public:
   // Every regular file under `dir`, read once at start. An empty path: no console.
   static ConsoleFiles load(const std::filesystem::path& dir);
   // GET or HEAD of "/" or of a console file: the file with its Content-Type, an ETag and
@@ -32,7 +32,7 @@ public:
   std::optional<http::Response> serve(const http::Request& request) const;
   size_t size() const { return files_.size(); }
 
-private:
+ private:
   struct File {
     std::shared_ptr<const std::string> body;  // shared by every response that sends it
     std::shared_ptr<const std::string> gzip;  // null when compression does not pay
@@ -42,7 +42,7 @@ private:
 };
 
 class DevSignIn {
-public:
+ public:
   // `key_file`: a PEM RSA private key whose public half the gateway trusts; tokens carry the
   // policy's iss and aud and live `lifetime`.
   static std::unique_ptr<DevSignIn> from_key_file(const std::filesystem::path& key_file, JwtPolicy policy,
@@ -53,7 +53,7 @@ public:
   std::variant<nlohmann::json, std::vector<SchemaProblem>> sign_in(const nlohmann::json& request,
                                                                    const RegionCatalog& regions, int64_t now) const;
 
-private:
+ private:
   std::shared_ptr<EVP_PKEY> key_;
   std::string kid_;
   JwtPolicy policy_;

@@ -31,7 +31,8 @@ ServiceSpec spec() {
         check::integer(50, 60000)},
        {"SDP_GATEWAY_WORKERS", "threads that wait on other services for HTTP requests", "16", check::integer(1, 512)},
        {"SDP_GATEWAY_QUEUE", "requests waiting for a worker at most; beyond, 503", "4096", check::integer(1, 1000000)},
-       {"SDP_SCORING_MORNING_STAR_MODEL", "晨星工厂 model version served with the catalogue", "2026.1", check::non_empty()},
+       {"SDP_SCORING_MORNING_STAR_MODEL", "晨星工厂 model version served with the catalogue", "2026.1",
+        check::non_empty()},
        {"SDP_SCORING_INDUSTRY_BRAIN_MODEL", "产业大脑 model version whose weights the catalogue shows", "2026.1",
         check::non_empty()},
        {"SDP_GATEWAY_CONSOLE_DIR", "the built web console (web/dist) served at /; empty: no console", "", nullptr},
@@ -80,18 +81,20 @@ void setup(Runtime& runtime) {
   // CONTRACT §3: the gateway is ready when its database, NATS and workflow answer.
   runtime.add_readiness_check("workflow", [&runtime] {
     try {
-      auto reply = runtime.nats().request(runtime.topology().command("workflow", "ping"), "{}",
-                                          std::chrono::milliseconds(1000));
+      auto reply =
+          runtime.nats().request(runtime.topology().command("workflow", "ping"), "{}", std::chrono::milliseconds(1000));
       return nlohmann::json::parse(reply, nullptr, false).value("status", 0) == 200;
     } catch (const std::exception&) {
       return false;
     }
   });
 
-  auto scorer = scoring::Scorer::load(dir, cfg.str("SDP_SCORING_MORNING_STAR_MODEL"), cfg.str("SDP_SCORING_INDUSTRY_BRAIN_MODEL"));
+  auto scorer = scoring::Scorer::load(dir, cfg.str("SDP_SCORING_MORNING_STAR_MODEL"),
+                                      cfg.str("SDP_SCORING_INDUSTRY_BRAIN_MODEL"));
   auto regions_file = dir / "regions" / "shandong.json";
-  auto ctx = std::make_shared<Context>(Context{load_keys(cfg), RegionCatalog::from_file(regions_file.string()),
-                                               ApiSchemas::load(dir), build_catalogs(scorer, read_json_file(regions_file))});
+  auto ctx =
+      std::make_shared<Context>(Context{load_keys(cfg), RegionCatalog::from_file(regions_file.string()),
+                                        ApiSchemas::load(dir), build_catalogs(scorer, read_json_file(regions_file))});
   log::info("token keys loaded", {{"keys", ctx->keys.size()}});
   ctx->idempotency = std::make_unique<IdempotencyStore>(runtime.db());
   ctx->console = ConsoleFiles::load(cfg.str("SDP_GATEWAY_CONSOLE_DIR"));
@@ -113,9 +116,9 @@ void setup(Runtime& runtime) {
                  return runtime.nats().request(subject, body, deadline);
                },
                [] {
-                 return static_cast<int64_t>(
-                     std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                         .count());
+                 return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count());
                },
                ctx->idempotency.get(),
                ctx->dev_sign_in.get(),
@@ -165,8 +168,12 @@ void setup(Runtime& runtime) {
                                                         {"status", std::to_string(response.status)}});
       metrics::global().observe("sdp_http_request_seconds", {{"route", label}}, seconds);
       metrics::global().set("sdp_http_in_flight", {}, --*in_flight);
-      log::info("request", {{"method", request.method}, {"path", request.path()}, {"route", label},
-                            {"status", response.status}, {"ms", seconds * 1000}, {"remote", request.remote_address}});
+      log::info("request", {{"method", request.method},
+                            {"path", request.path()},
+                            {"route", label},
+                            {"status", response.status},
+                            {"ms", seconds * 1000},
+                            {"remote", request.remote_address}});
       respond(std::move(response));
     };
     if (!ctx->pool->post(std::move(job))) {

@@ -6,8 +6,13 @@ namespace sdp::gateway {
 
 std::string idempotency_scope(const std::string& issuer, const nlohmann::json& actor, const std::string& path) {
   // A JSON array: no separator inside a claim can make two callers' scopes the same text.
-  nlohmann::json parts = {issuer, actor.value("sub", ""), actor.value("role", ""), actor.value("org", ""),
-                          actor.value("tier", ""), actor.value("region", ""), path};
+  nlohmann::json parts = {issuer,
+                          actor.value("sub", ""),
+                          actor.value("role", ""),
+                          actor.value("org", ""),
+                          actor.value("tier", ""),
+                          actor.value("region", ""),
+                          path};
   return crypto::sha256_hex(parts.dump());
 }
 
@@ -15,8 +20,10 @@ IdempotencyStore::Result IdempotencyStore::begin(const std::string& scope, const
                                                  const std::string& request_hash) {
   auto c = pool_.acquire();
   // Expired keys are as good as new.
-  c->execute("DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND created_at < UTC_TIMESTAMP(6) - INTERVAL 24 HOUR",
-             {scope, key});
+  c->execute(
+      "DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND created_at < UTC_TIMESTAMP(6) - INTERVAL 24 "
+      "HOUR",
+      {scope, key});
   if (c->execute("INSERT IGNORE INTO idempotency_keys (scope, idem_key, request_hash, status, headers, body) "
                  "VALUES (?, ?, ?, 0, '{}', '')",
                  {scope, key, request_hash}) == 1)

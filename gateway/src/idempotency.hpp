@@ -16,7 +16,7 @@ namespace sdp::gateway {
 std::string idempotency_scope(const std::string& issuer, const nlohmann::json& actor, const std::string& path);
 
 class IdempotencyStore {
-public:
+ public:
   explicit IdempotencyStore(db::Pool& pool) : pool_(pool) {}
 
   enum class Claim { fresh, replay, other_body, in_progress };
@@ -32,7 +32,7 @@ public:
   // Drops keys older than 24 hours; returns how many.
   int purge();
 
-private:
+ private:
   db::Pool& pool_;
 };
 

@@ -58,7 +58,8 @@ std::shared_ptr<EVP_PKEY> from_params(const char* type, OSSL_PARAM* params) {
 }
 
 std::shared_ptr<EVP_PKEY> rsa_from_jwk(const json& jwk) {
-  std::unique_ptr<BIGNUM, decltype(&BN_free)> n(bn(b64_to_bin("n", jwk)), BN_free), e(bn(b64_to_bin("e", jwk)), BN_free);
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> n(bn(b64_to_bin("n", jwk)), BN_free),
+      e(bn(b64_to_bin("e", jwk)), BN_free);
   std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> b(OSSL_PARAM_BLD_new(), OSSL_PARAM_BLD_free);
   OSSL_PARAM_BLD_push_BN(b.get(), OSSL_PKEY_PARAM_RSA_N, n.get());
   OSSL_PARAM_BLD_push_BN(b.get(), OSSL_PKEY_PARAM_RSA_E, e.get());
@@ -67,9 +68,11 @@ std::shared_ptr<EVP_PKEY> rsa_from_jwk(const json& jwk) {
 }
 
 std::shared_ptr<EVP_PKEY> ec_from_jwk(const json& jwk) {
-  if (jwk.value("crv", "") != "P-256") throw Error(ErrorSource::config, "JWKS key " + jwk.value("kid", "?") + ": only P-256");
+  if (jwk.value("crv", "") != "P-256")
+    throw Error(ErrorSource::config, "JWKS key " + jwk.value("kid", "?") + ": only P-256");
   auto x = b64_to_bin("x", jwk), y = b64_to_bin("y", jwk);
-  if (x.size() != 32 || y.size() != 32) throw Error(ErrorSource::config, "JWKS key " + jwk.value("kid", "?") + ": bad point");
+  if (x.size() != 32 || y.size() != 32)
+    throw Error(ErrorSource::config, "JWKS key " + jwk.value("kid", "?") + ": bad point");
   std::string point = "\x04" + x + y;  // uncompressed
   std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> b(OSSL_PARAM_BLD_new(), OSSL_PARAM_BLD_free);
   OSSL_PARAM_BLD_push_utf8_string(b.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
@@ -168,7 +171,8 @@ KeySet KeySet::from_pem_files(const std::vector<std::string>& paths) {
 
 KeySet KeySet::from_jwks(const json& jwks) {
   KeySet set;
-  if (!jwks.contains("keys") || !jwks["keys"].is_array()) throw Error(ErrorSource::config, "JWKS: 'keys' must be an array");
+  if (!jwks.contains("keys") || !jwks["keys"].is_array())
+    throw Error(ErrorSource::config, "JWKS: 'keys' must be an array");
   for (const auto& jwk : jwks["keys"]) {
     auto kid = jwk.value("kid", "");
     if (kid.empty()) throw Error(ErrorSource::config, "JWKS: every key needs a kid");
@@ -199,7 +203,8 @@ std::expected<Claims, std::string> verify_jwt(std::string_view token, const KeyS
   if (token.size() > 8192) return no("token too long");
   auto dot1 = token.find('.');
   auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
-  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) return no("not a compact JWS");
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
+    return no("not a compact JWS");
   auto header_text = crypto::base64url_decode(token.substr(0, dot1));
   auto payload_text = crypto::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   auto signature = crypto::base64url_decode(token.substr(dot2 + 1));
@@ -211,13 +216,16 @@ std::expected<Claims, std::string> verify_jwt(std::string_view token, const KeyS
   if (!payload) return no("payload: " + payload.error().message);
   if (!header->is_object() || !payload->is_object()) return no("header or payload is not a JSON object");
   for (const char* name : {"alg", "kid", "typ"})
-    if (header->contains(name) && !(*header)[name].is_string()) return no(std::string("header '") + name + "' is not a string");
+    if (header->contains(name) && !(*header)[name].is_string())
+      return no(std::string("header '") + name + "' is not a string");
   if (auto name = claim_of_wrong_type(*payload)) return no("claim '" + *name + "' has the wrong JSON type");
 
   // The key decides the algorithm; the header's alg must agree with it, or the token is refused.
   const PublicKey* key = nullptr;
-  if (header->contains("kid")) key = keys.find((*header)["kid"].get<std::string>());
-  else key = keys.only();
+  if (header->contains("kid"))
+    key = keys.find((*header)["kid"].get<std::string>());
+  else
+    key = keys.only();
   if (!key) return no("unknown kid");
   if (!header->contains("alg") || (*header)["alg"] != key->alg) return no("alg does not match the key's algorithm");
   if (header->contains("crit")) return no("unsupported critical header");
@@ -266,7 +274,8 @@ std::expected<Claims, std::string> TokenVerifier::verify(std::string_view token,
   auto claims = verify_jwt(token, keys_, policy_, now, regions_);
   if (claims) {
     std::lock_guard lock(mutex_);
-    if (passed_.size() >= capacity_) passed_.clear();  // crude, and rare: a fresh start costs one verification per client
+    if (passed_.size() >= capacity_)
+      passed_.clear();  // crude, and rare: a fresh start costs one verification per client
     passed_.emplace(std::string(token), *claims);
   }
   return claims;

@@ -8,10 +8,10 @@
 #include <expected>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "sdp/regions.hpp"
@@ -27,7 +27,7 @@ struct PublicKey {
 };
 
 class KeySet {
-public:
+ public:
   // PEM files of public keys; each key's kid is the first 16 hex digits of SHA-256 over its DER
   // SubjectPublicKeyInfo (what deploy/local/token.sh puts in the header).
   static KeySet from_pem_files(const std::vector<std::string>& paths);
@@ -39,7 +39,7 @@ public:
   void add(PublicKey key) { keys_.push_back(std::move(key)); }
   const std::vector<PublicKey>& all() const { return keys_; }
 
-private:
+ private:
   std::vector<PublicKey> keys_;
 };
 
@@ -69,13 +69,13 @@ std::expected<Claims, std::string> verify_jwt(std::string_view token, const KeyS
 // and an RSA verification costs more than the rest of a request's handling in the gateway. A
 // remembered token is still refused once expired. Thread-safe; at most `capacity` tokens.
 class TokenVerifier {
-public:
+ public:
   TokenVerifier(const KeySet& keys, JwtPolicy policy, const RegionCatalog& regions, size_t capacity = 4096)
       : keys_(keys), policy_(std::move(policy)), regions_(regions), capacity_(capacity) {}
   std::expected<Claims, std::string> verify(std::string_view token, int64_t now) const;
   const JwtPolicy& policy() const { return policy_; }
 
-private:
+ private:
   const KeySet& keys_;
   JwtPolicy policy_;
   const RegionCatalog& regions_;

@@ -10,8 +10,9 @@ using nlohmann::json;
 
 namespace {
 const gateway::CatalogDocuments& docs() {
-  static auto d = gateway::build_catalogs(scoring::Scorer::load(build_info::kSchemasDir, "2026.1", "2026.1"),
-                                         read_json_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json"));
+  static auto d =
+      gateway::build_catalogs(scoring::Scorer::load(build_info::kSchemasDir, "2026.1", "2026.1"),
+                              read_json_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json"));
   return d;
 }
 http::Response get(const std::string& path, http::Headers headers = {}, const std::string& method = "GET") {
@@ -31,7 +32,8 @@ TEST(Catalogs, MorningStarHasAllItemsWithTheirLevels) {
   EXPECT_EQ(j["levels"], json::array({1, 2, 3, 4, 5}));
   ASSERT_EQ(j["criteria"].size(), 72u);
   EXPECT_EQ(j["criteria"][0]["id"], "MS01");
-  for (auto key : {"id", "category", "indicator", "name", "description", "levels"}) EXPECT_TRUE(j["criteria"][0].contains(key)) << key;
+  for (auto key : {"id", "category", "indicator", "name", "description", "levels"})
+    EXPECT_TRUE(j["criteria"][0].contains(key)) << key;
 }
 
 TEST(Catalogs, IndustryBrainCarriesTheModelsWeightsAndRules) {

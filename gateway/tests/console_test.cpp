@@ -102,7 +102,7 @@ TEST(ConsoleFiles, LeavesEverythingElseToTheApi) {
   EXPECT_FALSE(served(files, get("/healthz")).has_value());
   EXPECT_FALSE(served(files, get("/assets/../index.html")).has_value());  // only exact file paths
   EXPECT_FALSE(served(files, get("/", {}, "POST")).has_value());
-  EXPECT_FALSE(ConsoleFiles::load({}).serve(get("/")).has_value());      // no console configured
+  EXPECT_FALSE(ConsoleFiles::load({}).serve(get("/")).has_value());          // no console configured
   EXPECT_THROW(ConsoleFiles::load(test::temp_dir("empty-console")), Error);  // configured but not built
 }
 
@@ -189,10 +189,12 @@ TEST(ConsoleFiles, LargeTextFilesGoGzippedToClientsThatAcceptIt) {
   EXPECT_EQ(out, script);
 
   EXPECT_EQ(served(files, get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "gzip;q=0"}})).value().body, script);
-  EXPECT_EQ(served(files, get("/assets/big-9a8b7c.js", {{"Accept-Encoding", "gzip"}, {"If-None-Match", packed.headers["ETag"]}}))
+  EXPECT_EQ(served(files, get("/assets/big-9a8b7c.js",
+                              {{"Accept-Encoding", "gzip"}, {"If-None-Match", packed.headers["ETag"]}}))
                 .value()
                 .status,
             304);
   // A small file is not worth it.
-  EXPECT_EQ(served(files, get("/favicon.svg", {{"Accept-Encoding", "gzip"}})).value().headers.count("Content-Encoding"), 0u);
+  EXPECT_EQ(served(files, get("/favicon.svg", {{"Accept-Encoding", "gzip"}})).value().headers.count("Content-Encoding"),
+            0u);
 }

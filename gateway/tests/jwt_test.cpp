@@ -1,11 +1,11 @@
 // Token verification: what must pass, and every way a token must fail.
 #include <gtest/gtest.h>
 
+#include <openssl/bn.h>
+#include <openssl/evp.h>
 #include "jwt.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/crypto.hpp"
-#include <openssl/bn.h>
-#include <openssl/evp.h>
 
 #include <fstream>
 #include <sstream>
@@ -40,7 +40,9 @@ json with(json base, const json& extra) {
   base.update(extra);
   return base;
 }
-int64_t now() { return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+int64_t now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 std::expected<Claims, std::string> verify(const std::string& token, int64_t at = now()) {
   return verify_jwt(token, keys(), {"sdp-test", "sdp-gateway", std::chrono::seconds(30)}, at, regions());
 }
@@ -95,17 +97,28 @@ TEST(Jwt, EveryBadTokenIsRefused) {
       {"payload tampered after signing", tampered, "bad signature"},
       {"alg none", none, "alg does not match"},
       {"HS256 keyed with the public key", hs256, "alg does not match"},
-      {"ES256 in the header of a token for the RSA key", minter().sign_rs256({{"alg", "ES256"}, {"kid", minter().rsa_kid()}}, claims), "alg does not match"},
-      {"RS256 in the header of a token for the EC key", minter().sign_es256({{"alg", "RS256"}, {"kid", minter().ec_kid()}}, claims), "alg does not match"},
+      {"ES256 in the header of a token for the RSA key",
+       minter().sign_rs256({{"alg", "ES256"}, {"kid", minter().rsa_kid()}}, claims), "alg does not match"},
+      {"RS256 in the header of a token for the EC key",
+       minter().sign_es256({{"alg", "RS256"}, {"kid", minter().ec_kid()}}, claims), "alg does not match"},
       {"expired a minute ago", minter().token(with(TokenMinter::applicant(), {{"exp", now() - 60}})), "expired"},
-      {"no exp", minter().sign_rs256(rsa_header, [&] { auto c = claims; c.erase("exp"); return c; }()), "exp missing"},
+      {"no exp",
+       minter().sign_rs256(rsa_header,
+                           [&] {
+                             auto c = claims;
+                             c.erase("exp");
+                             return c;
+                           }()),
+       "exp missing"},
       {"not yet valid", minter().token(with(TokenMinter::applicant(), {{"nbf", now() + 120}})), "not yet valid"},
       {"wrong issuer", minter().token(with(TokenMinter::applicant(), {{"iss", "someone-else"}})), "wrong issuer"},
       {"wrong audience", minter().token(with(TokenMinter::applicant(), {{"aud", "other-api"}})), "wrong audience"},
       {"org with a wrong check character", minter().token(TokenMinter::applicant("91370102MA3C00000A")), "org"},
-      {"county reviewer with a city code", minter().token(TokenMinter::reviewer("county", "370100")), "tier and region"},
+      {"county reviewer with a city code", minter().token(TokenMinter::reviewer("county", "370100")),
+       "tier and region"},
       {"city reviewer outside Shandong", minter().token(TokenMinter::reviewer("city", "110100")), "tier and region"},
-      {"province reviewer with a city code", minter().token(TokenMinter::reviewer("province", "370100")), "tier and region"},
+      {"province reviewer with a city code", minter().token(TokenMinter::reviewer("province", "370100")),
+       "tier and region"},
       {"unknown role", minter().token({{"sub", "x"}, {"role", "mayor"}}), "unknown role"},
       {"no sub", minter().token({{"role", "admin"}}), "sub"},
       {"two parts", "abc.def", "compact"},
@@ -146,7 +159,8 @@ TEST(Jwt, JwksKeysWork) {
   };
   json jwks = {{"keys", {{{"kty", "RSA"}, {"kid", "rotated-2027"}, {"n", bin(n)}, {"e", bin(e)}}}}};
   auto set = KeySet::from_jwks(jwks);
-  auto token = minter().sign_rs256({{"alg", "RS256"}, {"kid", "rotated-2027"}}, minter().defaults(TokenMinter::admin()));
+  auto token =
+      minter().sign_rs256({{"alg", "RS256"}, {"kid", "rotated-2027"}}, minter().defaults(TokenMinter::admin()));
   EXPECT_TRUE(verify_jwt(token, set, {"sdp-test", "sdp-gateway"}, now(), regions()).has_value());
 }
 
@@ -220,6 +234,7 @@ TEST(Jwt, ClaimsOfTheWrongTypeAndDuplicatedKeysAreRefused) {
     EXPECT_FALSE(r.has_value()) << c.name << " passed as " << (r ? r->role : "");
   }
   // The same shapes with the right types still pass: the refusals above are about types and keys.
-  EXPECT_TRUE(verify(minter().token(claims(TokenMinter::admin(), {{"jti", "j-1"}, {"extra", {{"a", 1}}}}))).has_value());
+  EXPECT_TRUE(
+      verify(minter().token(claims(TokenMinter::admin(), {{"jti", "j-1"}, {"extra", {{"a", 1}}}}))).has_value());
   EXPECT_TRUE(verify(applicant_with(R"("extra":[[1]])")).has_value());
 }

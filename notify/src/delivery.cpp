@@ -99,7 +99,8 @@ std::string send_mail(const Claimed& d, const DeliverySettings& s) {
   };
   MailReader r;
   r.text = "From: " + s.smtp_from + "\r\nTo: " + d.recipient + "\r\nSubject: =?UTF-8?B?" + b64(d.subject) +
-           "?=\r\nMessage-ID: <" + d.event_id + "@sdp>\r\nMIME-Version: 1.0\r\n"
+           "?=\r\nMessage-ID: <" + d.event_id +
+           "@sdp>\r\nMIME-Version: 1.0\r\n"
            "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
   auto body = b64(d.body);
   for (size_t i = 0; i < body.size(); i += 76) r.text += body.substr(i, 76) + "\r\n";
@@ -152,7 +153,8 @@ std::optional<Text> refuse_url(const std::string& url, bool allow_private) {
   if (getaddrinfo(h.c_str(), nullptr, &hints, &res) != 0) return Text{"the host does not resolve", "无法解析该主机名"};
   std::optional<Text> why;
   for (auto* a = res; a; a = a->ai_next)
-    if (private_address(a->ai_addr)) why = Text{"the host resolves to a loopback or private address", "该主机指向本机或内网地址"};
+    if (private_address(a->ai_addr))
+      why = Text{"the host resolves to a loopback or private address", "该主机指向本机或内网地址"};
   freeaddrinfo(res);
   return why;
 }
@@ -164,27 +166,29 @@ bool Deliverer::deliver_one(std::optional<int64_t>& delivered) {
   // every row it reads before sorting). Receivers at their limit are found first, without locks.
   auto claimed = db::transaction(pool_, [&](db::Connection& c) -> std::optional<Claimed> {
     // This sender's previous success is recorded with this claim: one commit per delivery, not two.
-    if (delivered)
-      c.execute(kRecordDelivered, {*delivered});
+    if (delivered) c.execute(kRecordDelivered, {*delivered});
     std::vector<db::Param> params;
-    for (auto r = c.query("SELECT receiver FROM deliveries WHERE state = 'sending' AND next_attempt_at > UTC_TIMESTAMP(6) "
-                          "GROUP BY receiver HAVING COUNT(*) >= ?",
-                          {settings_.per_receiver});
+    for (auto r =
+             c.query("SELECT receiver FROM deliveries WHERE state = 'sending' AND next_attempt_at > UTC_TIMESTAMP(6) "
+                     "GROUP BY receiver HAVING COUNT(*) >= ?",
+                     {settings_.per_receiver});
          r.next();)
       params.emplace_back(r.str("receiver"));
     std::string busy = params.empty() ? "" : " AND receiver NOT IN (" + db::placeholders(params.size()) + ")";
-    auto r = c.query("SELECT id, event_id, channel, recipient, target, subject, body, attempts FROM deliveries "
-                     "WHERE state = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6)" + busy +
-                         " ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED",
-                     params);
+    auto r = c.query(
+        "SELECT id, event_id, channel, recipient, target, subject, body, attempts FROM deliveries "
+        "WHERE state = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6)" +
+            busy + " ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+        params);
     if (!r.next()) return std::nullopt;
-    Claimed d{r.i64("id"), r.str("event_id"), r.str("channel"), r.str("recipient"), r.str("target"), r.str("subject"),
-              r.str("body"), static_cast<int>(r.i64("attempts")) + 1};
+    Claimed d{r.i64("id"),     r.str("event_id"), r.str("channel"), r.str("recipient"),
+              r.str("target"), r.str("subject"),  r.str("body"),    static_cast<int>(r.i64("attempts")) + 1};
     // The claim is a lease: if this instance dies mid-send, the lease expires and the delivery is
     // pending again (release_expired_leases).
-    c.execute("UPDATE deliveries SET state = 'sending', attempts = ?, "
-              "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ?",
-              {d.attempts, static_cast<int>(settings_.timeout.count() / 1000) + 5, d.id});
+    c.execute(
+        "UPDATE deliveries SET state = 'sending', attempts = ?, "
+        "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ?",
+        {d.attempts, static_cast<int>(settings_.timeout.count() / 1000) + 5, d.id});
     return d;
   });
   delivered.reset();  // committed
@@ -210,9 +214,10 @@ bool Deliverer::deliver_one(std::optional<int64_t>& delivered) {
   static thread_local std::mt19937 rng(std::random_device{}());
   bool dead = d.attempts >= settings_.max_attempts;
   auto delay = backoff(settings_, d.attempts, std::uniform_real_distribution<double>(0, 1)(rng));
-  c->execute("UPDATE deliveries SET state = ?, last_error = ?, next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND "
-             "WHERE id = ?",
-             {dead ? "dead" : "pending", error.substr(0, 1000), static_cast<long long>(delay.count()) * 1000, d.id});
+  c->execute(
+      "UPDATE deliveries SET state = ?, last_error = ?, next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND "
+      "WHERE id = ?",
+      {dead ? "dead" : "pending", error.substr(0, 1000), static_cast<long long>(delay.count()) * 1000, d.id});
   metrics::global().inc("sdp_notify_deliveries_total", {{"channel", d.channel}, {"outcome", dead ? "dead" : "retry"}});
   log::warn(dead ? "delivery dead-lettered" : "delivery failed; will retry",
             {{"event_id", d.event_id}, {"channel", d.channel}, {"attempts", d.attempts}, {"error", error}});

@@ -3,8 +3,8 @@
 // retried with exponential back-off and jitter, bounded per receiver, dead-lettered at the end.
 
 #include <chrono>
-#include <map>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -18,12 +18,12 @@ namespace sdp::notify {
 struct DeliverySettings {
   std::chrono::milliseconds backoff_base{5000};
   std::chrono::milliseconds backoff_max{3600000};
-  int max_attempts = 30;                 // with the defaults, about a day of retries
-  int per_receiver = 2;                  // deliveries in flight to one host at most
+  int max_attempts = 30;  // with the defaults, about a day of retries
+  int per_receiver = 2;   // deliveries in flight to one host at most
   std::chrono::milliseconds timeout{10000};
-  bool allow_private = false;            // webhooks to loopback and private addresses
-  std::string seal_key;                  // 32 bytes, opens webhook secrets
-  std::string smtp_url;                  // "" : no e-mail
+  bool allow_private = false;  // webhooks to loopback and private addresses
+  std::string seal_key;        // 32 bytes, opens webhook secrets
+  std::string smtp_url;        // "" : no e-mail
   std::string smtp_from;
 };
 
@@ -38,7 +38,7 @@ std::chrono::milliseconds backoff(const DeliverySettings& s, int attempts, doubl
 std::optional<Text> refuse_url(const std::string& url, bool allow_private);
 
 class Deliverer {
-public:
+ public:
   Deliverer(db::Pool& pool, DeliverySettings settings) : pool_(pool), settings_(std::move(settings)) {}
   // Claims and sends due deliveries until stopped; several may run, in several instances.
   void run(std::stop_token stop);
@@ -51,7 +51,7 @@ public:
   // Deliveries whose sender's lease ran out (it died mid-send) become pending again; how many.
   int release_expired_leases();
 
-private:
+ private:
   // An org's webhook secret, unsealed; remembered for a moment, so a busy org's deliveries do not
   // each read it, while a new secret is in use within kSecretMemory of its registration.
   std::optional<std::string> secret_of(const std::string& org);

@@ -57,7 +57,9 @@ Plan plan(const Event& e, const Templates& templates, const std::string& region_
   // The reviewers of the tier the declaration arrives at, in its jurisdiction.
   if (auto text = templates.reviewer_message(e, region_name)) {
     auto tier = d["arrives_at"].get<std::string>();
-    auto region = tier == "county" ? d.value("region", "") : tier == "city" ? d.value("city", "") : std::string("370000");
+    auto region = tier == "county" ? d.value("region", "")
+                  : tier == "city" ? d.value("city", "")
+                                   : std::string("370000");
     p.inbox.push_back({"reviewer:" + tier + ":" + region, *text});
   }
   if (d.contains("contact") && d["contact"].contains("email") && d["contact"]["email"].is_string())

@@ -12,12 +12,12 @@
 namespace sdp::notify {
 
 class Templates {
-public:
+ public:
   static Templates from_json(const nlohmann::json& j);  // throws sdp::Error naming a missing part
   std::optional<std::string> applicant_message(const Event& e) const;
   std::optional<std::string> reviewer_message(const Event& e, const std::string& region_name) const;
 
-private:
+ private:
   std::string fill(const std::string& text, const Event& e, const std::string& region_name) const;
   nlohmann::json doc_;
 };
@@ -29,9 +29,9 @@ struct InboxEntry {
 
 struct Plan {
   std::vector<InboxEntry> inbox;
-  std::string applicant_org;            // webhook recipient
+  std::string applicant_org;  // webhook recipient
   std::optional<std::string> applicant_text;
-  std::optional<std::string> email;     // contact.email, for e-mail
+  std::optional<std::string> email;  // contact.email, for e-mail
 };
 
 // The notifications one event gives rise to. `region_name` names the declaration's county.

@@ -79,8 +79,10 @@ bool Notifier::record(db::Connection& c, const Event& e) {
   if (p.email && !settings_.smtp_url.empty())
     c.execute(
         "INSERT IGNORE INTO deliveries (event_id, channel, recipient, target, receiver, subject, body, state, "
-        "next_attempt_at, created_at) VALUES (?, 'email', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
-        {e.id, *p.email, *p.email, "smtp", "【山东省数字经济申报平台】" + e.data.value("number", ""), *p.applicant_text});
+        "next_attempt_at, created_at) VALUES (?, 'email', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), "
+        "UTC_TIMESTAMP(6))",
+        {e.id, *p.email, *p.email, "smtp", "【山东省数字经济申报平台】" + e.data.value("number", ""),
+         *p.applicant_text});
   return true;
 }
 
@@ -111,9 +113,11 @@ json Notifier::inbox(const json& request) {
   }
   params.emplace_back(limit + 1);
   auto c = pool_.acquire();
-  auto r = c->query("SELECT id, event_id, event_type, declaration_id, number, title, body, created_at, read_at FROM "
-                    "notifications WHERE " + where + " ORDER BY created_at DESC, id DESC LIMIT ?",
-                    params);
+  auto r = c->query(
+      "SELECT id, event_id, event_type, declaration_id, number, title, body, created_at, read_at FROM "
+      "notifications WHERE " +
+          where + " ORDER BY created_at DESC, id DESC LIMIT ?",
+      params);
   json items = json::array();
   json next = nullptr;
   std::string last_time, last_id;
@@ -144,7 +148,8 @@ json Notifier::mark_read(const json& request) {
   // Only the caller's own notification: another's answers 404 like one that does not exist.
   auto r = c->query("SELECT id FROM notifications WHERE id = ? AND audience = ?", {request.value("id", ""), audience});
   if (audience.empty() || !r.next()) return problem(404, {"No such notification", "通知不存在"});
-  c->execute("UPDATE notifications SET read_at = COALESCE(read_at, UTC_TIMESTAMP(6)) WHERE id = ?", {request.value("id", "")});
+  c->execute("UPDATE notifications SET read_at = COALESCE(read_at, UTC_TIMESTAMP(6)) WHERE id = ?",
+             {request.value("id", "")});
   return {{"status", 200}, {"body", {{"id", request.value("id", "")}, {"read", true}}}};
 }
 
@@ -154,10 +159,13 @@ json Notifier::get_webhook(const json& request) {
     return problem(403, {"Only an applicant has a webhook for its org", "只有申报单位有本单位的回调"});
   auto c = pool_.acquire();
   auto r = c->query("SELECT url, updated_at FROM webhooks WHERE org = ?", {actor.value("org", "")});
-  if (!r.next()) return problem(404, {"No webhook registered", "尚未设置回调"}, {"register one with PUT /v1/webhook", "请先设置回调地址"});
+  if (!r.next())
+    return problem(404, {"No webhook registered", "尚未设置回调"},
+                   {"register one with PUT /v1/webhook", "请先设置回调地址"});
   // The secret is never shown again, not even to its org.
-  return {{"status", 200},
-          {"body", {{"url", r.str("url")}, {"org", actor.value("org", "")}, {"updated_at", rfc3339(r.str("updated_at"))}}}};
+  return {
+      {"status", 200},
+      {"body", {{"url", r.str("url")}, {"org", actor.value("org", "")}, {"updated_at", rfc3339(r.str("updated_at"))}}}};
 }
 
 json Notifier::set_webhook(const json& request) {
@@ -166,13 +174,14 @@ json Notifier::set_webhook(const json& request) {
   const auto& hook = request.value("webhook", json::object());
   auto url = hook.value("url", "");
   auto secret = hook.value("secret", "");
-  if (auto why = refuse_url(url, settings_.allow_private))
-    return invalid("/url", *why);
+  if (auto why = refuse_url(url, settings_.allow_private)) return invalid("/url", *why);
   if (secret.size() < 16) return invalid("/secret", {"at least 16 characters", "至少 16 个字符"});
   auto c = pool_.acquire();
-  c->execute("INSERT INTO webhooks (org, url, secret_sealed, updated_at) VALUES (?, ?, ?, UTC_TIMESTAMP(6)) "
-             "ON DUPLICATE KEY UPDATE url = VALUES(url), secret_sealed = VALUES(secret_sealed), updated_at = VALUES(updated_at)",
-             {actor.value("org", ""), url, crypto::seal(settings_.seal_key, secret)});
+  c->execute(
+      "INSERT INTO webhooks (org, url, secret_sealed, updated_at) VALUES (?, ?, ?, UTC_TIMESTAMP(6)) "
+      "ON DUPLICATE KEY UPDATE url = VALUES(url), secret_sealed = VALUES(secret_sealed), updated_at = "
+      "VALUES(updated_at)",
+      {actor.value("org", ""), url, crypto::seal(settings_.seal_key, secret)});
   auto saved = c->query("SELECT updated_at FROM webhooks WHERE org = ?", {actor.value("org", "")});
   std::optional<std::string> updated_at;
   if (saved.next()) updated_at = saved.str("updated_at");
@@ -184,8 +193,9 @@ json Notifier::dead_deliveries(const json& request) {
   if (request["actor"].value("role", "") != "admin") return problem(403, kForAdmins);
   auto c = pool_.acquire();
   json items = json::array();
-  for (auto r = c->query("SELECT id, event_id, channel, recipient, target, attempts, last_error, created_at FROM deliveries "
-                         "WHERE state = 'dead' ORDER BY id LIMIT 500");
+  for (auto r =
+           c->query("SELECT id, event_id, channel, recipient, target, attempts, last_error, created_at FROM deliveries "
+                    "WHERE state = 'dead' ORDER BY id LIMIT 500");
        r.next();)
     items.push_back({{"id", r.i64("id")},
                      {"event_id", r.str("event_id")},
@@ -201,9 +211,10 @@ json Notifier::dead_deliveries(const json& request) {
 json Notifier::replay(const json& request) {
   if (request["actor"].value("role", "") != "admin") return problem(403, kForAdmins);
   auto c = pool_.acquire();
-  auto n = c->execute("UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = UTC_TIMESTAMP(6) "
-                      "WHERE state = 'dead' AND (? = 0 OR id = ?)",
-                      {request.value("id", 0), request.value("id", 0)});
+  auto n = c->execute(
+      "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = UTC_TIMESTAMP(6) "
+      "WHERE state = 'dead' AND (? = 0 OR id = ?)",
+      {request.value("id", 0), request.value("id", 0)});
   return {{"status", 200}, {"body", {{"replayed", n}}}};
 }
 

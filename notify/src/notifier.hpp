@@ -12,7 +12,7 @@
 namespace sdp::notify {
 
 class Notifier {
-public:
+ public:
   Notifier(db::Pool& pool, const Templates& templates, const RegionCatalog& regions, const DeliverySettings& settings)
       : pool_(pool), templates_(templates), regions_(regions), settings_(settings) {}
 
@@ -25,7 +25,7 @@ public:
   // Commands from the gateway: {"actor", ...} -> {"status", "body"} or a problem.
   nlohmann::json handle(const std::string& verb, const nlohmann::json& request);
 
-private:
+ private:
   bool record(db::Connection& c, const Event& e);  // on_event's work, in the caller's transaction
   nlohmann::json inbox(const nlohmann::json& request);
   nlohmann::json mark_read(const nlohmann::json& request);

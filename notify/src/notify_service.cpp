@@ -14,17 +14,19 @@ ServiceSpec spec() {
       "notify",
       8083,
       1,
-      {{"SDP_NOTIFY_SEAL_KEY", "64 hex digits: the key webhook secrets are sealed with at rest (or _FILE)", std::nullopt,
+      {{"SDP_NOTIFY_SEAL_KEY", "64 hex digits: the key webhook secrets are sealed with at rest (or _FILE)",
+        std::nullopt,
         [](const std::string& v) -> std::string {
           auto k = crypto::from_hex(v);
           return k && k->size() == 32 ? "" : "must be 64 hex digits";
         },
         true},
-       {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true to allow webhooks to loopback and private addresses (local stack)", "false",
-        check::one_of({"true", "false"})},
+       {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true to allow webhooks to loopback and private addresses (local stack)",
+        "false", check::one_of({"true", "false"})},
        {"SDP_NOTIFY_DELIVERY_THREADS", "deliveries sent at once by this instance", "8", check::integer(1, 64)},
        {"SDP_NOTIFY_PER_RECEIVER", "deliveries in flight to one receiver at most", "4", check::integer(1, 64)},
-       {"SDP_NOTIFY_BACKOFF_BASE_MS", "first retry delay (doubles each time, ±20 % jitter)", "5000", check::integer(1, 3600000)},
+       {"SDP_NOTIFY_BACKOFF_BASE_MS", "first retry delay (doubles each time, ±20 % jitter)", "5000",
+        check::integer(1, 3600000)},
        {"SDP_NOTIFY_BACKOFF_MAX_MS", "longest retry delay", "3600000", check::integer(1, 86400000)},
        {"SDP_NOTIFY_MAX_ATTEMPTS", "attempts before a delivery is dead-lettered", "30", check::integer(1, 1000)},
        {"SDP_NOTIFY_TIMEOUT_MS", "how long one delivery may take", "10000", check::integer(100, 120000)},
@@ -59,31 +61,34 @@ void setup(Runtime& runtime) {
 
   auto ctx = std::make_shared<Context>(Context{Templates::from_json(read_json_file(dir / "notify" / "templates.json")),
                                                RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
-                                               JsonSchema::from_file(dir / "events" / "envelope.schema.json"), s, nullptr,
-                                               nullptr});
+                                               JsonSchema::from_file(dir / "events" / "envelope.schema.json"), s,
+                                               nullptr, nullptr});
   ctx->notifier = std::make_unique<Notifier>(runtime.db(), ctx->templates, ctx->regions, ctx->settings);
   ctx->deliverer = std::make_unique<Deliverer>(runtime.db(), ctx->settings);
   log::info("notify configured", {{"email", !s.smtp_url.empty()}, {"allow_private_urls", s.allow_private}});
 
   for (const char* verb : kVerbs)
-    runtime.nats().serve(runtime.topology().command("notify", verb), "notify", [ctx, verb = std::string(verb)](const nats::Message& m) {
-      auto request = parse_json(m.data);
-      if (!request) return refused_message(request.error()).dump();
-      try {
-        return ctx->notifier->handle(verb, *request).dump();
-      } catch (const Error& e) {
-        log::error("command failed", {{"command", verb}, {"error", e.what()}});
-        return std::string(R"({"status":503,"title":"A dependency is unavailable"})");
-      }
-    });
+    runtime.nats().serve(runtime.topology().command("notify", verb), "notify",
+                         [ctx, verb = std::string(verb)](const nats::Message& m) {
+                           auto request = parse_json(m.data);
+                           if (!request) return refused_message(request.error()).dump();
+                           try {
+                             return ctx->notifier->handle(verb, *request).dump();
+                           } catch (const Error& e) {
+                             log::error("command failed", {{"command", verb}, {"error", e.what()}});
+                             return std::string(R"({"status":503,"title":"A dependency is unavailable"})");
+                           }
+                         });
 
   auto consumer = std::make_shared<nats::PullConsumer>(
       runtime.nats(), runtime.topology().consumers.at("notify"), [ctx](const nats::Message& m) {
         auto event = parse_event(m.data, ctx->envelope);
         if (!event) return nats::Disposition::reject("not an event envelope: " + event.error().front().message);
         bool fresh = ctx->notifier->on_event(*event);
-        if (fresh) ctx->deliverer->wake();
-        else log::info("event already notified", {{"declaration_id", event->declaration_id}});
+        if (fresh)
+          ctx->deliverer->wake();
+        else
+          log::info("event already notified", {{"declaration_id", event->declaration_id}});
         return nats::Disposition::ack();
       });
   // A whole fetch in one transaction: one commit for many events when they come quickly.

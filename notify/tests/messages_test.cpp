@@ -14,12 +14,17 @@ using nlohmann::json;
 
 namespace {
 const Templates& templates() {
-  static auto t = Templates::from_json(json::parse(std::ifstream(std::string(build_info::kSchemasDir) + "/notify/templates.json")));
+  static auto t =
+      Templates::from_json(json::parse(std::ifstream(std::string(build_info::kSchemasDir) + "/notify/templates.json")));
   return t;
 }
 Event event(const std::string& type, json extra) {
-  json data = {{"number", "MSF-2026-370102-000001"}, {"kind", "morning_star"}, {"org", "91370102MA3C00000B"},
-               {"region", "370102"}, {"city", "370100"}, {"title", "某公司晨星工厂申报"},
+  json data = {{"number", "MSF-2026-370102-000001"},
+               {"kind", "morning_star"},
+               {"org", "91370102MA3C00000B"},
+               {"region", "370102"},
+               {"city", "370100"},
+               {"title", "某公司晨星工厂申报"},
                {"contact", {{"name", "王"}, {"phone", "1"}, {"email", "wang@example.cn"}}}};
   if (extra.is_object()) data.update(extra);
   return Event{"e-1", type, "d-1", 3, "2026-11-26T00:00:00.000Z", {{"role", "reviewer"}}, data};
@@ -27,8 +32,9 @@ Event event(const std::string& type, json extra) {
 }  // namespace
 
 TEST(Messages, TheCountyApprovalReadsAsThePolicyOfficeWritesIt) {
-  auto e = event("declaration.approved", {{"from", "county_review"}, {"to", "city_review"}, {"tier", "county"},
-                                          {"comment", ""}, {"arrives_at", "city"}});
+  auto e = event(
+      "declaration.approved",
+      {{"from", "county_review"}, {"to", "city_review"}, {"tier", "county"}, {"comment", ""}, {"arrives_at", "city"}});
   auto p = plan(e, templates(), "历下区");
   ASSERT_TRUE(p.applicant_text);
   EXPECT_EQ(*p.applicant_text, "您申报的晨星工厂（编号 MSF-2026-370102-000001）已通过县级审核，进入市级审核。");
@@ -50,9 +56,15 @@ TEST(Messages, EveryEventTypeHasAnApplicantMessageWithTheComment) {
       {"declaration.updated", {{"to", "draft"}}, "保存"},
       {"declaration.submitted", {{"to", "county_review"}, {"arrives_at", "county"}}, "县级审核"},
       {"declaration.withdrawn", {{"to", "withdrawn"}}, "撤回"},
-      {"declaration.returned", {{"to", "returned"}, {"tier", "city"}, {"comment", "请补充材料"}}, "审核意见：请补充材料"},
-      {"declaration.rejected", {{"to", "rejected"}, {"tier", "province"}, {"comment", "不符合条件"}}, "省级审核。审核意见：不符合条件"},
-      {"declaration.approved", {{"to", "publicity"}, {"tier", "province"}, {"comment", "同意"}}, "进入公示。审核意见：同意"},
+      {"declaration.returned",
+       {{"to", "returned"}, {"tier", "city"}, {"comment", "请补充材料"}},
+       "审核意见：请补充材料"},
+      {"declaration.rejected",
+       {{"to", "rejected"}, {"tier", "province"}, {"comment", "不符合条件"}},
+       "省级审核。审核意见：不符合条件"},
+      {"declaration.approved",
+       {{"to", "publicity"}, {"tier", "province"}, {"comment", "同意"}},
+       "进入公示。审核意见：同意"},
       {"declaration.publicity_ended", {{"to", "approved"}}, "正式认定"},
   };
   for (const auto& c : cases) {
@@ -65,9 +77,12 @@ TEST(Messages, EveryEventTypeHasAnApplicantMessageWithTheComment) {
 }
 
 TEST(Messages, ReviewersOfTheArrivalTierAndJurisdiction) {
-  auto county = plan(event("declaration.submitted", {{"to", "county_review"}, {"arrives_at", "county"}}), templates(), "历下区");
+  auto county =
+      plan(event("declaration.submitted", {{"to", "county_review"}, {"arrives_at", "county"}}), templates(), "历下区");
   EXPECT_EQ(county.inbox.back().audience, "reviewer:county:370102");
-  auto province = plan(event("declaration.approved", {{"to", "province_review"}, {"arrives_at", "province"}, {"tier", "city"}}), templates(), "");
+  auto province =
+      plan(event("declaration.approved", {{"to", "province_review"}, {"arrives_at", "province"}, {"tier", "city"}}),
+           templates(), "");
   EXPECT_EQ(province.inbox.back().audience, "reviewer:province:370000");
   auto none = plan(event("declaration.rejected", {{"to", "rejected"}, {"tier", "county"}}), templates(), "");
   EXPECT_EQ(none.inbox.size(), 1u);

@@ -4,11 +4,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "sdp/files.hpp"
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+#include "sdp/files.hpp"
 
 namespace sdp::scoring {
 
@@ -38,7 +38,7 @@ struct MorningStarCatalog {
   // Throws sdp::Error (config) naming the first fault.
   static MorningStarCatalog from_json(const nlohmann::json& j);
 
-private:
+ private:
   std::map<std::string, size_t, std::less<>> index_;
 };
 
@@ -51,7 +51,7 @@ struct Indicator {
   std::string description;
   std::optional<std::string> unit;
   Input input = Input::value;
-  std::map<std::string, std::string> grades;          // A–D and their meaning, for grade inputs
+  std::map<std::string, std::string> grades;             // A–D and their meaning, for grade inputs
   std::optional<std::pair<double, double>> value_range;  // e.g. L5P5: 1–5
 };
 
@@ -69,7 +69,7 @@ struct IndustryBrainCatalog {
   const Indicator* find(std::string_view id) const;
   static IndustryBrainCatalog from_json(const nlohmann::json& j);
 
-private:
+ private:
   std::map<std::string, size_t, std::less<>> index_;
 };
 

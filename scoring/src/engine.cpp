@@ -42,11 +42,13 @@ void check_ib_input(const Indicator& ind, const nlohmann::json& input, const std
       return;
     }
     double x = v.get<double>();
-    if (!std::isfinite(x) || x < 0) problems.push_back({at + "/value", "must be a number >= 0", "必须是不小于 0 的数"});
+    if (!std::isfinite(x) || x < 0)
+      problems.push_back({at + "/value", "must be a number >= 0", "必须是不小于 0 的数"});
     else if (ind.value_range && (x < ind.value_range->first || x > ind.value_range->second)) {
       auto low = std::to_string(static_cast<int>(ind.value_range->first));
       auto high = std::to_string(static_cast<int>(ind.value_range->second));
-      problems.push_back({at + "/value", "must lie between " + low + " and " + high, "必须在 " + low + " 到 " + high + " 之间"});
+      problems.push_back(
+          {at + "/value", "must lie between " + low + " and " + high, "必须在 " + low + " 到 " + high + " 之间"});
     }
   } else {
     if (has_value)
@@ -69,12 +71,13 @@ nlohmann::json MorningStarScore::to_json() const {
   nlohmann::json missing_json = nlohmann::json::object();
   for (const auto& [level, ids] : missing) missing_json[std::to_string(level)] = ids;
   int reached = verified_level.value_or(self_assessed_level);
-  return {{"model", model.to_json()},
-          {"claimed_level", claimed_level ? nlohmann::json(*claimed_level) : nlohmann::json(nullptr)},
-          {"self_assessed_level", self_assessed_level},
-          {"verified_level", verified_level ? nlohmann::json(*verified_level) : nlohmann::json(nullptr)},
-          {"claimed_level_reached", claimed_level ? nlohmann::json(reached >= *claimed_level) : nlohmann::json(nullptr)},
-          {"missing", missing_json}};
+  return {
+      {"model", model.to_json()},
+      {"claimed_level", claimed_level ? nlohmann::json(*claimed_level) : nlohmann::json(nullptr)},
+      {"self_assessed_level", self_assessed_level},
+      {"verified_level", verified_level ? nlohmann::json(*verified_level) : nlohmann::json(nullptr)},
+      {"claimed_level_reached", claimed_level ? nlohmann::json(reached >= *claimed_level) : nlohmann::json(nullptr)},
+      {"missing", missing_json}};
 }
 
 nlohmann::json IndustryBrainScore::to_json() const {
@@ -190,7 +193,8 @@ Problems check_industry_brain_payload(const IndustryBrainCatalog& catalog, const
     const auto* ind = catalog.find(id);
     if (!ind)
       problems.push_back({ptr("/payload", "indicators", id), "unknown indicator '" + id + "'", "未知的指标 " + id});
-    else check_ib_input(*ind, input, ptr("/payload", "indicators", id), problems);
+    else
+      check_ib_input(*ind, input, ptr("/payload", "indicators", id), problems);
   }
   cap_problems(problems);
   return problems;
@@ -202,7 +206,8 @@ Problems check_industry_brain_verified(const IndustryBrainCatalog& catalog, cons
     const auto* ind = catalog.find(id);
     if (!ind)
       problems.push_back({ptr("/verified", "indicators", id), "unknown indicator '" + id + "'", "未知的指标 " + id});
-    else check_ib_input(*ind, input, ptr("/verified", "indicators", id), problems);
+    else
+      check_ib_input(*ind, input, ptr("/verified", "indicators", id), problems);
   }
   cap_problems(problems);
   return problems;

@@ -28,8 +28,8 @@ struct Verdict {
 struct MorningStarScore {
   ModelId model;
   std::optional<int> claimed_level;
-  int self_assessed_level = 0;            // 0: level 1 not reached
-  std::optional<int> verified_level;      // null before any verdict
+  int self_assessed_level = 0;                      // 0: level 1 not reached
+  std::optional<int> verified_level;                // null before any verdict
   std::map<int, std::vector<std::string>> missing;  // each level above the reached one -> starred items not met
   nlohmann::json to_json() const;
 };
@@ -41,12 +41,12 @@ struct Points {
 
 struct IndustryBrainScore {
   ModelId model;
-  double total = 0;                        // the verified total once there is a verdict, else self-assessed
+  double total = 0;  // the verified total once there is a verdict, else self-assessed
   double self_assessed_total = 0;
   std::optional<double> verified_total;
-  std::map<std::string, Points> dimensions;   // of the total above
+  std::map<std::string, Points> dimensions;  // of the total above
   std::map<std::string, Points> indicators;
-  std::vector<std::string> missing;           // indicators with no input (score 0)
+  std::vector<std::string> missing;  // indicators with no input (score 0)
   nlohmann::json to_json() const;
 };
 

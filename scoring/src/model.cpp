@@ -75,7 +75,8 @@ IndustryBrainModel IndustryBrainModel::from_json(const nlohmann::json& j, const 
   }
   if (dim_weight.size() != catalog.dimensions.size()) fault(where + ": weights name a dimension the catalogue lacks");
   if (std::abs(dim_sum - m.total) > kEpsilon)
-    fault(where + ": dimension weights sum to " + std::to_string(dim_sum) + ", not the total " + std::to_string(m.total));
+    fault(where + ": dimension weights sum to " + std::to_string(dim_sum) + ", not the total " +
+          std::to_string(m.total));
 
   for (const auto& item : j.value("indicators", nlohmann::json::array())) {
     IndicatorModel im;
@@ -110,7 +111,8 @@ IndustryBrainModel IndustryBrainModel::from_json(const nlohmann::json& j, const 
         if (f < 0 || f > 1) fault(at + ": fractions must lie in 0..1");
       if (std::abs(bps.back().second - 1.0) > kEpsilon) fault(at + ": the last breakpoint's fraction must be 1");
     } else if (type == "grade") {
-      if (indicator->input != Indicator::Input::grade) fault(at + " takes a value; it needs a 'piecewise_linear' normalisation");
+      if (indicator->input != Indicator::Input::grade)
+        fault(at + " takes a value; it needs a 'piecewise_linear' normalisation");
       im.normalisation.type = Normalisation::Type::grade;
       for (auto g : {"A", "B", "C", "D"}) {
         if (!n.contains("points") || !n["points"].contains(g) || !n["points"][g].is_number())

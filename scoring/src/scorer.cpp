@@ -27,8 +27,10 @@ Scorer Scorer::load(const std::filesystem::path& dir, const std::string& ms_vers
   Scorer s;
   s.ms_catalog_ = load_checked<MorningStarCatalog>(dir / "catalogs" / "morning_star.json");
   s.ib_catalog_ = load_checked<IndustryBrainCatalog>(dir / "catalogs" / "industry_brain.json");
-  s.ms_model_ = load_checked<MorningStarModel>(dir / "models" / "morning_star" / (ms_version + ".json"), *s.ms_catalog_);
-  s.ib_model_ = load_checked<IndustryBrainModel>(dir / "models" / "industry_brain" / (ib_version + ".json"), *s.ib_catalog_);
+  s.ms_model_ =
+      load_checked<MorningStarModel>(dir / "models" / "morning_star" / (ms_version + ".json"), *s.ms_catalog_);
+  s.ib_model_ =
+      load_checked<IndustryBrainModel>(dir / "models" / "industry_brain" / (ib_version + ".json"), *s.ib_catalog_);
   // A copied file whose version was not changed would pin scores to the wrong model.
   for (const auto& [file_version, id] :
        {std::pair{ms_version, s.ms_model_->id}, std::pair{ib_version, s.ib_model_->id}})

@@ -14,7 +14,7 @@
 namespace sdp::scoring {
 
 class Scorer {
-public:
+ public:
   // Loads schemas/catalogs, schemas/models/<kind>/<version>.json and schemas/payloads; throws
   // sdp::Error (config) naming the file and the fault.
   static Scorer load(const std::filesystem::path& schemas_dir, const std::string& morning_star_model,
@@ -33,7 +33,7 @@ public:
   const MorningStarModel& morning_star_model() const { return *ms_model_; }
   const IndustryBrainModel& industry_brain_model() const { return *ib_model_; }
 
-private:
+ private:
   std::shared_ptr<const MorningStarCatalog> ms_catalog_;
   std::shared_ptr<const IndustryBrainCatalog> ib_catalog_;
   std::shared_ptr<const MorningStarModel> ms_model_;

@@ -36,11 +36,14 @@ std::vector<Verdict> verdicts_of(const nlohmann::json& scoring) {
 }  // namespace
 
 ServiceSpec spec() {
-  return ServiceSpec{"scoring", 8082, 1,
-                     {{"SDP_SCORING_MORNING_STAR_MODEL", "version of schemas/models/morning_star/<version>.json in force",
-                       "2026.1", check::non_empty()},
-                      {"SDP_SCORING_INDUSTRY_BRAIN_MODEL",
-                       "version of schemas/models/industry_brain/<version>.json in force", "2026.1", check::non_empty()}}};
+  return ServiceSpec{
+      "scoring",
+      8082,
+      1,
+      {{"SDP_SCORING_MORNING_STAR_MODEL", "version of schemas/models/morning_star/<version>.json in force", "2026.1",
+        check::non_empty()},
+       {"SDP_SCORING_INDUSTRY_BRAIN_MODEL", "version of schemas/models/industry_brain/<version>.json in force",
+        "2026.1", check::non_empty()}}};
 }
 
 std::expected<std::optional<Event>, std::string> score_event_for(const Scorer& scorer, const JsonSchema& request_schema,
@@ -87,24 +90,25 @@ void setup(Runtime& runtime) {
   auto scorer = std::make_shared<const Scorer>(Scorer::load(runtime.schemas_dir(),
                                                             runtime.config().str("SDP_SCORING_MORNING_STAR_MODEL"),
                                                             runtime.config().str("SDP_SCORING_INDUSTRY_BRAIN_MODEL")));
-  auto envelope = std::make_shared<const JsonSchema>(JsonSchema::from_file(runtime.schemas_dir() / "events" / "envelope.schema.json"));
+  auto envelope = std::make_shared<const JsonSchema>(
+      JsonSchema::from_file(runtime.schemas_dir() / "events" / "envelope.schema.json"));
   auto request = std::make_shared<const JsonSchema>(
       JsonSchema::from_file(runtime.schemas_dir() / "events" / "scoring_request.schema.json"));
   log::info("models loaded", {{"morning_star", scorer->morning_star_model().id.version},
                               {"industry_brain", scorer->industry_brain_model().id.version}});
 
-  runtime.nats().serve(runtime.topology().command("scoring", "preview"), "scoring",
-                       [scorer](const nats::Message& m) {
-                         auto request = parse_json(m.data);
-                         return (request ? preview(*scorer, *request) : refused_message(request.error())).dump();
-                       });
+  runtime.nats().serve(runtime.topology().command("scoring", "preview"), "scoring", [scorer](const nats::Message& m) {
+    auto request = parse_json(m.data);
+    return (request ? preview(*scorer, *request) : refused_message(request.error())).dump();
+  });
 
   auto consumer = std::make_shared<nats::PullConsumer>(
       runtime.nats(), runtime.topology().consumers.at(kConsumer),
       [&runtime, scorer, envelope, request](const nats::Message& m) -> nats::Disposition {
         auto event = parse_event(m.data, *envelope);
-        if (!event) return nats::Disposition::reject("not an event envelope: " + event.error().front().pointer + " " +
-                                                     event.error().front().message);
+        if (!event)
+          return nats::Disposition::reject("not an event envelope: " + event.error().front().pointer + " " +
+                                           event.error().front().message);
         auto outcome = score_event_for(*scorer, *request, *event, now_rfc3339());
         if (!outcome) return nats::Disposition::reject(outcome.error());
         if (!*outcome) return nats::Disposition::ack();  // nothing to score in this event

@@ -148,9 +148,7 @@ void read_seed(Seed& seed) {
   parse_seed(in, seed);
 }
 
-std::string catalogue_path(const char* file) {
-  return std::string(sdp::build_info::kSchemasDir) + "/catalogs/" + file;
-}
+std::string catalogue_path(const char* file) { return std::string(sdp::build_info::kSchemasDir) + "/catalogs/" + file; }
 
 std::string dimension_name(const IndustryBrainCatalog& catalog, const std::string& id) {
   for (const Dimension& d : catalog.dimensions)

@@ -12,7 +12,8 @@ using nlohmann::json;
 namespace {
 
 const MorningStarCatalog& ms() {
-  static auto c = MorningStarCatalog::from_json(read_json_file(std::string(sdp::build_info::kSchemasDir) + "/catalogs/morning_star.json"));
+  static auto c = MorningStarCatalog::from_json(
+      read_json_file(std::string(sdp::build_info::kSchemasDir) + "/catalogs/morning_star.json"));
   return c;
 }
 const MorningStarModel& ms_model() {
@@ -21,7 +22,8 @@ const MorningStarModel& ms_model() {
   return m;
 }
 const IndustryBrainCatalog& ib() {
-  static auto c = IndustryBrainCatalog::from_json(read_json_file(std::string(sdp::build_info::kSchemasDir) + "/catalogs/industry_brain.json"));
+  static auto c = IndustryBrainCatalog::from_json(
+      read_json_file(std::string(sdp::build_info::kSchemasDir) + "/catalogs/industry_brain.json"));
   return c;
 }
 const IndustryBrainModel& ib_model() {
@@ -64,8 +66,11 @@ json ib_full_payload() {
   json indicators = json::object();
   for (const auto& ind : ib().indicators) {
     const auto& n = ib_model().indicators.at(ind.id).normalisation;
-    if (ind.input == Indicator::Input::grade) indicators[ind.id] = {{"grade", "A"}};
-    else indicators[ind.id] = {{"value", std::min(n.breakpoints.back().first, ind.value_range ? ind.value_range->second : 1e18)}};
+    if (ind.input == Indicator::Input::grade)
+      indicators[ind.id] = {{"grade", "A"}};
+    else
+      indicators[ind.id] = {
+          {"value", std::min(n.breakpoints.back().first, ind.value_range ? ind.value_range->second : 1e18)}};
   }
   return {{"cluster_name", "济南智能制造产业集群"}, {"indicators", indicators}};
 }
@@ -178,9 +183,12 @@ TEST(MorningStarVerdicts, VerifiedAppliesVerdictsAndALaterTierWins) {
       {"no verdict", {}, std::nullopt},
       {"county confirms", {{"county", {{"criteria", {{first_l1, true}}}}}}, 3},
       {"county denies a level-1 item", {{"county", {{"criteria", {{first_l1, false}}}}}}, 0},
-      {"county denies, city restores", {{"county", {{"criteria", {{first_l1, false}}}}}, {"city", {{"criteria", {{first_l1, true}}}}}}, 3},
+      {"county denies, city restores",
+       {{"county", {{"criteria", {{first_l1, false}}}}}, {"city", {{"criteria", {{first_l1, true}}}}}},
+       3},
       {"county confirms, province denies a level-3 item",
-       {{"county", {{"criteria", {{first_l3, true}}}}}, {"province", {{"criteria", {{first_l3, false}}}}}}, 2},
+       {{"county", {{"criteria", {{first_l3, true}}}}}, {"province", {{"criteria", {{first_l3, false}}}}}},
+       2},
       {"a verdict can grant an item the applicant left out", {{"city", {{"criteria", json::object()}}}}, std::nullopt},
   };
   for (const auto& c : cases) {
@@ -319,7 +327,8 @@ TEST(IndustryBrainNormalisation, HigherValuesAndBetterGradesNeverScoreLess) {
       continue;
     }
     double lo = ind.value_range ? ind.value_range->first : 0;
-    double hi = ind.value_range ? ind.value_range->second : ib_model().indicators.at(ind.id).normalisation.breakpoints.back().first * 1.5;
+    double hi = ind.value_range ? ind.value_range->second
+                                : ib_model().indicators.at(ind.id).normalisation.breakpoints.back().first * 1.5;
     for (int i = 0; i <= 60; ++i) {
       payload["indicators"][ind.id] = {{"value", lo + (hi - lo) * i / 60.0}};
       double p = score_industry_brain(ib(), ib_model(), payload)->total;

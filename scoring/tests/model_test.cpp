@@ -51,25 +51,40 @@ TEST(IndustryBrainModelLoad, FaultsAreNamed) {
       {"indicator missing", [](json& m) { m["indicators"].erase(0); }, "indicator L1P1 has no weight"},
       {"unknown indicator", [](json& m) { indicator(m, "L1P1")["id"] = "L1P99"; }, "L1P99 is not in the catalogue"},
       {"breakpoints not increasing",
-       [](json& m) { indicator(m, "L1P1")["normalisation"]["breakpoints"] = {{0, 0}, {50, 0.5}, {40, 1.0}}; },
+       [](json& m) {
+         indicator(m, "L1P1")["normalisation"]["breakpoints"] = {{0, 0}, {50, 0.5}, {40, 1.0}};
+       },
        "breakpoint values must increase"},
       {"fractions decreasing",
-       [](json& m) { indicator(m, "L1P1")["normalisation"]["breakpoints"] = {{0, 0}, {50, 0.8}, {100, 0.6}, {200, 1.0}}; },
+       [](json& m) {
+         indicator(m, "L1P1")["normalisation"]["breakpoints"] = {{0, 0}, {50, 0.8}, {100, 0.6}, {200, 1.0}};
+       },
        "fractions must not decrease"},
       {"last fraction not 1",
-       [](json& m) { indicator(m, "L1P1")["normalisation"]["breakpoints"] = {{0, 0}, {50, 0.9}}; },
+       [](json& m) {
+         indicator(m, "L1P1")["normalisation"]["breakpoints"] = {{0, 0}, {50, 0.9}};
+       },
        "last breakpoint's fraction must be 1"},
       {"first breakpoint not at 0",
-       [](json& m) { indicator(m, "L1P1")["normalisation"]["breakpoints"] = {{5, 0}, {50, 1}}; },
+       [](json& m) {
+         indicator(m, "L1P1")["normalisation"]["breakpoints"] = {{5, 0}, {50, 1}};
+       },
        "first breakpoint must be [0, 0]"},
       {"value 0 scoring points",
-       [](json& m) { indicator(m, "L1P1")["normalisation"]["breakpoints"] = {{0, 0.2}, {50, 1}}; },
+       [](json& m) {
+         indicator(m, "L1P1")["normalisation"]["breakpoints"] = {{0, 0.2}, {50, 1}};
+       },
        "first breakpoint must be [0, 0]"},
       {"linear curve on a graded indicator",
-       [](json& m) { indicator(m, "L1P3")["normalisation"] = {{"type", "piecewise_linear"}, {"breakpoints", {{0, 0}, {1, 1}}}}; },
+       [](json& m) {
+         indicator(m, "L1P3")["normalisation"] = {{"type", "piecewise_linear"}, {"breakpoints", {{0, 0}, {1, 1}}}};
+       },
        "L1P3 is graded"},
       {"grades on a value indicator",
-       [](json& m) { indicator(m, "L1P1")["normalisation"] = {{"type", "grade"}, {"points", {{"A", 1}, {"B", 1}, {"C", 1}, {"D", 0}}}}; },
+       [](json& m) {
+         indicator(m, "L1P1")["normalisation"] = {{"type", "grade"},
+                                                  {"points", {{"A", 1}, {"B", 1}, {"C", 1}, {"D", 0}}}};
+       },
        "L1P1 takes a value"},
       {"grade points rising", [](json& m) { indicator(m, "L1P3")["normalisation"]["points"]["D"] = 0.9; },
        "must not rise from A to D"},

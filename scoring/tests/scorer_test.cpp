@@ -35,7 +35,8 @@ TEST(Scorer, ScoresPinTheModel) {
 TEST(Scorer, SchemaAndRuleProblemsTogetherWithPointers) {
   auto p = scorer().validate_payload(
       Kind::morning_star, json{{"claimed_level", "three"}, {"criteria", {{"MS01", {{"met", 1}}}}}, {"colour", "red"}});
-  EXPECT_EQ(pointers(p), (std::vector<std::string>{"/payload/claimed_level", "/payload/colour", "/payload/criteria/MS01/met"}));
+  EXPECT_EQ(pointers(p),
+            (std::vector<std::string>{"/payload/claimed_level", "/payload/colour", "/payload/criteria/MS01/met"}));
   auto q = scorer().validate_payload(Kind::morning_star, json{{"criteria", {{"MS00", {{"met", true}}}}}});
   EXPECT_EQ(pointers(q), std::vector<std::string>{"/payload/criteria/MS00"});
   auto r = scorer().validate_payload(Kind::industry_brain, json{{"indicators", {{"L1P1", json::object()}}}});

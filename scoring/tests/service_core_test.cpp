@@ -18,8 +18,13 @@ const JsonSchema& request_schema() {
   return s;
 }
 Event event_with(json data) {
-  return Event{"0190a0b0-0000-7000-8000-000000000001", "declaration.submitted", "d-1", 4, "2026-11-26T00:00:00.000Z",
-               {{"role", "applicant"}}, std::move(data)};
+  return Event{"0190a0b0-0000-7000-8000-000000000001",
+               "declaration.submitted",
+               "d-1",
+               4,
+               "2026-11-26T00:00:00.000Z",
+               {{"role", "applicant"}},
+               std::move(data)};
 }
 }  // namespace
 
@@ -55,7 +60,9 @@ TEST(ScoreEventFor, UnscorableEventsSayWhy) {
       {{{"kind", "smart_city"}, {"payload", json::object()}}, "data.scoring/kind"},
       {{{"kind", "morning_star"}}, "data.scoring/payload"},
       {{{"kind", "morning_star"}, {"payload", {{"criteria", {{"MS99", {{"met", true}}}}}}}}, "/payload/criteria/MS99"},
-      {{{"kind", "morning_star"}, {"payload", json::object()}, {"verdicts", {{{"tier", "village"}, {"verified", json::object()}}}}},
+      {{{"kind", "morning_star"},
+        {"payload", json::object()},
+        {"verdicts", {{{"tier", "village"}, {"verified", json::object()}}}}},
        "data.scoring/verdicts/0/tier"},
   };
   for (const auto& c : cases) {
@@ -77,7 +84,8 @@ TEST(Preview, AnswersWithTheScoreOrThePointers) {
   EXPECT_EQ(not_object["status"], 400);
   auto bad = preview(scorer(), {{"kind", "morning_star"}, {"payload", {{"claimed_level", 9}}}});
   EXPECT_EQ(bad["errors"][0]["pointer"], "/payload/claimed_level");
-  auto with_verdict = preview(scorer(), {{"kind", "morning_star"}, {"payload", {{"claimed_level", 1}}},
-                                         {"verified", {{"criteria", {{"MS01", true}}}}}});
+  auto with_verdict = preview(
+      scorer(),
+      {{"kind", "morning_star"}, {"payload", {{"claimed_level", 1}}}, {"verified", {{"criteria", {{"MS01", true}}}}}});
   EXPECT_EQ(with_verdict["body"]["verified_level"], 0);
 }

@@ -31,19 +31,30 @@ std::string uscc(const std::string& body) {
   return body + alphabet[(31 - sum % 31) % 31];
 }
 
-enum class Path { approve, return_county, return_city, return_province, reject_county, reject_city, reject_province,
-                  withdraw_draft, withdraw_county, objection };
+enum class Path {
+  approve,
+  return_county,
+  return_city,
+  return_province,
+  reject_county,
+  reject_city,
+  reject_province,
+  withdraw_draft,
+  withdraw_county,
+  objection
+};
 const char* path_name(Path p) {
-  static const char* names[] = {"approve",       "return@county",   "return@city",   "return@province", "reject@county",
-                                "reject@city",   "reject@province", "withdraw@draft", "withdraw@county", "objection@publicity"};
+  static const char* names[] = {"approve",         "return@county",      "return@city",     "return@province",
+                                "reject@county",   "reject@city",        "reject@province", "withdraw@draft",
+                                "withdraw@county", "objection@publicity"};
   return names[static_cast<int>(p)];
 }
 
 struct Decl {
   std::string id, org, county, city, kind;
   Path path;
-  json current;                       // the last representation read
-  std::vector<std::string> actions;   // what the history must say, in order
+  json current;                      // the last representation read
+  std::vector<std::string> actions;  // what the history must say, in order
   std::string expected_state = "draft";
   bool returned_once = false, objected = false;
   int scored_version = 1;             // the last version that asked the scoring service for a score
@@ -70,11 +81,11 @@ struct Day {
   }
 
   json call(const std::string& method, const std::string& path, const std::string& token,
-            const std::optional<json>& body = std::nullopt, std::vector<std::string> headers = {},
-            int expect = 200) {
+            const std::optional<json>& body = std::nullopt, std::vector<std::string> headers = {}, int expect = 200) {
     if (!token.empty()) headers.push_back("Authorization: Bearer " + token);
     if (body) headers.push_back("Content-Type: application/json");
-    auto r = test::http(method, gateway->url(path), headers, body ? std::optional<std::string>(body->dump()) : std::nullopt);
+    auto r =
+        test::http(method, gateway->url(path), headers, body ? std::optional<std::string>(body->dump()) : std::nullopt);
     EXPECT_EQ(r.status, expect) << method << " " << path << ": " << r.body.substr(0, 400);
     return r.json();
   }
@@ -106,8 +117,10 @@ struct Day {
     std::set<std::string> ids;
     std::string cursor;
     for (int page = 0; page < 100; ++page) {
-      auto r = call("GET", path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=7" +
-                               (cursor.empty() ? "" : "&cursor=" + cursor), token);
+      auto r = call("GET",
+                    path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=7" +
+                        (cursor.empty() ? "" : "&cursor=" + cursor),
+                    token);
       for (const auto& item : r["items"]) ids.insert(item["id"].get<std::string>());
       if (r["next_cursor"].is_null()) break;
       cursor = r["next_cursor"].get<std::string>();
@@ -138,8 +151,8 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
   for (const auto& o : orgs) ASSERT_TRUE(valid_uscc(o)) << o;
 
   std::vector<Decl> decls;
-  const Path paths[] = {Path::approve,       Path::return_county,   Path::return_city,    Path::return_province,
-                        Path::reject_county, Path::reject_city,     Path::reject_province, Path::withdraw_draft,
+  const Path paths[] = {Path::approve,         Path::return_county, Path::return_city,     Path::return_province,
+                        Path::reject_county,   Path::reject_city,   Path::reject_province, Path::withdraw_draft,
                         Path::withdraw_county, Path::objection};
   int n = 0;
   for (int round = 0; round < 3; ++round)
@@ -149,8 +162,11 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
       std::tie(d.county, d.city) = counties[n % counties.size()];
       d.org = orgs[n % orgs.size()];
       d.kind = n % 2 ? "industry_brain" : "morning_star";
-      json body = {{"kind", d.kind}, {"region", d.county}, {"title", std::string(path_name(p)) + " #" + std::to_string(n)},
-                   {"contact", {{"name", "联系人"}, {"phone", "13800000000"}}}, {"payload", day.payload(d.kind, n)}};
+      json body = {{"kind", d.kind},
+                   {"region", d.county},
+                   {"title", std::string(path_name(p)) + " #" + std::to_string(n)},
+                   {"contact", {{"name", "联系人"}, {"phone", "13800000000"}}},
+                   {"payload", day.payload(d.kind, n)}};
       d.current = day.call("POST", "/v1/declarations", day.applicant(d.org), body, {}, 201);
       d.id = d.current["id"];
       d.actions.push_back("create");
@@ -160,7 +176,8 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
 
   auto etag = [](const Decl& d) { return "If-Match: \"" + std::to_string(d.current["version"].get<int>()) + "\""; };
   auto submit = [&](Decl& d) {
-    auto arrives = d.returned_once && d.current["state"] == "returned" ? d.current["returned_by"].get<std::string>() : "county";
+    auto arrives =
+        d.returned_once && d.current["state"] == "returned" ? d.current["returned_by"].get<std::string>() : "county";
     d.current = day.call("POST", "/v1/declarations/" + d.id + "/submit", day.applicant(d.org));
     d.actions.push_back("submit");
     d.scored_version = d.current["version"];
@@ -196,17 +213,18 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
         for (const auto& d : decls)
           if (d.expected_state == tier + "_review" && jurisdiction(d, tier) == region) expected.insert(d.id);
         auto actual = day.all_ids("/v1/reviews/pending", day.reviewer(tier, region));
-        EXPECT_EQ(actual, expected) << "pending queue of the " << tier << " reviewer of " << region << " in pass " << pass
-                                    << "\n expected: " << describe(expected) << "\n actual:   " << describe(actual);
+        EXPECT_EQ(actual, expected) << "pending queue of the " << tier << " reviewer of " << region << " in pass "
+                                    << pass << "\n expected: " << describe(expected)
+                                    << "\n actual:   " << describe(actual);
       }
       for (auto& d : decls) {
         if (d.expected_state != tier + "_review") continue;
         any = true;
         auto token = day.reviewer(tier, jurisdiction(d, tier));
         std::string decision = "approve";
-        if (!d.returned_once && ((d.path == Path::return_county && tier == "county") ||
-                                 (d.path == Path::return_city && tier == "city") ||
-                                 (d.path == Path::return_province && tier == "province")))
+        if (!d.returned_once &&
+            ((d.path == Path::return_county && tier == "county") || (d.path == Path::return_city && tier == "city") ||
+             (d.path == Path::return_province && tier == "province")))
           decision = "return";
         if ((d.path == Path::reject_county && tier == "county") || (d.path == Path::reject_city && tier == "city") ||
             (d.path == Path::reject_province && tier == "province"))
@@ -246,9 +264,9 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
         auto payload = d.current["payload"];
         payload[d.kind == "morning_star" ? "claimed_level" : "cluster_name"] =
             d.kind == "morning_star" ? json(1) : json("已修改的集群名称");
-        d.current = day.call("PUT", "/v1/declarations/" + d.id, day.applicant(d.org),
-                             json{{"title", d.current["title"]}, {"contact", d.current["contact"]}, {"payload", payload}},
-                             {etag(d)});
+        d.current = day.call(
+            "PUT", "/v1/declarations/" + d.id, day.applicant(d.org),
+            json{{"title", d.current["title"]}, {"contact", d.current["contact"]}, {"payload", payload}}, {etag(d)});
         d.actions.push_back("update");
         d.scored_version = d.current["version"];
         submit(d);
@@ -262,13 +280,16 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
       d.expected_state = "approved";
       d.actions.push_back("end_publicity");
     }
-  ASSERT_TRUE(test::eventually([&] {
-    for (const auto& d : decls)
-      if (d.expected_state == "approved" &&
-          day.call("GET", "/v1/declarations/" + d.id, day.applicant(d.org))["state"] != "approved")
-        return false;
-    return true;
-  }, 30s)) << "公示 did not end";
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        for (const auto& d : decls)
+          if (d.expected_state == "approved" &&
+              day.call("GET", "/v1/declarations/" + d.id, day.applicant(d.org))["state"] != "approved")
+            return false;
+        return true;
+      },
+      30s))
+      << "公示 did not end";
 
   // Every declaration: state, history chain and score agree with what was done.
   std::map<std::string, std::multiset<std::string>> expected_org_inbox, expected_reviewer_inbox;
@@ -285,16 +306,19 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
     EXPECT_EQ(actions, d.actions) << "a history entry is missing or extra";
     EXPECT_EQ(got["version"].get<size_t>(), d.actions.size());
     // The stored score is the score of the latest payload, with the verdicts given.
-    ASSERT_TRUE(test::eventually([&] {
-      auto cur = day.call("GET", "/v1/declarations/" + d.id, day.applicant(d.org));
-      if (cur["score"].is_null() || cur["score_version"] != d.scored_version) return false;
-      json preview = {{"kind", d.kind}, {"payload", cur["payload"]}};
-      auto expected = day.call("POST", "/v1/scoring/preview", day.applicant(d.org), preview);
-      return d.kind == "morning_star" ? cur["score"]["self_assessed_level"] == expected["self_assessed_level"]
-                                      : cur["score"]["self_assessed_total"] == expected["self_assessed_total"];
-    }, 10s)) << "the score is missing or stale: it is for version "
-              << day.call("GET", "/v1/declarations/" + d.id, day.applicant(d.org))["score_version"] << ", expected "
-              << d.scored_version;
+    ASSERT_TRUE(test::eventually(
+        [&] {
+          auto cur = day.call("GET", "/v1/declarations/" + d.id, day.applicant(d.org));
+          if (cur["score"].is_null() || cur["score_version"] != d.scored_version) return false;
+          json preview = {{"kind", d.kind}, {"payload", cur["payload"]}};
+          auto expected = day.call("POST", "/v1/scoring/preview", day.applicant(d.org), preview);
+          return d.kind == "morning_star" ? cur["score"]["self_assessed_level"] == expected["self_assessed_level"]
+                                          : cur["score"]["self_assessed_total"] == expected["self_assessed_total"];
+        },
+        10s))
+        << "the score is missing or stale: it is for version "
+        << day.call("GET", "/v1/declarations/" + d.id, day.applicant(d.org))["score_version"] << ", expected "
+        << d.scored_version;
     for (const auto& a : d.actions) expected_org_inbox[d.org].insert(a);
     for (const auto& arrival : d.arrivals) expected_reviewer_inbox[arrival].insert(d.id);
   }
@@ -306,7 +330,8 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
     std::string cursor;
     for (int page = 0; page < 200; ++page) {
       auto r = day.call("GET", "/v1/notifications?limit=50" + (cursor.empty() ? "" : "&cursor=" + cursor), token);
-      for (const auto& item : r["items"]) out.insert(item["type"].get<std::string>() + " " + item["declaration_id"].get<std::string>());
+      for (const auto& item : r["items"])
+        out.insert(item["type"].get<std::string>() + " " + item["declaration_id"].get<std::string>());
       if (r["next_cursor"].is_null()) break;
       cursor = r["next_cursor"];
     }

@@ -48,7 +48,8 @@ struct Platform {
   test::NatsServer nats;
   test::ServiceUnderTest workflow{"workflow", nats};
   test::ServiceUnderTest scoring{"scoring", nats};
-  test::ServiceUnderTest notify{"notify", nats, {{"SDP_NOTIFY_SEAL_KEY", std::string(64, 'c')}, {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true"}}};
+  test::ServiceUnderTest notify{
+      "notify", nats, {{"SDP_NOTIFY_SEAL_KEY", std::string(64, 'c')}, {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true"}}};
   std::unique_ptr<test::ServiceUnderTest> gateway;
 
   Platform() {
@@ -142,9 +143,10 @@ TEST(GatewayE2E, EveryEndpointOverHttp) {
   auto pending = p.send("GET", "/v1/reviews/pending?limit=10", county);
   ASSERT_EQ(pending.status, 200);
   EXPECT_EQ(pending.json()["items"][0]["id"], id);
-  auto decided = p.send("POST", "/v1/declarations/" + id + "/decisions", county,
-                        json{{"decision", "approve"}, {"comment", "同意"}, {"verified", {{"criteria", {{"MS01", true}}}}}},
-                        {if_match(d)});
+  auto decided =
+      p.send("POST", "/v1/declarations/" + id + "/decisions", county,
+             json{{"decision", "approve"}, {"comment", "同意"}, {"verified", {{"criteria", {{"MS01", true}}}}}},
+             {if_match(d)});
   ASSERT_EQ(decided.status, 200) << decided.body;
   EXPECT_EQ(decided.json()["state"], "city_review");
 
@@ -161,7 +163,8 @@ TEST(GatewayE2E, EveryEndpointOverHttp) {
   ASSERT_EQ(stats.status, 200);
   EXPECT_EQ(stats.json()["by_state"]["city_review"], 1);
 
-  auto preview = p.send("POST", "/v1/scoring/preview", applicant, json{{"kind", "morning_star"}, {"payload", all_met(5)}});
+  auto preview =
+      p.send("POST", "/v1/scoring/preview", applicant, json{{"kind", "morning_star"}, {"payload", all_met(5)}});
   ASSERT_EQ(preview.status, 200) << preview.body;
   EXPECT_EQ(preview.json()["self_assessed_level"], 5);
 
@@ -171,7 +174,8 @@ TEST(GatewayE2E, EveryEndpointOverHttp) {
   EXPECT_EQ(withdrawn.json()["state"], "withdrawn");
 
   // The inbox (served by notify), with a read flag the caller can set.
-  ASSERT_TRUE(test::eventually([&] { return p.send("GET", "/v1/notifications?limit=50", applicant).json()["items"].size() >= 6; }));
+  ASSERT_TRUE(test::eventually(
+      [&] { return p.send("GET", "/v1/notifications?limit=50", applicant).json()["items"].size() >= 6; }));
   auto inbox = p.send("GET", "/v1/notifications?limit=5", applicant);
   ASSERT_EQ(inbox.status, 200) << inbox.body;
   EXPECT_EQ(inbox.json()["items"].size(), 5u);
@@ -183,7 +187,8 @@ TEST(GatewayE2E, EveryEndpointOverHttp) {
   auto county_inbox = p.send("GET", "/v1/notifications", county).json()["items"];
   EXPECT_GE(county_inbox.size(), 1u);
   EXPECT_EQ(p.send("GET", "/v1/webhook", applicant).status, 404);  // none registered yet
-  auto hook = p.send("PUT", "/v1/webhook", applicant, json{{"url", "http://127.0.0.1:9/hook"}, {"secret", "0123456789abcdef"}});
+  auto hook =
+      p.send("PUT", "/v1/webhook", applicant, json{{"url", "http://127.0.0.1:9/hook"}, {"secret", "0123456789abcdef"}});
   EXPECT_EQ(hook.status, 200) << hook.body;
   EXPECT_EQ(hook.body.find("0123456789abcdef"), std::string::npos) << "the secret is never returned";
   auto registered = p.send("GET", "/v1/webhook", applicant);
@@ -245,11 +250,17 @@ TEST(GatewayE2E, TheAuthorisationMatrix) {
       {"GET", "/v1/stats", std::nullopt, false, {403, 403, 200, 200, 200, 200, 200, 200}},
       {"GET", "/v1/declarations", std::nullopt, false, {200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST", "/v1/declarations", declaration_body(), false, {201, 201, 403, 403, 403, 403, 403, 403}},
-      {"PUT", "/v1/webhook", json{{"url", "http://127.0.0.1:9/h"}, {"secret", "0123456789abcdef"}}, false,
+      {"PUT",
+       "/v1/webhook",
+       json{{"url", "http://127.0.0.1:9/h"}, {"secret", "0123456789abcdef"}},
+       false,
        {200, 200, 403, 403, 403, 403, 403, 403}},
       {"GET", "/v1/webhook", std::nullopt, false, {200, 200, 403, 403, 403, 403, 403, 403}},
       {"GET", "/v1/notifications", std::nullopt, false, {200, 200, 200, 200, 200, 200, 200, 200}},
-      {"POST", "/v1/scoring/preview", json{{"kind", "industry_brain"}, {"payload", json::object()}}, false,
+      {"POST",
+       "/v1/scoring/preview",
+       json{{"kind", "industry_brain"}, {"payload", json::object()}},
+       false,
        {200, 200, 200, 200, 200, 200, 200, 200}},
   };
   for (const auto& row : rows)
@@ -267,7 +278,9 @@ TEST(GatewayE2E, TheAuthorisationMatrix) {
   EXPECT_EQ(r.status, 200) << r.body;
 
   // Lists show only what the caller may see.
-  auto count = [&](const std::string& token) { return p.send("GET", "/v1/declarations?limit=100", token).json()["items"].size(); };
+  auto count = [&](const std::string& token) {
+    return p.send("GET", "/v1/declarations?limit=100", token).json()["items"].size();
+  };
   EXPECT_EQ(count(who[1].token), 1u);  // its own, created by the POST row
   EXPECT_EQ(count(who[3].token), 0u);
   EXPECT_EQ(count(who[5].token), 0u);
@@ -279,14 +292,24 @@ TEST(GatewayE2E, TheAuthorisationMatrix) {
   TokenMinter stranger;
   auto forged_claims = claims;
   forged_claims["org"] = kOtherOrg;
-  auto tampered = good.substr(0, good.find('.') + 1) + crypto::base64url_encode(forged_claims.dump()) + good.substr(good.rfind('.'));
+  auto tampered = good.substr(0, good.find('.') + 1) + crypto::base64url_encode(forged_claims.dump()) +
+                  good.substr(good.rfind('.'));
   std::vector<std::pair<const char*, std::string>> bad_tokens = {
       {"none", ""},
       {"forged", stranger.sign_rs256({{"alg", "RS256"}, {"kid", p.minter.rsa_kid()}}, claims)},
       {"tampered", tampered},
-      {"alg none", crypto::base64url_encode(json{{"alg", "none"}}.dump()) + "." + crypto::base64url_encode(claims.dump()) + "."},
-      {"expired", p.minter.token([&] { auto c = TokenMinter::applicant(); c["exp"] = 1000; return c; }())},
-      {"wrong audience", p.minter.token([&] { auto c = TokenMinter::applicant(); c["aud"] = "other"; return c; }())},
+      {"alg none",
+       crypto::base64url_encode(json{{"alg", "none"}}.dump()) + "." + crypto::base64url_encode(claims.dump()) + "."},
+      {"expired", p.minter.token([&] {
+         auto c = TokenMinter::applicant();
+         c["exp"] = 1000;
+         return c;
+       }())},
+      {"wrong audience", p.minter.token([&] {
+         auto c = TokenMinter::applicant();
+         c["aud"] = "other";
+         return c;
+       }())},
   };
   for (const auto& [name, token] : bad_tokens)
     for (const auto& row : rows) {
@@ -321,46 +344,290 @@ TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
   std::string big(1024 * 1024 + 10, 'x');
   std::vector<Case> cases = {
       {"malformed JSON", "POST", "/v1/declarations", "{\"kind\": ", {ct, auth}, 400, "validation", ""},
-      {"invalid UTF-8", "POST", "/v1/declarations", "{\"kind\":\"morning_star\",\"title\":\"\xff\xfe\"}", {ct, auth}, 400, "validation", ""},
+      {"invalid UTF-8",
+       "POST",
+       "/v1/declarations",
+       "{\"kind\":\"morning_star\",\"title\":\"\xff\xfe\"}",
+       {ct, auth},
+       400,
+       "validation",
+       ""},
       {"a JSON array", "POST", "/v1/declarations", "[1,2]", {ct, auth}, 400, "validation", ""},
-      {"no content type", "POST", "/v1/declarations", base.dump(), {auth, "Content-Type:"}, 415, "unsupported-media-type", ""},
-      {"text/plain", "POST", "/v1/declarations", base.dump(), {auth, "Content-Type: text/plain"}, 415, "unsupported-media-type", ""},
+      {"no content type",
+       "POST",
+       "/v1/declarations",
+       base.dump(),
+       {auth, "Content-Type:"},
+       415,
+       "unsupported-media-type",
+       ""},
+      {"text/plain",
+       "POST",
+       "/v1/declarations",
+       base.dump(),
+       {auth, "Content-Type: text/plain"},
+       415,
+       "unsupported-media-type",
+       ""},
       {"body over 1 MiB", "POST", "/v1/declarations", big, {ct, auth}, 413, "payload-too-large", ""},
-      {"missing kind", "POST", "/v1/declarations", with([](json& b) { b.erase("kind"); }), {ct, auth}, 400, "validation", "/kind"},
-      {"unknown kind", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "smart_city"; }), {ct, auth}, 400, "validation", "/kind"},
-      {"missing title", "POST", "/v1/declarations", with([](json& b) { b.erase("title"); }), {ct, auth}, 400, "validation", "/title"},
-      {"empty title", "POST", "/v1/declarations", with([](json& b) { b["title"] = ""; }), {ct, auth}, 400, "validation", "/title"},
-      {"title too long", "POST", "/v1/declarations", with([](json& b) { b["title"] = std::string(201, 'a'); }), {ct, auth}, 400, "validation", "/title"},
-      {"region not six digits", "POST", "/v1/declarations", with([](json& b) { b["region"] = "3701"; }), {ct, auth}, 400, "validation", "/region"},
-      {"region outside Shandong", "POST", "/v1/declarations", with([](json& b) { b["region"] = "110101"; }), {ct, auth}, 400, "validation", "/region"},
-      {"region is a city", "POST", "/v1/declarations", with([](json& b) { b["region"] = "370100"; }), {ct, auth}, 400, "validation", "/region"},
-      {"region 莱芜市 no longer exists", "POST", "/v1/declarations", with([](json& b) { b["region"] = "371202"; }), {ct, auth}, 400, "validation", "/region"},
-      {"contact without phone", "POST", "/v1/declarations", with([](json& b) { b["contact"].erase("phone"); }), {ct, auth}, 400, "validation", "/contact/phone"},
-      {"bad e-mail", "POST", "/v1/declarations", with([](json& b) { b["contact"]["email"] = "not-an-address"; }), {ct, auth}, 400, "validation", "/contact/email"},
-      {"unknown field", "POST", "/v1/declarations", with([](json& b) { b["colour"] = "red"; }), {ct, auth}, 400, "validation", "/colour"},
-      {"unknown criterion", "POST", "/v1/declarations", with([](json& b) { b["payload"] = {{"criteria", {{"MS99", {{"met", true}}}}}}; }), {ct, auth}, 400, "validation", "/payload/criteria/MS99"},
-      {"met not boolean", "POST", "/v1/declarations", with([](json& b) { b["payload"]["criteria"]["MS01"]["met"] = "yes"; }), {ct, auth}, 400, "validation", "/payload/criteria/MS01/met"},
-      {"claimed level 6", "POST", "/v1/declarations", with([](json& b) { b["payload"]["claimed_level"] = 6; }), {ct, auth}, 400, "validation", "/payload/claimed_level"},
-      {"negative value", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P1", {{"value", -1}}}}}}; }), {ct, auth}, 400, "validation", "/payload/indicators/L1P1/value"},
-      {"grade on a number indicator", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P1", {{"grade", "A"}}}}}}; }), {ct, auth}, 400, "validation", "/payload/indicators/L1P1/grade"},
-      {"grade E", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P3", {{"grade", "E"}}}}}}; }), {ct, auth}, 400, "validation", "/payload/indicators/L1P3/grade"},
+      {"missing kind",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b.erase("kind"); }),
+       {ct, auth},
+       400,
+       "validation",
+       "/kind"},
+      {"unknown kind",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["kind"] = "smart_city"; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/kind"},
+      {"missing title",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b.erase("title"); }),
+       {ct, auth},
+       400,
+       "validation",
+       "/title"},
+      {"empty title",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["title"] = ""; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/title"},
+      {"title too long",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["title"] = std::string(201, 'a'); }),
+       {ct, auth},
+       400,
+       "validation",
+       "/title"},
+      {"region not six digits",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["region"] = "3701"; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/region"},
+      {"region outside Shandong",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["region"] = "110101"; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/region"},
+      {"region is a city",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["region"] = "370100"; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/region"},
+      {"region 莱芜市 no longer exists",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["region"] = "371202"; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/region"},
+      {"contact without phone",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["contact"].erase("phone"); }),
+       {ct, auth},
+       400,
+       "validation",
+       "/contact/phone"},
+      {"bad e-mail",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["contact"]["email"] = "not-an-address"; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/contact/email"},
+      {"unknown field",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["colour"] = "red"; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/colour"},
+      {"unknown criterion",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["payload"] = {{"criteria", {{"MS99", {{"met", true}}}}}};
+       }),
+       {ct, auth},
+       400,
+       "validation",
+       "/payload/criteria/MS99"},
+      {"met not boolean",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["payload"]["criteria"]["MS01"]["met"] = "yes"; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/payload/criteria/MS01/met"},
+      {"claimed level 6",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["payload"]["claimed_level"] = 6; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/payload/claimed_level"},
+      {"negative value",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["kind"] = "industry_brain";
+         b["payload"] = {{"indicators", {{"L1P1", {{"value", -1}}}}}};
+       }),
+       {ct, auth},
+       400,
+       "validation",
+       "/payload/indicators/L1P1/value"},
+      {"grade on a number indicator",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["kind"] = "industry_brain";
+         b["payload"] = {{"indicators", {{"L1P1", {{"grade", "A"}}}}}};
+       }),
+       {ct, auth},
+       400,
+       "validation",
+       "/payload/indicators/L1P1/grade"},
+      {"grade E",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["kind"] = "industry_brain";
+         b["payload"] = {{"indicators", {{"L1P3", {{"grade", "E"}}}}}};
+       }),
+       {ct, auth},
+       400,
+       "validation",
+       "/payload/indicators/L1P3/grade"},
       {"limit 0", "GET", "/v1/declarations?limit=0", std::nullopt, {auth}, 400, "validation", "/query/limit"},
       {"limit 101", "GET", "/v1/declarations?limit=101", std::nullopt, {auth}, 400, "validation", "/query/limit"},
-      {"limit not a number", "GET", "/v1/declarations?limit=ten", std::nullopt, {auth}, 400, "validation", "/query/limit"},
-      {"cursor with bad characters", "GET", "/v1/declarations?cursor=%3Cscript%3E", std::nullopt, {auth}, 400, "validation", "/query/cursor"},
-      {"forged cursor", "GET", "/v1/declarations?cursor=AAAA", std::nullopt, {auth}, 400, "validation", "/query/cursor"},
-      {"unknown state", "GET", "/v1/declarations?state=pending", std::nullopt, {auth}, 400, "validation", "/query/state"},
+      {"limit not a number",
+       "GET",
+       "/v1/declarations?limit=ten",
+       std::nullopt,
+       {auth},
+       400,
+       "validation",
+       "/query/limit"},
+      {"cursor with bad characters",
+       "GET",
+       "/v1/declarations?cursor=%3Cscript%3E",
+       std::nullopt,
+       {auth},
+       400,
+       "validation",
+       "/query/cursor"},
+      {"forged cursor",
+       "GET",
+       "/v1/declarations?cursor=AAAA",
+       std::nullopt,
+       {auth},
+       400,
+       "validation",
+       "/query/cursor"},
+      {"unknown state",
+       "GET",
+       "/v1/declarations?state=pending",
+       std::nullopt,
+       {auth},
+       400,
+       "validation",
+       "/query/state"},
       {"unknown parameter", "GET", "/v1/declarations?sort=asc", std::nullopt, {auth}, 400, "validation", "/query/sort"},
-      {"If-Match not a version", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth, "If-Match: yesterday"}, 400, "validation", "/headers/If-Match"},
-      {"PUT without If-Match", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth}, 428, "precondition-required", ""},
-      {"PUT with a stale version", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth, "If-Match: \"7\""}, 412, "precondition-failed", ""},
-      {"decision unknown", "POST", decl + "/decisions", "{\"decision\":\"maybe\"}", {ct, "Authorization: Bearer " + p.as_reviewer("county", "370102"), "If-Match: \"1\""}, 400, "validation", "/decision"},
+      {"If-Match not a version",
+       "PUT",
+       decl,
+       with([](json& b) {
+         b.erase("kind");
+         b.erase("region");
+       }),
+       {ct, auth, "If-Match: yesterday"},
+       400,
+       "validation",
+       "/headers/If-Match"},
+      {"PUT without If-Match",
+       "PUT",
+       decl,
+       with([](json& b) {
+         b.erase("kind");
+         b.erase("region");
+       }),
+       {ct, auth},
+       428,
+       "precondition-required",
+       ""},
+      {"PUT with a stale version",
+       "PUT",
+       decl,
+       with([](json& b) {
+         b.erase("kind");
+         b.erase("region");
+       }),
+       {ct, auth, "If-Match: \"7\""},
+       412,
+       "precondition-failed",
+       ""},
+      {"decision unknown",
+       "POST",
+       decl + "/decisions",
+       "{\"decision\":\"maybe\"}",
+       {ct, "Authorization: Bearer " + p.as_reviewer("county", "370102"), "If-Match: \"1\""},
+       400,
+       "validation",
+       "/decision"},
       {"not a declaration id", "GET", "/v1/declarations/12345", std::nullopt, {auth}, 404, "not-found", ""},
       {"unknown route", "GET", "/v1/nothing", std::nullopt, {auth}, 404, "not-found", ""},
       {"wrong method", "DELETE", decl, std::nullopt, {auth}, 405, "method-not-allowed", ""},
-      {"preview without kind", "POST", "/v1/scoring/preview", "{\"payload\":{}}", {ct, auth}, 400, "validation", "/kind"},
-      {"webhook secret too short", "PUT", "/v1/webhook", "{\"url\":\"https://x.cn/h\",\"secret\":\"short\"}", {ct, auth}, 400, "validation", "/secret"},
-      {"Idempotency-Key with spaces", "POST", "/v1/declarations", base.dump(), {ct, auth, "Idempotency-Key: a b"}, 400, "validation", "/headers/Idempotency-Key"},
+      {"preview without kind",
+       "POST",
+       "/v1/scoring/preview",
+       "{\"payload\":{}}",
+       {ct, auth},
+       400,
+       "validation",
+       "/kind"},
+      {"webhook secret too short",
+       "PUT",
+       "/v1/webhook",
+       "{\"url\":\"https://x.cn/h\",\"secret\":\"short\"}",
+       {ct, auth},
+       400,
+       "validation",
+       "/secret"},
+      {"Idempotency-Key with spaces",
+       "POST",
+       "/v1/declarations",
+       base.dump(),
+       {ct, auth, "Idempotency-Key: a b"},
+       400,
+       "validation",
+       "/headers/Idempotency-Key"},
   };
   ASSERT_GE(cases.size(), 30u);
   for (const auto& c : cases) {
@@ -386,8 +653,9 @@ TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
 namespace {
 // valijson's own wording, which must never reach a person (CONTRACT §3).
 bool has_validator_words(const std::string& text) {
-  for (const char* raw : {"could not be validated", "constraint", "Failed to validate", "Failed to match", "Expected number",
-                          "String should be", "Object should have", "Value type not permitted", "Missing required property"})
+  for (const char* raw :
+       {"could not be validated", "constraint", "Failed to validate", "Failed to match", "Expected number",
+        "String should be", "Object should have", "Value type not permitted", "Missing required property"})
     if (text.find(raw) != std::string::npos) return true;
   return false;
 }
@@ -458,21 +726,90 @@ TEST(GatewayE2E, MessagesAreChineseWhenAskedAndPlainAlways) {
       {"unknown kind", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "smart_city"; }), {ct, auth}},
       {"title a number", "POST", "/v1/declarations", with([](json& b) { b["title"] = 7; }), {ct, auth}},
       {"empty title", "POST", "/v1/declarations", with([](json& b) { b["title"] = ""; }), {ct, auth}},
-      {"title too long", "POST", "/v1/declarations", with([](json& b) { b["title"] = std::string(201, 'a'); }), {ct, auth}},
+      {"title too long",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["title"] = std::string(201, 'a'); }),
+       {ct, auth}},
       {"region not six digits", "POST", "/v1/declarations", with([](json& b) { b["region"] = "3701"; }), {ct, auth}},
-      {"region outside Shandong", "POST", "/v1/declarations", with([](json& b) { b["region"] = "110101"; }), {ct, auth}},
-      {"contact without phone", "POST", "/v1/declarations", with([](json& b) { b["contact"].erase("phone"); }), {ct, auth}},
+      {"region outside Shandong",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["region"] = "110101"; }),
+       {ct, auth}},
+      {"contact without phone",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["contact"].erase("phone"); }),
+       {ct, auth}},
       {"contact with a fax", "POST", "/v1/declarations", with([](json& b) { b["contact"]["fax"] = "1"; }), {ct, auth}},
-      {"bad e-mail", "POST", "/v1/declarations", with([](json& b) { b["contact"]["email"] = "not-an-address"; }), {ct, auth}},
-      {"unknown criterion", "POST", "/v1/declarations", with([](json& b) { b["payload"] = {{"criteria", {{"MS99", {{"met", true}}}}}}; }), {ct, auth}},
-      {"met not boolean", "POST", "/v1/declarations", with([](json& b) { b["payload"]["criteria"]["MS01"]["met"] = "yes"; }), {ct, auth}},
-      {"claimed level 6", "POST", "/v1/declarations", with([](json& b) { b["payload"]["claimed_level"] = 6; }), {ct, auth}},
-      {"claimed level 0", "POST", "/v1/declarations", with([](json& b) { b["payload"]["claimed_level"] = 0; }), {ct, auth}},
-      {"negative value", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P1", {{"value", -1}}}}}}; }), {ct, auth}},
-      {"empty indicator", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P1", json::object()}}}}; }), {ct, auth}},
-      {"grade on a number indicator", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P1", {{"grade", "A"}}}}}}; }), {ct, auth}},
-      {"grade E", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L1P3", {{"grade", "E"}}}}}}; }), {ct, auth}},
-      {"unknown indicator", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "industry_brain"; b["payload"] = {{"indicators", {{"L9P9", {{"value", 1}}}}}}; }), {ct, auth}},
+      {"bad e-mail",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["contact"]["email"] = "not-an-address"; }),
+       {ct, auth}},
+      {"unknown criterion",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["payload"] = {{"criteria", {{"MS99", {{"met", true}}}}}};
+       }),
+       {ct, auth}},
+      {"met not boolean",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["payload"]["criteria"]["MS01"]["met"] = "yes"; }),
+       {ct, auth}},
+      {"claimed level 6",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["payload"]["claimed_level"] = 6; }),
+       {ct, auth}},
+      {"claimed level 0",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["payload"]["claimed_level"] = 0; }),
+       {ct, auth}},
+      {"negative value",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["kind"] = "industry_brain";
+         b["payload"] = {{"indicators", {{"L1P1", {{"value", -1}}}}}};
+       }),
+       {ct, auth}},
+      {"empty indicator",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["kind"] = "industry_brain";
+         b["payload"] = {{"indicators", {{"L1P1", json::object()}}}};
+       }),
+       {ct, auth}},
+      {"grade on a number indicator",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["kind"] = "industry_brain";
+         b["payload"] = {{"indicators", {{"L1P1", {{"grade", "A"}}}}}};
+       }),
+       {ct, auth}},
+      {"grade E",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["kind"] = "industry_brain";
+         b["payload"] = {{"indicators", {{"L1P3", {{"grade", "E"}}}}}};
+       }),
+       {ct, auth}},
+      {"unknown indicator",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["kind"] = "industry_brain";
+         b["payload"] = {{"indicators", {{"L9P9", {{"value", 1}}}}}};
+       }),
+       {ct, auth}},
       {"a reviewer creating", "POST", "/v1/declarations", base.dump(), {ct, reviewer}},
       {"limit 0", "GET", "/v1/declarations?limit=0", std::nullopt, {auth}},
       {"forged cursor", "GET", "/v1/declarations?cursor=AAAA", std::nullopt, {auth}},
@@ -481,19 +818,60 @@ TEST(GatewayE2E, MessagesAreChineseWhenAskedAndPlainAlways) {
       {"no token", "GET", "/v1/declarations", std::nullopt, {}},
       {"bad token", "GET", "/v1/declarations", std::nullopt, {"Authorization: Bearer x.y.z"}},
       {"an applicant's queue", "GET", "/v1/reviews/pending", std::nullopt, {auth}},
-      {"If-Match not a version", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth, "If-Match: yesterday"}},
-      {"PUT without If-Match", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth}},
-      {"PUT with a stale version", "PUT", decl, with([](json& b) { b.erase("kind"); b.erase("region"); }), {ct, auth, "If-Match: \"7\""}},
+      {"If-Match not a version",
+       "PUT",
+       decl,
+       with([](json& b) {
+         b.erase("kind");
+         b.erase("region");
+       }),
+       {ct, auth, "If-Match: yesterday"}},
+      {"PUT without If-Match",
+       "PUT",
+       decl,
+       with([](json& b) {
+         b.erase("kind");
+         b.erase("region");
+       }),
+       {ct, auth}},
+      {"PUT with a stale version",
+       "PUT",
+       decl,
+       with([](json& b) {
+         b.erase("kind");
+         b.erase("region");
+       }),
+       {ct, auth, "If-Match: \"7\""}},
       {"decision unknown", "POST", decl + "/decisions", "{\"decision\":\"maybe\"}", {ct, reviewer, "If-Match: \"1\""}},
-      {"deciding a draft", "POST", decl + "/decisions", "{\"decision\":\"approve\"}", {ct, reviewer, "If-Match: \"1\""}},
-      {"return without comment", "POST", decl + "/decisions", "{\"decision\":\"return\"}", {ct, reviewer, "If-Match: \"1\""}},
+      {"deciding a draft",
+       "POST",
+       decl + "/decisions",
+       "{\"decision\":\"approve\"}",
+       {ct, reviewer, "If-Match: \"1\""}},
+      {"return without comment",
+       "POST",
+       decl + "/decisions",
+       "{\"decision\":\"return\"}",
+       {ct, reviewer, "If-Match: \"1\""}},
       {"no such declaration", "GET", "/v1/declarations/00000000-0000-7000-8000-000000000000", std::nullopt, {auth}},
       {"unknown route", "GET", "/v1/nothing", std::nullopt, {auth}},
       {"wrong method", "DELETE", decl, std::nullopt, {auth}},
       {"preview without kind", "POST", "/v1/scoring/preview", "{\"payload\":{}}", {ct, auth}},
-      {"preview with a bad value", "POST", "/v1/scoring/preview", "{\"kind\":\"industry_brain\",\"payload\":{\"indicators\":{\"L1P1\":{\"value\":\"x\"}}}}", {ct, auth}},
-      {"webhook secret too short", "PUT", "/v1/webhook", "{\"url\":\"https://x.cn/h\",\"secret\":\"short\"}", {ct, auth}},
-      {"webhook of a reviewer", "PUT", "/v1/webhook", "{\"url\":\"https://x.cn/h\",\"secret\":\"0123456789abcdef\"}", {ct, reviewer}},
+      {"preview with a bad value",
+       "POST",
+       "/v1/scoring/preview",
+       "{\"kind\":\"industry_brain\",\"payload\":{\"indicators\":{\"L1P1\":{\"value\":\"x\"}}}}",
+       {ct, auth}},
+      {"webhook secret too short",
+       "PUT",
+       "/v1/webhook",
+       "{\"url\":\"https://x.cn/h\",\"secret\":\"short\"}",
+       {ct, auth}},
+      {"webhook of a reviewer",
+       "PUT",
+       "/v1/webhook",
+       "{\"url\":\"https://x.cn/h\",\"secret\":\"0123456789abcdef\"}",
+       {ct, reviewer}},
       {"no webhook yet", "GET", "/v1/webhook", std::nullopt, {auth}},
       {"Idempotency-Key with spaces", "POST", "/v1/declarations", base.dump(), {ct, auth, "Idempotency-Key: a b"}},
   };
@@ -549,7 +927,8 @@ TEST(GatewayE2E, HostileJsonIsRefusedWithAPointerAndTheGatewayStaysUp) {
       {"arrays 70,000 deep in the payload", "POST", "/v1/declarations",
        create_with(R"("title":"t")", R"({"criteria":)" + deep + "}"), "/payload/criteria" + repeat("/0", 30)},
       {"objects 70,000 deep in the payload", "POST", "/v1/declarations",
-       create_with(R"("title":"t")", repeat(R"({"a":)", 70000) + "1" + std::string(70000, '}')), "/payload" + repeat("/a", 31)},
+       create_with(R"("title":"t")", repeat(R"({"a":)", 70000) + "1" + std::string(70000, '}')),
+       "/payload" + repeat("/a", 31)},
       {"a body 70,000 deep for preview", "POST", "/v1/scoring/preview", deep, repeat("/0", 32)},
       {"a title given twice", "POST", "/v1/declarations", create_with(R"("title":"a","title":"b")", "{}"), "/title"},
       {"a criterion given twice", "POST", "/v1/declarations",
@@ -562,8 +941,10 @@ TEST(GatewayE2E, HostileJsonIsRefusedWithAPointerAndTheGatewayStaysUp) {
     auto t0 = std::chrono::steady_clock::now();
     auto r = test::http(c.method, p.url(c.path), {ct, auth}, c.body);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << "[ figures  ] " << c.name << " (" << c.body.size() << " bytes): " << r.status << " in " << ms << " ms\n";
-    ASSERT_EQ(r.status, 400) << c.name << ": " << r.body.substr(0, 300) << "\n" << p.gateway->process->log_text().substr(0, 2000);
+    std::cout << "[ figures  ] " << c.name << " (" << c.body.size() << " bytes): " << r.status << " in " << ms
+              << " ms\n";
+    ASSERT_EQ(r.status, 400) << c.name << ": " << r.body.substr(0, 300) << "\n"
+                             << p.gateway->process->log_text().substr(0, 2000);
     auto j = r.json();
     EXPECT_EQ(j["type"], "/problems/validation") << c.name;
     ASSERT_EQ(j["errors"].size(), 1u) << c.name << ": " << r.body;
@@ -624,18 +1005,39 @@ TEST(GatewayE2E, AMebibyteOfUnknownKeysIsRefusedWithAShortList) {
   std::vector<Case> cases;
   for (const auto& [shape, criteria, keys] : {std::tuple{"unknown criteria", &valid_shaped, n_valid},
                                               std::tuple{"wrong-typed criteria", &wrong_typed, n_wrong}}) {
-    cases.push_back({"create", shape, "POST", "/v1/declarations",
+    cases.push_back({"create",
+                     shape,
+                     "POST",
+                     "/v1/declarations",
                      R"({"kind":"morning_star","region":"370102","title":"t",)" + std::string(contact) +
                          R"(,"payload":)" + ms_body(*criteria) + "}",
-                     token, {}, keys});
-    cases.push_back({"update", shape, "PUT", "/v1/declarations/" + draft["id"].get<std::string>(),
-                     R"({"title":"t",)" + std::string(contact) + R"(,"payload":)" + ms_body(*criteria) + "}", token,
-                     {if_match(draft)}, keys});
-    cases.push_back({"preview", shape, "POST", "/v1/scoring/preview",
-                     R"({"kind":"morning_star","payload":)" + ms_body(*criteria) + "}", token, {}, keys});
-    cases.push_back({"decision", shape, "POST", "/v1/declarations/" + submitted["id"].get<std::string>() + "/decisions",
-                     R"({"decision":"approve","comment":"ok","verified":{"criteria":)" + *criteria + "}}", reviewer,
-                     {if_match(submitted)}, keys});
+                     token,
+                     {},
+                     keys});
+    cases.push_back({"update",
+                     shape,
+                     "PUT",
+                     "/v1/declarations/" + draft["id"].get<std::string>(),
+                     R"({"title":"t",)" + std::string(contact) + R"(,"payload":)" + ms_body(*criteria) + "}",
+                     token,
+                     {if_match(draft)},
+                     keys});
+    cases.push_back({"preview",
+                     shape,
+                     "POST",
+                     "/v1/scoring/preview",
+                     R"({"kind":"morning_star","payload":)" + ms_body(*criteria) + "}",
+                     token,
+                     {},
+                     keys});
+    cases.push_back({"decision",
+                     shape,
+                     "POST",
+                     "/v1/declarations/" + submitted["id"].get<std::string>() + "/decisions",
+                     R"({"decision":"approve","comment":"ok","verified":{"criteria":)" + *criteria + "}}",
+                     reviewer,
+                     {if_match(submitted)},
+                     keys});
   }
   for (const auto& c : cases) {
     std::vector<std::string> headers = c.headers;
@@ -652,17 +1054,21 @@ TEST(GatewayE2E, AMebibyteOfUnknownKeysIsRefusedWithAShortList) {
     if (!errors.is_array()) continue;
     EXPECT_LE(errors.size(), 51u) << c.verb << " " << c.shape;
     bool points_inside = false;
-    for (const auto& e : errors) points_inside = points_inside || e["pointer"].get<std::string>().find("/criteria") != std::string::npos;
+    for (const auto& e : errors)
+      points_inside = points_inside || e["pointer"].get<std::string>().find("/criteria") != std::string::npos;
     EXPECT_TRUE(points_inside) << c.verb << " " << c.shape << ": " << errors.dump().substr(0, 300);
   }
   // No thread is left working on them: an ordinary request right after is served at once.
   auto t0 = std::chrono::steady_clock::now();
   p.create();
   std::cout << "[ figures  ] an ordinary create right after: "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count() << " ms\n";
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count()
+            << " ms\n";
   // The draft and the submitted declaration are as they were.
-  EXPECT_EQ(p.send("GET", "/v1/declarations/" + draft["id"].get<std::string>(), token).json()["version"], draft["version"]);
-  EXPECT_EQ(p.send("GET", "/v1/declarations/" + submitted["id"].get<std::string>(), token).json()["state"], "county_review");
+  EXPECT_EQ(p.send("GET", "/v1/declarations/" + draft["id"].get<std::string>(), token).json()["version"],
+            draft["version"]);
+  EXPECT_EQ(p.send("GET", "/v1/declarations/" + submitted["id"].get<std::string>(), token).json()["state"],
+            "county_review");
 }
 
 TEST(GatewayE2E, IdempotencyKeysReplayAndRefuse) {
@@ -680,7 +1086,8 @@ TEST(GatewayE2E, IdempotencyKeysReplayAndRefuse) {
   auto other = p.send("POST", "/v1/declarations", token, body, {"Idempotency-Key: order-2026-0001"});
   EXPECT_EQ(other.status, 422);
   // Keys are per caller: another org's same key is its own.
-  auto theirs = p.send("POST", "/v1/declarations", p.as_applicant(kOtherOrg), body, {"Idempotency-Key: order-2026-0001"});
+  auto theirs =
+      p.send("POST", "/v1/declarations", p.as_applicant(kOtherOrg), body, {"Idempotency-Key: order-2026-0001"});
   EXPECT_EQ(theirs.status, 201);
 }
 
@@ -732,7 +1139,8 @@ TEST(GatewayE2E, ADependencyThatDoesNotAnswerIs503AndNothingHalfDone) {
   EXPECT_TRUE(test::eventually([&] { return p.send("GET", "/readyz", "").status == 503; }));
   // Back up: the earlier declaration is there and nothing else was created.
   test::ServiceUnderTest again("workflow", p.nats,
-                               {{"SDP_DB_NAME", p.workflow.db.name()}, {"SDP_DB_USER", p.workflow.db.user()},
+                               {{"SDP_DB_NAME", p.workflow.db.name()},
+                                {"SDP_DB_USER", p.workflow.db.user()},
                                 {"SDP_DB_PASSWORD", p.workflow.db.password()}});
   ASSERT_TRUE(again.wait_ready());
   auto list = p.send("GET", "/v1/declarations?limit=100", token);
@@ -770,7 +1178,8 @@ TEST(GatewayE2E, AnIdempotencyKeyIsNeverReplayedToAnotherCaller) {
     EXPECT_EQ(r.body.find(kOrg), std::string::npos) << "another caller's declaration: " << r.body;
   }
   // The same caller's key on another path is another request, not a replay of the first.
-  auto withdraw = p.send("POST", "/v1/declarations/" + id + "/withdraw", mine, std::nullopt, {"Idempotency-Key: key-2"});
+  auto withdraw =
+      p.send("POST", "/v1/declarations/" + id + "/withdraw", mine, std::nullopt, {"Idempotency-Key: key-2"});
   EXPECT_EQ(withdraw.status, 200) << withdraw.body;
   EXPECT_EQ(withdraw.json()["state"], "withdrawn");
   EXPECT_EQ(withdraw.header("idempotent-replayed"), "");

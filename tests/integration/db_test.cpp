@@ -14,7 +14,8 @@ using namespace sdp;
 namespace {
 std::filesystem::path copy_migrations(const std::string& service) {
   auto dir = test::temp_dir("migrations");
-  for (const auto& f : std::filesystem::directory_iterator(std::filesystem::path(build_info::kSchemasDir) / "sql" / service))
+  for (const auto& f :
+       std::filesystem::directory_iterator(std::filesystem::path(build_info::kSchemasDir) / "sql" / service))
     std::filesystem::copy_file(f.path(), dir / f.path().filename());
   return dir;
 }
@@ -112,7 +113,8 @@ TEST(Database, AStatementKeepsNoManyRowResultAfterItIsRead) {
   const size_t before = c->statements_cached();  // the INSERT's
   for (int round = 0; round < 3; ++round) {
     size_t bytes = 0;
-    for (auto r = c->query("SELECT id, note FROM t WHERE id > ? ORDER BY id", {0}); r.next();) bytes += r.str("note").size();
+    for (auto r = c->query("SELECT id, note FROM t WHERE id > ? ORDER BY id", {0}); r.next();)
+      bytes += r.str("note").size();
     EXPECT_EQ(bytes, 50u * big.size());
     EXPECT_EQ(c->statements_cached(), before) << "a statement kept 50 rows of 20 kB after they were read";
   }

@@ -36,7 +36,9 @@ int connect_to(uint16_t port) {
   return fd;
 }
 
-void send_all(int fd, const std::string& data) { ASSERT_EQ(::send(fd, data.data(), data.size(), MSG_NOSIGNAL), static_cast<ssize_t>(data.size())); }
+void send_all(int fd, const std::string& data) {
+  ASSERT_EQ(::send(fd, data.data(), data.size(), MSG_NOSIGNAL), static_cast<ssize_t>(data.size()));
+}
 
 // Reads until the peer closes or `until` appears (then returns what was read).
 std::string read_some(int fd, const std::string& until = {}) {
@@ -53,9 +55,12 @@ std::string read_some(int fd, const std::string& until = {}) {
 
 http::Server echo_server(http::ServerOptions o) {
   return http::Server(o, http::synchronous([](const http::Request& r) {
-    return http::Response::json(200, nlohmann::json{{"path", r.path()}, {"bytes", r.body.size()},
-                                                     {"q", r.query()}, {"ct", r.header("content-type")}}.dump());
-  }));
+                        return http::Response::json(200, nlohmann::json{{"path", r.path()},
+                                                                        {"bytes", r.body.size()},
+                                                                        {"q", r.query()},
+                                                                        {"ct", r.header("content-type")}}
+                                                             .dump());
+                      }));
 }
 
 }  // namespace
@@ -157,7 +162,8 @@ TEST(HttpServer, StopWaitsForTheResponseInFlight) {
     std::thread([respond] {  // answered later, from another thread, as a NATS reply would be
       std::this_thread::sleep_for(400ms);
       respond(http::Response::json(200, R"({"late":true})"));
-    }).detach();
+    })
+        .detach();
   });
   server.start();
   int fd = connect_to(server.port());
@@ -246,8 +252,9 @@ TEST(HttpServer, ABodyOverTheLimitGets413EvenWhileTheClientIsStillSending) {
     int fd = connect_to(server.port());
     ASSERT_GE(fd, 0);
     const size_t size = 4 * 1024 * 1024;
-    std::string request = "POST /big HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
-                          std::to_string(size) + "\r\n\r\n" + std::string(size, 'x');
+    std::string request =
+        "POST /big HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(size) +
+        "\r\n\r\n" + std::string(size, 'x');
     // Header and body in one go, as a client such as curl does, reading the answer only once all
     // is sent: the server refuses while the body is still coming, and must keep taking it.
     size_t sent = 0;
@@ -258,9 +265,11 @@ TEST(HttpServer, ABodyOverTheLimitGets413EvenWhileTheClientIsStillSending) {
     }
     auto send_error = sent < request.size() ? std::string(std::strerror(errno)) : std::string();
     auto reply = read_some(fd);
-    if (send_error.empty() && reply.starts_with("HTTP/1.1 413")) answered++;
-    else ADD_FAILURE() << "round " << round << ": sending stopped after " << sent << " bytes (" << send_error
-                       << "), then read '" << reply.substr(0, 40) << "'";
+    if (send_error.empty() && reply.starts_with("HTTP/1.1 413"))
+      answered++;
+    else
+      ADD_FAILURE() << "round " << round << ": sending stopped after " << sent << " bytes (" << send_error
+                    << "), then read '" << reply.substr(0, 40) << "'";
     ::close(fd);
   }
   std::cout << answered << " of " << rounds << " oversized requests read their 413\n";

@@ -25,7 +25,7 @@ nats::Topology topology(int max_deliver = 3) {
     "consumers": [
       {"durable": "worker", "stream": "T_EVENTS", "filter_subject": "t.events.>",
        "dead_letter_subject": "t.dlq.worker", "ack_wait_seconds": 5, "max_deliver": )" +
-                                                          std::to_string(max_deliver) + R"(,
+                                                         std::to_string(max_deliver) + R"(,
        "backoff_ms": [50, 100]}
     ],
     "commands": {"svc": "t.cmd.svc"}
@@ -175,10 +175,13 @@ TEST(Nats, ABatchHandlerTakesAWholeFetchAndFallsBackOneByOneWhenItThrows) {
   Seen single, batched;
   std::mutex m;
   std::vector<size_t> batch_sizes;
-  nats::PullConsumer consumer(c, t.consumers.at("worker"), [&](const nats::Message& msg) {
-    single.add(msg);
-    return msg.data == "poison" ? nats::Disposition::reject("poison") : nats::Disposition::ack();
-  }, 8);
+  nats::PullConsumer consumer(
+      c, t.consumers.at("worker"),
+      [&](const nats::Message& msg) {
+        single.add(msg);
+        return msg.data == "poison" ? nats::Disposition::reject("poison") : nats::Disposition::ack();
+      },
+      8);
   consumer.set_batch_handler([&](const std::vector<nats::Message>& batch) {
     {
       std::lock_guard l(m);
@@ -195,7 +198,8 @@ TEST(Nats, ABatchHandlerTakesAWholeFetchAndFallsBackOneByOneWhenItThrows) {
   });
   std::jthread thread([&](std::stop_token st) { consumer.run(st); });
 
-  ASSERT_TRUE(test::eventually([&] { return single.size() + batched.size() >= 12 && stream_messages(c, "T_DLQ") == 1; }));
+  ASSERT_TRUE(
+      test::eventually([&] { return single.size() + batched.size() >= 12 && stream_messages(c, "T_DLQ") == 1; }));
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(single.size(), 8u);   // the failed batch, one by one
   EXPECT_EQ(batched.size(), 4u);  // the next fetch at once, its poison dead-lettered on its own
@@ -254,8 +258,14 @@ TEST(Nats, RequestReplyWithAQueueGroupSharesTheLoad) {
   ASSERT_TRUE(test::eventually([&] { return a.connected() && b.connected() && client.connected(); }));
   std::atomic<int> served_a{0}, served_b{0};
   auto subject = topology().command("svc", "echo");
-  a.serve(subject, "svc", [&](const nats::Message& m) { ++served_a; return "a:" + m.data; });
-  b.serve(subject, "svc", [&](const nats::Message& m) { ++served_b; return "b:" + m.data; });
+  a.serve(subject, "svc", [&](const nats::Message& m) {
+    ++served_a;
+    return "a:" + m.data;
+  });
+  b.serve(subject, "svc", [&](const nats::Message& m) {
+    ++served_b;
+    return "b:" + m.data;
+  });
   natsConnection_Flush(a.raw());
   natsConnection_Flush(b.raw());
   for (int i = 0; i < 40; ++i) {

@@ -82,9 +82,12 @@ struct Harness {
                       "aiosmtpd.handlers.Mailbox", maildir.string()}};
   test::ServiceUnderTest workflow{"workflow", nats};
   std::map<std::string, std::string> notify_settings = {
-      {"SDP_NOTIFY_SEAL_KEY", kSealKey},          {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true"},
-      {"SDP_NOTIFY_BACKOFF_BASE_MS", "200"},     {"SDP_NOTIFY_BACKOFF_MAX_MS", "800"},
-      {"SDP_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_port)}, {"SDP_NOTIFY_TIMEOUT_MS", "2000"}};
+      {"SDP_NOTIFY_SEAL_KEY", kSealKey},
+      {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true"},
+      {"SDP_NOTIFY_BACKOFF_BASE_MS", "200"},
+      {"SDP_NOTIFY_BACKOFF_MAX_MS", "800"},
+      {"SDP_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_port)},
+      {"SDP_NOTIFY_TIMEOUT_MS", "2000"}};
   std::unique_ptr<test::ServiceUnderTest> notify;
   nats::Connection client{[&] {
     nats::Options o;
@@ -99,7 +102,8 @@ struct Harness {
     EXPECT_TRUE(workflow.wait_ready());
     EXPECT_TRUE(notify->wait_ready()) << notify->process->log_text();
     receiver.start();
-    auto r = call("notify", "webhook", {{"actor", applicant()}, {"webhook", {{"url", receiver.url()}, {"secret", kSecret}}}});
+    auto r = call("notify", "webhook",
+                  {{"actor", applicant()}, {"webhook", {{"url", receiver.url()}, {"secret", kSecret}}}});
     EXPECT_EQ(r["status"], 200) << r.dump();
   }
 
@@ -118,13 +122,16 @@ struct Harness {
     return json::parse(client.request(topology.command(service, verb), request.dump()));
   }
   json declaration() {
-    json body = {{"kind", "morning_star"}, {"region", "370102"}, {"title", "某公司晨星工厂申报"},
+    json body = {{"kind", "morning_star"},
+                 {"region", "370102"},
+                 {"title", "某公司晨星工厂申报"},
                  {"contact", {{"name", "王"}, {"phone", "13800000000"}, {"email", "wang@example.cn"}}},
                  {"payload", {{"claimed_level", 1}}}};
     return call("workflow", "create", {{"actor", applicant()}, {"declaration", body}})["body"];
   }
   json act(const std::string& verb, const json& actor, const json& d, json body = json::object()) {
-    auto r = call("workflow", verb, {{"actor", actor}, {"id", d["id"]}, {"expected_version", d["version"]}, {"body", body}});
+    auto r =
+        call("workflow", verb, {{"actor", actor}, {"id", d["id"]}, {"expected_version", d["version"]}, {"body", body}});
     EXPECT_EQ(r["status"], 200) << r.dump();
     return r["body"];
   }
@@ -174,7 +181,8 @@ TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
   ASSERT_EQ(items.size(), 4u);
   EXPECT_EQ(items[0]["type"], "declaration.returned");  // newest first
   EXPECT_NE(items[0]["body"].get<std::string>().find("审核意见：请补充设备联网证明"), std::string::npos);
-  EXPECT_NE(items[1]["body"].get<std::string>().find("已通过县级审核，进入市级审核"), std::string::npos) << items[1]["body"];
+  EXPECT_NE(items[1]["body"].get<std::string>().find("已通过县级审核，进入市级审核"), std::string::npos)
+      << items[1]["body"];
   EXPECT_FALSE(items[0]["read"].get<bool>());
 
   auto county = h.call("notify", "inbox", {{"actor", reviewer("county", "370102")}})["body"]["items"];
@@ -185,12 +193,14 @@ TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
   EXPECT_EQ(other_city.size(), 0u);
 
   // The read flag: the caller's own only.
-  EXPECT_EQ(h.call("notify", "mark_read", {{"actor", reviewer("city", "370100")}, {"id", items[0]["id"]}})["status"], 404);
+  EXPECT_EQ(h.call("notify", "mark_read", {{"actor", reviewer("city", "370100")}, {"id", items[0]["id"]}})["status"],
+            404);
   EXPECT_EQ(h.call("notify", "mark_read", {{"actor", applicant()}, {"id", items[0]["id"]}})["status"], 200);
   EXPECT_TRUE(h.call("notify", "inbox", {{"actor", applicant()}})["body"]["items"][0]["read"].get<bool>());
 
   // E-mail to the contact, one per event.
-  ASSERT_TRUE(test::eventually([&] { return h.mails() >= 4; }, 20s)) << h.notify->process->log_text() << h.smtp.log_text();
+  ASSERT_TRUE(test::eventually([&] { return h.mails() >= 4; }, 20s))
+      << h.notify->process->log_text() << h.smtp.log_text();
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(h.mails(), 4u);
 
@@ -205,8 +215,8 @@ TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
 // Issue 13: a command message is strict JSON; a key given twice is refused, not read as the last one.
 TEST(Notify, ACommandWithARepeatedKeyIsRefused) {
   Harness h;
-  auto text = R"({"actor":)" + applicant().dump() + R"(,"webhook":{"url":"https://a.example.cn/h","secret":")" + kSecret +
-              R"("},"actor":)" + test::TokenMinter::applicant("91350100M000100Y43").dump() + "}";
+  auto text = R"({"actor":)" + applicant().dump() + R"(,"webhook":{"url":"https://a.example.cn/h","secret":")" +
+              kSecret + R"("},"actor":)" + test::TokenMinter::applicant("91350100M000100Y43").dump() + "}";
   auto r = json::parse(h.client.request(h.topology.command("notify", "webhook"), text));
   EXPECT_EQ(r["status"], 400) << r.dump();
   EXPECT_EQ(r["errors"][0]["pointer"], "/actor") << r.dump();
@@ -234,9 +244,16 @@ TEST(Notify, AReceiverThatWasDownGetsEverythingOnceItIsBack) {
 TEST(Notify, AnEventDeliveredTwiceByJetStreamNotifiesOnce) {
   Harness h;
   auto e = make_event("declaration.submitted", "0190a0b0-0000-7000-8000-00000000abcd", 2, applicant(),
-                      {{"number", "MSF-2026-370102-000099"}, {"kind", "morning_star"}, {"org", kOrg}, {"region", "370102"},
-                       {"city", "370100"}, {"title", "重复投递"}, {"contact", {{"name", "王"}, {"phone", "1"}}},
-                       {"from", "draft"}, {"to", "county_review"}, {"arrives_at", "county"}});
+                      {{"number", "MSF-2026-370102-000099"},
+                       {"kind", "morning_star"},
+                       {"org", kOrg},
+                       {"region", "370102"},
+                       {"city", "370100"},
+                       {"title", "重复投递"},
+                       {"contact", {{"name", "王"}, {"phone", "1"}}},
+                       {"from", "draft"},
+                       {"to", "county_review"},
+                       {"arrives_at", "county"}});
   h.client.publish(e.subject(), e.to_json().dump(), e.id);
   h.client.publish(e.subject(), e.to_json().dump(), e.id + "-again");  // not a JetStream duplicate
   ASSERT_TRUE(test::eventually([&] { return h.receiver.all().size() >= 1; }, 20s));
@@ -259,7 +276,8 @@ TEST(Notify, KilledMidDeliveryItLosesNothingAndRepeatsNothingThatSucceeded) {
   {
     db::Pool pool(h.notify->db.options(1));
     auto c = pool.acquire();
-    for (auto r = c->query("SELECT event_id FROM deliveries WHERE channel = 'webhook' AND state = 'delivered'"); r.next();)
+    for (auto r = c->query("SELECT event_id FROM deliveries WHERE channel = 'webhook' AND state = 'delivered'");
+         r.next();)
       before.insert(r.str("event_id"));
   }
   EXPECT_LT(before.size(), 12u) << "the kill should come before the end";

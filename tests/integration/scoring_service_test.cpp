@@ -74,9 +74,11 @@ struct Harness {
   }
 };
 
-Event submitted(const std::string& declaration, const std::string& kind, const json& payload, json verdicts = json::array()) {
-  return make_event("declaration.submitted", declaration, 2, {{"role", "applicant"}, {"sub", "u-1"}},
-                    {{"state", "county_review"}, {"scoring", {{"kind", kind}, {"payload", payload}, {"verdicts", verdicts}}}});
+Event submitted(const std::string& declaration, const std::string& kind, const json& payload,
+                json verdicts = json::array()) {
+  return make_event(
+      "declaration.submitted", declaration, 2, {{"role", "applicant"}, {"sub", "u-1"}},
+      {{"state", "county_review"}, {"scoring", {{"kind", kind}, {"payload", payload}, {"verdicts", verdicts}}}});
 }
 
 json ms_all_met() {
@@ -117,9 +119,10 @@ TEST(ScoringService, ScoresBothKindsAndPinsTheModel) {
 
 TEST(ScoringService, VerdictsGiveAVerifiedLevel) {
   Harness h;
-  auto e = submitted("decl-v", "morning_star", ms_all_met(),
-                     json::array({{{"tier", "county"}, {"verified", {{"criteria", {{"MS01", false}}}}}},
-                                  {{"tier", "city"}, {"verified", {{"criteria", {{"MS01", true}, {"MS03", false}}}}}}}));
+  auto e =
+      submitted("decl-v", "morning_star", ms_all_met(),
+                json::array({{{"tier", "county"}, {"verified", {{"criteria", {{"MS01", false}}}}}},
+                             {{"tier", "city"}, {"verified", {{"criteria", {{"MS01", true}, {"MS03", false}}}}}}}));
   e.type = "declaration.decided";
   h.publish(e);
   ASSERT_TRUE(test::eventually([&] { return h.score_count() == 1; }));
@@ -154,8 +157,10 @@ TEST(ScoringService, APoisonEventGoesToTheDeadLetterSubjectAndBlocksNothing) {
   std::lock_guard l(h.mutex);
   std::set<std::string> reasons;
   for (auto& m : h.dead) reasons.insert(m.headers["Sdp-Dead-Letter-Reason"]);
-  EXPECT_TRUE(std::any_of(reasons.begin(), reasons.end(), [](auto& r) { return r.find("not an event envelope") != std::string::npos; }));
-  EXPECT_TRUE(std::any_of(reasons.begin(), reasons.end(), [](auto& r) { return r.find("/payload/criteria/MS99") != std::string::npos; }));
+  EXPECT_TRUE(std::any_of(reasons.begin(), reasons.end(),
+                          [](auto& r) { return r.find("not an event envelope") != std::string::npos; }));
+  EXPECT_TRUE(std::any_of(reasons.begin(), reasons.end(),
+                          [](auto& r) { return r.find("/payload/criteria/MS99") != std::string::npos; }));
 }
 
 TEST(ScoringService, EventsWithoutAScoringRequestAreIgnored) {
@@ -173,8 +178,9 @@ TEST(ScoringService, PreviewAnswersOverRequestReply) {
                                             json{{"kind", "morning_star"}, {"payload", ms_all_met()}}.dump()));
   EXPECT_EQ(reply["status"], 200);
   EXPECT_EQ(reply["body"]["self_assessed_level"], 5);
-  auto bad = json::parse(h.client.request(h.topology.command("scoring", "preview"),
-                                          json{{"kind", "industry_brain"}, {"payload", {{"indicators", {{"L1P1", {{"value", -5}}}}}}}}.dump()));
+  auto bad = json::parse(h.client.request(
+      h.topology.command("scoring", "preview"),
+      json{{"kind", "industry_brain"}, {"payload", {{"indicators", {{"L1P1", {{"value", -5}}}}}}}}.dump()));
   EXPECT_EQ(bad["status"], 400);
   EXPECT_EQ(bad["errors"][0]["pointer"], "/payload/indicators/L1P1/value");
 }
@@ -182,7 +188,8 @@ TEST(ScoringService, PreviewAnswersOverRequestReply) {
 TEST(ScoringService, TwoInstancesShareTheWorkAndScoreEachEventOnce) {
   Harness h;
   // A second instance on the same database and durable consumer, as a horizontal scale-out.
-  std::map<std::string, std::string> same_db = {{"SDP_DB_NAME", h.scoring.db.name()}, {"SDP_DB_USER", h.scoring.db.user()},
+  std::map<std::string, std::string> same_db = {{"SDP_DB_NAME", h.scoring.db.name()},
+                                                {"SDP_DB_USER", h.scoring.db.user()},
                                                 {"SDP_DB_PASSWORD", h.scoring.db.password()}};
   test::ServiceUnderTest second("scoring", h.nats, same_db);
   ASSERT_TRUE(second.wait_ready());

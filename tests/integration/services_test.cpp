@@ -65,7 +65,8 @@ TEST(Services, TheGatewayIsNotReadyWithoutWorkflow) {
   Service gateway("gateway", nats, settings_for("gateway"));
   ASSERT_TRUE(test::eventually([&] { return test::http_get(gateway.url("/healthz")).status == 200; }, 20s));
   // Alive, connected, but workflow does not answer: not ready, and /readyz says why.
-  ASSERT_TRUE(test::eventually([&] { return test::http_get(gateway.url("/readyz")).body.find("\"workflow\"") != std::string::npos; }, 20s));
+  ASSERT_TRUE(test::eventually(
+      [&] { return test::http_get(gateway.url("/readyz")).body.find("\"workflow\"") != std::string::npos; }, 20s));
   auto ready = test::http_get(gateway.url("/readyz"));
   EXPECT_EQ(ready.status, 503);
   auto checks = nlohmann::json::parse(ready.body)["checks"];
@@ -85,7 +86,8 @@ TEST(Services, ReadinessFollowsNats) {
 
 TEST(Services, ABadSettingStopsTheServiceWithItsName) {
   test::NatsServer nats;
-  Service s("notify", nats, {{"SDP_DB_POOL_SIZE", "lots"}, {"SDP_NATS_URL", "http://wrong"}, {"SDP_NOTIFY_SEAL_KEY", "short"}});
+  Service s("notify", nats,
+            {{"SDP_DB_POOL_SIZE", "lots"}, {"SDP_NATS_URL", "http://wrong"}, {"SDP_NOTIFY_SEAL_KEY", "short"}});
   ASSERT_TRUE(test::eventually([&] { return !s.process->running(); }));
   EXPECT_EQ(s.process->stop(SIGTERM), std::optional<int>(2));
   auto log = s.process->log_text();

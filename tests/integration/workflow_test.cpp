@@ -35,7 +35,8 @@ json admin() { return test::TokenMinter::admin(); }
 json all_met_payload(int claimed = 3) {
   auto catalogue = json::parse(std::ifstream(std::string(build_info::kSchemasDir) + "/catalogs/morning_star.json"));
   json criteria = json::object();
-  for (const auto& c : catalogue["criteria"]) criteria[c["id"].get<std::string>()] = {{"met", true}, {"evidence", "现场核查记录"}};
+  for (const auto& c : catalogue["criteria"])
+    criteria[c["id"].get<std::string>()] = {{"met", true}, {"evidence", "现场核查记录"}};
   return {{"claimed_level", claimed}, {"criteria", criteria}};
 }
 
@@ -68,11 +69,14 @@ struct EventLog {
   explicit EventLog(nats::Connection& c, const std::string& durable = "test-events") : nats(c) {
     nats::ConsumerSpec spec{"SDP_EVENTS", durable, "sdp.events.declaration.>", 5s, 3, {}, 10000, "sdp.dlq.test"};
     nats.ensure_consumer(spec);
-    reader = std::make_unique<nats::PullConsumer>(nats, spec, [this](const nats::Message& m) {
-      std::lock_guard l(mutex);
-      events.push_back(json::parse(m.data));
-      return nats::Disposition::ack();
-    }, 256);
+    reader = std::make_unique<nats::PullConsumer>(
+        nats, spec,
+        [this](const nats::Message& m) {
+          std::lock_guard l(mutex);
+          events.push_back(json::parse(m.data));
+          return nats::Disposition::ack();
+        },
+        256);
     thread = std::jthread([this](std::stop_token st) { reader->run(st); });
   }
   std::vector<json> of(const std::string& declaration) {
@@ -219,9 +223,9 @@ TEST(Workflow, TheFullPathToApprovedThroughPublicity) {
     EXPECT_GT(e["version"].get<int64_t>(), last_version);
     last_version = e["version"];
   }
-  EXPECT_EQ(types, (std::vector<std::string>{"declaration.created", "declaration.submitted", "declaration.approved",
-                                             "declaration.approved", "declaration.approved",
-                                             "declaration.publicity_ended"}));
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"declaration.created", "declaration.submitted", "declaration.approved",
+                                      "declaration.approved", "declaration.approved", "declaration.publicity_ended"}));
   // And the score came back from the scoring service, for the latest version that asked for one.
   ASSERT_TRUE(test::eventually([&] { return !s.get(applicant(), d)["body"]["score"].is_null(); }));
   auto score = s.get(applicant(), d)["body"]["score"];
@@ -244,7 +248,8 @@ TEST(Workflow, AReturnGoesBackToTheTierThatReturnedIt) {
 
   auto fixed = new_declaration();
   fixed["payload"]["criteria"]["MS09"]["evidence"] = "补充：设备联网清单";
-  r = s.act("update", applicant(), d, {{"title", fixed["title"]}, {"contact", fixed["contact"]}, {"payload", fixed["payload"]}});
+  r = s.act("update", applicant(), d,
+            {{"title", fixed["title"]}, {"contact", fixed["contact"]}, {"payload", fixed["payload"]}});
   ASSERT_EQ(r["status"], 200) << r.dump();
   d = r["body"];
   EXPECT_EQ(d["payload"]["criteria"]["MS09"]["evidence"], "补充：设备联网清单");
@@ -324,7 +329,9 @@ TEST(Workflow, ReviewersSeeOnlyWhatWasSubmitted) {
     for (const auto& item : r["body"]["items"]) out.insert(item["id"]);
     return out;
   };
-  auto history = [&](const json& actor, const json& d) { return s.call("history", {{"actor", actor}, {"id", d["id"]}}); };
+  auto history = [&](const json& actor, const json& d) {
+    return s.call("history", {{"actor", actor}, {"id", d["id"]}});
+  };
 
   // A draft, and a draft withdrawn before it was ever submitted: the applicant's alone.
   auto draft = s.create();
@@ -353,7 +360,8 @@ TEST(Workflow, ReviewersSeeOnlyWhatWasSubmitted) {
   auto edited = new_declaration();
   edited["title"] = "修改中的标题";
   edited["payload"] = {{"claimed_level", 1}, {"criteria", json::object()}};  // every item left out: level 0
-  auto r = s.act("update", applicant(), d, {{"title", edited["title"]}, {"contact", edited["contact"]}, {"payload", edited["payload"]}});
+  auto r = s.act("update", applicant(), d,
+                 {{"title", edited["title"]}, {"contact", edited["contact"]}, {"payload", edited["payload"]}});
   ASSERT_EQ(r["status"], 200) << r.dump();
   d = r["body"];
   EXPECT_EQ(s.get(applicant(), d)["body"]["title"], "修改中的标题");
@@ -405,7 +413,8 @@ TEST(Workflow, TheMigrationToSubmittedVersionsReadsWhatWasSubmittedFromTheRecord
   db::Pool pool(database.options(2));
   const auto all = std::filesystem::path(build_info::kSchemasDir) / "sql" / "workflow";
   const auto before = test::temp_dir("wf-migrations");
-  for (const char* f : {"0001_processed_events.sql", "0002_declarations.sql"}) std::filesystem::copy_file(all / f, before / f);
+  for (const char* f : {"0001_processed_events.sql", "0002_declarations.sql"})
+    std::filesystem::copy_file(all / f, before / f);
   db::migrate(pool, before);
   auto insert = [&](const std::string& id, const std::string& state, int version, std::optional<int> score_version,
                     const std::vector<std::pair<int, std::string>>& contents, const std::vector<std::string>& actions) {
@@ -458,11 +467,21 @@ TEST(Workflow, BadInputIsRefusedWithPointers) {
   };
   auto base = new_declaration();
   std::vector<Case> cases;
-  auto c1 = base; c1["region"] = "110101"; cases.push_back({c1, "/region"});   // Beijing
-  auto c2 = base; c2["region"] = "370100"; cases.push_back({c2, "/region"});   // a city, not a county
-  auto c3 = base; c3["payload"] = {{"criteria", {{"MS99", {{"met", true}}}}}}; cases.push_back({c3, "/payload/criteria/MS99"});
-  auto c4 = base; c4.erase("title"); cases.push_back({c4, "/title"});
-  auto c5 = base; c5["kind"] = "smart_city"; cases.push_back({c5, "/kind"});
+  auto c1 = base;
+  c1["region"] = "110101";
+  cases.push_back({c1, "/region"});  // Beijing
+  auto c2 = base;
+  c2["region"] = "370100";
+  cases.push_back({c2, "/region"});  // a city, not a county
+  auto c3 = base;
+  c3["payload"] = {{"criteria", {{"MS99", {{"met", true}}}}}};
+  cases.push_back({c3, "/payload/criteria/MS99"});
+  auto c4 = base;
+  c4.erase("title");
+  cases.push_back({c4, "/title"});
+  auto c5 = base;
+  c5["kind"] = "smart_city";
+  cases.push_back({c5, "/kind"});
   for (const auto& c : cases) {
     auto r = s.call("create", {{"actor", applicant()}, {"declaration", c.declaration}});
     EXPECT_EQ(r["status"], 400) << c.pointer;
@@ -493,8 +512,8 @@ TEST(Workflow, CommandsWithARepeatedKeyOrNestedTooDeepAreRefused) {
   };
   const auto body = new_declaration().dump();
   const auto other = applicant("91350100M000100Y43").dump();
-  auto twice = raw("workflow", "create", R"({"actor":)" + applicant().dump() + R"(,"declaration":)" + body +
-                                             R"(,"actor":)" + other + "}");
+  auto twice = raw("workflow", "create",
+                   R"({"actor":)" + applicant().dump() + R"(,"declaration":)" + body + R"(,"actor":)" + other + "}");
   EXPECT_EQ(twice["status"], 400) << twice.dump();
   EXPECT_EQ(twice["errors"][0]["pointer"], "/actor") << twice.dump();
   std::string deep = new_declaration().dump();
@@ -504,7 +523,8 @@ TEST(Workflow, CommandsWithARepeatedKeyOrNestedTooDeepAreRefused) {
   std::string pointer = "/declaration/extra";
   for (int i = 0; i < 62; ++i) pointer += "/0";  // the 65th level
   EXPECT_EQ(too_deep["errors"][0]["pointer"], pointer);
-  auto preview = raw("scoring", "preview", R"({"kind":"morning_star","payload":{"claimed_level":1},"kind":"industry_brain"})");
+  auto preview =
+      raw("scoring", "preview", R"({"kind":"morning_star","payload":{"claimed_level":1},"kind":"industry_brain"})");
   EXPECT_EQ(preview["status"], 400) << preview.dump();
   EXPECT_EQ(preview["errors"][0]["pointer"], "/kind") << preview.dump();
   // Nothing was created by either.
@@ -536,7 +556,9 @@ TEST(Workflow, ConcurrentDecisionsHaveExactlyOneWinner) {
         nats::Connection c(client_options(s.nats));
         test::eventually([&] { return c.connected(); });
         auto decision = i % 2 ? "approve" : "reject";
-        json req = {{"actor", reviewer("county", "370102")}, {"id", d["id"]}, {"expected_version", d["version"]},
+        json req = {{"actor", reviewer("county", "370102")},
+                    {"id", d["id"]},
+                    {"expected_version", d["version"]},
                     {"body", {{"decision", decision}, {"comment", "并发"}}}};
         statuses[i] = json::parse(c.request(s.topology.command("workflow", "decide"), req.dump()))["status"];
       });
@@ -606,8 +628,10 @@ TEST(Workflow, ARelayKilledMidBatchLosesNothing) {
     ASSERT_EQ(r["status"], 201);
   }
   ASSERT_EQ(local.unsent(), 400);
-  std::map<std::string, std::string> same_db = {{"SDP_DB_NAME", local.db.name()}, {"SDP_DB_USER", local.db.user()},
-                                                {"SDP_DB_PASSWORD", local.db.password()}, {"SDP_OUTBOX_BATCH", "50"}};
+  std::map<std::string, std::string> same_db = {{"SDP_DB_NAME", local.db.name()},
+                                                {"SDP_DB_USER", local.db.user()},
+                                                {"SDP_DB_PASSWORD", local.db.password()},
+                                                {"SDP_OUTBOX_BATCH", "50"}};
   {
     test::ServiceUnderTest relay("workflow", nats, same_db);
     // Killed without warning as soon as the relay has made progress, but before it is done.

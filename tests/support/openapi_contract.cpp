@@ -39,9 +39,7 @@ std::string media_type(const std::string& value) {
   return lower(m);
 }
 
-bool is_json_media(const std::string& media) {
-  return media == "application/json" || media.ends_with("+json");
-}
+bool is_json_media(const std::string& media) { return media == "application/json" || media.ends_with("+json"); }
 
 // A header's text as the JSON value its schema describes (Retry-After: 5 is the integer 5).
 json header_value(const std::string& text, const json& schema) {

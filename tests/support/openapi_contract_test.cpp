@@ -56,9 +56,7 @@ std::string joined(const std::vector<std::string>& lines) {
   return out;
 }
 
-const OpenApiContract& doc() {
-  return OpenApiContract::gateway();
-}
+const OpenApiContract& doc() { return OpenApiContract::gateway(); }
 
 }  // namespace
 

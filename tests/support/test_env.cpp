@@ -94,8 +94,7 @@ TestDatabase::~TestDatabase() {
     auto c = admin.acquire();
     c->execute_ddl("DROP DATABASE IF EXISTS `" + name_ + "`");
     c->execute_ddl("DROP USER IF EXISTS '" + user_ + "'@'127.0.0.1'");
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
 db::Options TestDatabase::options(int pool_size) const {

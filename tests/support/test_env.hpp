@@ -4,10 +4,10 @@
 // per test, and the service binaries as child processes.
 
 #include <chrono>
-#include <functional>
-#include <memory>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,7 +32,7 @@ struct MariaDb {
 
 // A database of its own and a user that can reach only it; dropped when the object goes.
 class TestDatabase {
-public:
+ public:
   explicit TestDatabase(const std::string& purpose);
   ~TestDatabase();
   const std::string& name() const { return name_; }
@@ -40,13 +40,13 @@ public:
   const std::string& password() const { return password_; }
   db::Options options(int pool_size = 4) const;
 
-private:
+ private:
   std::string name_, user_, password_;
 };
 
 // A child process, stopped by pid.
 class Process {
-public:
+ public:
   Process(std::string program, std::vector<std::string> args, std::map<std::string, std::string> env = {},
           std::filesystem::path log = {});
   ~Process();
@@ -58,7 +58,7 @@ public:
   std::optional<int> stop(int signal, std::chrono::milliseconds wait = std::chrono::seconds(15));
   std::string log_text() const;
 
-private:
+ private:
   int pid_ = -1;
   std::optional<int> status_;
   std::filesystem::path log_;
@@ -66,15 +66,18 @@ private:
 
 // nats-server with JetStream on a free loopback port; the store survives restart().
 class NatsServer {
-public:
+ public:
   NatsServer();
   ~NatsServer();
   const std::string& url() const { return url_; }
   void stop();
   void start();
-  void restart() { stop(); start(); }
+  void restart() {
+    stop();
+    start();
+  }
 
-private:
+ private:
   std::filesystem::path dir_;
   uint16_t port_;
   std::string url_;

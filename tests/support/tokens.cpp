@@ -16,8 +16,10 @@ namespace {
 
 std::shared_ptr<EVP_PKEY> generate(const char* type, const char* param) {
   EVP_PKEY* key = nullptr;
-  if (std::string(type) == "RSA") key = EVP_RSA_gen(2048);
-  else key = EVP_EC_gen(param);
+  if (std::string(type) == "RSA")
+    key = EVP_RSA_gen(2048);
+  else
+    key = EVP_EC_gen(param);
   return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);
 }
 
@@ -77,7 +79,8 @@ std::string TokenMinter::rsa_kid() const { return kid_of(rsa_.get()); }
 std::string TokenMinter::ec_kid() const { return kid_of(ec_.get()); }
 
 nlohmann::json TokenMinter::defaults(nlohmann::json claims) const {
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (!claims.contains("iss")) claims["iss"] = issuer;
   if (!claims.contains("aud")) claims["aud"] = audience;
   if (!claims.contains("exp")) claims["exp"] = now + 3600;

@@ -12,7 +12,7 @@ typedef struct evp_pkey_st EVP_PKEY;
 namespace sdp::test {
 
 class TokenMinter {
-public:
+ public:
   TokenMinter();  // fresh keys
   const std::filesystem::path& rsa_public_pem() const { return rsa_pem_; }
   const std::filesystem::path& ec_public_pem() const { return ec_pem_; }
@@ -36,7 +36,7 @@ public:
   std::string issuer = "sdp-test";
   std::string audience = "sdp-gateway";
 
-private:
+ private:
   std::shared_ptr<EVP_PKEY> rsa_, ec_;
   std::filesystem::path rsa_pem_, ec_pem_;
 };

@@ -132,8 +132,8 @@ struct Row {
 };
 
 std::optional<Row> load(db::Connection& c, const std::string& id, bool for_update) {
-  auto r = c.query(std::string("SELECT ") + kColumns + " FROM declarations WHERE id = ?" + (for_update ? " FOR UPDATE" : ""),
-                   {id});
+  auto r = c.query(
+      std::string("SELECT ") + kColumns + " FROM declarations WHERE id = ?" + (for_update ? " FOR UPDATE" : ""), {id});
   if (!r.next()) return std::nullopt;
   return Row::read(r);
 }
@@ -150,7 +150,8 @@ std::optional<Row> load_shown(db::Connection& c, const Caller& caller, const std
 // 晨星工厂: the verified level, else the self-assessed one; none for 产业大脑.
 std::optional<int> level_of(const json& score) {
   if (!score.is_object() || !score.contains("self_assessed_level")) return std::nullopt;
-  return score["verified_level"].is_null() ? score["self_assessed_level"].get<int>() : score["verified_level"].get<int>();
+  return score["verified_level"].is_null() ? score["self_assessed_level"].get<int>()
+                                           : score["verified_level"].get<int>();
 }
 
 std::vector<scoring::Verdict> load_verdicts(db::Connection& c, const std::string& id) {
@@ -182,7 +183,8 @@ void append_history(db::Connection& c, const std::string& id, const Caller& call
                     const std::string& from, const std::string& to, const std::string& comment) {
   int seq = 1;
   std::string prev = kGenesisHash;
-  if (auto r = c.query("SELECT seq, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq DESC LIMIT 1", {id});
+  if (auto r =
+          c.query("SELECT seq, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq DESC LIMIT 1", {id});
       r.next()) {
     seq = static_cast<int>(r.i64("seq")) + 1;
     prev = r.str("hash");
@@ -208,9 +210,9 @@ void enqueue(db::Connection& c, const Event& e) {
 
 // The facts every declaration event carries, for notify and for anyone reading the stream.
 json event_data(const Row& d, const std::string& from, const std::string& to) {
-  return {{"number", d.number},  {"kind", d.kind},   {"org", d.org},
-          {"region", d.region},  {"city", d.city},   {"title", d.title},
-          {"contact", d.contact}, {"from", from},    {"to", to}};
+  return {{"number", d.number},   {"kind", d.kind}, {"org", d.org},
+          {"region", d.region},   {"city", d.city}, {"title", d.title},
+          {"contact", d.contact}, {"from", from},   {"to", to}};
 }
 
 json scoring_request(const Row& d, const std::vector<scoring::Verdict>& verdicts) {
@@ -229,7 +231,8 @@ void restrict_to_jurisdiction(const Caller& reviewer, std::string& where, std::v
   }
 }
 
-// The submission gaps CONTRACT §3 lists: a 产业大脑 declaration needs all 32 indicators, a 晨星工厂 one its claimed level.
+// The submission gaps CONTRACT §3 lists: a 产业大脑 declaration needs all 32 indicators, a 晨星工厂 one its claimed
+// level.
 std::vector<SchemaProblem> submission_gaps(const Row& d, const scoring::Scorer& scorer) {
   std::vector<SchemaProblem> gaps;
   if (d.kind == "industry_brain") {
@@ -297,17 +300,28 @@ json Workflow::handle(const std::string& verb, const json& request) {
   auto caller = Caller::from_json(request.is_object() ? request.value("actor", json()) : json());
   if (!caller) return problem(401, {"Unknown caller", "无法识别调用者"}, {caller.error(), "调用者信息不完整或无效"});
   json reply;
-  if (verb == "create") reply = create(*caller, request);
-  else if (verb == "update") reply = change(*caller, request, Action::update);
-  else if (verb == "submit") reply = change(*caller, request, Action::submit);
-  else if (verb == "withdraw") reply = change(*caller, request, Action::withdraw);
-  else if (verb == "decide") reply = change(*caller, request, Action::approve);  // the body names the decision
-  else if (verb == "get") reply = get(*caller, request);
-  else if (verb == "list") reply = list(*caller, request, false);
-  else if (verb == "pending") reply = list(*caller, request, true);
-  else if (verb == "history") reply = history(*caller, request);
-  else if (verb == "stats") reply = stats(*caller);
-  else return problem(404, {"Unknown command", "未知的命令"}, {verb, "未知的命令 " + verb});
+  if (verb == "create")
+    reply = create(*caller, request);
+  else if (verb == "update")
+    reply = change(*caller, request, Action::update);
+  else if (verb == "submit")
+    reply = change(*caller, request, Action::submit);
+  else if (verb == "withdraw")
+    reply = change(*caller, request, Action::withdraw);
+  else if (verb == "decide")
+    reply = change(*caller, request, Action::approve);  // the body names the decision
+  else if (verb == "get")
+    reply = get(*caller, request);
+  else if (verb == "list")
+    reply = list(*caller, request, false);
+  else if (verb == "pending")
+    reply = list(*caller, request, true);
+  else if (verb == "history")
+    reply = history(*caller, request);
+  else if (verb == "stats")
+    reply = stats(*caller);
+  else
+    return problem(404, {"Unknown command", "未知的命令"}, {verb, "未知的命令 " + verb});
   if (reply.value("status", 500) < 300 && outbox_written_ && verb != "get" && verb != "list" && verb != "pending" &&
       verb != "history" && verb != "stats")
     outbox_written_();
@@ -315,7 +329,8 @@ json Workflow::handle(const std::string& verb, const json& request) {
 }
 
 json Workflow::create(const Caller& caller, const json& request) {
-  if (caller.role != Role::applicant) return problem(403, {"Only an applicant may create a declaration", "只有申报单位可以创建申报"});
+  if (caller.role != Role::applicant)
+    return problem(403, {"Only an applicant may create a declaration", "只有申报单位可以创建申报"});
   const auto& body = request.value("declaration", json::object());
   if (auto problems = validate(schemas_.create, body); !problems.empty()) return invalid(problems);
   auto region = body["region"].get<std::string>();
@@ -394,127 +409,131 @@ json Workflow::change(const Caller& caller, const json& request, Action action) 
   }
   // CONTRACT §3: an edit and a decision name the version they were made on (If-Match).
   if ((action == Action::update || action == Action::approve || action == Action::return_ ||
-       action == Action::reject) && !expected)
+       action == Action::reject) &&
+      !expected)
     return problem(428, {"If-Match required", "缺少版本信息（If-Match）"},
                    {"send the version you last read as If-Match", "请在 If-Match 中带上最后读取的版本"});
 
   return db::transaction(pool_, [&](db::Connection& c) -> json {
-      auto found = load(c, id, true);
-      if (!found) return problem(404, kNoSuchDeclaration);
-      Row d = std::move(*found);
-      auto actor = relation(caller, regions_, d.org, d.region);
-      // A draft never submitted is the applicant's alone (CONTRACT §2).
-      if (!visible(actor) || (caller.role != Role::applicant && !d.submitted_version))
-        return problem(404, kNoSuchDeclaration);
-      if (expected && *expected != d.version)
-        return problem(412, {"The declaration has changed", "申报已被修改"},
-                       {"you sent version " + std::to_string(*expected) + "; it is now at version " +
-                            std::to_string(d.version),
-                        "您提交的是第 " + std::to_string(*expected) + " 版，申报现已是第 " + std::to_string(d.version) +
-                            " 版，请刷新后重试"});
+    auto found = load(c, id, true);
+    if (!found) return problem(404, kNoSuchDeclaration);
+    Row d = std::move(*found);
+    auto actor = relation(caller, regions_, d.org, d.region);
+    // A draft never submitted is the applicant's alone (CONTRACT §2).
+    if (!visible(actor) || (caller.role != Role::applicant && !d.submitted_version))
+      return problem(404, kNoSuchDeclaration);
+    if (expected && *expected != d.version)
+      return problem(
+          412, {"The declaration has changed", "申报已被修改"},
+          {"you sent version " + std::to_string(*expected) + "; it is now at version " + std::to_string(d.version),
+           "您提交的是第 " + std::to_string(*expected) + " 版，申报现已是第 " + std::to_string(d.version) +
+               " 版，请刷新后重试"});
 
-      auto kind = *scoring::parse_kind(d.kind);
-      auto verdicts = load_verdicts(c, d.id);
-      Snapshot snap;
-      snap.state = *parse_state(d.state);
-      if (d.returned_by) snap.returned_by = parse_tier(*d.returned_by);
-      snap.decided_since_submit = d.decided;
-      snap.morning_star = kind == scoring::Kind::morning_star;
+    auto kind = *scoring::parse_kind(d.kind);
+    auto verdicts = load_verdicts(c, d.id);
+    Snapshot snap;
+    snap.state = *parse_state(d.state);
+    if (d.returned_by) snap.returned_by = parse_tier(*d.returned_by);
+    snap.decided_since_submit = d.decided;
+    snap.morning_star = kind == scoring::Kind::morning_star;
 
-      bool is_decision = action == Action::approve || action == Action::return_ || action == Action::reject;
-      if (is_decision && !verified.is_null()) {
-        if (auto problems = scorer_.validate_verified(kind, verified); !problems.empty()) return invalid(problems);
+    bool is_decision = action == Action::approve || action == Action::return_ || action == Action::reject;
+    if (is_decision && !verified.is_null()) {
+      if (auto problems = scorer_.validate_verified(kind, verified); !problems.empty()) return invalid(problems);
+    }
+    if (is_decision && !verified.is_null() && actor.tier)
+      verdicts.push_back({std::string(name(*actor.tier)), verified});
+    if (action == Action::approve && snap.morning_star && review_tier(snap.state) == Tier::province) {
+      // The level with every verdict so far, this one's included; with none, the applicant's claims.
+      auto score = scorer_.score(kind, d.payload, verdicts);
+      if (score) {
+        const auto& s = *score;
+        snap.verified_level =
+            s["verified_level"].is_null() ? s["self_assessed_level"].get<int>() : s["verified_level"].get<int>();
       }
-      if (is_decision && !verified.is_null() && actor.tier) verdicts.push_back({std::string(name(*actor.tier)), verified});
-      if (action == Action::approve && snap.morning_star && review_tier(snap.state) == Tier::province) {
-        // The level with every verdict so far, this one's included; with none, the applicant's claims.
-        auto score = scorer_.score(kind, d.payload, verdicts);
-        if (score) {
-          const auto& s = *score;
-          snap.verified_level = s["verified_level"].is_null() ? s["self_assessed_level"].get<int>()
-                                                               : s["verified_level"].get<int>();
-        }
-      }
+    }
 
-      auto outcome = transition(snap, action, actor);
-      if (!outcome) return problem(outcome.error().status, {outcome.error().reason, outcome.error().reason_zh});
+    auto outcome = transition(snap, action, actor);
+    if (!outcome) return problem(outcome.error().status, {outcome.error().reason, outcome.error().reason_zh});
 
-      if (action == Action::update) {
-        if (auto problems = scorer_.validate_payload(kind, body["payload"]); !problems.empty()) return invalid(problems);
-        d.title = body["title"];
-        d.contact = body["contact"];
-        d.payload = body["payload"];
-      }
-      if (action == Action::submit) {
-        if (auto gaps = submission_gaps(d, scorer_); !gaps.empty()) return invalid(gaps);
-      }
+    if (action == Action::update) {
+      if (auto problems = scorer_.validate_payload(kind, body["payload"]); !problems.empty()) return invalid(problems);
+      d.title = body["title"];
+      d.contact = body["contact"];
+      d.payload = body["payload"];
+    }
+    if (action == Action::submit) {
+      if (auto gaps = submission_gaps(d, scorer_); !gaps.empty()) return invalid(gaps);
+    }
 
-      const std::string from = d.state, to = std::string(name(outcome->to));
-      const int64_t version = d.version + 1;
-      const bool opens_publicity = outcome->to == State::publicity;  // only the province's approval leads there
-      std::optional<std::string> returned_by;
-      if (outcome->returned_by && outcome->to == State::returned) returned_by = std::string(name(*outcome->returned_by));
-      // The times are the workflow's clock, so that the reply needs no second read of the row.
-      auto now = std::chrono::system_clock::now();
-      d.updated_at = db_time(now);
-      if (opens_publicity) d.publicity_ends_at = db_time(now + settings_.publicity);
-      else if (to != "publicity") d.publicity_ends_at.reset();
-      d.returned_by = returned_by;
-      d.decided = d.decided || is_decision;
-      const std::string set_state =
-          "UPDATE declarations SET state = ?, version = ?, returned_by = ?, decided = ?, publicity_ends_at = ?, "
-          "updated_at = ?";
-      if (action == Action::update)  // only an edit sends the content back
-        c.execute(set_state + ", title = ?, contact = ?, payload = ? WHERE id = ? AND version = ?",
-                  {to, version, returned_by, d.decided, d.publicity_ends_at, d.updated_at, d.title, d.contact.dump(),
-                   d.payload.dump(), d.id, d.version});
-      else
-        c.execute(set_state + " WHERE id = ? AND version = ?",
-                  {to, version, returned_by, d.decided, d.publicity_ends_at, d.updated_at, d.id, d.version});
-      d.version = version;
-      d.state = to;
-      if (action == Action::update) save_version(c, d);
-      if (action == Action::submit) {
-        // Reviewers see this content from now on, with its score if it has one already (a score
-        // for a version at or after the newest content version is this content's).
-        auto newest = c.query("SELECT MAX(version) AS v FROM declaration_versions WHERE declaration_id = ?", {d.id});
-        newest.next();
-        const int64_t content = newest.i64("v");
-        const bool scored = d.score_version && *d.score_version >= content;
-        c.execute(
-            "UPDATE declarations SET submitted_version = ?, submitted_score = ?, submitted_score_version = ?, "
-            "level_reached = ? WHERE id = ?",
-            {content, scored ? db::Param(d.score.dump()) : db::Param(nullptr),
-             scored ? db::Param(*d.score_version) : db::Param(nullptr), scored ? level_of(d.score) : std::nullopt, d.id});
-        d.submitted_version = content;
-      }
-      if (is_decision && !verified.is_null())
-        c.execute(
-            "INSERT INTO verdicts (declaration_id, seq, tier, verified, decided_at) SELECT ?, COALESCE(MAX(seq), 0) + 1, "
-            "?, ?, UTC_TIMESTAMP(6) FROM verdicts WHERE declaration_id = ?",
-            {d.id, std::string(name(*actor.tier)), verified.dump(), d.id});
-      append_history(c, d.id, caller, std::string(name(action)), from, to, comment);
+    const std::string from = d.state, to = std::string(name(outcome->to));
+    const int64_t version = d.version + 1;
+    const bool opens_publicity = outcome->to == State::publicity;  // only the province's approval leads there
+    std::optional<std::string> returned_by;
+    if (outcome->returned_by && outcome->to == State::returned) returned_by = std::string(name(*outcome->returned_by));
+    // The times are the workflow's clock, so that the reply needs no second read of the row.
+    auto now = std::chrono::system_clock::now();
+    d.updated_at = db_time(now);
+    if (opens_publicity)
+      d.publicity_ends_at = db_time(now + settings_.publicity);
+    else if (to != "publicity")
+      d.publicity_ends_at.reset();
+    d.returned_by = returned_by;
+    d.decided = d.decided || is_decision;
+    const std::string set_state =
+        "UPDATE declarations SET state = ?, version = ?, returned_by = ?, decided = ?, publicity_ends_at = ?, "
+        "updated_at = ?";
+    if (action == Action::update)  // only an edit sends the content back
+      c.execute(set_state + ", title = ?, contact = ?, payload = ? WHERE id = ? AND version = ?",
+                {to, version, returned_by, d.decided, d.publicity_ends_at, d.updated_at, d.title, d.contact.dump(),
+                 d.payload.dump(), d.id, d.version});
+    else
+      c.execute(set_state + " WHERE id = ? AND version = ?",
+                {to, version, returned_by, d.decided, d.publicity_ends_at, d.updated_at, d.id, d.version});
+    d.version = version;
+    d.state = to;
+    if (action == Action::update) save_version(c, d);
+    if (action == Action::submit) {
+      // Reviewers see this content from now on, with its score if it has one already (a score
+      // for a version at or after the newest content version is this content's).
+      auto newest = c.query("SELECT MAX(version) AS v FROM declaration_versions WHERE declaration_id = ?", {d.id});
+      newest.next();
+      const int64_t content = newest.i64("v");
+      const bool scored = d.score_version && *d.score_version >= content;
+      c.execute(
+          "UPDATE declarations SET submitted_version = ?, submitted_score = ?, submitted_score_version = ?, "
+          "level_reached = ? WHERE id = ?",
+          {content, scored ? db::Param(d.score.dump()) : db::Param(nullptr),
+           scored ? db::Param(*d.score_version) : db::Param(nullptr), scored ? level_of(d.score) : std::nullopt, d.id});
+      d.submitted_version = content;
+    }
+    if (is_decision && !verified.is_null())
+      c.execute(
+          "INSERT INTO verdicts (declaration_id, seq, tier, verified, decided_at) SELECT ?, COALESCE(MAX(seq), 0) + 1, "
+          "?, ?, UTC_TIMESTAMP(6) FROM verdicts WHERE declaration_id = ?",
+          {d.id, std::string(name(*actor.tier)), verified.dump(), d.id});
+    append_history(c, d.id, caller, std::string(name(action)), from, to, comment);
 
-      auto data = event_data(d, from, to);
-      if (is_decision) {
-        data["tier"] = name(*actor.tier);
-        data["comment"] = comment;
-      }
-      if (outcome->to == State::county_review || outcome->to == State::city_review ||
-          outcome->to == State::province_review)
-        data["arrives_at"] = name(*review_tier(outcome->to));
-      bool rescore = action == Action::update || action == Action::submit || (is_decision && !verified.is_null());
-      if (rescore) data["scoring"] = scoring_request(d, verdicts);
-      std::string type = action == Action::update     ? "declaration.updated"
-                         : action == Action::submit   ? "declaration.submitted"
-                         : action == Action::withdraw ? "declaration.withdrawn"
-                         : action == Action::approve  ? "declaration.approved"
-                         : action == Action::return_  ? "declaration.returned"
-                                                      : "declaration.rejected";
-      if (opens_publicity) data["publicity_ends_at"] = rfc3339(d.publicity_ends_at);
-      enqueue(c, make_event(type, d.id, d.version, caller.to_json(), data));
-      if (caller.role != Role::applicant) return ok(200, load_shown(c, caller, d.id)->to_json(regions_));
-      return ok(200, d.to_json(regions_));
+    auto data = event_data(d, from, to);
+    if (is_decision) {
+      data["tier"] = name(*actor.tier);
+      data["comment"] = comment;
+    }
+    if (outcome->to == State::county_review || outcome->to == State::city_review ||
+        outcome->to == State::province_review)
+      data["arrives_at"] = name(*review_tier(outcome->to));
+    bool rescore = action == Action::update || action == Action::submit || (is_decision && !verified.is_null());
+    if (rescore) data["scoring"] = scoring_request(d, verdicts);
+    std::string type = action == Action::update     ? "declaration.updated"
+                       : action == Action::submit   ? "declaration.submitted"
+                       : action == Action::withdraw ? "declaration.withdrawn"
+                       : action == Action::approve  ? "declaration.approved"
+                       : action == Action::return_  ? "declaration.returned"
+                                                    : "declaration.rejected";
+    if (opens_publicity) data["publicity_ends_at"] = rfc3339(d.publicity_ends_at);
+    enqueue(c, make_event(type, d.id, d.version, caller.to_json(), data));
+    if (caller.role != Role::applicant) return ok(200, load_shown(c, caller, d.id)->to_json(regions_));
+    return ok(200, d.to_json(regions_));
   });
 }
 
@@ -527,8 +546,9 @@ json Workflow::get(const Caller& caller, const json& request) {
   for (auto r = lease->query("SELECT tier, verified, decided_at FROM verdicts WHERE declaration_id = ? ORDER BY seq",
                              {d->id});
        r.next();)
-    body["verdicts"].push_back(
-        {{"tier", r.str("tier")}, {"verified", json::parse(r.str("verified"))}, {"decided_at", rfc3339(r.str("decided_at"))}});
+    body["verdicts"].push_back({{"tier", r.str("tier")},
+                                {"verified", json::parse(r.str("verified"))},
+                                {"decided_at", rfc3339(r.str("decided_at"))}});
   return ok(200, body);
 }
 
@@ -543,7 +563,8 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
       params.emplace_back(caller.org);
       break;
     case Role::reviewer:
-      if (!regions_.valid_for_tier(name(*caller.tier), caller.region)) return ok(200, {{"items", json::array()}, {"next_cursor", nullptr}});
+      if (!regions_.valid_for_tier(name(*caller.tier), caller.region))
+        return ok(200, {{"items", json::array()}, {"next_cursor", nullptr}});
       restrict_to_jurisdiction(caller, where, params);
       break;
     case Role::admin:
@@ -556,19 +577,22 @@ json Workflow::list(const Caller& caller, const json& request, bool pending) {
     params.emplace_back(std::string(name(review_state(*caller.tier))));
   } else {
     if (auto state = request.value("state", ""); !state.empty()) {
-      if (!parse_state(state)) return invalid({{"/query/state", "unknown state '" + state + "'", "未知的状态 " + state}});
+      if (!parse_state(state))
+        return invalid({{"/query/state", "unknown state '" + state + "'", "未知的状态 " + state}});
       where += " AND d.state = ?";
       params.emplace_back(state);
     }
     if (auto kind = request.value("kind", ""); !kind.empty()) {
-      if (!scoring::parse_kind(kind)) return invalid({{"/query/kind", "must be morning_star or industry_brain", kKindZh}});
+      if (!scoring::parse_kind(kind))
+        return invalid({{"/query/kind", "must be morning_star or industry_brain", kKindZh}});
       where += " AND d.kind = ?";
       params.emplace_back(kind);
     }
   }
   if (pending) {
     if (auto kind = request.value("kind", ""); !kind.empty()) {
-      if (!scoring::parse_kind(kind)) return invalid({{"/query/kind", "must be morning_star or industry_brain", kKindZh}});
+      if (!scoring::parse_kind(kind))
+        return invalid({{"/query/kind", "must be morning_star or industry_brain", kKindZh}});
       where += " AND d.kind = ?";
       params.emplace_back(kind);
     }
@@ -619,21 +643,25 @@ json Workflow::history(const Caller& caller, const json& request) {
   if (!d || !visible(relation(caller, regions_, d->org, d->region))) return problem(404, kNoSuchDeclaration);
   // Reviewers get the whole chain, edits after a return included: its entries are actions, not content.
   std::vector<json> entries;
-  for (auto r = lease->query("SELECT entry, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq", {d->id});
+  for (auto r =
+           lease->query("SELECT entry, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq", {d->id});
        r.next();) {
     auto e = json::parse(r.str("entry"));
     e["hash"] = r.str("hash");
     entries.push_back(std::move(e));
   }
   int broken = first_broken_link(entries);
-  return ok(200, {{"items", entries}, {"chain_valid", broken < 0}, {"first_broken_seq", broken < 0 ? json(nullptr) : json(broken)}});
+  return ok(200, {{"items", entries},
+                  {"chain_valid", broken < 0},
+                  {"first_broken_seq", broken < 0 ? json(nullptr) : json(broken)}});
 }
 
 json Workflow::stats(const Caller& caller) {
   std::string where = " WHERE d.submitted_version IS NOT NULL";  // submitted declarations only (CONTRACT §2)
   std::vector<db::Param> params;
   if (caller.role == Role::reviewer) {
-    if (!regions_.valid_for_tier(name(*caller.tier), caller.region)) return problem(403, {"No jurisdiction", "没有管辖区域"});
+    if (!regions_.valid_for_tier(name(*caller.tier), caller.region))
+      return problem(403, {"No jurisdiction", "没有管辖区域"});
     restrict_to_jurisdiction(caller, where, params);
   } else if (caller.role != Role::admin) {
     return problem(403, {"Statistics are for reviewers and admins", "统计数据仅供审核人员和管理员查看"});
@@ -641,9 +669,9 @@ json Workflow::stats(const Caller& caller) {
   auto lease = pool_.acquire();
   auto group = [&](const std::string& column, const std::string& extra = "") {
     json out = json::object();
-    auto r = lease->query("SELECT " + column + " AS k, COUNT(*) AS n FROM declarations d" + where + extra + " GROUP BY " +
-                              column,
-                          params);
+    auto r = lease->query(
+        "SELECT " + column + " AS k, COUNT(*) AS n FROM declarations d" + where + extra + " GROUP BY " + column,
+        params);
     while (r.next()) out[r.is_null("k") ? "none" : r.str("k")] = r.i64("n");
     return out;
   };
@@ -661,13 +689,16 @@ bool Workflow::attach_score(const std::string& event_id, const std::string& decl
   return db::transaction(pool_, [&](db::Connection& c) {
     if (!db::mark_processed(c, "workflow-scores", event_id)) return false;
     // A score for an older version never replaces one for a newer version.
-    c.execute("UPDATE declarations SET score = ?, score_version = ? WHERE id = ? AND (score_version IS NULL OR score_version <= ?)",
-              {score.dump(), version, declaration_id, version});
+    c.execute(
+        "UPDATE declarations SET score = ?, score_version = ? WHERE id = ? AND (score_version IS NULL OR score_version "
+        "<= ?)",
+        {score.dump(), version, declaration_id, version});
     // Reviewers' score, and the statistics' level, are the submitted content's: this one counts if
     // the content at `version` is the content last submitted (no edit since).
     c.execute(
         "UPDATE declarations d SET d.submitted_score = ?, d.submitted_score_version = ?, d.level_reached = ? "
-        "WHERE d.id = ? AND (d.submitted_score_version IS NULL OR d.submitted_score_version <= ?) AND d.submitted_version = "
+        "WHERE d.id = ? AND (d.submitted_score_version IS NULL OR d.submitted_score_version <= ?) AND "
+        "d.submitted_version = "
         "(SELECT MAX(v.version) FROM declaration_versions v WHERE v.declaration_id = d.id AND v.version <= ?)",
         {score.dump(), version, level_of(score), declaration_id, version, version});
     return true;
@@ -691,17 +722,21 @@ int Workflow::end_due_publicity() {
     bool done = db::transaction(pool_, [&](db::Connection& c) {
       auto d = load(c, id, true);
       if (!d || d->state != "publicity") return false;
-      auto still_due = c.query("SELECT publicity_ends_at <= UTC_TIMESTAMP(6) AS due FROM declarations WHERE id = ?", {id});
+      auto still_due =
+          c.query("SELECT publicity_ends_at <= UTC_TIMESTAMP(6) AS due FROM declarations WHERE id = ?", {id});
       if (!still_due.next() || still_due.i64("due") == 0) return false;
       Actor actor{Role::system};
       auto outcome = transition({State::publicity}, Action::end_publicity, actor);
       if (!outcome) return false;
-      c.execute("UPDATE declarations SET state = 'approved', version = version + 1, updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
-                {id});
+      c.execute(
+          "UPDATE declarations SET state = 'approved', version = version + 1, updated_at = UTC_TIMESTAMP(6) WHERE id = "
+          "?",
+          {id});
       append_history(c, id, system, "end_publicity", "publicity", "approved", "");
       d->version += 1;
       d->state = "approved";
-      enqueue(c, make_event("declaration.publicity_ended", id, d->version, system.to_json(), event_data(*d, "publicity", "approved")));
+      enqueue(c, make_event("declaration.publicity_ended", id, d->version, system.to_json(),
+                            event_data(*d, "publicity", "approved")));
       return true;
     });
     ended += done ? 1 : 0;

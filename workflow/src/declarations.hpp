@@ -23,9 +23,9 @@ namespace sdp::workflow {
 struct Caller {
   std::string sub;
   Role role = Role::applicant;
-  std::string org;                // applicants
-  std::optional<Tier> tier;       // reviewers
-  std::string region;             // reviewers
+  std::string org;           // applicants
+  std::optional<Tier> tier;  // reviewers
+  std::string region;        // reviewers
   static std::expected<Caller, std::string> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
 };
@@ -41,7 +41,7 @@ struct Settings {
 };
 
 class Workflow {
-public:
+ public:
   Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCatalog& regions, const Schemas& schemas,
            Settings settings, std::function<void()> outbox_written);
 
@@ -56,7 +56,7 @@ public:
   bool attach_score(const std::string& event_id, const std::string& declaration_id, int64_t version,
                     const nlohmann::json& score);
 
-private:
+ private:
   nlohmann::json create(const Caller& caller, const nlohmann::json& request);
   nlohmann::json change(const Caller& caller, const nlohmann::json& request, Action action);
   nlohmann::json get(const Caller& caller, const nlohmann::json& request);

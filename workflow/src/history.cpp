@@ -16,8 +16,8 @@ std::string entry_hash(const std::string& prev_hash, const nlohmann::json& entry
 nlohmann::json make_entry(int seq, const std::string& at, const nlohmann::json& actor, const std::string& action,
                           const std::string& from, const std::string& to, const std::string& comment,
                           const std::string& prev_hash) {
-  nlohmann::json e = {{"seq", seq},   {"at", at},           {"actor", actor},         {"action", action},
-                      {"from", from}, {"to", to},           {"comment", comment},     {"prev_hash", prev_hash}};
+  nlohmann::json e = {{"seq", seq},   {"at", at}, {"actor", actor},     {"action", action},
+                      {"from", from}, {"to", to}, {"comment", comment}, {"prev_hash", prev_hash}};
   if (from.empty()) e["from"] = nullptr;  // the first entry comes from no state (CONTRACT §3: null, not "")
   e["hash"] = entry_hash(prev_hash, e);
   return e;

@@ -45,7 +45,8 @@ int OutboxRelay::relay_once(db::Connection& conn) {
   }
   if (!sent.empty()) {
     // A crash before this line republishes the batch with the same ids: JetStream drops the duplicates.
-    conn.execute("UPDATE outbox SET sent_at = UTC_TIMESTAMP(6) WHERE id IN (" + db::placeholders(sent.size()) + ")", sent);
+    conn.execute("UPDATE outbox SET sent_at = UTC_TIMESTAMP(6) WHERE id IN (" + db::placeholders(sent.size()) + ")",
+                 sent);
     metrics::global().inc("sdp_outbox_published_total", {}, static_cast<double>(sent.size()));
   }
   return static_cast<int>(sent.size());

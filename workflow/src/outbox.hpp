@@ -14,7 +14,7 @@
 namespace sdp::workflow {
 
 class OutboxRelay {
-public:
+ public:
   OutboxRelay(db::Pool& pool, nats::Connection& nats, int batch);
   // Wakes the relay after a commit that wrote events.
   void notify();
@@ -24,7 +24,7 @@ public:
   int relay_once(db::Connection& conn);
   bool leader() const { return leader_; }
 
-private:
+ private:
   void wait(std::stop_token& stop, std::chrono::milliseconds max);
   db::Pool& pool_;
   nats::Connection& nats_;

@@ -20,21 +20,21 @@ std::string_view lookup(E e, const std::array<std::pair<E, std::string_view>, N>
 }
 
 constexpr std::array<std::pair<State, std::string_view>, 9> kStates{{{State::draft, "draft"},
-                                                                      {State::county_review, "county_review"},
-                                                                      {State::city_review, "city_review"},
-                                                                      {State::province_review, "province_review"},
-                                                                      {State::publicity, "publicity"},
-                                                                      {State::approved, "approved"},
-                                                                      {State::returned, "returned"},
-                                                                      {State::rejected, "rejected"},
-                                                                      {State::withdrawn, "withdrawn"}}};
+                                                                     {State::county_review, "county_review"},
+                                                                     {State::city_review, "city_review"},
+                                                                     {State::province_review, "province_review"},
+                                                                     {State::publicity, "publicity"},
+                                                                     {State::approved, "approved"},
+                                                                     {State::returned, "returned"},
+                                                                     {State::rejected, "rejected"},
+                                                                     {State::withdrawn, "withdrawn"}}};
 constexpr std::array<std::pair<Action, std::string_view>, 7> kActions{{{Action::update, "update"},
-                                                                        {Action::submit, "submit"},
-                                                                        {Action::withdraw, "withdraw"},
-                                                                        {Action::approve, "approve"},
-                                                                        {Action::return_, "return"},
-                                                                        {Action::reject, "reject"},
-                                                                        {Action::end_publicity, "end_publicity"}}};
+                                                                       {Action::submit, "submit"},
+                                                                       {Action::withdraw, "withdraw"},
+                                                                       {Action::approve, "approve"},
+                                                                       {Action::return_, "return"},
+                                                                       {Action::reject, "reject"},
+                                                                       {Action::end_publicity, "end_publicity"}}};
 constexpr std::array<std::pair<Role, std::string_view>, 4> kRoles{
     {{Role::applicant, "applicant"}, {Role::reviewer, "reviewer"}, {Role::admin, "admin"}, {Role::system, "system"}}};
 constexpr std::array<std::pair<Tier, std::string_view>, 3> kTiers{
@@ -115,8 +115,11 @@ std::expected<Outcome, Refusal> transition(const Snapshot& d, Action action, con
     case Action::update:
     case Action::submit:
     case Action::withdraw: {
-      if (actor.role != Role::applicant) return refuse(403, "only the applicant may " + std::string(name(action)),
-                    std::string("只有申报单位可以") + (action == Action::update ? "修改" : action == Action::submit ? "提交" : "撤回"));
+      if (actor.role != Role::applicant)
+        return refuse(403, "only the applicant may " + std::string(name(action)),
+                      std::string("只有申报单位可以") + (action == Action::update   ? "修改"
+                                                         : action == Action::submit ? "提交"
+                                                                                    : "撤回"));
       if (action == Action::update) {
         if (s == State::draft || s == State::returned) return Outcome{s, d.returned_by};
         return refuse(409, "a declaration can be edited only as a draft or after a return" + in_state(s),
@@ -130,22 +133,27 @@ std::expected<Outcome, Refusal> transition(const Snapshot& d, Action action, con
       }
       if (s == State::draft || s == State::returned) return Outcome{State::withdrawn};
       if (s == State::county_review && !d.decided_since_submit) return Outcome{State::withdrawn};
-      return refuse(409, "a declaration can be withdrawn only as a draft, after a return, or in county review "
-                         "before any decision" + in_state(s),
+      return refuse(409,
+                    "a declaration can be withdrawn only as a draft, after a return, or in county review "
+                    "before any decision" +
+                        in_state(s),
                     "只有草稿、退回后或县级审核尚未作出决定的申报可以撤回" + zh_in_state(s));
     }
 
     case Action::approve:
     case Action::return_:
     case Action::reject: {
-      if (actor.role != Role::reviewer || !actor.tier) return refuse(403, "only a reviewer may decide", "只有审核人员可以作出审核决定");
+      if (actor.role != Role::reviewer || !actor.tier)
+        return refuse(403, "only a reviewer may decide", "只有审核人员可以作出审核决定");
       auto tier = review_tier(s);
       bool objection = s == State::publicity && action != Action::approve;  // an objection upheld during 公示
       if (objection) tier = Tier::province;
-      if (!tier) return refuse(409, "the declaration awaits no decision" + in_state(s), "该申报当前无需审核" + zh_in_state(s));
+      if (!tier)
+        return refuse(409, "the declaration awaits no decision" + in_state(s), "该申报当前无需审核" + zh_in_state(s));
       if (*tier != *actor.tier)
-        return refuse(409, "the declaration awaits the " + std::string(name(*tier)) + " tier, not " +
-                               std::string(name(*actor.tier)) + in_state(s),
+        return refuse(409,
+                      "the declaration awaits the " + std::string(name(*tier)) + " tier, not " +
+                          std::string(name(*actor.tier)) + in_state(s),
                       "该申报待" + zh_name(*tier) + "审核，不是" + zh_name(*actor.tier) + zh_in_state(s));
       if (action == Action::return_) return Outcome{State::returned, *tier};
       if (action == Action::reject) return Outcome{State::rejected};
@@ -159,7 +167,8 @@ std::expected<Outcome, Refusal> transition(const Snapshot& d, Action action, con
 
     case Action::end_publicity:
       if (actor.role != Role::system) return refuse(403, "publicity ends by itself", "公示期满后自动结束");
-      if (s != State::publicity) return refuse(409, "not in publicity" + in_state(s), "该申报不在公示中" + zh_in_state(s));
+      if (s != State::publicity)
+        return refuse(409, "not in publicity" + in_state(s), "该申报不在公示中" + zh_in_state(s));
       return Outcome{State::approved};
   }
   return refuse(500, "unknown action", "未知的操作");

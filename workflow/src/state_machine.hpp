@@ -9,7 +9,17 @@
 
 namespace sdp::workflow {
 
-enum class State { draft, county_review, city_review, province_review, publicity, approved, returned, rejected, withdrawn };
+enum class State {
+  draft,
+  county_review,
+  city_review,
+  province_review,
+  publicity,
+  approved,
+  returned,
+  rejected,
+  withdrawn
+};
 enum class Action { update, submit, withdraw, approve, return_, reject, end_publicity };
 enum class Role { applicant, reviewer, admin, system };
 enum class Tier { county, city, province };
@@ -27,7 +37,7 @@ std::optional<Action> parse_decision(std::string_view s);
 // What the machine needs to know about the declaration.
 struct Snapshot {
   State state = State::draft;
-  std::optional<Tier> returned_by;  // the tier that returned it, while `returned`
+  std::optional<Tier> returned_by;    // the tier that returned it, while `returned`
   bool decided_since_submit = false;  // a reviewer has decided since it was last submitted from draft
   bool morning_star = false;
   std::optional<int> verified_level;  // 晨星工厂: the level with every verdict so far, this decision's included
@@ -36,8 +46,8 @@ struct Snapshot {
 // Who acts, and how they relate to the declaration (visibility is decided before the machine).
 struct Actor {
   Role role = Role::applicant;
-  std::optional<Tier> tier;   // reviewers
-  bool owner = false;         // the applicant's org is the declaration's
+  std::optional<Tier> tier;      // reviewers
+  bool owner = false;            // the applicant's org is the declaration's
   bool in_jurisdiction = false;  // the reviewer's region contains the declaration's
 };
 

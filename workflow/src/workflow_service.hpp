@@ -10,7 +10,7 @@ ServiceSpec spec();
 void setup(Runtime& runtime);
 
 // The commands served on sdp.cmd.workflow.<verb>.
-inline constexpr const char* kVerbs[] = {"create", "update", "submit", "withdraw", "decide", "get",
-                                         "list",   "pending", "history", "stats"};
+inline constexpr const char* kVerbs[] = {"create", "update", "submit",  "withdraw", "decide",
+                                         "get",    "list",   "pending", "history",  "stats"};
 
 }  // namespace sdp::workflow

@@ -9,13 +9,16 @@ namespace {
 std::vector<json> chain() {
   std::vector<json> out;
   std::string prev = kGenesisHash;
-  const char* actions[][3] = {{"create", "", "draft"}, {"submit", "draft", "county_review"},
-                              {"approve", "county_review", "city_review"}, {"return", "city_review", "returned"}};
+  const char* actions[][3] = {{"create", "", "draft"},
+                              {"submit", "draft", "county_review"},
+                              {"approve", "county_review", "city_review"},
+                              {"return", "city_review", "returned"}};
   int seq = 0;
   for (auto& a : actions) {
     ++seq;
-    auto e = make_entry(seq, "2026-11-26T08:00:0" + std::to_string(seq) + ".000Z", {{"role", "reviewer"}, {"tier", "county"}},
-                        a[0], a[1], a[2], seq == 4 ? "请补充设备联网证明" : "", prev);
+    auto e = make_entry(seq, "2026-11-26T08:00:0" + std::to_string(seq) + ".000Z",
+                        {{"role", "reviewer"}, {"tier", "county"}}, a[0], a[1], a[2],
+                        seq == 4 ? "请补充设备联网证明" : "", prev);
     prev = e["hash"];
     out.push_back(e);
   }

@@ -26,13 +26,13 @@ Actor actor(Who w) {
   return {};
 }
 
-const State kStates[] = {State::draft,     State::county_review, State::city_review, State::province_review,
-                         State::publicity, State::approved,      State::returned,    State::rejected,
-                         State::withdrawn};
-const Action kActions[] = {Action::update, Action::submit, Action::withdraw, Action::approve,
+const State kStates[] = {State::draft,           State::county_review, State::city_review,
+                         State::province_review, State::publicity,     State::approved,
+                         State::returned,        State::rejected,      State::withdrawn};
+const Action kActions[] = {Action::update,  Action::submit, Action::withdraw,     Action::approve,
                            Action::return_, Action::reject, Action::end_publicity};
-const Who kWho[] = {Who::owner, Who::county, Who::city, Who::province, Who::outsider_reviewer, Who::other_applicant,
-                    Who::admin, Who::system};
+const Who kWho[] = {Who::owner,           Who::county, Who::city,  Who::province, Who::outsider_reviewer,
+                    Who::other_applicant, Who::admin,  Who::system};
 
 // The allowed moves, written out from CONTRACT §3 (a returned declaration here was returned by the county).
 const std::map<std::tuple<State, Action, Who>, State> kAllowed = {
@@ -124,7 +124,8 @@ TEST(StateMachine, TheProvinceCannotApproveAMorningStarDeclarationAtLevelZero) {
     bool morning_star;
     std::optional<int> level;
     bool allowed;
-  } cases[] = {{true, 0, false}, {true, std::nullopt, false}, {true, 1, true}, {true, 5, true}, {false, std::nullopt, true}};
+  } cases[] = {
+      {true, 0, false}, {true, std::nullopt, false}, {true, 1, true}, {true, 5, true}, {false, std::nullopt, true}};
   for (const auto& c : cases) {
     auto r = transition({State::province_review, std::nullopt, true, c.morning_star, c.level}, Action::approve,
                         actor(Who::province));

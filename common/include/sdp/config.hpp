@@ -31,7 +31,7 @@ std::function<std::string(const std::string&)> ipv4_or_host();
 }  // namespace check
 
 class Config {
-public:
+ public:
   // Loads every setting of `spec` from `env` (overrides) and the file named by SDP_CONFIG_FILE.
   // Throws sdp::Error naming every bad or missing setting.
   static Config load(const std::vector<Setting>& spec, const std::map<std::string, std::string>& env);
@@ -47,7 +47,7 @@ public:
   // Non-secret settings with their values, for the start-up log line.
   std::map<std::string, std::string> describe() const;
 
-private:
+ private:
   std::map<std::string, std::string> values_;
   std::map<std::string, bool> secret_;
 };

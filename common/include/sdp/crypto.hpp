@@ -24,5 +24,4 @@ std::optional<std::string> unseal(std::string_view key, std::string_view sealed)
 // Hex text to bytes; empty optional when it is not hex.
 std::optional<std::string> from_hex(std::string_view hex);
 
-
 }  // namespace sdp::crypto

@@ -53,7 +53,7 @@ struct Param {
 
 // The rows of a query, read forward once.
 class Result {
-public:
+ public:
   Result(std::shared_ptr<sql::PreparedStatement> stmt, std::unique_ptr<sql::ResultSet> rows);
   ~Result();
   Result(Result&&) noexcept;
@@ -64,13 +64,13 @@ public:
   bool is_null(const std::string& column) const;
   std::optional<std::string> opt_str(const std::string& column) const;
 
-private:
+ private:
   std::shared_ptr<sql::PreparedStatement> stmt_;  // kept alive (and busy) while the rows are read
   std::unique_ptr<sql::ResultSet> rows_;
 };
 
 class Connection {
-public:
+ public:
   explicit Connection(std::unique_ptr<sql::Connection> conn);
   ~Connection();
   // Runs a parameterised statement; returns the rows it changed.
@@ -96,7 +96,7 @@ public:
   void forget(const std::string& sql, const std::shared_ptr<sql::PreparedStatement>& stmt);
   size_t statements_cached() const { return statements_.size(); }
 
-private:
+ private:
   std::unique_ptr<sql::Connection> conn_;
   std::map<std::string, std::shared_ptr<sql::PreparedStatement>, std::less<>> statements_;
   bool in_transaction_ = false;
@@ -107,7 +107,7 @@ class Pool;
 
 // A connection borrowed from the pool; returned when the lease ends (discarded if broken).
 class Lease {
-public:
+ public:
   Lease(Pool& pool, std::unique_ptr<Connection> conn)
       : pool_(&pool), conn_(std::move(conn)), uncaught_(std::uncaught_exceptions()) {}
   Lease(Lease&& o) noexcept : pool_(o.pool_), conn_(std::move(o.conn_)), uncaught_(o.uncaught_) {}
@@ -116,7 +116,7 @@ public:
   Connection& operator*() { return *conn_; }
   void discard() { broken_ = true; }
 
-private:
+ private:
   Pool* pool_;
   std::unique_ptr<Connection> conn_;
   bool broken_ = false;
@@ -124,7 +124,7 @@ private:
 };
 
 class Pool {
-public:
+ public:
   explicit Pool(Options options);
   ~Pool();
   // Waits up to `wait` for a free connection; opens one if below pool_size. Throws sdp::Error.
@@ -134,7 +134,7 @@ public:
   // SELECT 1 on a pooled connection: the readiness check.
   bool ping();
 
-private:
+ private:
   friend class Lease;
   void release(std::unique_ptr<Connection> conn, bool broken);
   std::unique_ptr<Connection> open();

@@ -12,7 +12,7 @@ namespace sdp {
 enum class ErrorSource { config, database, nats, io };
 
 class Error : public std::runtime_error {
-public:
+ public:
   Error(ErrorSource source, std::string message, int code = 0, bool transient = false)
       : std::runtime_error(std::move(message)), source_(source), code_(code), transient_(transient) {}
 
@@ -22,7 +22,7 @@ public:
   // True when trying again later may succeed (connection lost, timeout, deadlock).
   bool transient() const noexcept { return transient_; }
 
-private:
+ private:
   ErrorSource source_;
   int code_;
   bool transient_;

@@ -11,11 +11,11 @@
 namespace sdp {
 
 struct Event {
-  std::string id;              // unique; also the JetStream message id
-  std::string type;            // e.g. "declaration.submitted"
+  std::string id;    // unique; also the JetStream message id
+  std::string type;  // e.g. "declaration.submitted"
   std::string declaration_id;
-  int64_t version = 0;         // the declaration's version the event is about
-  std::string occurred_at;     // RFC 3339, UTC
+  int64_t version = 0;      // the declaration's version the event is about
+  std::string occurred_at;  // RFC 3339, UTC
   nlohmann::json actor = nlohmann::json::object();
   nlohmann::json data = nlohmann::json::object();
 

@@ -26,9 +26,9 @@ struct Request {
   std::string body;
   std::string remote_address;
 
-  std::string path() const;                            // target without the query
-  std::map<std::string, std::string> query() const;    // decoded query parameters
-  std::string header(const std::string& name) const;   // "" when absent
+  std::string path() const;                           // target without the query
+  std::map<std::string, std::string> query() const;   // decoded query parameters
+  std::string header(const std::string& name) const;  // "" when absent
 };
 
 struct Response {
@@ -62,17 +62,17 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (see Server::port())
   int threads = 1;
-  std::chrono::milliseconds read_timeout{15000};   // a whole request must arrive within this
+  std::chrono::milliseconds read_timeout{15000};  // a whole request must arrive within this
   std::chrono::milliseconds write_timeout{15000};
-  std::chrono::milliseconds idle_timeout{60000};   // keep-alive between requests
-  std::size_t body_limit = 1024 * 1024;            // larger: 413
-  std::size_t header_limit = 16 * 1024;            // larger: 431
-  std::size_t max_connections = 2048;              // beyond: 503 and close
-  std::size_t send_buffer = 256 * 1024;            // kernel send buffer per connection (0: the system's)
+  std::chrono::milliseconds idle_timeout{60000};  // keep-alive between requests
+  std::size_t body_limit = 1024 * 1024;           // larger: 413
+  std::size_t header_limit = 16 * 1024;           // larger: 431
+  std::size_t max_connections = 2048;             // beyond: 503 and close
+  std::size_t send_buffer = 256 * 1024;           // kernel send buffer per connection (0: the system's)
 };
 
 class Server {
-public:
+ public:
   Server(ServerOptions options, Handler handler);
   ~Server();
   void start();  // binds and starts the threads; throws sdp::Error if the address is taken
@@ -83,7 +83,7 @@ public:
 
   struct Impl;  // public only so that the connection sessions in the .cpp can name it
 
-private:
+ private:
   std::unique_ptr<Impl> impl_;
 };
 

@@ -19,7 +19,7 @@ inline constexpr std::size_t kMaxMessageDepth = 64;
 struct JsonParseError {
   enum class Kind { syntax, too_deep, duplicate_key };
   Kind kind;
-  std::string pointer;  // the array or object nested too deep, or the repeated member; "" for syntax
+  std::string pointer;     // the array or object nested too deep, or the repeated member; "" for syntax
   std::string message;     // English, for logs and problem details
   std::string message_zh;  // the same in Chinese (CONTRACT §3)
 };

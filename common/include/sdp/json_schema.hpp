@@ -11,7 +11,7 @@
 namespace sdp {
 
 struct SchemaProblem {
-  std::string pointer;  // RFC 6901, e.g. "/payload/claimed_level"; "" is the document itself
+  std::string pointer;     // RFC 6901, e.g. "/payload/claimed_level"; "" is the document itself
   std::string message;     // in English
   std::string message_zh;  // the same in Chinese (CONTRACT §3)
   bool operator==(const SchemaProblem&) const = default;
@@ -25,7 +25,7 @@ inline constexpr std::size_t kMaxProblems = 50;
 void cap_problems(std::vector<SchemaProblem>& problems, std::size_t max = kMaxProblems);
 
 class JsonSchema {
-public:
+ public:
   // Throws sdp::Error (config) when the schema itself is malformed.
   explicit JsonSchema(const nlohmann::json& schema);
   static JsonSchema from_file(const std::filesystem::path& path);
@@ -39,7 +39,7 @@ public:
   // the document.
   std::vector<SchemaProblem> validate(const nlohmann::json& document) const;
 
-private:
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -15,13 +15,13 @@ Level parse_level(std::string_view name);  // "debug" | "info" | "warn" | "error
 
 // Sets the correlation id ("request_id" or "event_id") for log lines on this thread while alive.
 class Scope {
-public:
+ public:
   Scope(std::string key, std::string id);
   ~Scope();
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
 
-private:
+ private:
   std::string previous_key_, previous_id_;
 };
 

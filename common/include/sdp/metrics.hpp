@@ -13,10 +13,10 @@ namespace sdp::metrics {
 using Labels = std::map<std::string, std::string>;
 
 class Registry {
-public:
+ public:
   // Adds `delta` to a counter (created on first use).
   void inc(const std::string& name, const Labels& labels = {}, double delta = 1.0);
-  void set(const std::string& name, const Labels& labels, double value);  // a gauge
+  void set(const std::string& name, const Labels& labels, double value);      // a gauge
   void observe(const std::string& name, const Labels& labels, double value);  // a histogram, seconds
   void describe(const std::string& name, const std::string& type, const std::string& help);
 
@@ -25,7 +25,7 @@ public:
 
   static const std::vector<double>& default_buckets();
 
-private:
+ private:
   struct Histogram {
     std::vector<double> counts;  // per bucket, cumulative at render time
     double sum = 0;

@@ -30,9 +30,9 @@ struct StreamSpec {
   std::string name;
   std::vector<std::string> subjects;
   std::string description;
-  bool memory = false;                                 // file storage unless true
-  std::chrono::seconds duplicate_window{600};          // JetStream de-duplication by message id
-  std::chrono::seconds max_age{0};                     // 0: keep forever
+  bool memory = false;                         // file storage unless true
+  std::chrono::seconds duplicate_window{600};  // JetStream de-duplication by message id
+  std::chrono::seconds max_age{0};             // 0: keep forever
 };
 
 struct ConsumerSpec {
@@ -40,10 +40,10 @@ struct ConsumerSpec {
   std::string durable;
   std::string filter_subject;
   std::chrono::seconds ack_wait{30};
-  int max_deliver = 5;                                 // deliveries before the dead-letter subject
-  std::vector<std::chrono::milliseconds> backoff{};    // redelivery delays, by attempt
+  int max_deliver = 5;                               // deliveries before the dead-letter subject
+  std::vector<std::chrono::milliseconds> backoff{};  // redelivery delays, by attempt
   int max_ack_pending = 1000;
-  std::string dead_letter_subject;                     // where poison messages go
+  std::string dead_letter_subject;  // where poison messages go
 };
 
 // The streams and consumers of the platform, as loaded from schemas/nats/topology.json.
@@ -59,7 +59,7 @@ struct Topology {
 
 struct Options {
   std::string url = "nats://127.0.0.1:4222";
-  std::string name;                                  // shows in the server's connz
+  std::string name;  // shows in the server's connz
   std::chrono::milliseconds reconnect_wait{250};
   std::chrono::milliseconds reconnect_jitter{250};
   std::chrono::milliseconds request_timeout{5000};
@@ -89,7 +89,7 @@ struct Disposition {
 };
 
 class Connection {
-public:
+ public:
   // Connects (or keeps trying in the background if the server is not up yet) and reconnects forever.
   explicit Connection(const Options& options);
   ~Connection();
@@ -123,10 +123,16 @@ public:
   __natsConnection* raw() const { return conn_.get(); }
   __jsCtx* jetstream() const { return js_.get(); }
 
-private:
-  struct ConnDeleter { void operator()(__natsConnection*) const; };
-  struct JsDeleter { void operator()(__jsCtx*) const; };
-  struct SubDeleter { void operator()(__natsSubscription*) const; };
+ private:
+  struct ConnDeleter {
+    void operator()(__natsConnection*) const;
+  };
+  struct JsDeleter {
+    void operator()(__jsCtx*) const;
+  };
+  struct SubDeleter {
+    void operator()(__natsSubscription*) const;
+  };
   struct Served;
 
   Options options_;
@@ -139,7 +145,7 @@ private:
 // A durable pull consumer: fetches in batches, hands each message to the handler, acks, naks with
 // back-off, and moves a message that is rejected or out of deliveries to the dead-letter subject.
 class PullConsumer {
-public:
+ public:
   using Handler = std::function<Disposition(const Message&)>;
   // All the messages of one fetch at once (say, in one database transaction): one disposition per
   // message, in order. When it throws, the messages go one by one through the single handler, so a
@@ -154,7 +160,7 @@ public:
   // The delay before redelivery number `delivered` + 1 (pure; exposed for tests).
   static std::chrono::milliseconds backoff_for(const ConsumerSpec& spec, uint64_t delivered);
 
-private:
+ private:
   static Message read(void* msg);                                  // natsMsg*, with its metadata
   void settle(void* msg, const Message& m, const Disposition& d);  // ack, nak or dead-letter
   void handle(void* msg);

@@ -12,7 +12,7 @@
 namespace sdp {
 
 class RegionCatalog {
-public:
+ public:
   static RegionCatalog from_json(const nlohmann::json& j);  // throws sdp::Error naming the fault
   static RegionCatalog from_file(const std::string& path);
 
@@ -32,7 +32,7 @@ public:
 
   size_t county_count() const { return county_city_.size(); }
 
-private:
+ private:
   std::string province_;
   std::map<std::string, std::string, std::less<>> names_;
   std::map<std::string, std::string, std::less<>> county_city_;

@@ -22,17 +22,17 @@
 namespace sdp {
 
 struct ServiceSpec {
-  std::string name;                   // "gateway", "workflow", "scoring", "notify"
+  std::string name;  // "gateway", "workflow", "scoring", "notify"
   uint16_t default_http_port = 0;
   int default_http_threads = 1;
-  std::vector<Setting> settings;      // the service's own settings, beside the common ones
+  std::vector<Setting> settings;  // the service's own settings, beside the common ones
 };
 
 // The settings every service reads (SDP_DB_*, SDP_NATS_URL, SDP_HTTP_*, …), for the README and tests.
 std::vector<Setting> common_settings(const ServiceSpec& spec);
 
 class Runtime {
-public:
+ public:
   // Loads and validates the configuration; throws sdp::Error naming every bad setting.
   Runtime(ServiceSpec spec, const std::map<std::string, std::string>& env);
   ~Runtime();
@@ -64,7 +64,7 @@ public:
   void request_stop() { stop_requested_ = true; }
   uint16_t http_port() const;
 
-private:
+ private:
   void connect_until_ready();
   http::Response operations(const http::Request& req) const;
   void shutdown();

@@ -12,10 +12,9 @@
 namespace sdp {
 
 class ThreadPool {
-public:
+ public:
   ThreadPool(int threads, size_t max_queued) : max_queued_(max_queued) {
-    for (int i = 0; i < threads; ++i)
-      workers_.emplace_back([this](std::stop_token st) { work(st); });
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this](std::stop_token st) { work(st); });
   }
   ~ThreadPool() {
     {
@@ -36,7 +35,7 @@ public:
     return true;
   }
 
-private:
+ private:
   void work(std::stop_token) {
     for (;;) {
       std::function<void()> job;
