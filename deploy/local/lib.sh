@@ -14,9 +14,9 @@ SDP_PACKAGES=(
   libgtest-dev libgmock-dev
   wrk python3-aiosmtpd jq
 )
-# Only the tests need these: Debian's Chromium for the console's browser tests, and a CJK font so
-# that its screenshots show Chinese.
-SDP_TEST_PACKAGES=(chromium fonts-wqy-zenhei)
+# Only the tests need these: Debian's Chromium for the console's browser tests, a CJK font so that
+# its screenshots show Chinese, and clang-format for .ci/run's format check.
+SDP_TEST_PACKAGES=(chromium fonts-wqy-zenhei clang-format)
 
 sdp_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 sdp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
