@@ -10,6 +10,7 @@ the platform's normal work; that is bench/run.sh.
 """
 import argparse
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+@functools.lru_cache(maxsize=1)
 def kid() -> str:
     der = subprocess.run(["openssl", "pkey", "-in", KEY, "-pubout", "-outform", "DER"], capture_output=True, check=True).stdout
     return hashlib.sha256(der).hexdigest()[:16]

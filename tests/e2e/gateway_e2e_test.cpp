@@ -319,30 +319,34 @@ TEST(GatewayE2E, TheAuthorisationMatrix) {
     }
 }
 
-TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
-  Platform p;
+namespace {
+// A bad request and the answer it gets: status, problem type, and a pointer among its errors ("" for none).
+struct BadRequest {
+  const char* name;
+  std::string method, path;
+  std::optional<std::string> body;
+  std::vector<std::string> headers;
+  int status;
+  std::string type, pointer;
+};
+
+// Bad input of every kind, answered by the gateway, the workflow and scoring; `draft` is one of
+// the applicant's drafts. None of them creates anything.
+std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
   auto token = p.as_applicant();
-  auto d = p.create();
-  auto id = d["id"].get<std::string>();
+  auto id = draft["id"].get<std::string>();
   auto base = declaration_body();
   auto with = [&](const std::function<void(json&)>& change) {
     auto b = base;
     change(b);
     return b.dump();
   };
-  struct Case {
-    const char* name;
-    std::string method, path;
-    std::optional<std::string> body;
-    std::vector<std::string> headers;
-    int status;
-    std::string type, pointer;
-  };
   const std::string ct = "Content-Type: application/json";
   const std::string auth = "Authorization: Bearer " + token;
   const std::string decl = "/v1/declarations/" + id;
+  const std::string reviewer = "Authorization: Bearer " + p.as_reviewer("county", "370102");
   std::string big(1024 * 1024 + 10, 'x');
-  std::vector<Case> cases = {
+  return {
       {"malformed JSON", "POST", "/v1/declarations", "{\"kind\": ", {ct, auth}, 400, "validation", ""},
       {"invalid UTF-8",
        "POST",
@@ -628,7 +632,106 @@ TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
        400,
        "validation",
        "/headers/Idempotency-Key"},
+      {"title a number",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["title"] = 7; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/title"},
+      {"contact with a fax",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["contact"]["fax"] = "1"; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/contact/fax"},
+      {"claimed level 0",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) { b["payload"]["claimed_level"] = 0; }),
+       {ct, auth},
+       400,
+       "validation",
+       "/payload/claimed_level"},
+      {"empty indicator",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["kind"] = "industry_brain";
+         b["payload"] = {{"indicators", {{"L1P1", json::object()}}}};
+       }),
+       {ct, auth},
+       400,
+       "validation",
+       "/payload/indicators/L1P1"},
+      {"unknown indicator",
+       "POST",
+       "/v1/declarations",
+       with([](json& b) {
+         b["kind"] = "industry_brain";
+         b["payload"] = {{"indicators", {{"L9P9", {{"value", 1}}}}}};
+       }),
+       {ct, auth},
+       400,
+       "validation",
+       "/payload/indicators/L9P9"},
+      {"a reviewer creating", "POST", "/v1/declarations", base.dump(), {ct, reviewer}, 403, "forbidden", ""},
+      {"no token", "GET", "/v1/declarations", std::nullopt, {}, 401, "unauthorized", ""},
+      {"bad token", "GET", "/v1/declarations", std::nullopt, {"Authorization: Bearer x.y.z"}, 401, "unauthorized", ""},
+      {"an applicant's queue", "GET", "/v1/reviews/pending", std::nullopt, {auth}, 403, "forbidden", ""},
+      {"deciding a draft",
+       "POST",
+       decl + "/decisions",
+       "{\"decision\":\"approve\"}",
+       {ct, reviewer, "If-Match: \"1\""},
+       404,
+       "not-found",
+       ""},
+      {"return without comment",
+       "POST",
+       decl + "/decisions",
+       "{\"decision\":\"return\"}",
+       {ct, reviewer, "If-Match: \"1\""},
+       400,
+       "validation",
+       "/comment"},
+      {"no such declaration",
+       "GET",
+       "/v1/declarations/00000000-0000-7000-8000-000000000000",
+       std::nullopt,
+       {auth},
+       404,
+       "not-found",
+       ""},
+      {"preview with a bad value",
+       "POST",
+       "/v1/scoring/preview",
+       "{\"kind\":\"industry_brain\",\"payload\":{\"indicators\":{\"L1P1\":{\"value\":\"x\"}}}}",
+       {ct, auth},
+       400,
+       "validation",
+       "/payload/indicators/L1P1/value"},
+      {"webhook of a reviewer",
+       "PUT",
+       "/v1/webhook",
+       "{\"url\":\"https://x.cn/h\",\"secret\":\"0123456789abcdef\"}",
+       {ct, reviewer},
+       403,
+       "forbidden",
+       ""},
+      {"no webhook yet", "GET", "/v1/webhook", std::nullopt, {auth}, 404, "not-found", ""},
   };
+}
+}  // namespace
+
+TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
+  Platform p;
+  auto token = p.as_applicant();
+  auto d = p.create();
+  auto cases = bad_requests(p, d);
   ASSERT_GE(cases.size(), 30u);
   for (const auto& c : cases) {
     auto r = test::http(c.method, p.url(c.path), c.headers, c.body);
@@ -702,179 +805,9 @@ TEST(GatewayE2E, MessagesAreChineseWhenAskedAndPlainAlways) {
   EXPECT_EQ(bad_field({"Accept-Language: en, zh;q=0.5"}).second, message_en);
   EXPECT_EQ(bad_field({"Accept-Language: zh"}).second, message_zh);
 
-  // Bad input of every kind, answered by the gateway, the workflow and scoring: Chinese when asked,
-  // never the validator's words, in either language.
-  auto base = declaration_body();
-  auto with = [&](const std::function<void(json&)>& change) {
-    auto b = base;
-    change(b);
-    return b.dump();
-  };
-  struct Case {
-    const char* name;
-    std::string method, path;
-    std::optional<std::string> body;
-    std::vector<std::string> headers;
-  };
-  const std::string reviewer = "Authorization: Bearer " + p.as_reviewer("county", "370102");
-  std::vector<Case> cases = {
-      {"malformed JSON", "POST", "/v1/declarations", "{\"kind\": ", {ct, auth}},
-      {"a JSON array", "POST", "/v1/declarations", "[1,2]", {ct, auth}},
-      {"text/plain", "POST", "/v1/declarations", base.dump(), {auth, "Content-Type: text/plain"}},
-      {"body over 1 MiB", "POST", "/v1/declarations", std::string(1024 * 1024 + 10, 'x'), {ct, auth}},
-      {"missing kind", "POST", "/v1/declarations", with([](json& b) { b.erase("kind"); }), {ct, auth}},
-      {"unknown kind", "POST", "/v1/declarations", with([](json& b) { b["kind"] = "smart_city"; }), {ct, auth}},
-      {"title a number", "POST", "/v1/declarations", with([](json& b) { b["title"] = 7; }), {ct, auth}},
-      {"empty title", "POST", "/v1/declarations", with([](json& b) { b["title"] = ""; }), {ct, auth}},
-      {"title too long",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) { b["title"] = std::string(201, 'a'); }),
-       {ct, auth}},
-      {"region not six digits", "POST", "/v1/declarations", with([](json& b) { b["region"] = "3701"; }), {ct, auth}},
-      {"region outside Shandong",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) { b["region"] = "110101"; }),
-       {ct, auth}},
-      {"contact without phone",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) { b["contact"].erase("phone"); }),
-       {ct, auth}},
-      {"contact with a fax", "POST", "/v1/declarations", with([](json& b) { b["contact"]["fax"] = "1"; }), {ct, auth}},
-      {"bad e-mail",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) { b["contact"]["email"] = "not-an-address"; }),
-       {ct, auth}},
-      {"unknown criterion",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) {
-         b["payload"] = {{"criteria", {{"MS99", {{"met", true}}}}}};
-       }),
-       {ct, auth}},
-      {"met not boolean",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) { b["payload"]["criteria"]["MS01"]["met"] = "yes"; }),
-       {ct, auth}},
-      {"claimed level 6",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) { b["payload"]["claimed_level"] = 6; }),
-       {ct, auth}},
-      {"claimed level 0",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) { b["payload"]["claimed_level"] = 0; }),
-       {ct, auth}},
-      {"negative value",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) {
-         b["kind"] = "industry_brain";
-         b["payload"] = {{"indicators", {{"L1P1", {{"value", -1}}}}}};
-       }),
-       {ct, auth}},
-      {"empty indicator",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) {
-         b["kind"] = "industry_brain";
-         b["payload"] = {{"indicators", {{"L1P1", json::object()}}}};
-       }),
-       {ct, auth}},
-      {"grade on a number indicator",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) {
-         b["kind"] = "industry_brain";
-         b["payload"] = {{"indicators", {{"L1P1", {{"grade", "A"}}}}}};
-       }),
-       {ct, auth}},
-      {"grade E",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) {
-         b["kind"] = "industry_brain";
-         b["payload"] = {{"indicators", {{"L1P3", {{"grade", "E"}}}}}};
-       }),
-       {ct, auth}},
-      {"unknown indicator",
-       "POST",
-       "/v1/declarations",
-       with([](json& b) {
-         b["kind"] = "industry_brain";
-         b["payload"] = {{"indicators", {{"L9P9", {{"value", 1}}}}}};
-       }),
-       {ct, auth}},
-      {"a reviewer creating", "POST", "/v1/declarations", base.dump(), {ct, reviewer}},
-      {"limit 0", "GET", "/v1/declarations?limit=0", std::nullopt, {auth}},
-      {"forged cursor", "GET", "/v1/declarations?cursor=AAAA", std::nullopt, {auth}},
-      {"unknown state", "GET", "/v1/declarations?state=pending", std::nullopt, {auth}},
-      {"unknown parameter", "GET", "/v1/declarations?sort=asc", std::nullopt, {auth}},
-      {"no token", "GET", "/v1/declarations", std::nullopt, {}},
-      {"bad token", "GET", "/v1/declarations", std::nullopt, {"Authorization: Bearer x.y.z"}},
-      {"an applicant's queue", "GET", "/v1/reviews/pending", std::nullopt, {auth}},
-      {"If-Match not a version",
-       "PUT",
-       decl,
-       with([](json& b) {
-         b.erase("kind");
-         b.erase("region");
-       }),
-       {ct, auth, "If-Match: yesterday"}},
-      {"PUT without If-Match",
-       "PUT",
-       decl,
-       with([](json& b) {
-         b.erase("kind");
-         b.erase("region");
-       }),
-       {ct, auth}},
-      {"PUT with a stale version",
-       "PUT",
-       decl,
-       with([](json& b) {
-         b.erase("kind");
-         b.erase("region");
-       }),
-       {ct, auth, "If-Match: \"7\""}},
-      {"decision unknown", "POST", decl + "/decisions", "{\"decision\":\"maybe\"}", {ct, reviewer, "If-Match: \"1\""}},
-      {"deciding a draft",
-       "POST",
-       decl + "/decisions",
-       "{\"decision\":\"approve\"}",
-       {ct, reviewer, "If-Match: \"1\""}},
-      {"return without comment",
-       "POST",
-       decl + "/decisions",
-       "{\"decision\":\"return\"}",
-       {ct, reviewer, "If-Match: \"1\""}},
-      {"no such declaration", "GET", "/v1/declarations/00000000-0000-7000-8000-000000000000", std::nullopt, {auth}},
-      {"unknown route", "GET", "/v1/nothing", std::nullopt, {auth}},
-      {"wrong method", "DELETE", decl, std::nullopt, {auth}},
-      {"preview without kind", "POST", "/v1/scoring/preview", "{\"payload\":{}}", {ct, auth}},
-      {"preview with a bad value",
-       "POST",
-       "/v1/scoring/preview",
-       "{\"kind\":\"industry_brain\",\"payload\":{\"indicators\":{\"L1P1\":{\"value\":\"x\"}}}}",
-       {ct, auth}},
-      {"webhook secret too short",
-       "PUT",
-       "/v1/webhook",
-       "{\"url\":\"https://x.cn/h\",\"secret\":\"short\"}",
-       {ct, auth}},
-      {"webhook of a reviewer",
-       "PUT",
-       "/v1/webhook",
-       "{\"url\":\"https://x.cn/h\",\"secret\":\"0123456789abcdef\"}",
-       {ct, reviewer}},
-      {"no webhook yet", "GET", "/v1/webhook", std::nullopt, {auth}},
-      {"Idempotency-Key with spaces", "POST", "/v1/declarations", base.dump(), {ct, auth, "Idempotency-Key: a b"}},
-  };
+  // Every bad request of BadInputIsRefusedWithTypeAndPointer: Chinese when asked, never the
+  // validator's words, in either language.
+  const auto cases = bad_requests(p, d);
   for (const auto& c : cases) {
     for (bool chinese : {false, true}) {
       auto headers = c.headers;
