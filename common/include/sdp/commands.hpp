@@ -1,0 +1,268 @@
+#pragma once
+// The commands services answer over NATS request–reply (CONTRACT §3 behind the gateway): one
+// request type and one reply type per verb, with the one codec both sides use.
+//
+// On the wire a command is {"actor"?, "id"?, "expected_version"?, "query"?: {…}, "body"?: {…}}:
+// what the HTTP request carried (identity, path, If-Match, query, body), already checked by the
+// gateway against its schema. A reply is {"ok": <reply>} or {"problem": <Problem>}. Decoding is
+// structural (types and required fields), and its problems point where the HTTP request would:
+// "/title", "/query/limit". A service trusts a decoded command and checks only its own invariants.
+//
+// A new verb: a struct here with `service`, `verb` and `Reply`, its to_json/from_json in
+// commands.cpp, a row in the gateway's route table and one in its service's verb table.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sdp/actor.hpp"
+#include "sdp/cursor.hpp"
+#include "sdp/declaration.hpp"
+#include "sdp/problem.hpp"
+
+namespace sdp::cmd {
+
+inline constexpr int kDefaultPageSize = 20;
+inline constexpr int kMaxPageSize = 100;
+
+template <class T>
+struct Tag {};
+
+// ---- replies ----
+struct Empty {};
+// A document the gateway answers as it is; its shape is the API's (schemas/api/openapi.json).
+struct Document {
+  nlohmann::json body;
+};
+// A declaration as the caller is shown it (CONTRACT §3), with what HTTP needs of it.
+struct Declaration {
+  std::string id;
+  int64_t version = 0;
+  nlohmann::json body;
+};
+
+struct Contact {
+  std::string name;
+  std::string phone;
+  std::optional<std::string> email;
+  nlohmann::json to_json() const;
+  bool operator==(const Contact&) const = default;
+};
+
+// ---- workflow ----
+struct Ping {
+  static constexpr std::string_view service = "workflow", verb = "ping";
+  using Reply = Empty;
+};
+
+struct CreateDeclaration {
+  static constexpr std::string_view service = "workflow", verb = "create";
+  using Reply = Declaration;
+  Actor actor;
+  Kind kind = Kind::morning_star;
+  std::string region;
+  std::string title;
+  Contact contact;
+  nlohmann::json payload = nlohmann::json::object();
+};
+
+struct GetDeclaration {
+  static constexpr std::string_view service = "workflow", verb = "get";
+  using Reply = Declaration;
+  Actor actor;
+  std::string id;
+};
+
+struct UpdateDeclaration {
+  static constexpr std::string_view service = "workflow", verb = "update";
+  using Reply = Declaration;
+  Actor actor;
+  std::string id;
+  int64_t expected_version = 0;  // If-Match, required
+  std::string title;
+  Contact contact;
+  nlohmann::json payload = nlohmann::json::object();
+};
+
+struct SubmitDeclaration {
+  static constexpr std::string_view service = "workflow", verb = "submit";
+  using Reply = Declaration;
+  Actor actor;
+  std::string id;
+  std::optional<int64_t> expected_version;  // If-Match, when sent
+};
+
+struct WithdrawDeclaration {
+  static constexpr std::string_view service = "workflow", verb = "withdraw";
+  using Reply = Declaration;
+  Actor actor;
+  std::string id;
+  std::optional<int64_t> expected_version;
+};
+
+struct DecideDeclaration {
+  static constexpr std::string_view service = "workflow", verb = "decide";
+  using Reply = Declaration;
+  Actor actor;
+  std::string id;
+  int64_t expected_version = 0;  // If-Match, required
+  Decision decision = Decision::approve;
+  std::string comment;
+  std::optional<nlohmann::json> verified;  // the reviewer's verdict, checked against the model by workflow
+};
+
+struct ListDeclarations {
+  static constexpr std::string_view service = "workflow", verb = "list";
+  using Reply = Document;  // {items, next_cursor}
+  Actor actor;
+  std::optional<State> state;
+  std::optional<Kind> kind;
+  int limit = kDefaultPageSize;
+  std::optional<PageCursor> cursor;
+};
+
+struct PendingReviews {
+  static constexpr std::string_view service = "workflow", verb = "pending";
+  using Reply = Document;  // {items, next_cursor}
+  Actor actor;
+  std::optional<Kind> kind;
+  std::optional<std::string> region;  // a county of the caller's jurisdiction
+  int limit = kDefaultPageSize;
+  std::optional<PageCursor> cursor;
+};
+
+struct DeclarationHistory {
+  static constexpr std::string_view service = "workflow", verb = "history";
+  using Reply = Document;  // {items, chain_valid, first_broken_seq}
+  Actor actor;
+  std::string id;
+};
+
+struct Statistics {
+  static constexpr std::string_view service = "workflow", verb = "stats";
+  using Reply = Document;
+  Actor actor;
+};
+
+// ---- notify ----
+struct Inbox {
+  static constexpr std::string_view service = "notify", verb = "inbox";
+  using Reply = Document;  // {items, next_cursor}
+  Actor actor;
+  int limit = kDefaultPageSize;
+  std::optional<PageCursor> cursor;
+};
+
+struct MarkRead {
+  static constexpr std::string_view service = "notify", verb = "mark_read";
+  using Reply = Document;  // {id, read}
+  Actor actor;
+  std::string id;
+};
+
+struct GetWebhook {
+  static constexpr std::string_view service = "notify", verb = "get_webhook";
+  using Reply = Document;  // {url, org, updated_at}
+  Actor actor;
+};
+
+struct SetWebhook {
+  static constexpr std::string_view service = "notify", verb = "webhook";
+  using Reply = Document;  // {url, org, updated_at}
+  Actor actor;
+  std::string url;
+  std::string secret;
+};
+
+struct DeadDeliveries {
+  static constexpr std::string_view service = "notify", verb = "dead_deliveries";
+  using Reply = Document;  // {items}
+  Actor actor;
+};
+
+struct ReplayDeliveries {
+  static constexpr std::string_view service = "notify", verb = "replay";
+  using Reply = Document;  // {replayed}
+  Actor actor;
+  std::optional<int64_t> id;  // one delivery; none: every dead one
+};
+
+// ---- scoring ----
+struct PreviewScore {
+  static constexpr std::string_view service = "scoring", verb = "preview";
+  using Reply = Document;  // the score object
+  Kind kind = Kind::morning_star;
+  nlohmann::json payload = nlohmann::json::object();
+  std::optional<nlohmann::json> verified;
+};
+
+// 428: an edit or a decision must name the version it was made on (CONTRACT §3).
+Problem if_match_required();
+
+// ---- the codec: one pair per type ----
+#define SDP_COMMAND_CODEC(T)              \
+  nlohmann::json to_json(const T& value); \
+  Result<T> from_json(const nlohmann::json& j, Tag<T>);
+SDP_COMMAND_CODEC(Empty)
+SDP_COMMAND_CODEC(Document)
+SDP_COMMAND_CODEC(Declaration)
+SDP_COMMAND_CODEC(Ping)
+SDP_COMMAND_CODEC(CreateDeclaration)
+SDP_COMMAND_CODEC(GetDeclaration)
+SDP_COMMAND_CODEC(UpdateDeclaration)
+SDP_COMMAND_CODEC(SubmitDeclaration)
+SDP_COMMAND_CODEC(WithdrawDeclaration)
+SDP_COMMAND_CODEC(DecideDeclaration)
+SDP_COMMAND_CODEC(ListDeclarations)
+SDP_COMMAND_CODEC(PendingReviews)
+SDP_COMMAND_CODEC(DeclarationHistory)
+SDP_COMMAND_CODEC(Statistics)
+SDP_COMMAND_CODEC(Inbox)
+SDP_COMMAND_CODEC(MarkRead)
+SDP_COMMAND_CODEC(GetWebhook)
+SDP_COMMAND_CODEC(SetWebhook)
+SDP_COMMAND_CODEC(DeadDeliveries)
+SDP_COMMAND_CODEC(ReplayDeliveries)
+SDP_COMMAND_CODEC(PreviewScore)
+#undef SDP_COMMAND_CODEC
+
+// ---- messages ----
+// The command as its message text.
+template <class C>
+std::string encode_request(const C& command) {
+  return to_json(command).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// A message's command: strict JSON (sdp::parse_json), then the structural decode.
+Result<nlohmann::json> parse_message(std::string_view text);
+template <class C>
+Result<C> decode_request(std::string_view text) {
+  auto j = parse_message(text);
+  if (!j) return refuse(std::move(j.error()));
+  return from_json(*j, Tag<C>{});
+}
+
+// {"ok": …} or {"problem": …}.
+std::string encode_reply_json(const Result<nlohmann::json>& reply);
+template <class R>
+std::string encode_reply(const Result<R>& reply) {
+  if (!reply) return encode_reply_json(refuse(reply.error()));
+  return encode_reply_json(to_json(*reply));
+}
+
+// A service's reply; one that cannot be read is `unavailable`, naming `service`.
+Result<nlohmann::json> decode_reply_json(std::string_view text, std::string_view service);
+template <class R>
+Result<R> decode_reply(std::string_view text, std::string_view service) {
+  auto j = decode_reply_json(text, service);
+  if (!j) return refuse(std::move(j.error()));
+  auto r = from_json(*j, Tag<R>{});
+  if (!r)
+    return refuse(Problem::unavailable(
+        {"bad reply from " + std::string(service), "服务 " + std::string(service) + " 的应答有误"}));
+  return r;
+}
+
+}  // namespace sdp::cmd

@@ -1,0 +1,480 @@
+#include "sdp/commands.hpp"
+
+#include "sdp/json_parse.hpp"
+
+namespace sdp::cmd {
+namespace {
+
+using nlohmann::json;
+
+const Text kUnknownCaller{"Unknown caller", "无法识别调用者"};
+
+// Reads one command message, collecting every structural problem under the pointer the HTTP
+// request would have: body members at "/<name>", query parameters at "/query/<name>".
+class Reader {
+ public:
+  explicit Reader(const json& message) : message_(message) {}
+
+  Result<Actor> actor() const {
+    auto it = message_.find("actor");
+    auto a = it == message_.end() ? std::expected<Actor, std::string>(std::unexpected("actor missing"))
+                                  : Actor::from_json(*it);
+    if (!a) return refuse({ProblemKind::unauthenticated, kUnknownCaller, {a.error(), "调用者信息不完整"}, {}});
+    return *a;
+  }
+
+  std::string id() {
+    auto it = message_.find("id");
+    if (it != message_.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) return *it;
+    add("/id", {"an id is required", "缺少编号"});
+    return {};
+  }
+
+  std::optional<int64_t> expected_version() const {
+    auto it = message_.find("expected_version");
+    if (it == message_.end() || !it->is_number_integer() || it->get<int64_t>() < 1) return std::nullopt;
+    return it->get<int64_t>();
+  }
+
+  // A member of "body" (section "body") or "query" (section "query").
+  const json* member(const char* section, const char* key) const {
+    auto s = message_.find(section);
+    if (s == message_.end() || !s->is_object()) return nullptr;
+    auto it = s->find(key);
+    return it == s->end() || it->is_null() ? nullptr : &*it;
+  }
+
+  static std::string pointer(const char* section, const char* key) {
+    return std::string(section) == "query" ? std::string("/query/") + key : std::string("/") + key;
+  }
+
+  std::optional<std::string> string(const char* section, const char* key, bool required) {
+    const json* v = member(section, key);
+    if (v && v->is_string()) return v->get<std::string>();
+    if (v || required) add(pointer(section, key), {"must be a string", "必须是文字"});
+    return std::nullopt;
+  }
+
+  const json* object(const char* section, const char* key, bool required) {
+    const json* v = member(section, key);
+    if (v && v->is_object()) return v;
+    if (v || required) add(pointer(section, key), {"must be an object", "必须是对象"});
+    return nullptr;
+  }
+
+  template <class E>
+  std::optional<E> enumerated(const char* section, const char* key, bool required,
+                              std::optional<E> (*parse)(std::string_view), const Text& expected) {
+    auto s = string(section, key, required);
+    if (!s) return std::nullopt;
+    auto e = parse(*s);
+    if (!e) add(pointer(section, key), expected);
+    return e;
+  }
+
+  int limit() {
+    const json* v = member("query", "limit");
+    if (!v) return kDefaultPageSize;
+    if (v->is_number_integer() && v->get<int64_t>() >= 1 && v->get<int64_t>() <= kMaxPageSize) return v->get<int>();
+    add("/query/limit", {"must be a whole number from 1 to " + std::to_string(kMaxPageSize),
+                         "必须是 1 到 " + std::to_string(kMaxPageSize) + " 之间的整数"});
+    return kDefaultPageSize;
+  }
+
+  std::optional<PageCursor> cursor() {
+    auto s = string("query", "cursor", false);
+    if (!s) return std::nullopt;
+    auto c = decode_cursor(*s);
+    if (!c) add("/query/cursor", {"not a cursor this API issued", "无效的翻页标记"});
+    return c;
+  }
+
+  Contact contact() {
+    Contact c;
+    const json* o = object("body", "contact", true);
+    if (!o) return c;
+    auto text = [&](const char* key) -> const json* {
+      auto it = o->find(key);
+      return it == o->end() || it->is_null() ? nullptr : &*it;
+    };
+    for (const char* key : {"name", "phone"}) {
+      const json* v = text(key);
+      if (v && v->is_string())
+        (std::string_view(key) == "name" ? c.name : c.phone) = v->get<std::string>();
+      else
+        add(std::string("/contact/") + key, {"must be a string", "必须是文字"});
+    }
+    if (const json* v = text("email")) {
+      if (v->is_string())
+        c.email = v->get<std::string>();
+      else
+        add("/contact/email", {"must be a string", "必须是文字"});
+    }
+    return c;
+  }
+
+  void add(std::string pointer, const Text& message) {
+    problems_.push_back({std::move(pointer), message.en, message.zh});
+  }
+
+  // The command, or every problem found reading it.
+  template <class C>
+  Result<C> done(C command) const {
+    if (!problems_.empty()) return refuse(Problem::invalid(problems_));
+    return command;
+  }
+
+ private:
+  const json& message_;
+  std::vector<SchemaProblem> problems_;
+};
+
+const Text kKindExpected{"must be morning_star or industry_brain",
+                         "必须是 morning_star（晨星工厂）或 industry_brain（产业大脑）"};
+
+json with_actor(const Actor& actor) { return {{"actor", actor.to_json()}}; }
+
+json page_query(int limit, const std::optional<PageCursor>& cursor) {
+  json q = {{"limit", limit}};
+  if (cursor) q["cursor"] = encode_cursor(*cursor);
+  return q;
+}
+
+}  // namespace
+
+Problem if_match_required() {
+  return {ProblemKind::precondition_required,
+          {"If-Match required", "缺少版本信息（If-Match）"},
+          {"send the ETag you last read as If-Match", "请在 If-Match 中带上最后读取的 ETag，或刷新后重试"},
+          {}};
+}
+
+namespace {
+
+// The actor and the fields every command about one declaration has.
+template <class C>
+Result<C> about_one(Reader& r) {
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  C c;
+  c.actor = *actor;
+  c.id = r.id();
+  return c;
+}
+
+}  // namespace
+
+json Contact::to_json() const {
+  json j = {{"name", name}, {"phone", phone}};
+  if (email) j["email"] = *email;
+  return j;
+}
+
+// ---- replies ----
+json to_json(const Empty&) { return json::object(); }
+Result<Empty> from_json(const json&, Tag<Empty>) { return Empty{}; }
+
+json to_json(const Document& d) { return d.body; }
+Result<Document> from_json(const json& j, Tag<Document>) { return Document{j}; }
+
+json to_json(const Declaration& d) { return d.body; }
+Result<Declaration> from_json(const json& j, Tag<Declaration>) {
+  auto id = j.find("id");
+  auto version = j.find("version");
+  if (!j.is_object() || id == j.end() || !id->is_string() || version == j.end() || !version->is_number_integer())
+    return refuse(Problem::invalid("", {"a declaration needs its id and version", "申报缺少编号或版本"}));
+  return Declaration{id->get<std::string>(), version->get<int64_t>(), j};
+}
+
+// ---- workflow ----
+json to_json(const Ping&) { return json::object(); }
+Result<Ping> from_json(const json&, Tag<Ping>) { return Ping{}; }
+
+json to_json(const CreateDeclaration& c) {
+  auto j = with_actor(c.actor);
+  j["body"] = {{"kind", name(c.kind)},
+               {"region", c.region},
+               {"title", c.title},
+               {"contact", c.contact.to_json()},
+               {"payload", c.payload}};
+  return j;
+}
+Result<CreateDeclaration> from_json(const json& j, Tag<CreateDeclaration>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  CreateDeclaration c;
+  c.actor = *actor;
+  c.kind = r.enumerated<Kind>("body", "kind", true, parse_kind, kKindExpected).value_or(Kind::morning_star);
+  c.region = r.string("body", "region", true).value_or("");
+  c.title = r.string("body", "title", true).value_or("");
+  c.contact = r.contact();
+  if (const json* p = r.object("body", "payload", false)) c.payload = *p;
+  return r.done(std::move(c));
+}
+
+json to_json(const GetDeclaration& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  return j;
+}
+Result<GetDeclaration> from_json(const json& j, Tag<GetDeclaration>) {
+  Reader r(j);
+  auto c = about_one<GetDeclaration>(r);
+  if (!c) return c;
+  return r.done(std::move(*c));
+}
+
+json to_json(const UpdateDeclaration& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["expected_version"] = c.expected_version;
+  j["body"] = {{"title", c.title}, {"contact", c.contact.to_json()}, {"payload", c.payload}};
+  return j;
+}
+Result<UpdateDeclaration> from_json(const json& j, Tag<UpdateDeclaration>) {
+  Reader r(j);
+  auto c = about_one<UpdateDeclaration>(r);
+  if (!c) return c;
+  auto version = r.expected_version();
+  if (!version) return refuse(if_match_required());
+  c->expected_version = *version;
+  c->title = r.string("body", "title", true).value_or("");
+  c->contact = r.contact();
+  if (const json* p = r.object("body", "payload", true)) c->payload = *p;
+  return r.done(std::move(*c));
+}
+
+template <class C>
+json transition_to_json(const C& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  if (c.expected_version) j["expected_version"] = *c.expected_version;
+  return j;
+}
+template <class C>
+Result<C> transition_from_json(const json& j) {
+  Reader r(j);
+  auto c = about_one<C>(r);
+  if (!c) return c;
+  c->expected_version = r.expected_version();
+  return r.done(std::move(*c));
+}
+json to_json(const SubmitDeclaration& c) { return transition_to_json(c); }
+Result<SubmitDeclaration> from_json(const json& j, Tag<SubmitDeclaration>) {
+  return transition_from_json<SubmitDeclaration>(j);
+}
+json to_json(const WithdrawDeclaration& c) { return transition_to_json(c); }
+Result<WithdrawDeclaration> from_json(const json& j, Tag<WithdrawDeclaration>) {
+  return transition_from_json<WithdrawDeclaration>(j);
+}
+
+json to_json(const DecideDeclaration& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["expected_version"] = c.expected_version;
+  j["body"] = {{"decision", name(c.decision)}, {"comment", c.comment}};
+  if (c.verified) j["body"]["verified"] = *c.verified;
+  return j;
+}
+Result<DecideDeclaration> from_json(const json& j, Tag<DecideDeclaration>) {
+  Reader r(j);
+  auto c = about_one<DecideDeclaration>(r);
+  if (!c) return c;
+  auto version = r.expected_version();
+  if (!version) return refuse(if_match_required());
+  c->expected_version = *version;
+  c->decision = r.enumerated<Decision>(
+                     "body", "decision", true, parse_decision,
+                     {"must be approve, return or reject", "必须是 approve（通过）、return（退回）或 reject（不通过）"})
+                    .value_or(Decision::approve);
+  c->comment = r.string("body", "comment", false).value_or("");
+  if (const json* v = r.object("body", "verified", false)) c->verified = *v;
+  return r.done(std::move(*c));
+}
+
+json to_json(const ListDeclarations& c) {
+  auto j = with_actor(c.actor);
+  j["query"] = page_query(c.limit, c.cursor);
+  if (c.state) j["query"]["state"] = name(*c.state);
+  if (c.kind) j["query"]["kind"] = name(*c.kind);
+  return j;
+}
+Result<ListDeclarations> from_json(const json& j, Tag<ListDeclarations>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  ListDeclarations c;
+  c.actor = *actor;
+  c.state = r.enumerated<State>("query", "state", false, parse_state, {"unknown state", "未知的状态"});
+  c.kind = r.enumerated<Kind>("query", "kind", false, parse_kind, kKindExpected);
+  c.limit = r.limit();
+  c.cursor = r.cursor();
+  return r.done(std::move(c));
+}
+
+json to_json(const PendingReviews& c) {
+  auto j = with_actor(c.actor);
+  j["query"] = page_query(c.limit, c.cursor);
+  if (c.kind) j["query"]["kind"] = name(*c.kind);
+  if (c.region) j["query"]["region"] = *c.region;
+  return j;
+}
+Result<PendingReviews> from_json(const json& j, Tag<PendingReviews>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  PendingReviews c;
+  c.actor = *actor;
+  c.kind = r.enumerated<Kind>("query", "kind", false, parse_kind, kKindExpected);
+  c.region = r.string("query", "region", false);
+  c.limit = r.limit();
+  c.cursor = r.cursor();
+  return r.done(std::move(c));
+}
+
+json to_json(const DeclarationHistory& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  return j;
+}
+Result<DeclarationHistory> from_json(const json& j, Tag<DeclarationHistory>) {
+  Reader r(j);
+  auto c = about_one<DeclarationHistory>(r);
+  if (!c) return c;
+  return r.done(std::move(*c));
+}
+
+json to_json(const Statistics& c) { return with_actor(c.actor); }
+Result<Statistics> from_json(const json& j, Tag<Statistics>) {
+  auto actor = Reader(j).actor();
+  if (!actor) return refuse(actor.error());
+  return Statistics{*actor};
+}
+
+// ---- notify ----
+json to_json(const Inbox& c) {
+  auto j = with_actor(c.actor);
+  j["query"] = page_query(c.limit, c.cursor);
+  return j;
+}
+Result<Inbox> from_json(const json& j, Tag<Inbox>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  Inbox c;
+  c.actor = *actor;
+  c.limit = r.limit();
+  c.cursor = r.cursor();
+  return r.done(std::move(c));
+}
+
+json to_json(const MarkRead& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  return j;
+}
+Result<MarkRead> from_json(const json& j, Tag<MarkRead>) {
+  Reader r(j);
+  auto c = about_one<MarkRead>(r);
+  if (!c) return c;
+  return r.done(std::move(*c));
+}
+
+json to_json(const GetWebhook& c) { return with_actor(c.actor); }
+Result<GetWebhook> from_json(const json& j, Tag<GetWebhook>) {
+  auto actor = Reader(j).actor();
+  if (!actor) return refuse(actor.error());
+  return GetWebhook{*actor};
+}
+
+json to_json(const SetWebhook& c) {
+  auto j = with_actor(c.actor);
+  j["body"] = {{"url", c.url}, {"secret", c.secret}};
+  return j;
+}
+Result<SetWebhook> from_json(const json& j, Tag<SetWebhook>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  SetWebhook c;
+  c.actor = *actor;
+  c.url = r.string("body", "url", true).value_or("");
+  c.secret = r.string("body", "secret", true).value_or("");
+  return r.done(std::move(c));
+}
+
+json to_json(const DeadDeliveries& c) { return with_actor(c.actor); }
+Result<DeadDeliveries> from_json(const json& j, Tag<DeadDeliveries>) {
+  auto actor = Reader(j).actor();
+  if (!actor) return refuse(actor.error());
+  return DeadDeliveries{*actor};
+}
+
+json to_json(const ReplayDeliveries& c) {
+  auto j = with_actor(c.actor);
+  if (c.id) j["body"] = {{"id", *c.id}};
+  return j;
+}
+Result<ReplayDeliveries> from_json(const json& j, Tag<ReplayDeliveries>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  ReplayDeliveries c;
+  c.actor = *actor;
+  if (const json* id = r.member("body", "id")) {
+    if (id->is_number_integer() && id->get<int64_t>() > 0)
+      c.id = id->get<int64_t>();
+    else
+      r.add("/id", {"must be a delivery id", "必须是投递编号"});
+  }
+  return r.done(std::move(c));
+}
+
+// ---- scoring ----
+json to_json(const PreviewScore& c) {
+  json body = {{"kind", name(c.kind)}, {"payload", c.payload}};
+  if (c.verified) body["verified"] = *c.verified;
+  return {{"body", body}};
+}
+Result<PreviewScore> from_json(const json& j, Tag<PreviewScore>) {
+  Reader r(j);
+  PreviewScore c;
+  c.kind = r.enumerated<Kind>("body", "kind", true, parse_kind, kKindExpected).value_or(Kind::morning_star);
+  if (const json* p = r.object("body", "payload", true)) c.payload = *p;
+  if (const json* v = r.object("body", "verified", false)) c.verified = *v;
+  return r.done(std::move(c));
+}
+
+// ---- messages ----
+Result<json> parse_message(std::string_view text) {
+  auto j = parse_json(text, kMaxMessageDepth);
+  if (!j) {
+    const auto& e = j.error();
+    if (e.kind == JsonParseError::Kind::syntax)
+      return refuse({ProblemKind::invalid, {"The command is not JSON", "命令不是有效的 JSON"}, {}, {}});
+    return refuse(Problem::invalid(e.pointer, {e.message, e.message_zh}));
+  }
+  if (!j->is_object()) return refuse(Problem::invalid("", {"a command is an object", "命令必须是对象"}));
+  return std::move(*j);
+}
+
+std::string encode_reply_json(const Result<json>& reply) {
+  json j = reply ? json{{"ok", *reply}} : json{{"problem", reply.error().to_json()}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<json> decode_reply_json(std::string_view text, std::string_view service) {
+  const Problem bad =
+      Problem::unavailable({"bad reply from " + std::string(service), "服务 " + std::string(service) + " 的应答有误"});
+  auto j = parse_json(text, kMaxMessageDepth);
+  if (!j || !j->is_object()) return refuse(bad);
+  if (auto ok = j->find("ok"); ok != j->end()) return std::move(*ok);
+  if (auto p = j->find("problem"); p != j->end()) {
+    auto problem = Problem::from_json(*p);
+    if (problem) return refuse(std::move(*problem));
+  }
+  return refuse(bad);
+}
+
+}  // namespace sdp::cmd

@@ -1,0 +1,171 @@
+// The command codec both sides of the bus use: every command survives its round trip, decoding
+// reports what is wrong where the HTTP request would have it, and replies carry problems by kind.
+#include <gtest/gtest.h>
+
+#include "sdp/command_bus.hpp"
+#include "sdp/commands.hpp"
+
+using namespace sdp;
+using namespace sdp::cmd;
+using nlohmann::json;
+
+namespace {
+
+Actor applicant() { return {"u-1", Role::applicant, "91370102MA3C00000B", std::nullopt, ""}; }
+Actor county() { return {"u-2", Role::reviewer, "", Tier::county, "370102"}; }
+
+template <class C>
+C round_trip(const C& c) {
+  auto back = decode_request<C>(encode_request(c));
+  EXPECT_TRUE(back.has_value()) << (back ? "" : back.error().to_json().dump());
+  return back ? *back : C{};
+}
+
+}  // namespace
+
+TEST(Commands, EveryCommandSurvivesItsRoundTrip) {
+  CreateDeclaration create{applicant(),
+                           Kind::industry_brain,
+                           "370102",
+                           "济南智能制造产业大脑申报",
+                           {"王经理", "0531-88880000", "wang@example.cn"},
+                           {{"cluster_name", "集群"}}};
+  auto c = round_trip(create);
+  EXPECT_EQ(c.actor, create.actor);
+  EXPECT_EQ(c.kind, Kind::industry_brain);
+  EXPECT_EQ(c.region, "370102");
+  EXPECT_EQ(c.title, create.title);
+  EXPECT_EQ(c.contact, create.contact);
+  EXPECT_EQ(c.payload, create.payload);
+
+  auto u =
+      round_trip(UpdateDeclaration{applicant(), "d-1", 3, "标题", {"李", "12345678", std::nullopt}, json::object()});
+  EXPECT_EQ(u.id, "d-1");
+  EXPECT_EQ(u.expected_version, 3);
+  EXPECT_FALSE(u.contact.email);
+
+  auto d = round_trip(
+      DecideDeclaration{county(), "d-1", 4, Decision::return_, "请补充", json{{"criteria", {{"MS01", false}}}}});
+  EXPECT_EQ(d.actor, county());
+  EXPECT_EQ(d.decision, Decision::return_);
+  EXPECT_EQ(d.comment, "请补充");
+  ASSERT_TRUE(d.verified);
+  EXPECT_EQ((*d.verified)["criteria"]["MS01"], false);
+
+  EXPECT_EQ(round_trip(SubmitDeclaration{applicant(), "d-1", std::nullopt}).expected_version, std::nullopt);
+  EXPECT_EQ(round_trip(WithdrawDeclaration{applicant(), "d-1", 7}).expected_version, 7);
+
+  PageCursor cursor{"2026-11-26 09:30:00.123456", "0190f5a2-0000-7000-8000-000000000001"};
+  auto l = round_trip(ListDeclarations{applicant(), State::returned, Kind::morning_star, 5, cursor});
+  EXPECT_EQ(l.state, State::returned);
+  EXPECT_EQ(l.kind, Kind::morning_star);
+  EXPECT_EQ(l.limit, 5);
+  EXPECT_EQ(l.cursor, cursor);
+  auto p = round_trip(PendingReviews{county(), std::nullopt, "370102", 20, std::nullopt});
+  EXPECT_EQ(p.region, "370102");
+  EXPECT_FALSE(p.cursor);
+
+  EXPECT_EQ(round_trip(Inbox{applicant(), 9, cursor}).cursor, cursor);
+  EXPECT_EQ(round_trip(SetWebhook{applicant(), "https://example.cn/hook", "0123456789abcdef"}).url,
+            "https://example.cn/hook");
+  EXPECT_EQ(round_trip(ReplayDeliveries{applicant(), 12}).id, 12);
+  EXPECT_EQ(round_trip(ReplayDeliveries{applicant(), std::nullopt}).id, std::nullopt);
+  EXPECT_EQ(round_trip(PreviewScore{Kind::morning_star, {{"claimed_level", 1}}, std::nullopt}).payload["claimed_level"],
+            1);
+}
+
+TEST(Commands, DecodingNamesEveryFieldAtFaultWithTheRequestsPointer) {
+  json message = {{"actor", applicant().to_json()},
+                  {"body", {{"kind", "smart_city"}, {"region", 370102}, {"contact", {{"name", "王"}}}}}};
+  auto c = decode_request<CreateDeclaration>(message.dump());
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().kind, ProblemKind::invalid);
+  std::vector<std::string> pointers;
+  for (const auto& e : c.error().errors) pointers.push_back(e.pointer);
+  EXPECT_EQ(pointers, (std::vector<std::string>{"/kind", "/region", "/title", "/contact/phone"}));
+  for (const auto& e : c.error().errors) EXPECT_FALSE(e.message_zh.empty()) << e.pointer;
+
+  auto q = decode_request<ListDeclarations>(
+      json{{"actor", applicant().to_json()}, {"query", {{"limit", 1000}, {"cursor", "garbage!"}, {"state", "x"}}}}
+          .dump());
+  ASSERT_FALSE(q);
+  pointers.clear();
+  for (const auto& e : q.error().errors) pointers.push_back(e.pointer);
+  EXPECT_EQ(pointers, (std::vector<std::string>{"/query/state", "/query/limit", "/query/cursor"}));
+}
+
+TEST(Commands, AnEditOrADecisionWithoutAVersionIsPreconditionRequired) {
+  json body = {{"title", "t"}, {"contact", {{"name", "王"}, {"phone", "12345678"}}}, {"payload", json::object()}};
+  auto u =
+      decode_request<UpdateDeclaration>(json{{"actor", applicant().to_json()}, {"id", "d"}, {"body", body}}.dump());
+  ASSERT_FALSE(u);
+  EXPECT_EQ(u.error().kind, ProblemKind::precondition_required);
+  auto d = decode_request<DecideDeclaration>(
+      json{{"actor", county().to_json()}, {"id", "d"}, {"body", {{"decision", "approve"}}}}.dump());
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error(), if_match_required());
+}
+
+TEST(Commands, AnActorWithoutWhatItsRoleNeedsIsUnauthenticated) {
+  for (json actor : {json(nullptr), json{{"sub", "u"}}, json{{"sub", "u"}, {"role", "applicant"}},
+                     json{{"sub", "u"}, {"role", "reviewer"}, {"tier", "county"}}, json{{"role", "admin"}},
+                     json{{"sub", "u"}, {"role", "emperor"}}}) {
+    auto s = decode_request<Statistics>(json{{"actor", actor}}.dump());
+    ASSERT_FALSE(s) << actor.dump();
+    EXPECT_EQ(s.error().kind, ProblemKind::unauthenticated) << actor.dump();
+  }
+  EXPECT_TRUE(decode_request<Statistics>(json{{"actor", {{"sub", "a"}, {"role", "admin"}}}}.dump()));
+}
+
+TEST(Commands, AMessageThatIsNotStrictJsonIsInvalidWithItsPointer) {
+  auto twice = decode_request<Statistics>(R"({"actor":{"sub":"a","role":"admin"},"actor":{"sub":"b","role":"admin"}})");
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().kind, ProblemKind::invalid);
+  EXPECT_EQ(twice.error().errors.at(0).pointer, "/actor");
+  auto garbage = decode_request<Statistics>("{not json");
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(garbage.error().kind, ProblemKind::invalid);
+}
+
+TEST(Commands, RepliesCarryTheValueOrTheProblemByKind) {
+  Declaration d{"d-1", 3, {{"id", "d-1"}, {"version", 3}, {"state", "draft"}}};
+  auto ok = decode_reply<Declaration>(encode_reply(Result<Declaration>(d)), "workflow");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->id, "d-1");
+  EXPECT_EQ(ok->version, 3);
+  EXPECT_EQ(ok->body, d.body);
+
+  Problem conflict{ProblemKind::conflict, {"Not now", "当前状态不允许"}, {"it is a draft", "这是草稿"}, {}};
+  auto no = decode_reply<Declaration>(encode_reply(Result<Declaration>(refuse(conflict))), "workflow");
+  ASSERT_FALSE(no);
+  EXPECT_EQ(no.error(), conflict);
+
+  for (const char* bad : {"", "[]", R"({"status":200})", R"({"problem":{"kind":"teapot"}})", R"({"ok":{"id":1}})"}) {
+    auto r = decode_reply<Declaration>(bad, "workflow");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().kind, ProblemKind::unavailable) << bad;
+    EXPECT_NE(r.error().detail.en.find("workflow"), std::string::npos);
+  }
+}
+
+TEST(Commands, AnInfrastructureFailureInAHandlerAnswersUnavailable) {
+  auto reply = answer<Statistics>(
+      json{{"actor", {{"sub", "a"}, {"role", "admin"}}}}.dump(),
+      [](const Statistics&) -> Result<Document> { throw Error(ErrorSource::database, "connection lost", 2013, true); });
+  auto r = decode_reply<Document>(reply, "workflow");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ProblemKind::unavailable);
+  auto fine = answer<Statistics>(json{{"actor", {{"sub", "a"}, {"role", "admin"}}}}.dump(),
+                                 [](const Statistics& s) -> Result<Document> {
+                                   return Document{{{"who", s.actor.sub}}};
+                                 });
+  EXPECT_EQ(decode_reply<Document>(fine, "workflow")->body["who"], "a");
+}
+
+TEST(Commands, EveryProblemKindHasItsName) {
+  for (auto k : {ProblemKind::invalid, ProblemKind::unauthenticated, ProblemKind::forbidden, ProblemKind::not_found,
+                 ProblemKind::conflict, ProblemKind::precondition_failed, ProblemKind::precondition_required,
+                 ProblemKind::rule, ProblemKind::unavailable})
+    EXPECT_EQ(parse_problem_kind(name(k)), k);
+  EXPECT_EQ(parse_problem_kind("teapot"), std::nullopt);
+}
