@@ -1,15 +1,13 @@
 #include "sdp/actor.hpp"
 
-#include <array>
-#include <utility>
+#include "sdp/names.hpp"
 
 namespace sdp {
 namespace {
 
-constexpr std::array<std::pair<Role, std::string_view>, 4> kRoles{
+constexpr Names<Role, 4> kRoles{
     {{Role::applicant, "applicant"}, {Role::reviewer, "reviewer"}, {Role::admin, "admin"}, {Role::system, "system"}}};
-constexpr std::array<std::pair<Tier, std::string_view>, 3> kTiers{
-    {{Tier::county, "county"}, {Tier::city, "city"}, {Tier::province, "province"}}};
+constexpr Names<Tier, 3> kTiers{{{Tier::county, "county"}, {Tier::city, "city"}, {Tier::province, "province"}}};
 
 std::string string_at(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
@@ -18,29 +16,10 @@ std::string string_at(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-std::string_view name(Role r) {
-  for (const auto& [v, n] : kRoles)
-    if (v == r) return n;
-  return "?";
-}
-
-std::string_view name(Tier t) {
-  for (const auto& [v, n] : kTiers)
-    if (v == t) return n;
-  return "?";
-}
-
-std::optional<Role> parse_role(std::string_view s) {
-  for (const auto& [v, n] : kRoles)
-    if (n == s) return v;
-  return std::nullopt;
-}
-
-std::optional<Tier> parse_tier(std::string_view s) {
-  for (const auto& [v, n] : kTiers)
-    if (n == s) return v;
-  return std::nullopt;
-}
+std::string_view name(Role r) { return name_in(kRoles, r); }
+std::string_view name(Tier t) { return name_in(kTiers, t); }
+std::optional<Role> parse_role(std::string_view s) { return parse_in(kRoles, s); }
+std::optional<Tier> parse_tier(std::string_view s) { return parse_in(kTiers, s); }
 
 nlohmann::json Actor::to_json() const {
   nlohmann::json j = {{"sub", sub}, {"role", name(role)}};

@@ -1,13 +1,9 @@
 #include "sdp/declaration.hpp"
 
-#include <array>
-#include <utility>
+#include "sdp/names.hpp"
 
 namespace sdp {
 namespace {
-
-template <class E, size_t N>
-using Names = std::array<std::pair<E, std::string_view>, N>;
 
 constexpr Names<Kind, 2> kKinds{{{Kind::morning_star, "morning_star"}, {Kind::industry_brain, "industry_brain"}}};
 constexpr Names<State, 9> kStates{{{State::draft, "draft"},
@@ -31,28 +27,14 @@ constexpr Names<State, 9> kStatesZh{{{State::draft, "草稿"},
 constexpr Names<Decision, 3> kDecisions{
     {{Decision::approve, "approve"}, {Decision::return_, "return"}, {Decision::reject, "reject"}}};
 
-template <class E, size_t N>
-std::string_view lookup(E e, const Names<E, N>& names) {
-  for (const auto& [v, n] : names)
-    if (v == e) return n;
-  return "?";
-}
-
-template <class E, size_t N>
-std::optional<E> parse(std::string_view s, const Names<E, N>& names) {
-  for (const auto& [v, n] : names)
-    if (n == s) return v;
-  return std::nullopt;
-}
-
 }  // namespace
 
-std::string_view name(Kind k) { return lookup(k, kKinds); }
-std::string_view name(State s) { return lookup(s, kStates); }
-std::string_view name(Decision d) { return lookup(d, kDecisions); }
-std::string_view zh_name(State s) { return lookup(s, kStatesZh); }
-std::optional<Kind> parse_kind(std::string_view s) { return parse(s, kKinds); }
-std::optional<State> parse_state(std::string_view s) { return parse(s, kStates); }
-std::optional<Decision> parse_decision(std::string_view s) { return parse(s, kDecisions); }
+std::string_view name(Kind k) { return name_in(kKinds, k); }
+std::string_view name(State s) { return name_in(kStates, s); }
+std::string_view name(Decision d) { return name_in(kDecisions, d); }
+std::string_view zh_name(State s) { return name_in(kStatesZh, s); }
+std::optional<Kind> parse_kind(std::string_view s) { return parse_in(kKinds, s); }
+std::optional<State> parse_state(std::string_view s) { return parse_in(kStates, s); }
+std::optional<Decision> parse_decision(std::string_view s) { return parse_in(kDecisions, s); }
 
 }  // namespace sdp

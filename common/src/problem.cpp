@@ -1,12 +1,11 @@
 #include "sdp/problem.hpp"
 
-#include <array>
-#include <utility>
+#include "sdp/names.hpp"
 
 namespace sdp {
 namespace {
 
-constexpr std::array<std::pair<ProblemKind, std::string_view>, 9> kKinds{{
+constexpr Names<ProblemKind, 9> kKinds{{
     {ProblemKind::invalid, "invalid"},
     {ProblemKind::unauthenticated, "unauthenticated"},
     {ProblemKind::forbidden, "forbidden"},
@@ -25,17 +24,8 @@ std::string string_at(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-std::string_view name(ProblemKind k) {
-  for (const auto& [v, n] : kKinds)
-    if (v == k) return n;
-  return "?";
-}
-
-std::optional<ProblemKind> parse_problem_kind(std::string_view s) {
-  for (const auto& [v, n] : kKinds)
-    if (n == s) return v;
-  return std::nullopt;
-}
+std::string_view name(ProblemKind k) { return name_in(kKinds, k); }
+std::optional<ProblemKind> parse_problem_kind(std::string_view s) { return parse_in(kKinds, s); }
 
 Problem Problem::invalid(std::vector<SchemaProblem> errors) {
   return {ProblemKind::invalid, {"The request is not valid", "提交的内容有误"}, {}, std::move(errors)};
