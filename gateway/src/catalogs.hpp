@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "scorer.hpp"
 #include "sdp/http.hpp"
+#include "sdp/scoring/scorer.hpp"
 
 namespace sdp::gateway {
 

@@ -31,10 +31,6 @@ ServiceSpec spec() {
         check::integer(50, 60000)},
        {"SDP_GATEWAY_WORKERS", "threads that wait on other services for HTTP requests", "16", check::integer(1, 512)},
        {"SDP_GATEWAY_QUEUE", "requests waiting for a worker at most; beyond, 503", "4096", check::integer(1, 1000000)},
-       {"SDP_SCORING_MORNING_STAR_MODEL", "晨星工厂 model version served with the catalogue", "2026.1",
-        check::non_empty()},
-       {"SDP_SCORING_INDUSTRY_BRAIN_MODEL", "产业大脑 model version whose weights the catalogue shows", "2026.1",
-        check::non_empty()},
        {"SDP_GATEWAY_CONSOLE_DIR", "the built web console (web/dist) served at /; empty: no console", "", nullptr},
        {"SDP_GATEWAY_SIGN_IN_URL", "the identity provider's sign-in page the console sends people to", "", nullptr},
        {"SDP_GATEWAY_DEV_SIGN_IN_KEY",
@@ -89,8 +85,7 @@ void setup(Runtime& runtime) {
     }
   });
 
-  auto scorer = scoring::Scorer::load(dir, cfg.str("SDP_SCORING_MORNING_STAR_MODEL"),
-                                      cfg.str("SDP_SCORING_INDUSTRY_BRAIN_MODEL"));
+  auto scorer = scoring::Scorer::load(dir);
   auto regions_file = dir / "regions" / "shandong.json";
   auto ctx =
       std::make_shared<Context>(Context{load_keys(cfg), RegionCatalog::from_file(regions_file.string()),

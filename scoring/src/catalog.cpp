@@ -1,4 +1,4 @@
-#include "catalog.hpp"
+#include "sdp/scoring/catalog.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -18,14 +18,6 @@ std::string text(const nlohmann::json& j, const char* key, const std::string& wh
 }
 
 }  // namespace
-
-std::optional<Kind> parse_kind(std::string_view name) {
-  if (name == "morning_star") return Kind::morning_star;
-  if (name == "industry_brain") return Kind::industry_brain;
-  return std::nullopt;
-}
-
-const char* kind_name(Kind kind) { return kind == Kind::morning_star ? "morning_star" : "industry_brain"; }
 
 const Criterion* MorningStarCatalog::find(std::string_view id) const {
   auto it = index_.find(id);

@@ -1,4 +1,4 @@
-#include "engine.hpp"
+#include "sdp/scoring/engine.hpp"
 
 #include <cmath>
 

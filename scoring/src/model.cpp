@@ -1,4 +1,4 @@
-#include "model.hpp"
+#include "sdp/scoring/model.hpp"
 
 #include <cmath>
 #include <set>

@@ -1,4 +1,4 @@
-#include "scorer.hpp"
+#include "sdp/scoring/scorer.hpp"
 
 #include "sdp/error.hpp"
 
@@ -45,6 +45,18 @@ Scorer Scorer::load(const std::filesystem::path& dir, const std::string& ms_vers
   s.ms_verified_ = schema("morning_star.verified.schema.json");
   s.ib_verified_ = schema("industry_brain.verified.schema.json");
   return s;
+}
+
+Scorer Scorer::load(const std::filesystem::path& dir) {
+  const auto path = dir / "models" / "in_force.json";
+  const auto in_force = read_json_file(path);
+  auto version = [&](const char* kind) {
+    auto it = in_force.find(kind);
+    if (it == in_force.end() || !it->is_string() || it->get<std::string>().empty())
+      throw Error(ErrorSource::config, path.string() + ": '" + kind + "' must name the model version in force");
+    return it->get<std::string>();
+  };
+  return load(dir, version("morning_star"), version("industry_brain"));
 }
 
 Problems Scorer::validate_payload(Kind kind, const nlohmann::json& payload) const {

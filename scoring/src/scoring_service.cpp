@@ -35,16 +35,7 @@ std::vector<Verdict> verdicts_of(const nlohmann::json& scoring) {
 
 }  // namespace
 
-ServiceSpec spec() {
-  return ServiceSpec{
-      "scoring",
-      8082,
-      1,
-      {{"SDP_SCORING_MORNING_STAR_MODEL", "version of schemas/models/morning_star/<version>.json in force", "2026.1",
-        check::non_empty()},
-       {"SDP_SCORING_INDUSTRY_BRAIN_MODEL", "version of schemas/models/industry_brain/<version>.json in force",
-        "2026.1", check::non_empty()}}};
-}
+ServiceSpec spec() { return ServiceSpec{"scoring", 8082, 1, {}}; }
 
 std::expected<std::optional<Event>, std::string> score_event_for(const Scorer& scorer, const JsonSchema& request_schema,
                                                                  const Event& source, const std::string& now) {
@@ -66,7 +57,7 @@ std::expected<std::optional<Event>, std::string> score_event_for(const Scorer& s
   e.version = source.version;
   e.occurred_at = now;
   e.actor = {{"role", "system"}, {"sub", "scoring"}};
-  e.data = {{"kind", kind_name(kind)}, {"score", *score}, {"source_event_id", source.id}};
+  e.data = {{"kind", name(kind)}, {"score", *score}, {"source_event_id", source.id}};
   return std::optional<Event>{std::move(e)};
 }
 
@@ -87,9 +78,7 @@ nlohmann::json preview(const Scorer& scorer, const nlohmann::json& request) {
 }
 
 void setup(Runtime& runtime) {
-  auto scorer = std::make_shared<const Scorer>(Scorer::load(runtime.schemas_dir(),
-                                                            runtime.config().str("SDP_SCORING_MORNING_STAR_MODEL"),
-                                                            runtime.config().str("SDP_SCORING_INDUSTRY_BRAIN_MODEL")));
+  auto scorer = std::make_shared<const Scorer>(Scorer::load(runtime.schemas_dir()));
   auto envelope = std::make_shared<const JsonSchema>(
       JsonSchema::from_file(runtime.schemas_dir() / "events" / "envelope.schema.json"));
   auto request = std::make_shared<const JsonSchema>(

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "scorer.hpp"
 #include "sdp/event.hpp"
+#include "sdp/scoring/scorer.hpp"
 #include "sdp/service.hpp"
 
 namespace sdp::scoring {

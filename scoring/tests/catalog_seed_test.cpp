@@ -15,7 +15,7 @@
 
 #include "sdp/build_info.hpp"
 
-#include "catalog.hpp"
+#include "sdp/scoring/catalog.hpp"
 
 // The catalogues in schemas/catalogs/ checked item by item against the policy text the repository
 // carries (schemas/catalogs/sources/000_*.txt), which this test parses itself, so a transcription

@@ -3,8 +3,8 @@
 
 #include <random>
 
-#include "engine.hpp"
 #include "sdp/build_info.hpp"
+#include "sdp/scoring/engine.hpp"
 
 using namespace sdp::scoring;
 using nlohmann::json;

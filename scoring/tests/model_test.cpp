@@ -1,9 +1,9 @@
 // A malformed model refuses to load, with a message naming the fault.
 #include <gtest/gtest.h>
 
-#include "model.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/error.hpp"
+#include "sdp/scoring/model.hpp"
 
 using namespace sdp::scoring;
 using nlohmann::json;

@@ -1,9 +1,11 @@
 // Scorer: schemas, rules and models together, as the services use them.
 #include <gtest/gtest.h>
 
-#include "scorer.hpp"
+#include <fstream>
+
 #include "sdp/build_info.hpp"
 #include "sdp/error.hpp"
+#include "sdp/scoring/scorer.hpp"
 
 using namespace sdp::scoring;
 using nlohmann::json;
@@ -64,6 +66,30 @@ TEST(Scorer, AModelFileMustDeclareItsOwnVersion) {
     FAIL() << "a copied model kept its old version and was accepted";
   } catch (const sdp::Error& e) {
     EXPECT_NE(std::string(e.what()).find("declares version '2026.1'"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 14: one source for the versions in force, read by every service.
+TEST(Scorer, TheVersionsInForceComeFromTheirOneFile) {
+  auto dir = std::filesystem::temp_directory_path() / "sdp-scorer-in-force-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(sdp::build_info::kSchemasDir, dir, std::filesystem::copy_options::recursive);
+  EXPECT_EQ(Scorer::load(dir).morning_star_model().id.version, "2026.1");
+  std::ofstream(dir / "models/in_force.json") << R"({"morning_star": "2031.9", "industry_brain": "2026.1"})";
+  try {
+    Scorer::load(dir);
+    FAIL() << "a version in force without its file was accepted";
+  } catch (const sdp::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("2031.9.json"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir / "models/in_force.json") << R"({"morning_star": "2026.1"})";
+  try {
+    Scorer::load(dir);
+    FAIL() << "a programme without a version in force was accepted";
+  } catch (const sdp::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'industry_brain' must name the model version in force"), std::string::npos)
+        << e.what();
   }
   std::filesystem::remove_all(dir);
 }

@@ -5,8 +5,8 @@
 #include <tuple>
 
 #include "openapi_contract.hpp"
-#include "scorer.hpp"
 #include "sdp/build_info.hpp"
+#include "sdp/scoring/scorer.hpp"
 
 using nlohmann::json;
 using sdp::test::OpenApiContract;
@@ -167,7 +167,7 @@ TEST(OpenApiContract, TheEnginesScoresOfBothKindsFollowTheDocument) {
     ASSERT_TRUE(score.has_value()) << payload.dump();
     SCOPED_TRACE(score->dump());
     EXPECT_EQ(joined(doc().check("POST", "/v1/scoring/preview", true, 200, kJson, score->dump())), "");
-    d["kind"] = sdp::scoring::kind_name(kind);
+    d["kind"] = sdp::name(kind);
     d["number"] = kind == Kind::morning_star ? "MSF-2026-370102-000001" : "IBR-2026-370102-000001";
     d["payload"] = payload;
     d["score"] = *score;

@@ -11,10 +11,10 @@
 #include <optional>
 #include <string>
 
-#include "scorer.hpp"
 #include "sdp/db.hpp"
 #include "sdp/json_schema.hpp"
 #include "sdp/regions.hpp"
+#include "sdp/scoring/scorer.hpp"
 #include "state_machine.hpp"
 
 namespace sdp::workflow {

@@ -18,10 +18,7 @@ ServiceSpec spec() {
       {{"SDP_PUBLICITY_SECONDS", "length of the public-notice period (公示) after the province approves", "432000",
         check::integer(1, 90 * 24 * 3600)},
        {"SDP_PUBLICITY_POLL_MS", "how often due publicity periods are ended", "1000", check::integer(10, 600000)},
-       {"SDP_OUTBOX_BATCH", "events the relay publishes per pass", "100", check::integer(1, 10000)},
-       {"SDP_SCORING_MORNING_STAR_MODEL", "晨星工厂 model used to check a province approval", "2026.1",
-        check::non_empty()},
-       {"SDP_SCORING_INDUSTRY_BRAIN_MODEL", "产业大脑 model (payload checks)", "2026.1", check::non_empty()}}};
+       {"SDP_OUTBOX_BATCH", "events the relay publishes per pass", "100", check::integer(1, 10000)}}};
 }
 
 namespace {
@@ -42,10 +39,8 @@ void setup(Runtime& runtime) {
   const auto& cfg = runtime.config();
   const auto& dir = runtime.schemas_dir();
   auto ctx = std::make_shared<Context>(
-      Context{scoring::Scorer::load(dir, cfg.str("SDP_SCORING_MORNING_STAR_MODEL"),
-                                    cfg.str("SDP_SCORING_INDUSTRY_BRAIN_MODEL")),
-              RegionCatalog::from_file((dir / "regions" / "shandong.json").string()), Schemas::load(dir),
-              JsonSchema::from_file(dir / "events" / "envelope.schema.json"),
+      Context{scoring::Scorer::load(dir), RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
+              Schemas::load(dir), JsonSchema::from_file(dir / "events" / "envelope.schema.json"),
               JsonSchema::from_file(dir / "events" / "score.computed.schema.json"), nullptr, nullptr});
   ctx->relay =
       std::make_unique<OutboxRelay>(runtime.db(), runtime.nats(), static_cast<int>(cfg.integer("SDP_OUTBOX_BATCH")));

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "catalog.hpp"
-#include "model.hpp"
 #include "sdp/json_schema.hpp"
+#include "sdp/scoring/catalog.hpp"
+#include "sdp/scoring/model.hpp"
 
 namespace sdp::scoring {
 

@@ -8,13 +8,14 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "sdp/declaration.hpp"
 #include "sdp/files.hpp"
 
 namespace sdp::scoring {
 
-enum class Kind { morning_star, industry_brain };
-std::optional<Kind> parse_kind(std::string_view name);
-const char* kind_name(Kind kind);
+// The programme a catalogue, model or score belongs to: the platform's one Kind.
+using sdp::Kind;
+using sdp::parse_kind;
 
 // 晨星工厂: one item of the 72, with the levels whose column carries ★.
 struct Criterion {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine.hpp"
+#include "sdp/scoring/engine.hpp"
 
 namespace sdp::scoring {
 
@@ -19,6 +19,9 @@ class Scorer {
   // sdp::Error (config) naming the file and the fault.
   static Scorer load(const std::filesystem::path& schemas_dir, const std::string& morning_star_model,
                      const std::string& industry_brain_model);
+  // The same with the versions in force, as schemas/models/in_force.json names them: the one
+  // source every service reads.
+  static Scorer load(const std::filesystem::path& schemas_dir);
 
   // Schema and rule problems of a payload (pointers under /payload) or a verdict (under /verified).
   Problems validate_payload(Kind kind, const nlohmann::json& payload) const;
