@@ -31,11 +31,24 @@ std::string db_time(std::chrono::system_clock::time_point t) {
 }
 
 std::optional<std::string> rfc3339_of_db_time(std::string_view db_time) {
-  if (db_time.size() < 19) return std::nullopt;
-  std::string t(db_time.substr(0, std::min<size_t>(23, db_time.size())));
+  // "YYYY-MM-DD HH:MM:SS" and an optional fraction: anything else is not a time.
+  auto digit = [&](size_t i) { return db_time[i] >= '0' && db_time[i] <= '9'; };
+  if (db_time.size() < 19 || db_time.size() > 26) return std::nullopt;
+  for (size_t i = 0; i < db_time.size(); ++i) {
+    const char expected = i == 4 || i == 7 ? '-' : i == 10 ? ' ' : i == 13 || i == 16 ? ':' : i == 19 ? '.' : 0;
+    if (expected ? db_time[i] != expected : !digit(i)) return std::nullopt;
+  }
+  if (db_time.size() == 20) return std::nullopt;  // a point with no fraction after it
+  std::string t(db_time.substr(0, 19));
   t[10] = 'T';
-  if (t.size() == 19) t += ".000";
-  return t + "Z";
+  std::string fraction(db_time.size() > 20 ? db_time.substr(20, 3) : std::string_view());
+  fraction.resize(3, '0');
+  return t + "." + fraction + "Z";
+}
+
+nlohmann::json api_time(const std::optional<std::string>& db_time) {
+  auto t = db_time ? rfc3339_of_db_time(*db_time) : std::nullopt;
+  return t ? nlohmann::json(*t) : nlohmann::json(nullptr);
 }
 
 }  // namespace sdp

@@ -18,3 +18,12 @@ TEST(Time, Rfc3339OfADbTimeKeepsMilliseconds) {
   EXPECT_EQ(rfc3339_of_db_time("2026-11-26 20:35:58"), "2026-11-26T20:35:58.000Z");
   EXPECT_EQ(rfc3339_of_db_time("2026-11-26"), std::nullopt);
 }
+
+// Issue 14: one codec for the API's times; text that is not DATETIME(6) is no time at all.
+TEST(Time, TheApiTimeIsRfc3339OrNull) {
+  EXPECT_EQ(api_time(std::string("2026-11-26 20:35:58.5")), "2026-11-26T20:35:58.500Z");
+  EXPECT_EQ(api_time(std::nullopt), nullptr);
+  for (const char* junk :
+       {"2026-11-26T20:35:58", "2026/11/26 20:35:58", "2026-11-26 20:35:58.1234567", "garbage-text-of-19c"})
+    EXPECT_EQ(api_time(std::string(junk)), nullptr) << junk;
+}
