@@ -66,7 +66,7 @@ for workload in create_submit lifecycle read mix; do run_workload "$workload" "$
 # webhook, to a receiver in the load generator that times submit -> receipt.
 sdp_log "waiting for the consumers to finish the events of the runs so far"
 "$LOADGEN" settle --nats "nats://127.0.0.1:$NATS_PORT" --stream SDP_EVENTS \
-  --consumers scoring,workflow-scores,notify --seconds 300 >/dev/null || sdp_die "the consumers did not catch up"
+  --consumers notify --seconds 300 >/dev/null || sdp_die "the consumers did not catch up"
 HALF=$(echo "${RESULT[create_submit]}" | jq '.operations.submit.per_s / 2 | floor | if . < 1 then 1 else . end')
 run_workload create_submit_half_load create_submit --rate "$HALF" --webhook-port "$(sdp_free_port)"
 
