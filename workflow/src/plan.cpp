@@ -54,6 +54,14 @@ void rescore(Change& c, const Scored& s) {
   c.rescored = true;
 }
 
+// Scores the change's content with the verdicts so far; a problem when it cannot be scored.
+std::optional<Problem> score_content(Change& c, const Circumstances& given) {
+  auto scored = score_of(given.scorer, c.row.kind, c.row.payload, given.verdicts);
+  if (!scored) return std::move(scored.error());
+  rescore(c, *scored);
+  return std::nullopt;
+}
+
 // The event of a change, with the tier it arrives at when it arrives at one.
 void announce(Change& c, std::string type) {
   c.event_type = std::move(type);
@@ -154,13 +162,11 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::UpdateD
   if (!c) return c;
   if (auto problems = given.scorer.validate_payload(row.kind, command.payload); !problems.empty())
     return refuse(Problem::invalid(std::move(problems)));
-  auto scored = score_of(given.scorer, row.kind, command.payload, given.verdicts);
-  if (!scored) return refuse(std::move(scored.error()));
   c->row.title = command.title;
   c->row.contact = command.contact;
   c->row.payload = command.payload;
   c->content_changed = true;
-  rescore(*c, *scored);
+  if (auto p = score_content(*c, given)) return refuse(std::move(*p));
   announce(*c, "declaration.updated");
   return c;
 }
@@ -171,10 +177,8 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::SubmitD
   if (!c) return c;
   if (auto gaps = submission_gaps(row, given.scorer); !gaps.empty()) return refuse(Problem::invalid(std::move(gaps)));
   // Scored again with the model in force at submission: what reviewers see is never stale.
-  auto scored = score_of(given.scorer, row.kind, row.payload, given.verdicts);
-  if (!scored) return refuse(std::move(scored.error()));
+  if (auto p = score_content(*c, given)) return refuse(std::move(*p));
   c->submits = true;
-  rescore(*c, *scored);
   announce(*c, "declaration.submitted");
   return c;
 }
