@@ -12,7 +12,8 @@ using sdp::nats::Topology;
 TEST(Topology, TheShippedFileLoads) {
   auto t = Topology::from_file(std::string(sdp::build_info::kSchemasDir) + "/nats/topology.json");
   ASSERT_FALSE(t.streams.empty());
-  EXPECT_TRUE(t.consumers.contains("scoring"));
+  EXPECT_TRUE(t.consumers.contains("notify"));
+  EXPECT_FALSE(t.consumers.contains("scoring")) << "scores are computed in workflow's transaction";
   for (const auto& [name, c] : t.consumers) {
     EXPECT_FALSE(c.dead_letter_subject.empty()) << name;
     EXPECT_LT(c.backoff.size(), static_cast<size_t>(c.max_deliver)) << name;

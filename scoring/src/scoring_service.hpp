@@ -1,12 +1,8 @@
 #pragma once
-// The scoring service: consumes declaration events that carry data.scoring, publishes
-// score.computed events (once per source event), and answers score previews over NATS.
+// The scoring service: answers score previews (a self-assessment, nothing saved) over NATS.
+// Declarations are scored by workflow, in the transaction that changes them, with the same library.
 
-#include <expected>
-#include <optional>
-#include <string>
-
-#include "sdp/event.hpp"
+#include "sdp/commands.hpp"
 #include "sdp/scoring/scorer.hpp"
 #include "sdp/service.hpp"
 
@@ -15,14 +11,7 @@ namespace sdp::scoring {
 ServiceSpec spec();
 void setup(Runtime& runtime);
 
-// The pure core of the consumer: the score event for `source`, nothing when the event asks for
-// no score, or the reason it can never be scored (it goes to the dead-letter subject).
-// The score event's id is derived from the source event's, so a re-score is a JetStream duplicate.
-std::expected<std::optional<Event>, std::string> score_event_for(const Scorer& scorer, const JsonSchema& request_schema,
-                                                                 const Event& source, const std::string& now);
-
-// The pure core of the preview command: {kind, payload, verified?} -> {"status":200,"body":score} or
-// {"status":400,"title","errors":[{pointer,message}]}.
-nlohmann::json preview(const Scorer& scorer, const nlohmann::json& request);
+// The pure core of the preview command: the score object, or every problem with its pointer.
+Result<cmd::Document> preview(const Scorer& scorer, const cmd::PreviewScore& command);
 
 }  // namespace sdp::scoring

@@ -1,73 +1,58 @@
 #pragma once
-// The workflow's commands and queries on declarations (CONTRACT §3): each change is checked by
-// the state machine, made in one transaction with its history entry and its outbox events, and
-// guarded by the expected version. Replies are JSON: {"status", "body"} or {"status", "title",
-// "detail", "errors"}, with the HTTP status the gateway answers with.
+// The workflow's commands and queries on declarations (CONTRACT §3): each change is planned by
+// the pure core (plan.hpp) and written by apply() in one transaction with its version row, score,
+// verdict, history entry and outbox event, guarded by the version it was planned on.
 
 #include <chrono>
-#include <expected>
 #include <functional>
-#include <nlohmann/json.hpp>
-#include <optional>
-#include <string>
 
+#include "plan.hpp"
+#include "sdp/commands.hpp"
 #include "sdp/db.hpp"
-#include "sdp/json_schema.hpp"
 #include "sdp/regions.hpp"
 #include "sdp/scoring/scorer.hpp"
-#include "state_machine.hpp"
 
 namespace sdp::workflow {
 
-// Who sent a command: the claims of the token the gateway verified.
-struct Caller {
-  std::string sub;
-  Role role = Role::applicant;
-  std::string org;           // applicants
-  std::optional<Tier> tier;  // reviewers
-  std::string region;        // reviewers
-  static std::expected<Caller, std::string> from_json(const nlohmann::json& j);
-  nlohmann::json to_json() const;
-};
-
-struct Schemas {
-  JsonSchema create, update, decision;
-  static Schemas load(const std::filesystem::path& schemas_dir);
-};
-
 struct Settings {
   std::chrono::seconds publicity{5 * 24 * 3600};
-  int max_page = 100;
 };
+
+// Writes a planned change: the row (guarded by `change.planned_on`), its version row, verdict,
+// history entry and outbox event.
+void apply(db::Connection& c, const Change& change);
 
 class Workflow {
  public:
-  Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCatalog& regions, const Schemas& schemas,
-           Settings settings, std::function<void()> outbox_written);
+  Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCatalog& regions, Settings settings,
+           std::function<void()> outbox_written);
 
-  // Runs the command `verb` ("create", "get", …) on a request {"actor": {...}, ...}; never throws
-  // for bad input, only for infrastructure failures (sdp::Error).
-  nlohmann::json handle(const std::string& verb, const nlohmann::json& request);
+  // Never throw for a refusal, only for infrastructure failures (sdp::Error).
+  Result<cmd::Declaration> create(const cmd::CreateDeclaration& command);
+  Result<cmd::Declaration> update(const cmd::UpdateDeclaration& command);
+  Result<cmd::Declaration> submit(const cmd::SubmitDeclaration& command);
+  Result<cmd::Declaration> withdraw(const cmd::WithdrawDeclaration& command);
+  Result<cmd::Declaration> decide(const cmd::DecideDeclaration& command);
+  Result<cmd::Declaration> get(const cmd::GetDeclaration& command);
+  Result<cmd::Document> list(const cmd::ListDeclarations& command);
+  Result<cmd::Document> pending(const cmd::PendingReviews& command);
+  Result<cmd::Document> history(const cmd::DeclarationHistory& command);
+  Result<cmd::Document> stats(const cmd::Statistics& command);
 
   // Moves every declaration whose publicity has ended to approved; returns how many.
   int end_due_publicity();
 
-  // Attaches a score.computed event's score unless a newer version's is there; false for a duplicate.
-  bool attach_score(const std::string& event_id, const std::string& declaration_id, int64_t version,
-                    const nlohmann::json& score);
-
  private:
-  nlohmann::json create(const Caller& caller, const nlohmann::json& request);
-  nlohmann::json change(const Caller& caller, const nlohmann::json& request, Action action);
-  nlohmann::json get(const Caller& caller, const nlohmann::json& request);
-  nlohmann::json list(const Caller& caller, const nlohmann::json& request, bool pending);
-  nlohmann::json history(const Caller& caller, const nlohmann::json& request);
-  nlohmann::json stats(const Caller& caller);
+  // Loads the row under its lock, plans the command on it and applies the plan.
+  template <class C>
+  Result<cmd::Declaration> perform(const C& command);
+  Circumstances circumstances(db::Connection& c, const std::string& id) const;
+  Result<cmd::Document> page(const Actor& actor, std::string where, std::vector<db::Param> params, bool pending,
+                             int limit, const std::optional<PageCursor>& cursor);
 
   db::Pool& pool_;
   const scoring::Scorer& scorer_;
   const RegionCatalog& regions_;
-  const Schemas& schemas_;
   Settings settings_;
   std::function<void()> outbox_written_;
 };

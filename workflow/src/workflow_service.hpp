@@ -1,6 +1,6 @@
 #pragma once
 // The workflow service: owner of declarations. Commands and queries over NATS request–reply
-// (queue group "workflow"), the outbox relay, the score consumer and the publicity timer.
+// (queue group "workflow", one typed command per verb), the outbox relay and the publicity timer.
 
 #include "sdp/service.hpp"
 
@@ -8,9 +8,5 @@ namespace sdp::workflow {
 
 ServiceSpec spec();
 void setup(Runtime& runtime);
-
-// The commands served on sdp.cmd.workflow.<verb>.
-inline constexpr const char* kVerbs[] = {"create", "update", "submit",  "withdraw", "decide",
-                                         "get",    "list",   "pending", "history",  "stats"};
 
 }  // namespace sdp::workflow

@@ -1,0 +1,277 @@
+#include "plan.hpp"
+
+#include "sdp/time.hpp"
+
+namespace sdp::workflow {
+namespace {
+
+using nlohmann::json;
+
+const Text kNoSuchDeclaration{"No such declaration", "申报不存在"};
+
+struct Scored {
+  json score;
+  std::optional<int> level;  // 晨星工厂: the verified level, else the self-assessed one
+};
+
+// The score of `payload` with `verdicts`; both were checked against the model when they came in.
+Result<Scored> score_of(const scoring::Scorer& scorer, Kind kind, const json& payload,
+                        const std::vector<scoring::Verdict>& verdicts) {
+  if (kind == Kind::morning_star) {
+    auto s = scoring::score_morning_star(scorer.morning_star_catalog(), scorer.morning_star_model(), payload, verdicts);
+    if (!s) return refuse(Problem::invalid(std::move(s.error())));
+    return Scored{s->to_json(), s->verified_level.value_or(s->self_assessed_level)};
+  }
+  auto s =
+      scoring::score_industry_brain(scorer.industry_brain_catalog(), scorer.industry_brain_model(), payload, verdicts);
+  if (!s) return refuse(Problem::invalid(std::move(s.error())));
+  return Scored{s->to_json(), std::nullopt};
+}
+
+Snapshot snapshot(const Row& row) { return {row.state, row.returned_by, row.decided, row.kind == Kind::morning_star}; }
+
+// The change `outcome` makes, before what is particular to the verb.
+Change change_of(const Row& row, const Actor& actor, Action action, const Outcome& outcome,
+                 std::chrono::system_clock::time_point now) {
+  Change c;
+  c.row = row;
+  c.planned_on = row.version;
+  c.actor = actor;
+  c.action = action;
+  c.from = row.state;
+  c.row.state = outcome.to;
+  c.row.version = row.version + 1;
+  c.row.returned_by = outcome.to == State::returned ? outcome.returned_by : std::nullopt;
+  c.row.updated_at = db_time(now);  // the workflow's clock, so that the reply needs no second read
+  if (outcome.to != State::publicity && outcome.to != State::approved) c.row.publicity_ends_at.reset();
+  return c;
+}
+
+void rescore(Change& c, const Scored& s) {
+  c.row.score = s.score;
+  c.row.score_version = c.row.version;
+  c.level = s.level;
+  c.rescored = true;
+}
+
+// Scores the change's content with the verdicts so far; a problem when it cannot be scored.
+std::optional<Problem> score_content(Change& c, const Circumstances& given) {
+  auto scored = score_of(given.scorer, c.row.kind, c.row.payload, given.verdicts);
+  if (!scored) return std::move(scored.error());
+  rescore(c, *scored);
+  return std::nullopt;
+}
+
+// The event of a change, with the tier it arrives at when it arrives at one.
+void announce(Change& c, std::string type) {
+  c.event_type = std::move(type);
+  c.event_data = event_data(c.row, c.from);
+  if (auto tier = review_tier(c.row.state)) c.event_data["arrives_at"] = name(*tier);
+}
+
+// Visibility, then the version guard (CONTRACT §3: an If-Match names the version it was made on).
+std::optional<Problem> guard(const Row& row, const Standing& standing, std::optional<int64_t> expected) {
+  if (!shown(standing, row)) return Problem::not_found(kNoSuchDeclaration);
+  if (expected && *expected != row.version)
+    return Problem{
+        ProblemKind::precondition_failed,
+        {"The declaration has changed", "申报已被修改"},
+        {"you sent version " + std::to_string(*expected) + "; it is now at version " + std::to_string(row.version),
+         "您提交的是第 " + std::to_string(*expected) + " 版，申报现已是第 " + std::to_string(row.version) +
+             " 版，请刷新后重试"},
+        {}};
+  return std::nullopt;
+}
+
+// Visibility, the version guard and the machine: the change, before what is particular to the verb.
+template <class C>
+Result<Change> begin(const Row& row, const Standing& standing, const C& command, Action action,
+                     const Circumstances& given) {
+  if (auto p = guard(row, standing, command.expected_version)) return refuse(std::move(*p));
+  auto outcome = transition(snapshot(row), action, standing);
+  if (!outcome) return refuse(std::move(outcome.error()));
+  return change_of(row, command.actor, action, *outcome, given.now);
+}
+
+}  // namespace
+
+json Row::to_json(const RegionCatalog& regions) const {
+  return {{"id", id},
+          {"number", number},
+          {"kind", name(kind)},
+          {"org", org},
+          {"region", region},
+          {"region_name", regions.name_of(region)},
+          {"city", city},
+          {"city_name", regions.name_of(city)},
+          {"title", title},
+          {"contact", contact.to_json()},
+          {"state", name(state)},
+          {"returned_by", returned_by ? json(name(*returned_by)) : json(nullptr)},
+          {"version", version},
+          {"payload", payload},
+          {"score", score},
+          {"score_version", score_version ? json(*score_version) : json(nullptr)},
+          {"publicity_ends_at", api_time(publicity_ends_at)},
+          {"created_at", api_time(created_at)},
+          {"updated_at", api_time(updated_at)}};
+}
+
+Standing standing(const Actor& actor, const RegionCatalog& regions, const Row& row) {
+  Standing s{actor.role, actor.tier};
+  s.owner = actor.role == Role::applicant && actor.org == row.org;
+  s.in_jurisdiction = actor.role == Role::reviewer && actor.tier &&
+                      regions.in_jurisdiction(name(*actor.tier), actor.region, row.region);
+  return s;
+}
+
+bool shown(const Standing& standing, const Row& row) {
+  return visible(standing) &&
+         (standing.role == Role::applicant || standing.role == Role::system || row.submitted_version.has_value());
+}
+
+Result<Row> plan_create(const Actor& actor, const cmd::CreateDeclaration& command, const scoring::Scorer& scorer,
+                        const RegionCatalog& regions) {
+  if (actor.role != Role::applicant)
+    return refuse(Problem::forbidden({"Only an applicant may create a declaration", "只有申报单位可以创建申报"}));
+  if (!regions.is_county(command.region))
+    return refuse(
+        Problem::invalid("/region", {"'" + command.region + "' is not a county-level division of Shandong (GB/T 2260)",
+                                     command.region + " 不是山东省的县级行政区划代码（GB/T 2260）"}));
+  if (auto problems = scorer.validate_payload(command.kind, command.payload); !problems.empty())
+    return refuse(Problem::invalid(std::move(problems)));
+  auto scored = score_of(scorer, command.kind, command.payload, {});
+  if (!scored) return refuse(std::move(scored.error()));
+  Row row;
+  row.kind = command.kind;
+  row.org = actor.org;
+  row.region = command.region;
+  row.city = *regions.city_of(command.region);
+  row.title = command.title;
+  row.contact = command.contact;
+  row.payload = command.payload;
+  row.score = std::move(scored->score);
+  row.score_version = 1;
+  row.version = 1;
+  return row;
+}
+
+Result<Change> plan(const Row& row, const Standing& standing, const cmd::UpdateDeclaration& command,
+                    const Circumstances& given) {
+  auto c = begin(row, standing, command, Action::update, given);
+  if (!c) return c;
+  if (auto problems = given.scorer.validate_payload(row.kind, command.payload); !problems.empty())
+    return refuse(Problem::invalid(std::move(problems)));
+  c->row.title = command.title;
+  c->row.contact = command.contact;
+  c->row.payload = command.payload;
+  c->content_changed = true;
+  if (auto p = score_content(*c, given)) return refuse(std::move(*p));
+  announce(*c, "declaration.updated");
+  return c;
+}
+
+Result<Change> plan(const Row& row, const Standing& standing, const cmd::SubmitDeclaration& command,
+                    const Circumstances& given) {
+  auto c = begin(row, standing, command, Action::submit, given);
+  if (!c) return c;
+  if (auto gaps = submission_gaps(row, given.scorer); !gaps.empty()) return refuse(Problem::invalid(std::move(gaps)));
+  // Scored again with the model in force at submission: what reviewers see is never stale.
+  if (auto p = score_content(*c, given)) return refuse(std::move(*p));
+  c->submits = true;
+  announce(*c, "declaration.submitted");
+  return c;
+}
+
+Result<Change> plan(const Row& row, const Standing& standing, const cmd::WithdrawDeclaration& command,
+                    const Circumstances& given) {
+  auto c = begin(row, standing, command, Action::withdraw, given);
+  if (c) announce(*c, "declaration.withdrawn");
+  return c;
+}
+
+Result<Change> plan(const Row& row, const Standing& standing, const cmd::DecideDeclaration& command,
+                    const Circumstances& given) {
+  if (command.decision == Decision::return_ && command.comment.find_first_not_of(" \t\r\n") == std::string::npos)
+    return refuse(Problem::invalid("/comment", {"a return needs a comment telling the applicant what to fix",
+                                                "退回时须填写意见，告诉申报单位需要修改什么"}));
+  if (auto p = guard(row, standing, command.expected_version)) return refuse(std::move(*p));
+  if (command.verified) {
+    if (auto problems = given.scorer.validate_verified(row.kind, *command.verified); !problems.empty())
+      return refuse(Problem::invalid(std::move(problems)));
+  }
+  const Action action = action_of(command.decision);
+  auto verdicts = given.verdicts;
+  if (command.verified && standing.tier) verdicts.push_back({std::string(name(*standing.tier)), *command.verified});
+  auto snap = snapshot(row);
+  std::optional<Scored> scored;
+  const bool province_approves_level =
+      action == Action::approve && snap.morning_star && review_tier(row.state) == Tier::province;
+  if (command.verified || province_approves_level) {
+    // The level with every verdict so far, this one's included; with none, the applicant's claims.
+    auto s = score_of(given.scorer, row.kind, row.payload, verdicts);
+    if (!s) return refuse(std::move(s.error()));
+    snap.verified_level = s->level;
+    scored = std::move(*s);
+  }
+  auto outcome = transition(snap, action, standing);
+  if (!outcome) return refuse(std::move(outcome.error()));
+
+  auto c = change_of(row, command.actor, action, *outcome, given.now);
+  c.comment = command.comment;
+  c.row.decided = true;
+  if (outcome->to == State::publicity && row.state != State::publicity)
+    c.row.publicity_ends_at = db_time(given.now + given.publicity);
+  if (command.verified) {
+    c.verdict = *command.verified;
+    rescore(c, *scored);
+  }
+  announce(c, action == Action::approve   ? "declaration.approved"
+              : action == Action::return_ ? "declaration.returned"
+                                          : "declaration.rejected");
+  c.event_data["tier"] = name(*standing.tier);
+  c.event_data["comment"] = command.comment;
+  if (outcome->to == State::publicity) c.event_data["publicity_ends_at"] = api_time(c.row.publicity_ends_at);
+  return c;
+}
+
+Result<Change> plan_end_publicity(const Row& row, const Circumstances& given) {
+  auto outcome = transition(snapshot(row), Action::end_publicity, Standing{Role::system});
+  if (!outcome) return refuse(std::move(outcome.error()));
+  if (!row.publicity_ends_at || *row.publicity_ends_at > db_time(given.now))
+    return refuse({ProblemKind::conflict, {"publicity has not ended yet", "公示期尚未结束"}, {}, {}});
+  auto c = change_of(row, Actor::system("workflow"), Action::end_publicity, *outcome, given.now);
+  c.event_type = "declaration.publicity_ended";
+  c.event_data = event_data(c.row, c.from);
+  return c;
+}
+
+json event_data(const Row& row, std::optional<State> from) {
+  return {{"number", row.number},
+          {"kind", name(row.kind)},
+          {"org", row.org},
+          {"region", row.region},
+          {"city", row.city},
+          {"title", row.title},
+          {"contact", row.contact.to_json()},
+          {"from", from ? name(*from) : ""},
+          {"to", name(row.state)}};
+}
+
+std::vector<SchemaProblem> submission_gaps(const Row& row, const scoring::Scorer& scorer) {
+  std::vector<SchemaProblem> gaps;
+  if (row.kind == Kind::industry_brain) {
+    const auto& given = row.payload.value("indicators", json::object());
+    for (const auto& ind : scorer.industry_brain_catalog().indicators)
+      if (!given.contains(ind.id))
+        gaps.push_back({"/payload/indicators/" + ind.id, ind.id + " " + ind.name + " is required at submission",
+                        "提交前须填写 " + ind.id + " " + ind.name});
+    if (!row.payload.contains("cluster_name"))
+      gaps.push_back({"/payload/cluster_name", "the cluster's name is required", "提交前须填写产业集群名称"});
+  } else if (!row.payload.contains("claimed_level")) {
+    gaps.push_back({"/payload/claimed_level", "the claimed level is required at submission", "提交前须选择申报等级"});
+  }
+  return gaps;
+}
+
+}  // namespace sdp::workflow

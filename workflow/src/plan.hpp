@@ -1,0 +1,94 @@
+#pragma once
+// The workflow's pure core of each change (CONTRACT §2, §3): plan(row, standing, command, …) says
+// what the change is — new state, version and content, the score, the history entry, the verdict
+// and the event — or the Problem that refuses it. No database, no clock: apply() writes it.
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sdp/actor.hpp"
+#include "sdp/commands.hpp"
+#include "sdp/declaration.hpp"
+#include "sdp/problem.hpp"
+#include "sdp/regions.hpp"
+#include "sdp/scoring/scorer.hpp"
+#include "state_machine.hpp"
+
+namespace sdp::workflow {
+
+// A declaration as its row holds it; times are DATETIME(6) text.
+struct Row {
+  std::string id, number;
+  Kind kind = Kind::morning_star;
+  std::string org, region, city, title;
+  cmd::Contact contact;
+  nlohmann::json payload = nlohmann::json::object();
+  nlohmann::json score;  // null: none yet
+  State state = State::draft;
+  int64_t version = 0;
+  std::optional<int64_t> score_version;      // the version at which the score was computed
+  std::optional<int64_t> submitted_version;  // the content version last submitted; none: never submitted
+  std::optional<Tier> returned_by;
+  std::optional<std::string> publicity_ends_at;
+  bool decided = false;  // a reviewer has decided since it was last submitted from draft
+  std::string created_at, updated_at;
+
+  // The declaration of CONTRACT §3, with the names of its region and city.
+  nlohmann::json to_json(const RegionCatalog& regions) const;
+};
+
+// A change planned on a row, ready to be written in one transaction.
+struct Change {
+  Row row;                 // the declaration after the change
+  int64_t planned_on = 0;  // the version it was planned on: the write's guard
+  Actor actor;             // who acts, for the history entry and the event
+  Action action = Action::update;
+  State from = State::draft;  // the history entry's; `row.state` is its `to`
+  std::string comment;
+  bool content_changed = false;           // an edit: the content gets a version row
+  bool submits = false;                   // reviewers see this content and score from now on
+  bool rescored = false;                  // row.score is new, computed at row.version
+  std::optional<int> level;               // 晨星工厂: the level of row.score, for the statistics
+  std::optional<nlohmann::json> verdict;  // the deciding tier's verdict, to be kept
+  std::string event_type;
+  nlohmann::json event_data;  // schemas/events/declaration.schema.json
+};
+
+// What a plan needs besides the row and the command.
+struct Circumstances {
+  const scoring::Scorer& scorer;
+  std::vector<scoring::Verdict> verdicts;  // the declaration's, in the order given
+  std::chrono::system_clock::time_point now;
+  std::chrono::seconds publicity{5 * 24 * 3600};
+};
+
+// How `actor` relates to `row`, and whether it may see it (a draft never submitted is the applicant's alone).
+Standing standing(const Actor& actor, const RegionCatalog& regions, const Row& row);
+bool shown(const Standing& standing, const Row& row);
+
+// A new draft (id, number and times still to be given by the writer), or why not.
+Result<Row> plan_create(const Actor& actor, const cmd::CreateDeclaration& command, const scoring::Scorer& scorer,
+                        const RegionCatalog& regions);
+// A change of `row` by the command's actor, who stands to it as `standing` says.
+Result<Change> plan(const Row& row, const Standing& standing, const cmd::UpdateDeclaration& command,
+                    const Circumstances& given);
+Result<Change> plan(const Row& row, const Standing& standing, const cmd::SubmitDeclaration& command,
+                    const Circumstances& given);
+Result<Change> plan(const Row& row, const Standing& standing, const cmd::WithdrawDeclaration& command,
+                    const Circumstances& given);
+Result<Change> plan(const Row& row, const Standing& standing, const cmd::DecideDeclaration& command,
+                    const Circumstances& given);
+// The publicity timer's: ends a publicity whose time is up.
+Result<Change> plan_end_publicity(const Row& row, const Circumstances& given);
+
+// The facts every declaration event carries (schemas/events/declaration.schema.json); `from` empty on creation.
+nlohmann::json event_data(const Row& row, std::optional<State> from);
+
+// The submission gaps CONTRACT §3 lists, each with its pointer.
+std::vector<SchemaProblem> submission_gaps(const Row& row, const scoring::Scorer& scorer);
+
+}  // namespace sdp::workflow

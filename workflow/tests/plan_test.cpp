@@ -1,0 +1,401 @@
+// Every verb's plan (CONTRACT §2, §3), without a database; each planned event's data is checked
+// against schemas/events/declaration.schema.json, as its producer must.
+#include <gtest/gtest.h>
+
+#include "plan.hpp"
+#include "sdp/build_info.hpp"
+#include "sdp/json_schema.hpp"
+#include "sdp/time.hpp"
+
+using namespace sdp;
+using namespace sdp::workflow;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kDir = build_info::kSchemasDir;
+const std::string kOrg = "91370102MA3C00000B";
+
+const scoring::Scorer& scorer() {
+  static auto s = scoring::Scorer::load(kDir);
+  return s;
+}
+const RegionCatalog& regions() {
+  static auto r = RegionCatalog::from_file(kDir + "/regions/shandong.json");
+  return r;
+}
+
+const auto kNow = std::chrono::sys_days{std::chrono::year{2026} / 11 / 26} + 9h;
+
+Actor applicant(std::string org = kOrg) { return {"u-1", Role::applicant, std::move(org), std::nullopt, ""}; }
+Actor reviewer(Tier tier, std::string region) { return {"r-1", Role::reviewer, "", tier, std::move(region)}; }
+const Actor kCounty = reviewer(Tier::county, "370102");
+const Actor kCity = reviewer(Tier::city, "370100");
+const Actor kProvince = reviewer(Tier::province, "370000");
+
+json all_met() {
+  json criteria = json::object();
+  for (const auto& c : scorer().morning_star_catalog().criteria) criteria[c.id] = {{"met", true}};
+  return {{"claimed_level", 5}, {"criteria", criteria}};
+}
+
+Row row(State state, Kind kind = Kind::morning_star) {
+  Row r;
+  r.id = "0190a0b0-0000-7000-8000-000000000001";
+  r.number = (kind == Kind::morning_star ? "MSF" : "IBR") + std::string("-2026-370102-000001");
+  r.kind = kind;
+  r.org = kOrg;
+  r.region = "370102";
+  r.city = "370100";
+  r.title = "济南某机械厂";
+  r.contact = {"张三", "13800000000", "zhang@example.com"};
+  r.payload = kind == Kind::morning_star ? all_met() : json{{"indicators", json::object()}};
+  r.state = state;
+  r.version = 3;
+  if (state != State::draft) r.submitted_version = 2;
+  if (state == State::returned) r.returned_by = Tier::county;
+  r.created_at = r.updated_at = "2026-11-20 08:00:00.000000";
+  return r;
+}
+
+Circumstances given(std::vector<scoring::Verdict> verdicts = {}) {
+  return {scorer(), std::move(verdicts), kNow, 5 * 24h};
+}
+
+// The event data a change would publish must be what its consumers were promised.
+void expect_valid_event(const Change& c) {
+  static auto schema = JsonSchema::from_file(kDir + "/events/declaration.schema.json");
+  auto problems = schema.validate(c.event_data);
+  EXPECT_TRUE(problems.empty()) << c.event_type << " " << c.event_data.dump() << ": "
+                                << (problems.empty() ? "" : problems[0].pointer + " " + problems[0].message);
+  EXPECT_EQ(c.event_data["from"], name(c.from));
+  EXPECT_EQ(c.event_data["to"], name(c.row.state));
+}
+
+Result<Change> update(const Row& r, const Actor& a, json payload, std::optional<int64_t> version = std::nullopt) {
+  cmd::UpdateDeclaration u{
+      a, r.id, version.value_or(r.version), "新标题", {"李四", "13900000000", std::nullopt}, std::move(payload)};
+  return plan(r, standing(a, regions(), r), u, given());
+}
+Result<Change> submit(const Row& r, const Actor& a = applicant()) {
+  return plan(r, standing(a, regions(), r), cmd::SubmitDeclaration{a, r.id, std::nullopt}, given());
+}
+Result<Change> withdraw(const Row& r, const Actor& a = applicant()) {
+  return plan(r, standing(a, regions(), r), cmd::WithdrawDeclaration{a, r.id, r.version}, given());
+}
+Result<Change> decide(const Row& r, const Actor& a, Decision d, std::string comment = "",
+                      std::optional<json> verified = std::nullopt, std::vector<scoring::Verdict> verdicts = {}) {
+  cmd::DecideDeclaration c{a, r.id, r.version, d, std::move(comment), std::move(verified)};
+  return plan(r, standing(a, regions(), r), c, given(std::move(verdicts)));
+}
+
+cmd::CreateDeclaration creation(std::string region, json payload) {
+  return {
+      applicant(),       Kind::morning_star, std::move(region), "济南某机械厂", {"张三", "13800000000", std::nullopt},
+      std::move(payload)};
+}
+
+}  // namespace
+
+// ---- create ----
+TEST(PlanCreate, ADraftOfACountyOfShandongWithItsScore) {
+  auto r = plan_create(applicant(), creation("370102", all_met()), scorer(), regions());
+  ASSERT_TRUE(r.has_value()) << r.error().title.en;
+  EXPECT_EQ(r->state, State::draft);
+  EXPECT_EQ(r->version, 1);
+  EXPECT_EQ(r->org, kOrg);
+  EXPECT_EQ(r->city, "370100");
+  EXPECT_EQ(r->score["self_assessed_level"], 5) << "scored at once, in the same transaction";
+  EXPECT_EQ(r->score_version, 1);
+  r->number = "MSF-2026-370102-000001";
+  static auto schema = JsonSchema::from_file(kDir + "/events/declaration.schema.json");
+  EXPECT_TRUE(schema.validate(event_data(*r, std::nullopt)).empty()) << event_data(*r, std::nullopt).dump();
+  EXPECT_EQ(event_data(*r, std::nullopt)["from"], "");
+}
+
+TEST(PlanCreate, ARegionOutsideShandongOrACityCodeIsInvalid) {
+  for (const char* region : {"110101", "370100", "370000"}) {
+    auto r = plan_create(applicant(), creation(region, json::object()), scorer(), regions());
+    ASSERT_FALSE(r.has_value()) << region;
+    EXPECT_EQ(r.error().kind, ProblemKind::invalid);
+    EXPECT_EQ(r.error().errors.at(0).pointer, "/region");
+    EXPECT_FALSE(r.error().errors[0].message_zh.empty());
+  }
+}
+
+TEST(PlanCreate, AnUnknownCriterionIsInvalidWithItsPointer) {
+  auto r =
+      plan_create(applicant(), creation("370102", {{"criteria", {{"MS99", {{"met", true}}}}}}), scorer(), regions());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ProblemKind::invalid);
+  EXPECT_EQ(r.error().errors.at(0).pointer, "/payload/criteria/MS99");
+}
+
+TEST(PlanCreate, OnlyAnApplicantCreates) {
+  auto r = plan_create(kCounty, creation("370102", json::object()), scorer(), regions());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ProblemKind::forbidden);
+}
+
+// ---- update ----
+TEST(PlanUpdate, TheOwnerEditsADraftAndTheScoreIsRecomputed) {
+  auto c = update(row(State::draft), applicant(), {{"claimed_level", 1}, {"criteria", json::object()}});
+  ASSERT_TRUE(c.has_value()) << c.error().title.en;
+  EXPECT_EQ(c->row.version, 4);
+  EXPECT_EQ(c->planned_on, 3);
+  EXPECT_EQ(c->row.title, "新标题");
+  EXPECT_TRUE(c->content_changed);
+  EXPECT_TRUE(c->rescored);
+  EXPECT_EQ(c->row.score["self_assessed_level"], 0);
+  EXPECT_EQ(c->row.score["claimed_level"], 1);
+  EXPECT_EQ(c->row.score_version, 4);
+  EXPECT_FALSE(c->submits) << "reviewers keep seeing what was submitted";
+  EXPECT_EQ(c->event_type, "declaration.updated");
+  expect_valid_event(*c);
+  auto returned = update(row(State::returned), applicant(), all_met());
+  ASSERT_TRUE(returned.has_value());
+  EXPECT_EQ(returned->row.state, State::returned);
+  EXPECT_EQ(returned->row.returned_by, Tier::county);
+}
+
+TEST(PlanUpdate, OnlyTheOwnerOnlyInDraftOrReturned) {
+  auto other = update(row(State::draft), applicant("91370102MA3C00001X"), all_met());
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().kind, ProblemKind::not_found) << "another org's declaration does not exist for it";
+  auto draft_by_reviewer = update(row(State::draft), kCounty, all_met());
+  EXPECT_EQ(draft_by_reviewer.error().kind, ProblemKind::not_found) << "a draft is the applicant's alone";
+  auto by_reviewer = update(row(State::county_review), kCounty, all_met());
+  EXPECT_EQ(by_reviewer.error().kind, ProblemKind::forbidden);
+  for (auto s : {State::county_review, State::publicity, State::approved, State::withdrawn}) {
+    auto late = update(row(s), applicant(), all_met());
+    ASSERT_FALSE(late.has_value()) << name(s);
+    EXPECT_EQ(late.error().kind, ProblemKind::conflict) << name(s);
+    EXPECT_FALSE(late.error().title.zh.empty());
+  }
+}
+
+TEST(PlanUpdate, ThePayloadIsCheckedAgainstTheModel) {
+  auto bad = update(row(State::draft), applicant(), {{"claimed_level", 9}});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().kind, ProblemKind::invalid);
+  EXPECT_EQ(bad.error().errors.at(0).pointer, "/payload/claimed_level");
+}
+
+TEST(PlanUpdate, TheVersionGuard) {
+  auto stale = update(row(State::draft), applicant(), all_met(), 2);
+  ASSERT_FALSE(stale.has_value());
+  EXPECT_EQ(stale.error().kind, ProblemKind::precondition_failed);
+  EXPECT_NE(stale.error().detail.en.find("version 2"), std::string::npos) << stale.error().detail.en;
+  auto r = row(State::draft);
+  auto withdraw_stale =
+      plan(r, standing(applicant(), regions(), r), cmd::WithdrawDeclaration{applicant(), r.id, 1}, given());
+  EXPECT_EQ(withdraw_stale.error().kind, ProblemKind::precondition_failed);
+  auto decide_stale = plan(row(State::county_review), standing(kCounty, regions(), row(State::county_review)),
+                           cmd::DecideDeclaration{kCounty, r.id, 7, Decision::approve, "", std::nullopt}, given());
+  EXPECT_EQ(decide_stale.error().kind, ProblemKind::precondition_failed);
+}
+
+// ---- submit ----
+TEST(PlanSubmit, FromDraftToTheCounty) {
+  auto c = submit(row(State::draft));
+  ASSERT_TRUE(c.has_value()) << c.error().title.en;
+  EXPECT_EQ(c->row.state, State::county_review);
+  EXPECT_TRUE(c->submits);
+  EXPECT_TRUE(c->rescored);
+  EXPECT_EQ(c->level, 5) << "the statistics' level of what was submitted";
+  EXPECT_EQ(c->event_type, "declaration.submitted");
+  EXPECT_EQ(c->event_data["arrives_at"], "county");
+  expect_valid_event(*c);
+}
+
+TEST(PlanSubmit, FromReturnedBackToTheTierThatReturnedIt) {
+  for (auto tier : {Tier::county, Tier::city, Tier::province}) {
+    auto r = row(State::returned);
+    r.returned_by = tier;
+    auto c = submit(r);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->row.state, review_state(tier));
+    EXPECT_EQ(c->row.returned_by, std::nullopt);
+    EXPECT_EQ(c->event_data["arrives_at"], name(tier));
+    expect_valid_event(*c);
+  }
+}
+
+TEST(PlanSubmit, AnIndustryBrainDeclarationListsEveryGapWithItsPointer) {
+  auto c = submit(row(State::draft, Kind::industry_brain));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().kind, ProblemKind::invalid);
+  std::set<std::string> pointers;
+  for (const auto& e : c.error().errors) pointers.insert(e.pointer);
+  EXPECT_TRUE(pointers.contains("/payload/indicators/L1P1"));
+  EXPECT_TRUE(pointers.contains("/payload/cluster_name"));
+  EXPECT_EQ(submission_gaps(row(State::draft, Kind::industry_brain), scorer()).size(), 33u) << "32 indicators, a name";
+}
+
+TEST(PlanSubmit, AMorningStarDeclarationNeedsItsClaimedLevel) {
+  auto r = row(State::draft);
+  r.payload.erase("claimed_level");
+  auto c = submit(r);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().errors.at(0).pointer, "/payload/claimed_level");
+  r.payload = {{"claimed_level", 1}};  // an item left out counts as not met
+  EXPECT_TRUE(submit(r).has_value());
+}
+
+TEST(PlanSubmit, OnlyTheOwnerFromDraftOrReturned) {
+  EXPECT_EQ(submit(row(State::county_review)).error().kind, ProblemKind::conflict);
+  EXPECT_EQ(submit(row(State::county_review), kCounty).error().kind, ProblemKind::forbidden);
+}
+
+// ---- withdraw ----
+TEST(PlanWithdraw, TheThreeAllowedCases) {
+  for (auto s : {State::draft, State::returned, State::county_review}) {
+    auto c = withdraw(row(s));
+    ASSERT_TRUE(c.has_value()) << name(s);
+    EXPECT_EQ(c->row.state, State::withdrawn);
+    EXPECT_EQ(c->event_type, "declaration.withdrawn");
+    EXPECT_FALSE(c->rescored);
+    expect_valid_event(*c);
+  }
+}
+
+TEST(PlanWithdraw, AndTheRefusals) {
+  auto decided = row(State::county_review);
+  decided.decided = true;
+  EXPECT_EQ(withdraw(decided).error().kind, ProblemKind::conflict) << "a decision was made since the submission";
+  for (auto s : {State::city_review, State::publicity, State::approved, State::rejected})
+    EXPECT_EQ(withdraw(row(s)).error().kind, ProblemKind::conflict) << name(s);
+  EXPECT_EQ(withdraw(row(State::county_review), kCounty).error().kind, ProblemKind::forbidden);
+  EXPECT_EQ(withdraw(row(State::draft), applicant("91370102MA3C00001X")).error().kind, ProblemKind::not_found);
+}
+
+// ---- decide ----
+TEST(PlanDecide, ApproveMovesUpOneTier) {
+  auto county = decide(row(State::county_review), kCounty, Decision::approve, "材料齐全");
+  ASSERT_TRUE(county.has_value()) << county.error().title.en;
+  EXPECT_EQ(county->row.state, State::city_review);
+  EXPECT_TRUE(county->row.decided);
+  EXPECT_EQ(county->event_type, "declaration.approved");
+  EXPECT_EQ(county->event_data["tier"], "county");
+  EXPECT_EQ(county->event_data["comment"], "材料齐全");
+  EXPECT_EQ(county->event_data["arrives_at"], "city");
+  expect_valid_event(*county);
+  auto city = decide(row(State::city_review), kCity, Decision::approve);
+  EXPECT_EQ(city->row.state, State::province_review);
+  auto province = decide(row(State::province_review), kProvince, Decision::approve);
+  ASSERT_TRUE(province.has_value()) << province.error().title.en;
+  EXPECT_EQ(province->row.state, State::publicity);
+  EXPECT_EQ(province->row.publicity_ends_at, db_time(kNow + 5 * 24h));
+  EXPECT_EQ(province->event_data["publicity_ends_at"], "2026-12-01T09:00:00.000Z");
+  expect_valid_event(*province);
+}
+
+TEST(PlanDecide, OnlyTheCurrentTierInItsJurisdiction) {
+  EXPECT_EQ(decide(row(State::county_review), kCity, Decision::approve).error().kind, ProblemKind::conflict);
+  auto elsewhere = reviewer(Tier::county, "370203");  // 青岛市市北区
+  EXPECT_EQ(decide(row(State::county_review), elsewhere, Decision::approve).error().kind, ProblemKind::not_found);
+  EXPECT_EQ(decide(row(State::county_review), reviewer(Tier::city, "370200"), Decision::approve).error().kind,
+            ProblemKind::not_found);
+  EXPECT_EQ(decide(row(State::county_review), applicant(), Decision::approve).error().kind, ProblemKind::forbidden);
+  EXPECT_EQ(decide(row(State::approved), kProvince, Decision::reject).error().kind, ProblemKind::conflict);
+}
+
+TEST(PlanDecide, AReturnNeedsACommentAndRemembersTheTier) {
+  auto bare = decide(row(State::city_review), kCity, Decision::return_, "  \n");
+  ASSERT_FALSE(bare.has_value());
+  EXPECT_EQ(bare.error().kind, ProblemKind::invalid);
+  EXPECT_EQ(bare.error().errors.at(0).pointer, "/comment");
+  auto r = decide(row(State::city_review), kCity, Decision::return_, "请补充佐证材料");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->row.state, State::returned);
+  EXPECT_EQ(r->row.returned_by, Tier::city);
+  EXPECT_EQ(r->event_type, "declaration.returned");
+  expect_valid_event(*r);
+}
+
+TEST(PlanDecide, Reject) {
+  auto r = decide(row(State::county_review), kCounty, Decision::reject, "不符合条件");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->row.state, State::rejected);
+  EXPECT_EQ(r->event_type, "declaration.rejected");
+  expect_valid_event(*r);
+}
+
+TEST(PlanDecide, AnObjectionDuringPublicity) {
+  auto p = row(State::publicity);
+  p.publicity_ends_at = "2026-11-30 09:00:00.000000";
+  auto r = decide(p, kProvince, Decision::return_, "公示期间收到异议");
+  ASSERT_TRUE(r.has_value()) << r.error().title.en;
+  EXPECT_EQ(r->row.state, State::returned);
+  EXPECT_EQ(r->row.returned_by, Tier::province);
+  EXPECT_EQ(r->row.publicity_ends_at, std::nullopt);
+  expect_valid_event(*r);
+  EXPECT_EQ(decide(p, kProvince, Decision::reject, "异议成立")->row.state, State::rejected);
+  EXPECT_EQ(decide(p, kProvince, Decision::approve).error().kind, ProblemKind::conflict);
+  EXPECT_EQ(decide(p, kCity, Decision::reject, "x").error().kind, ProblemKind::conflict);
+}
+
+TEST(PlanDecide, AVerdictIsCheckedKeptAndRescores) {
+  auto bad = decide(row(State::county_review), kCounty, Decision::approve, "", json{{"criteria", {{"MS99", true}}}});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().kind, ProblemKind::invalid);
+  EXPECT_EQ(bad.error().errors.at(0).pointer.rfind("/verified", 0), 0u);
+  auto c = decide(row(State::county_review), kCounty, Decision::approve, "",
+                  json{{"criteria", {{"MS01", true}, {"MS03", false}}}});
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->verdict, (json{{"criteria", {{"MS01", true}, {"MS03", false}}}}));
+  EXPECT_TRUE(c->rescored);
+  EXPECT_EQ(c->row.score["verified_level"], 2);
+  EXPECT_EQ(c->level, 2);
+  EXPECT_EQ(c->row.score_version, c->row.version);
+  auto without = decide(row(State::county_review), kCounty, Decision::approve);
+  EXPECT_FALSE(without->rescored);
+  EXPECT_FALSE(without->verdict.has_value());
+}
+
+TEST(PlanDecide, TheProvinceCannotApproveAMorningStarDeclarationAtVerifiedLevelZero) {
+  std::vector<scoring::Verdict> county_says_no{{"county", {{"criteria", {{"MS01", false}}}}}};
+  auto r = decide(row(State::province_review), kProvince, Decision::approve, "", std::nullopt, county_says_no);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ProblemKind::rule);
+  EXPECT_FALSE(r.error().title.zh.empty());
+  // Its own verdict on the item replaces the county's: level 5 again.
+  auto restored = decide(row(State::province_review), kProvince, Decision::approve, "",
+                         json{{"criteria", {{"MS01", true}}}}, county_says_no);
+  ASSERT_TRUE(restored.has_value()) << restored.error().title.en;
+  EXPECT_EQ(restored->row.state, State::publicity);
+  EXPECT_EQ(restored->row.score["verified_level"], 5);
+  auto ib = decide(row(State::province_review, Kind::industry_brain), kProvince, Decision::approve);
+  EXPECT_TRUE(ib.has_value()) << "产业大脑 has no level";
+}
+
+// ---- end of publicity ----
+TEST(PlanEndPublicity, WhenItsTimeIsUp) {
+  auto p = row(State::publicity);
+  p.publicity_ends_at = db_time(kNow - 1s);
+  auto c = plan_end_publicity(p, given());
+  ASSERT_TRUE(c.has_value()) << c.error().title.en;
+  EXPECT_EQ(c->row.state, State::approved);
+  EXPECT_EQ(c->actor.role, Role::system);
+  EXPECT_EQ(c->event_type, "declaration.publicity_ended");
+  EXPECT_EQ(c->row.publicity_ends_at, p.publicity_ends_at) << "the approved declaration keeps its publicity's end";
+  expect_valid_event(*c);
+  p.publicity_ends_at = db_time(kNow + 1s);
+  EXPECT_EQ(plan_end_publicity(p, given()).error().kind, ProblemKind::conflict);
+  EXPECT_EQ(plan_end_publicity(row(State::returned), given()).error().kind, ProblemKind::conflict);
+}
+
+// ---- visibility ----
+TEST(Shown, ADraftIsTheApplicantsAloneAndAReviewerSeesItsJurisdiction) {
+  auto draft = row(State::draft);
+  EXPECT_TRUE(shown(standing(applicant(), regions(), draft), draft));
+  EXPECT_FALSE(shown(standing(kProvince, regions(), draft), draft));
+  auto submitted = row(State::county_review);
+  EXPECT_TRUE(shown(standing(kCounty, regions(), submitted), submitted));
+  EXPECT_TRUE(shown(standing(kCity, regions(), submitted), submitted));
+  EXPECT_FALSE(shown(standing(reviewer(Tier::city, "370200"), regions(), submitted), submitted));
+  Actor admin{"a-1", Role::admin, "", std::nullopt, ""};
+  EXPECT_TRUE(shown(standing(admin, regions(), submitted), submitted));
+  EXPECT_FALSE(shown(standing(applicant("91370102MA3C00001X"), regions(), submitted), submitted));
+}
