@@ -1,120 +1,182 @@
 #include "api.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <regex>
-#include <set>
-#include <variant>
 
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/json_parse.hpp"
 #include "sdp/log.hpp"
-#include "sdp/messages.hpp"
 
 namespace sdp::gateway {
 namespace {
 
 using nlohmann::json;
 
-// ---- responses ----
-// Problems carry both languages ("title_zh", "detail_zh", errors[].message_zh) until localize()
-// keeps the caller's.
-http::Response problem(int status, const Text& title, const Text& detail = {}, const json& errors = json::array()) {
-  json j = {{"type", http::problem_type(status)}, {"title", title.en}, {"title_zh", title.zh}, {"status", status}};
-  if (!detail.en.empty()) j["detail"] = detail.en, j["detail_zh"] = detail.zh;
-  if (errors.is_array() && !errors.empty()) j["errors"] = errors;
-  http::Response r;
-  r.status = status;
-  r.headers["Content-Type"] = "application/problem+json";
-  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (status == 503) r.headers["Retry-After"] = "1";
-  if (status == 401) r.headers["WWW-Authenticate"] = "Bearer error=\"invalid_token\"";
-  return r;
-}
-
-const Text kInvalid{"The request is not valid", "提交的内容有误"};
 const Text kNotFound{"Not found", "未找到"};
-const Text kUnavailable{"Service temporarily unavailable", "服务暂不可用"};
-const Text kIfMatchRequired{"If-Match required", "缺少版本信息（If-Match）"};
-const Text kSendIfMatch{"send the ETag you last read as If-Match", "请在 If-Match 中带上最后读取的 ETag，或刷新后重试"};
-
-http::Response invalid(const std::string& pointer, const Text& message) {
-  return problem(400, kInvalid, {},
-                 json::array({{{"pointer", pointer}, {"message", message.en}, {"message_zh", message.zh}}}));
-}
-
-http::Response invalid(const std::vector<SchemaProblem>& problems) {
-  json errors = json::array();
-  for (const auto& p : problems)
-    errors.push_back({{"pointer", p.pointer}, {"message", p.message}, {"message_zh", p.message_zh}});
-  return problem(400, kInvalid, {}, errors);
-}
+const Text kKindExpected{"must be morning_star or industry_brain",
+                         "必须是 morning_star（晨星工厂）或 industry_brain（产业大脑）"};
 
 std::string text_of(const json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// A title for a problem that came without a Chinese one (a connection-level or internal error).
-std::string title_zh_for(int status) {
-  switch (status) {
-    case 400: return "提交的内容有误";
-    case 401: return "需要登录";
-    case 403: return "无权进行此操作";
-    case 404: return "未找到";
-    case 405: return "不支持该请求方法";
-    case 409: return "当前状态不允许此操作";
-    case 412: return "内容已被修改";
-    case 413: return "提交的内容过大";
-    case 415: return "不支持的内容类型";
-    case 422: return "不符合规则";
-    case 428: return "缺少前提条件";
-    case 431: return "请求头过大";
-    case 503: return "服务暂不可用";
-    default: return status >= 500 ? "服务器内部错误" : "请求被拒绝";
-  }
+// ---- replies ----
+http::Response reply_of(int status, const cmd::Declaration& d) {
+  auto r = http::Response::json(status, d.body.dump());
+  r.headers["ETag"] = "\"" + std::to_string(d.version) + "\"";
+  if (status == 201) r.headers["Location"] = "/v1/declarations/" + d.id;
+  return r;
 }
 
-std::string etag(int64_t version) { return "\"" + std::to_string(version) + "\""; }
+http::Response reply_of(int status, const cmd::Document& d) { return http::Response::json(status, d.body.dump()); }
 
-// A reply of another service ({"status", "body"} or a problem) as HTTP.
-http::Response from_reply(const json& reply) {
-  int status = reply.value("status", 502);
-  if (status >= 200 && status < 300) {
-    http::Response r = http::Response::json(status, reply.value("body", json::object()).dump());
-    const auto& body = reply.value("body", json::object());
-    if (body.is_object() && body.contains("version") && body.contains("id") && body["version"].is_number_integer())
-      r.headers["ETag"] = etag(body["version"].get<int64_t>());
-    if (status == 201 && body.contains("id"))
-      r.headers["Location"] = "/v1/declarations/" + body["id"].get<std::string>();
-    return r;
-  }
-  auto title = text_of(reply, "title");
-  return problem(status, {title.empty() ? "Request refused" : title, text_of(reply, "title_zh")},
-                 {text_of(reply, "detail"), text_of(reply, "detail_zh")}, reply.value("errors", json::array()));
+// The command sent to its service, and the reply as HTTP: `status` on success.
+template <class C>
+http::Response forward(const ApiDeps& d, const C& command, int status = 200) {
+  auto reply = cmd::call(d.topology, d.send, command);
+  return reply ? reply_of(status, *reply) : problem_response(reply.error());
 }
+
+// ---- bodies (valid against their schema, so members have the types it names) ----
+std::string text(const json& body, const char* key) { return body.value(key, std::string()); }
+
+json take(json& body, const char* key) {
+  auto it = body.find(key);
+  return it == body.end() ? json::object() : std::move(*it);
+}
+
+std::optional<json> take_optional(json& body, const char* key) {
+  auto it = body.find(key);
+  return it == body.end() ? std::nullopt : std::optional<json>(std::move(*it));
+}
+
+cmd::Contact contact_of(const json& c) {
+  return {text(c, "name"), text(c, "phone"), c.contains("email") ? std::optional(text(c, "email")) : std::nullopt};
+}
+
+// ---- handlers: the typed command of each route ----
+http::Response catalog(const ApiDeps& d, Input& in) { return *serve_catalog(d.catalogs, in.request); }
+
+http::Response openapi(const ApiDeps& d, Input&) { return http::Response::json(200, d.openapi); }
+
+http::Response console_config(const ApiDeps& d, Input&) {
+  auto r = http::Response::json(200, json{{"dev_sign_in", d.dev_sign_in != nullptr},
+                                          {"sign_in_url", d.sign_in_url.empty() ? json() : json(d.sign_in_url)}}
+                                         .dump());
+  r.headers["Cache-Control"] = "no-cache";
+  return r;
+}
+
+http::Response dev_sign_in(const ApiDeps& d, Input& in) {
+  if (!d.dev_sign_in) return problem_response(Problem::not_found(kNotFound));
+  auto signed_in = d.dev_sign_in->sign_in(in.body, d.regions, d.now());
+  if (auto* problems = std::get_if<std::vector<SchemaProblem>>(&signed_in))
+    return problem_response(Problem::invalid(std::move(*problems)));
+  const auto& out = std::get<json>(signed_in);
+  log::warn("development sign-in", {{"claims", out["claims"]}});
+  auto r = http::Response::json(200, out.dump());
+  r.headers["Cache-Control"] = "no-store";
+  return r;
+}
+
+http::Response create(const ApiDeps& d, Input& in) {
+  auto& b = in.body;
+  return forward(d,
+                 cmd::CreateDeclaration{in.actor, *parse_kind(text(b, "kind")), text(b, "region"), text(b, "title"),
+                                        contact_of(b.at("contact")), take(b, "payload")},
+                 201);
+}
+
+http::Response list(const ApiDeps& d, Input& in) {
+  const auto& q = in.query;
+  return forward(d, cmd::ListDeclarations{in.actor, q.state, q.kind, q.limit, q.cursor});
+}
+
+http::Response get(const ApiDeps& d, Input& in) { return forward(d, cmd::GetDeclaration{in.actor, in.id}); }
+
+http::Response update(const ApiDeps& d, Input& in) {
+  auto& b = in.body;
+  return forward(d, cmd::UpdateDeclaration{in.actor, in.id, *in.version, text(b, "title"), contact_of(b.at("contact")),
+                                           take(b, "payload")});
+}
+
+http::Response submit(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::SubmitDeclaration{in.actor, in.id, in.version});
+}
+
+http::Response withdraw(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::WithdrawDeclaration{in.actor, in.id, in.version});
+}
+
+http::Response decide(const ApiDeps& d, Input& in) {
+  auto& b = in.body;
+  return forward(d, cmd::DecideDeclaration{in.actor, in.id, *in.version, *parse_decision(text(b, "decision")),
+                                           text(b, "comment"), take_optional(b, "verified")});
+}
+
+http::Response history(const ApiDeps& d, Input& in) { return forward(d, cmd::DeclarationHistory{in.actor, in.id}); }
+
+http::Response pending(const ApiDeps& d, Input& in) {
+  const auto& q = in.query;
+  return forward(d, cmd::PendingReviews{in.actor, q.kind, q.region, q.limit, q.cursor});
+}
+
+http::Response inbox(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::Inbox{in.actor, in.query.limit, in.query.cursor});
+}
+
+http::Response mark_read(const ApiDeps& d, Input& in) { return forward(d, cmd::MarkRead{in.actor, in.id}); }
+
+http::Response get_webhook(const ApiDeps& d, Input& in) { return forward(d, cmd::GetWebhook{in.actor}); }
+
+http::Response set_webhook(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::SetWebhook{in.actor, text(in.body, "url"), text(in.body, "secret")});
+}
+
+http::Response preview(const ApiDeps& d, Input& in) {
+  auto& b = in.body;
+  return forward(d, cmd::PreviewScore{*parse_kind(text(b, "kind")), take(b, "payload"), take_optional(b, "verified")});
+}
+
+http::Response stats(const ApiDeps& d, Input& in) { return forward(d, cmd::Statistics{in.actor}); }
 
 // ---- request helpers ----
-std::vector<std::string> segments(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 1;
-  while (start <= path.size()) {
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  for (size_t start = 1; start <= path.size();) {
     auto slash = path.find('/', start);
-    out.push_back(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
-    if (slash == std::string::npos) break;
+    out.push_back(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
   return out;
 }
 
-bool is_uuid(const std::string& s) {
+// The {id} of `parts` when they fit `pattern` ("" when it has none); nothing when they do not.
+std::optional<std::string_view> fit(std::string_view pattern, const std::vector<std::string_view>& parts) {
+  auto want = segments(pattern);
+  if (want.size() != parts.size()) return std::nullopt;
+  std::string_view id;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (want[i] == "{id}")
+      id = parts[i];
+    else if (want[i] != parts[i])
+      return std::nullopt;
+  }
+  return id;
+}
+
+bool is_uuid(std::string_view s) {
   static const std::regex form("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-  return std::regex_match(s, form);
+  return std::regex_match(s.begin(), s.end(), form);
 }
 
 // "3", "\"3\"" or W/"3" -> 3.
-std::optional<int64_t> parse_if_match(std::string v) {
-  if (v.starts_with("W/")) v = v.substr(2);
+std::optional<int64_t> parse_if_match(std::string_view v) {
+  if (v.starts_with("W/")) v.remove_prefix(2);
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
   int64_t n = 0;
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -123,8 +185,7 @@ std::optional<int64_t> parse_if_match(std::string v) {
 }
 
 bool json_content_type(const std::string& ct) {
-  auto semi = ct.find(';');
-  auto media = ct.substr(0, semi);
+  auto media = ct.substr(0, ct.find(';'));
   while (!media.empty() && media.back() == ' ') media.pop_back();
   std::transform(media.begin(), media.end(), media.begin(), ::tolower);
   return media == "application/json";
@@ -134,132 +195,110 @@ bool json_content_type(const std::string& ct) {
 
 // ---- routes ----
 const std::vector<Route>& Api::routes() {
+  using enum IfMatch;
   static const std::vector<Route> r = {
-      {"GET", "/v1/catalogs/morning-star", false},
-      {"GET", "/v1/catalogs/industry-brain", false},
-      {"GET", "/v1/catalogs/regions", false},
-      {"GET", "/v1/openapi.json", false},
-      {"GET", "/v1/console/config", false},
-      {"POST", "/v1/dev/sign-in", false},
-      {"POST", "/v1/declarations", true},
-      {"GET", "/v1/declarations", true},
-      {"GET", "/v1/declarations/{id}", true},
-      {"PUT", "/v1/declarations/{id}", true},
-      {"POST", "/v1/declarations/{id}/submit", true},
-      {"POST", "/v1/declarations/{id}/withdraw", true},
-      {"POST", "/v1/declarations/{id}/decisions", true},
-      {"GET", "/v1/declarations/{id}/history", true},
-      {"GET", "/v1/reviews/pending", true},
-      {"GET", "/v1/notifications", true},
-      {"POST", "/v1/notifications/{id}/read", true},
-      {"GET", "/v1/webhook", true},
-      {"PUT", "/v1/webhook", true},
-      {"POST", "/v1/scoring/preview", true},
-      {"GET", "/v1/stats", true},
+      {.method = "GET", .pattern = "/v1/catalogs/morning-star", .authenticated = false, .handler = catalog},
+      {.method = "GET", .pattern = "/v1/catalogs/industry-brain", .authenticated = false, .handler = catalog},
+      {.method = "GET", .pattern = "/v1/catalogs/regions", .authenticated = false, .handler = catalog},
+      {.method = "GET", .pattern = "/v1/openapi.json", .authenticated = false, .handler = openapi},
+      {.method = "GET", .pattern = "/v1/console/config", .authenticated = false, .handler = console_config},
+      {.method = "POST",
+       .pattern = "/v1/dev/sign-in",
+       .authenticated = false,
+       .schema = "dev_sign_in.schema.json",
+       .handler = dev_sign_in},
+      {.method = "POST",
+       .pattern = "/v1/declarations",
+       .schema = "declaration.create.schema.json",
+       .idempotent = true,
+       .handler = create},
+      {.method = "GET", .pattern = "/v1/declarations", .query = {"limit", "cursor", "state", "kind"}, .handler = list},
+      {.method = "GET", .pattern = "/v1/declarations/{id}", .handler = get},
+      {.method = "PUT",
+       .pattern = "/v1/declarations/{id}",
+       .schema = "declaration.update.schema.json",
+       .if_match = required,
+       .handler = update},
+      {.method = "POST",
+       .pattern = "/v1/declarations/{id}/submit",
+       .optional_body = true,
+       .if_match = optional,
+       .idempotent = true,
+       .handler = submit},
+      {.method = "POST",
+       .pattern = "/v1/declarations/{id}/withdraw",
+       .optional_body = true,
+       .if_match = optional,
+       .idempotent = true,
+       .handler = withdraw},
+      {.method = "POST",
+       .pattern = "/v1/declarations/{id}/decisions",
+       .schema = "decision.schema.json",
+       .if_match = required,
+       .idempotent = true,
+       .handler = decide},
+      {.method = "GET", .pattern = "/v1/declarations/{id}/history", .handler = history},
+      {.method = "GET",
+       .pattern = "/v1/reviews/pending",
+       .query = {"limit", "cursor", "kind", "region"},
+       .handler = pending},
+      {.method = "GET", .pattern = "/v1/notifications", .query = {"limit", "cursor"}, .handler = inbox},
+      {.method = "POST", .pattern = "/v1/notifications/{id}/read", .handler = mark_read},
+      {.method = "GET", .pattern = "/v1/webhook", .handler = get_webhook},
+      {.method = "PUT", .pattern = "/v1/webhook", .schema = "webhook.schema.json", .handler = set_webhook},
+      {.method = "POST", .pattern = "/v1/scoring/preview", .schema = "preview.schema.json", .handler = preview},
+      {.method = "GET", .pattern = "/v1/stats", .handler = stats},
   };
   return r;
 }
 
 ApiSchemas ApiSchemas::load(const std::filesystem::path& dir) {
-  auto s = [&](const char* name) { return JsonSchema::from_file(dir / "api" / name); };
-  return {s("declaration.create.schema.json"),
-          s("declaration.update.schema.json"),
-          s("decision.schema.json"),
-          s("preview.schema.json"),
-          s("webhook.schema.json"),
-          s("dev_sign_in.schema.json")};
+  ApiSchemas s;
+  for (const auto& r : Api::routes())
+    if (!r.schema.empty() && !s.schemas_.contains(r.schema))
+      s.schemas_.emplace(std::string(r.schema), JsonSchema::from_file(dir / "api" / r.schema));
+  return s;
 }
 
-struct Api::Impl {
-  explicit Impl(ApiDeps d) : deps(std::move(d)), tokens(deps.keys, deps.policy, deps.regions) {}
-  ApiDeps deps;
-  TokenVerifier tokens;
+const JsonSchema& ApiSchemas::at(std::string_view file) const { return schemas_.find(file)->second; }
 
-  // The reply of `service`'s `verb`, or 503 when it does not answer within the deadline.
-  http::Response call(const std::string& service, const std::string& verb, const json& command) const {
-    std::string reply;
-    try {
-      reply = deps.request(deps.topology.command(service, verb), command.dump());
-    } catch (const Error& e) {
-      log::warn("dependency did not answer", {{"service", service}, {"command", verb}, {"error", e.what()}});
-      return problem(
-          503, kUnavailable,
-          {service + " did not answer in time; nothing was done", "服务 " + service + " 未能及时应答，未做任何更改"});
-    }
-    auto j = parse_json(reply);
-    if (!j || !j->is_object()) return problem(502, {"Bad reply from " + service, "服务 " + service + " 的应答有误"});
-    if (j->value("status", 0) == 503)
-      return problem(503, kUnavailable,
-                     {text_of(*j, "title"), "服务 " + service + " 所依赖的组件暂不可用，未做任何更改"});
-    return from_reply(*j);
+// ---- problems ----
+int http_status(ProblemKind kind) {
+  switch (kind) {
+    case ProblemKind::invalid: return 400;
+    case ProblemKind::unauthenticated: return 401;
+    case ProblemKind::forbidden: return 403;
+    case ProblemKind::not_found: return 404;
+    case ProblemKind::conflict: return 409;
+    case ProblemKind::precondition_failed: return 412;
+    case ProblemKind::rule: return 422;
+    case ProblemKind::precondition_required: return 428;
+    case ProblemKind::unavailable: return 503;
   }
+  return 500;
+}
 
-  // Query parameters: only the named ones, each checked; problems point at /query/<name>.
-  std::optional<http::Response> check_query(const std::map<std::string, std::string>& q,
-                                            const std::vector<std::string>& allowed, json& out) const {
-    std::vector<SchemaProblem> problems;
-    for (const auto& [k, v] : q) {
-      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-        problems.push_back({"/query/" + pointer_token(k), "unknown parameter", "未知的参数 " + k});
-        continue;
-      }
-      if (k == "limit") {
-        int n = 0;
-        auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-        if (ec != std::errc{} || ptr != v.data() + v.size() || n < 1 || n > 100)
-          problems.push_back({"/query/limit", "must be a whole number from 1 to 100", "必须是 1 到 100 之间的整数"});
-        else
-          out["limit"] = n;
-      } else if (k == "cursor") {
-        static const std::regex form("[A-Za-z0-9_-]{1,400}");
-        if (!std::regex_match(v, form))
-          problems.push_back({"/query/cursor", "not a cursor this API issued", "无效的翻页标记"});
-        else
-          out["cursor"] = v;
-      } else if (k == "state") {
-        static const std::set<std::string> states = {"draft",           "county_review", "city_review",
-                                                     "province_review", "publicity",     "approved",
-                                                     "returned",        "rejected",      "withdrawn"};
-        if (!states.contains(v))
-          problems.push_back({"/query/state", "unknown state '" + v + "'", "未知的状态 " + v});
-        else
-          out["state"] = v;
-      } else if (k == "kind") {
-        if (v != "morning_star" && v != "industry_brain")
-          problems.push_back({"/query/kind", "must be morning_star or industry_brain",
-                              "必须是 morning_star（晨星工厂）或 industry_brain（产业大脑）"});
-        else
-          out["kind"] = v;
-      } else if (k == "region") {
-        if (!deps.regions.is_county(v))
-          problems.push_back({"/query/region", "not a county-level code of Shandong", "不是山东省的县级行政区划代码"});
-        else
-          out["region"] = v;
-      }
-    }
-    if (!problems.empty()) return invalid(problems);
-    return std::nullopt;
-  }
+namespace {
+http::Response render(int status, const Problem& p) {
+  json j = p.to_json();  // both languages: title_zh, detail_zh, errors[].message_zh
+  j.erase("kind");
+  j["type"] = http::problem_type(status);
+  j["status"] = status;
+  http::Response r;
+  r.status = status;
+  r.headers["Content-Type"] = "application/problem+json";
+  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (status == 503) r.headers["Retry-After"] = "1";
+  if (status == 401) r.headers["WWW-Authenticate"] = "Bearer error=\"invalid_token\"";
+  return r;
+}
+}  // namespace
 
-  // The JSON body, or the 4xx that refuses it.
-  std::variant<json, http::Response> body_of(const http::Request& req, const JsonSchema* schema) const {
-    if (!json_content_type(req.header("Content-Type")))
-      return problem(415, {"Unsupported media type", "不支持的内容类型"},
-                     {"send the body as application/json", "请以 application/json 格式提交"});
-    auto parsed = parse_json(req.body, kMaxInputDepth);  // invalid UTF-8 is a parse error too
-    if (!parsed) {
-      const auto& e = parsed.error();
-      if (e.kind == JsonParseError::Kind::syntax)
-        return invalid("", {"the body is not valid JSON (UTF-8)", "提交的内容不是有效的 JSON（UTF-8）"});
-      return invalid(e.pointer, {e.message, e.message_zh});
-    }
-    if (schema)
-      if (auto problems = schema->validate(*parsed); !problems.empty()) return invalid(problems);
-    return std::move(*parsed);
-  }
-};
+http::Response problem_response(const Problem& p) { return render(http_status(p.kind), p); }
 
-Api::Api(ApiDeps deps) : impl_(std::make_shared<Impl>(std::move(deps))) {}
+http::Response problem_response(int status, const Text& title, const Text& detail) {
+  return render(status, Problem{ProblemKind::invalid, title, detail, {}});  // the kind is not read
+}
 
 void localize(http::Response& r, Language language) {
   auto ct = r.headers.find("Content-Type");
@@ -267,25 +306,21 @@ void localize(http::Response& r, Language language) {
   auto j = json::parse(r.body, nullptr, false);
   if (!j.is_object()) return;
   const bool zh = language == Language::zh;
-  if (zh) {
-    auto title = text_of(j, "title_zh");
-    j["title"] = title.empty() ? title_zh_for(j.value("status", 500)) : title;
-    if (auto detail = text_of(j, "detail_zh"); !detail.empty())
-      j["detail"] = detail;
-    else
-      j.erase("detail");  // no English sentence in a Chinese answer
-  }
+  j["title"] = in(language, {text_of(j, "title"), text_of(j, "title_zh")});
+  // No English sentence in a Chinese answer: a detail without its Chinese goes.
+  if (auto detail = text_of(j, zh ? "detail_zh" : "detail"); !detail.empty())
+    j["detail"] = detail;
+  else
+    j.erase("detail");
   j.erase("title_zh");
   j.erase("detail_zh");
   if (j.contains("errors")) {
     json errors = json::array();
     if (j["errors"].is_array())
-      for (const auto& e : j["errors"]) {
-        if (!e.is_object()) continue;
-        auto message = zh ? text_of(e, "message_zh") : std::string();
-        errors.push_back(
-            {{"pointer", text_of(e, "pointer")}, {"message", message.empty() ? text_of(e, "message") : message}});
-      }
+      for (const auto& e : j["errors"])
+        if (e.is_object())
+          errors.push_back({{"pointer", text_of(e, "pointer")},
+                            {"message", in(language, {text_of(e, "message"), text_of(e, "message_zh")})}});
     if (errors.empty())
       j.erase("errors");
     else
@@ -294,220 +329,195 @@ void localize(http::Response& r, Language language) {
   r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-http::Response Api::handle(const http::Request& req, std::string* matched_route) const {
-  auto response = route(req, matched_route);
-  localize(response, preferred_language(req.header("Accept-Language")));
-  return response;
-}
+// ---- the edge: identity, headers, query and body checked once, then the route's handler ----
+struct Api::Impl {
+  explicit Impl(ApiDeps d) : deps(std::move(d)), tokens(deps.keys, deps.policy, deps.regions) {}
+  ApiDeps deps;
+  TokenVerifier tokens;
 
-http::Response Api::route(const http::Request& req, std::string* matched_route) const {
-  const auto& d = impl_->deps;
-  auto path = req.path();
-  auto parts = segments(path);
-
-  // Match the route: exact segments, "{id}" matching a declaration id.
-  const Route* route = nullptr;
-  bool path_known = false;
-  std::string id;
-  for (const auto& r : routes()) {
-    auto pattern = segments(r.pattern);
-    if (pattern.size() != parts.size()) continue;
-    bool match = true;
-    std::string candidate;
-    for (size_t i = 0; i < parts.size() && match; ++i) {
-      if (pattern[i] == "{id}")
-        candidate = parts[i];
-      else
-        match = pattern[i] == parts[i];
-    }
-    if (!match) continue;
-    path_known = true;
-    if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
-      route = &r;
-      id = candidate;
-      break;
-    }
-  }
-  if (!route) {
-    if (!path_known) return problem(404, kNotFound);
-    auto r = problem(405, {"Method not allowed", "不支持该请求方法"});
-    std::string allow;
-    for (const auto& candidate : routes())
-      if (segments(candidate.pattern).size() == parts.size()) {
-        auto pattern = segments(candidate.pattern);
-        bool match = true;
-        for (size_t i = 0; i < parts.size() && match; ++i) match = pattern[i] == "{id}" || pattern[i] == parts[i];
-        if (match) allow += (allow.empty() ? "" : ", ") + candidate.method;
-      }
-    r.headers["Allow"] = allow;
-    return r;
-  }
-  if (matched_route) *matched_route = route->pattern;
-  if (!id.empty() && !is_uuid(id)) return problem(404, kNotFound);
-
-  // Public documents.
-  if (route->pattern.starts_with("/v1/catalogs/")) return *serve_catalog(d.catalogs, req);
-  if (route->pattern == "/v1/openapi.json") return http::Response::json(200, d.openapi);
-  if (route->pattern == "/v1/console/config") {
-    auto r = http::Response::json(200, json{{"dev_sign_in", d.dev_sign_in != nullptr},
-                                            {"sign_in_url", d.sign_in_url.empty() ? json() : json(d.sign_in_url)}}
-                                           .dump());
-    r.headers["Cache-Control"] = "no-cache";
-    return r;
-  }
-  if (route->pattern == "/v1/dev/sign-in") {
-    if (!d.dev_sign_in) return problem(404, kNotFound);
-    auto body = impl_->body_of(req, &d.schemas.dev_sign_in);
-    if (auto* r = std::get_if<http::Response>(&body)) return *r;
-    auto signed_in = d.dev_sign_in->sign_in(std::get<json>(body), d.regions, d.now());
-    if (auto* problems = std::get_if<std::vector<SchemaProblem>>(&signed_in)) return invalid(*problems);
-    const auto& out = std::get<json>(signed_in);
-    log::warn("development sign-in", {{"claims", out["claims"]}});
-    auto r = http::Response::json(200, out.dump());
-    r.headers["Cache-Control"] = "no-store";
-    return r;
-  }
-
-  // Identity.
-  auto auth = req.header("Authorization");
-  if (!auth.starts_with("Bearer "))
-    return problem(401, {"Authentication required", "需要登录"},
-                   {"send Authorization: Bearer <token>", "请登录后重试（在 Authorization 中带上 Bearer 令牌）"});
-  auto claims = impl_->tokens.verify(std::string_view(auth).substr(7), d.now());
-  if (!claims) {
-    log::info("token refused", {{"reason", claims.error()}});
-    return problem(401, {"Invalid token", "登录凭证无效或已过期，请重新登录"});
-  }
-  json command = {{"actor", claims->actor()}};
-  const auto& q = req.query();
-  std::optional<int64_t> if_match;
-  if (auto h = req.header("If-Match"); !h.empty()) {
-    if_match = parse_if_match(h);
-    if (!if_match)
-      return invalid("/headers/If-Match",
-                     {"must be the ETag of the declaration, e.g. \"3\"", "必须是申报的 ETag，例如 \"3\""});
-    command["expected_version"] = *if_match;
-  }
-  auto no_query = [&]() -> std::optional<http::Response> {
-    json ignored;
-    return impl_->check_query(q, {}, ignored);
+  struct Match {
+    const Route* route;
+    std::string id;
   };
 
-  // Idempotency-Key on POSTs: replay the first response, refuse another body under the same key.
-  std::string idem_key = req.header("Idempotency-Key");
-  if (!idem_key.empty() && req.method != "POST") idem_key.clear();
-  if (!idem_key.empty()) {
-    static const std::regex form("[\\x21-\\x7e]{1,255}");
-    if (!std::regex_match(idem_key, form))
-      return invalid("/headers/Idempotency-Key",
-                     {"1 to 255 visible ASCII characters", "必须是 1–255 个可见 ASCII 字符"});
+  // The route of the method and path, or 404 / 405.
+  std::expected<Match, http::Response> match(const http::Request& req) const {
+    const auto path = req.path();
+    const auto parts = segments(path);
+    std::string allow;
+    for (const auto& r : routes()) {
+      auto id = fit(r.pattern, parts);
+      if (!id) continue;
+      if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) return Match{&r, std::string(*id)};
+      allow += (allow.empty() ? "" : ", ") + std::string(r.method);
+    }
+    if (allow.empty()) return std::unexpected(problem_response(Problem::not_found(kNotFound)));
+    auto r = problem_response(405, {"Method not allowed", "不支持该请求方法"});
+    r.headers["Allow"] = allow;
+    return std::unexpected(std::move(r));
   }
-  auto run = [&](const std::function<http::Response()>& work) -> http::Response {
-    if (idem_key.empty() || !d.idempotency) return work();
-    auto hash = crypto::sha256_hex(req.method + " " + path + "\n" + req.body);
-    auto scope = idempotency_scope(d.policy.issuer, command["actor"], path);
+
+  Result<Actor> identify(const http::Request& req) const {
+    auto auth = req.header("Authorization");
+    if (!auth.starts_with("Bearer "))
+      return refuse({ProblemKind::unauthenticated,
+                     {"Authentication required", "需要登录"},
+                     {"send Authorization: Bearer <token>", "请登录后重试（在 Authorization 中带上 Bearer 令牌）"},
+                     {}});
+    auto claims = tokens.verify(std::string_view(auth).substr(7), deps.now());
+    if (!claims) {
+      log::info("token refused", {{"reason", claims.error()}});
+      return refuse({ProblemKind::unauthenticated, {"Invalid token", "登录凭证无效或已过期，请重新登录"}, {}, {}});
+    }
+    return claims->actor;
+  }
+
+  // Only the parameters the route takes, each decoded; problems point at /query/<name>.
+  Result<Query> decode_query(const http::Request& req, const Route& route) const {
+    Query out;
+    std::vector<SchemaProblem> problems;
+    auto refuse_at = [&](const std::string& name, const Text& message) {
+      problems.push_back({"/query/" + pointer_token(name), message.en, message.zh});
+    };
+    for (const auto& [k, v] : req.query()) {
+      if (std::ranges::find(route.query, k) == route.query.end()) {
+        refuse_at(k, {"unknown parameter", "未知的参数 " + k});
+      } else if (k == "limit") {
+        int n = 0;
+        auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec != std::errc{} || ptr != v.data() + v.size() || n < 1 || n > cmd::kMaxPageSize)
+          refuse_at(k, {"must be a whole number from 1 to " + std::to_string(cmd::kMaxPageSize),
+                        "必须是 1 到 " + std::to_string(cmd::kMaxPageSize) + " 之间的整数"});
+        else
+          out.limit = n;
+      } else if (k == "cursor") {
+        if (!(out.cursor = decode_cursor(v))) refuse_at(k, {"not a cursor this API issued", "无效的翻页标记"});
+      } else if (k == "state") {
+        if (!(out.state = parse_state(v))) refuse_at(k, {"unknown state '" + v + "'", "未知的状态 " + v});
+      } else if (k == "kind") {
+        if (!(out.kind = parse_kind(v))) refuse_at(k, kKindExpected);
+      } else if (k == "region") {
+        if (deps.regions.is_county(v))
+          out.region = v;
+        else
+          refuse_at(k, {"not a county-level code of Shandong", "不是山东省的县级行政区划代码"});
+      }
+    }
+    if (!problems.empty()) return refuse(Problem::invalid(std::move(problems)));
+    return out;
+  }
+
+  // The body the route reads, parsed and checked against its schema; null when it reads none.
+  std::expected<json, http::Response> body_of(const http::Request& req, const Route& route) const {
+    if (route.schema.empty() && !(route.optional_body && !req.body.empty())) return json();
+    if (!json_content_type(req.header("Content-Type")))
+      return std::unexpected(problem_response(415, {"Unsupported media type", "不支持的内容类型"},
+                                              {"send the body as application/json", "请以 application/json 格式提交"}));
+    auto parsed = parse_json(req.body, kMaxInputDepth);  // invalid UTF-8 is a parse error too
+    if (!parsed) {
+      const auto& e = parsed.error();
+      return std::unexpected(problem_response(
+          e.kind == JsonParseError::Kind::syntax
+              ? Problem::invalid("", {"the body is not valid JSON (UTF-8)", "提交的内容不是有效的 JSON（UTF-8）"})
+              : Problem::invalid(e.pointer, {e.message, e.message_zh})));
+    }
+    if (!route.schema.empty())
+      if (auto problems = deps.schemas.at(route.schema).validate(*parsed); !problems.empty())
+        return std::unexpected(problem_response(Problem::invalid(std::move(problems))));
+    return std::move(*parsed);
+  }
+
+  // The route's input, or the response that refuses it.
+  std::expected<Input, http::Response> read(const http::Request& req, const Route& route, std::string id) const {
+    Input in{req, {}, std::move(id), std::nullopt, {}, json()};
+    if (route.authenticated) {
+      auto actor = identify(req);
+      if (!actor) return std::unexpected(problem_response(actor.error()));
+      in.actor = std::move(*actor);
+    }
+    if (auto h = req.header("If-Match"); !h.empty() && route.if_match != IfMatch::none) {
+      if (!(in.version = parse_if_match(h)))
+        return std::unexpected(
+            problem_response(Problem::invalid("/headers/If-Match", {"must be the ETag of the declaration, e.g. \"3\"",
+                                                                    "必须是申报的 ETag，例如 \"3\""})));
+    }
+    if (route.authenticated) {  // public documents ignore their query
+      auto query = decode_query(req, route);
+      if (!query) return std::unexpected(problem_response(query.error()));
+      in.query = std::move(*query);
+    }
+    auto body = body_of(req, route);
+    if (!body) return std::unexpected(std::move(body.error()));
+    in.body = std::move(*body);
+    if (route.if_match == IfMatch::required && !in.version)
+      return std::unexpected(problem_response(cmd::if_match_required()));
+    return in;
+  }
+
+  // The handler, under the request's Idempotency-Key when the route honours one: the first
+  // response is replayed, another body under the same key refused.
+  http::Response run(const Route& route, Input& in) const {
+    const auto& req = in.request;
+    auto key = route.idempotent ? req.header("Idempotency-Key") : std::string();
+    if (key.empty()) return route.handler(deps, in);
+    static const std::regex form("[\\x21-\\x7e]{1,255}");
+    if (!std::regex_match(key, form))
+      return problem_response(Problem::invalid(
+          "/headers/Idempotency-Key", {"1 to 255 visible ASCII characters", "必须是 1–255 个可见 ASCII 字符"}));
+    if (!deps.idempotency) return route.handler(deps, in);
+    const auto path = req.path();
+    const auto scope = idempotency_scope(deps.policy.issuer, in.actor, path);
     IdempotencyStore::Result claim;
     try {
-      claim = d.idempotency->begin(scope, idem_key, hash);
+      claim = deps.idempotency->begin(scope, key, crypto::sha256_hex(req.method + " " + path + "\n" + req.body));
     } catch (const Error& e) {
-      return problem(503, kUnavailable, {"the idempotency store is unavailable", "请求去重记录暂不可用，未做任何更改"});
+      log::warn("idempotency store unavailable", {{"error", e.what()}});
+      return problem_response(
+          Problem::unavailable({"the idempotency store is unavailable", "请求去重记录暂不可用，未做任何更改"}));
     }
     switch (claim.claim) {
       case IdempotencyStore::Claim::replay: return *claim.stored;
       case IdempotencyStore::Claim::other_body:
-        return problem(
-            422, {"Idempotency-Key reused", "请求标识（Idempotency-Key）重复"},
-            {"this key was used with another request within 24 hours", "该标识在 24 小时内已用于另一个请求"});
+        return problem_response(
+            {ProblemKind::rule,
+             {"Idempotency-Key reused", "请求标识（Idempotency-Key）重复"},
+             {"this key was used with another request within 24 hours", "该标识在 24 小时内已用于另一个请求"},
+             {}});
       case IdempotencyStore::Claim::in_progress:
-        return problem(
-            409, {"Request in progress", "请求正在处理中"},
-            {"a request with this Idempotency-Key is still being processed", "使用该请求标识的请求仍在处理中"});
+        return problem_response(
+            {ProblemKind::conflict,
+             {"Request in progress", "请求正在处理中"},
+             {"a request with this Idempotency-Key is still being processed", "使用该请求标识的请求仍在处理中"},
+             {}});
       case IdempotencyStore::Claim::fresh: break;
     }
-    auto response = work();
+    auto response = route.handler(deps, in);
     try {
-      d.idempotency->finish(scope, idem_key, response);
+      deps.idempotency->finish(scope, key, response);
     } catch (const Error& e) {
       log::error("could not record an idempotent response", {{"error", e.what()}});
     }
     return response;
-  };
+  }
 
-  const auto& p = route->pattern;
-  const auto& method = route->method;
-  if (p == "/v1/declarations" && method == "POST") {
-    if (auto bad = no_query()) return *bad;
-    auto body = impl_->body_of(req, &d.schemas.create);
-    if (auto* r = std::get_if<http::Response>(&body)) return *r;
-    command["declaration"] = std::get<json>(body);
-    return run([&] { return impl_->call("workflow", "create", command); });
+  http::Response respond(const http::Request& req, std::string* matched_route) const {
+    auto match = this->match(req);
+    if (!match) return std::move(match.error());
+    const Route& route = *match->route;
+    if (matched_route) *matched_route = route.pattern;
+    if (!match->id.empty() && !is_uuid(match->id)) return problem_response(Problem::not_found(kNotFound));
+    auto in = read(req, route, std::move(match->id));
+    if (!in) return std::move(in.error());
+    return run(route, *in);
   }
-  if (p == "/v1/declarations" || p == "/v1/reviews/pending") {
-    bool pending = p == "/v1/reviews/pending";
-    auto allowed = pending ? std::vector<std::string>{"limit", "cursor", "kind", "region"}
-                           : std::vector<std::string>{"limit", "cursor", "state", "kind"};
-    if (auto bad = impl_->check_query(q, allowed, command)) return *bad;
-    if (pending && claims->role != "reviewer")
-      return problem(403, {"Only reviewers have a pending queue", "只有审核人员有待审队列"});
-    return impl_->call("workflow", pending ? "pending" : "list", command);
-  }
-  if (p.starts_with("/v1/declarations/{id}")) {
-    if (auto bad = no_query()) return *bad;
-    command["id"] = id;
-    if (p == "/v1/declarations/{id}" && method == "GET") return impl_->call("workflow", "get", command);
-    if (p == "/v1/declarations/{id}/history") return impl_->call("workflow", "history", command);
-    if (p == "/v1/declarations/{id}" && method == "PUT") {
-      auto body = impl_->body_of(req, &d.schemas.update);
-      if (auto* r = std::get_if<http::Response>(&body)) return *r;
-      if (!if_match) return problem(428, kIfMatchRequired, kSendIfMatch);
-      command["body"] = std::get<json>(body);
-      return impl_->call("workflow", "update", command);
-    }
-    if (p == "/v1/declarations/{id}/decisions") {
-      auto body = impl_->body_of(req, &d.schemas.decision);
-      if (auto* r = std::get_if<http::Response>(&body)) return *r;
-      if (!if_match) return problem(428, kIfMatchRequired, kSendIfMatch);
-      command["body"] = std::get<json>(body);
-      return run([&] { return impl_->call("workflow", "decide", command); });
-    }
-    // submit, withdraw: no body needed; one given must be JSON.
-    if (!req.body.empty()) {
-      auto body = impl_->body_of(req, nullptr);
-      if (auto* r = std::get_if<http::Response>(&body)) return *r;
-    }
-    auto verb = p.ends_with("/submit") ? "submit" : "withdraw";
-    return run([&] { return impl_->call("workflow", verb, command); });
-  }
-  if (p == "/v1/stats") {
-    if (auto bad = no_query()) return *bad;
-    return impl_->call("workflow", "stats", command);
-  }
-  if (p == "/v1/scoring/preview") {
-    if (auto bad = no_query()) return *bad;
-    auto body = impl_->body_of(req, &d.schemas.preview);
-    if (auto* r = std::get_if<http::Response>(&body)) return *r;
-    return impl_->call("scoring", "preview", std::get<json>(body));
-  }
-  if (p == "/v1/notifications/{id}/read") {
-    if (auto bad = no_query()) return *bad;
-    command["id"] = id;
-    return impl_->call("notify", "mark_read", command);
-  }
-  if (p == "/v1/notifications") {
-    if (auto bad = impl_->check_query(q, {"limit", "cursor"}, command)) return *bad;
-    return impl_->call("notify", "inbox", command);
-  }
-  if (p == "/v1/webhook") {
-    if (auto bad = no_query()) return *bad;
-    if (claims->role != "applicant")
-      return problem(403, {"Only an applicant registers a webhook for its org", "只有申报单位可以设置本单位的回调"});
-    if (method == "GET") return impl_->call("notify", "get_webhook", command);
-    auto body = impl_->body_of(req, &d.schemas.webhook);
-    if (auto* r = std::get_if<http::Response>(&body)) return *r;
-    command["webhook"] = std::get<json>(body);
-    return impl_->call("notify", "webhook", command);
-  }
-  return problem(404, kNotFound);
+};
+
+Api::Api(ApiDeps deps) : impl_(std::make_shared<Impl>(std::move(deps))) {}
+
+http::Response Api::handle(const http::Request& req, std::string* matched_route) const {
+  auto response = impl_->respond(req, matched_route);
+  localize(response, preferred_language(req.header("Accept-Language")));
+  return response;
 }
 
 }  // namespace sdp::gateway

@@ -1,32 +1,40 @@
 #pragma once
-// The HTTP API of CONTRACT §3 as handle(request) -> response: routing, identity, validation of
-// every body and query, idempotency keys, and forwarding to workflow, scoring and notify over
-// request–reply with a deadline. The one place where replies and errors become HTTP.
+// The HTTP API of CONTRACT §3 as handle(request) -> response: one table row per route (method,
+// pattern, identity, body schema, query parameters, If-Match, idempotency, handler). Input is
+// validated here, once; each handler builds its typed command (sdp/commands.hpp) and sends it with
+// cmd::call. The one place where a Problem's kind becomes an HTTP status.
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalogs.hpp"
 #include "console.hpp"
 #include "idempotency.hpp"
 #include "jwt.hpp"
+#include "sdp/command_bus.hpp"
 #include "sdp/http.hpp"
 #include "sdp/json_schema.hpp"
 #include "sdp/messages.hpp"
 #include "sdp/nats.hpp"
+#include "sdp/problem.hpp"
 #include "sdp/regions.hpp"
 
 namespace sdp::gateway {
 
-// Request–reply to another service; throws sdp::Error (transient) when nobody answers in time.
-using Requester = std::function<std::string(const std::string& subject, const std::string& body)>;
-
-struct ApiSchemas {
-  JsonSchema create, update, decision, preview, webhook, dev_sign_in;
+// The JSON Schemas of request bodies, by file name under schemas/api/: every one a route names.
+class ApiSchemas {
+ public:
   static ApiSchemas load(const std::filesystem::path& schemas_dir);
+  const JsonSchema& at(std::string_view file) const;
+
+ private:
+  std::map<std::string, JsonSchema, std::less<>> schemas_;
 };
 
 struct ApiDeps {
@@ -36,19 +44,54 @@ struct ApiDeps {
   const nats::Topology& topology;
   const ApiSchemas& schemas;
   const CatalogDocuments& catalogs;
-  std::string openapi;  // the document served at /v1/openapi.json
-  Requester request;
+  std::string openapi;                      // the document served at /v1/openapi.json
+  cmd::Send send;                           // request–reply to another service within the deadline
   std::function<int64_t()> now;             // UNIX seconds, for token times
   IdempotencyStore* idempotency = nullptr;  // null: Idempotency-Key is ignored
   const DevSignIn* dev_sign_in = nullptr;   // null: POST /v1/dev/sign-in answers 404
   std::string sign_in_url;                  // the identity provider's sign-in page, for the console
 };
 
-struct Route {
-  std::string method;
-  std::string pattern;  // e.g. "/v1/declarations/{id}/submit"
-  bool authenticated;
+// A request's query parameters, decoded; only those its route takes are set.
+struct Query {
+  int limit = cmd::kDefaultPageSize;
+  std::optional<PageCursor> cursor;
+  std::optional<State> state;
+  std::optional<Kind> kind;
+  std::optional<std::string> region;  // a county of Shandong
 };
+
+// What a handler gets: the request, checked against its route.
+struct Input {
+  const http::Request& request;
+  Actor actor;                     // authenticated routes: from the verified token
+  std::string id;                  // the {id} of the pattern
+  std::optional<int64_t> version;  // If-Match
+  Query query;
+  nlohmann::json body;  // parsed, and valid against the route's schema; null when the route reads none
+};
+
+enum class IfMatch { none, optional, required };
+
+struct Route {
+  std::string_view method;
+  std::string_view pattern;  // e.g. "/v1/declarations/{id}/submit"; {id} matches a UUID
+  bool authenticated = true;
+  std::string_view schema;              // schemas/api/<schema> validates the body, which is required; "": no body read
+  bool optional_body = false;           // without a schema: a body may come, and must then be JSON
+  std::vector<std::string_view> query;  // the parameters it takes; any other is 400 (public routes ignore theirs)
+  IfMatch if_match = IfMatch::none;
+  bool idempotent = false;  // a POST that honours Idempotency-Key
+  http::Response (*handler)(const ApiDeps&, Input&) = nullptr;
+};
+
+// The HTTP status of a problem's kind (503 for `unavailable`).
+int http_status(ProblemKind kind);
+// A problem as application/problem+json in both languages, until localize() keeps one; 401 gets
+// WWW-Authenticate, 503 Retry-After.
+http::Response problem_response(const Problem& problem);
+// A refusal only HTTP has (405, 415, 500…), in the same shape.
+http::Response problem_response(int status, const Text& title, const Text& detail = {});
 
 // Keeps only `language`'s words in a problem+json response (title, detail, errors[].message),
 // falling back to English, so the shape stays CONTRACT §3's; other responses are left alone.
@@ -57,14 +100,13 @@ void localize(http::Response& response, Language language);
 class Api {
  public:
   explicit Api(ApiDeps deps);
-  // Every route of the API, for the OpenAPI check.
+  // Every route of the API.
   static const std::vector<Route>& routes();
   // The response, and the route pattern it matched ("" when none), for metrics and logs; its
   // problem in the language the request's Accept-Language prefers.
   http::Response handle(const http::Request& request, std::string* matched_route = nullptr) const;
 
  private:
-  http::Response route(const http::Request& request, std::string* matched_route) const;
   struct Impl;
   std::shared_ptr<const Impl> impl_;
 };

@@ -76,13 +76,10 @@ void setup(Runtime& runtime) {
   const auto& dir = runtime.schemas_dir();
   // CONTRACT §3: the gateway is ready when its database, NATS and workflow answer.
   runtime.add_readiness_check("workflow", [&runtime] {
-    try {
-      auto reply =
-          runtime.nats().request(runtime.topology().command("workflow", "ping"), "{}", std::chrono::milliseconds(1000));
-      return nlohmann::json::parse(reply, nullptr, false).value("status", 0) == 200;
-    } catch (const std::exception&) {
-      return false;
-    }
+    auto send = [&runtime](const std::string& subject, const std::string& body) {
+      return runtime.nats().request(subject, body, std::chrono::milliseconds(1000));
+    };
+    return cmd::call(runtime.topology(), send, cmd::Ping{}).has_value();
   });
 
   auto scorer = scoring::Scorer::load(dir);
@@ -150,7 +147,7 @@ void setup(Runtime& runtime) {
         response = ctx->api->handle(request, &route);
       } catch (const std::exception& e) {
         log::error("request failed", {{"error", e.what()}});
-        response = http::Response::problem(500, "Internal server error");
+        response = problem_response(500, {"Internal server error", "服务器内部错误"});
         localize(response, language);
       }
       response.headers["X-Request-Id"] = request_id;
@@ -173,8 +170,10 @@ void setup(Runtime& runtime) {
     };
     if (!ctx->pool->post(std::move(job))) {
       metrics::global().set("sdp_http_in_flight", {}, --*in_flight);
-      auto busy = http::Response::problem(503, "Service busy", "too many requests are waiting");
-      busy.headers["Retry-After"] = "1";
+      auto busy = problem_response({ProblemKind::unavailable,
+                                    {"Service busy", "服务繁忙"},
+                                    {"too many requests are waiting", "等待处理的请求过多"},
+                                    {}});
       busy.headers["Cache-Control"] = "no-store";
       busy.headers["X-Request-Id"] = request_id;
       localize(busy, language);

@@ -4,15 +4,10 @@
 
 namespace sdp::gateway {
 
-std::string idempotency_scope(const std::string& issuer, const nlohmann::json& actor, const std::string& path) {
+std::string idempotency_scope(const std::string& issuer, const Actor& actor, const std::string& path) {
   // A JSON array: no separator inside a claim can make two callers' scopes the same text.
-  nlohmann::json parts = {issuer,
-                          actor.value("sub", ""),
-                          actor.value("role", ""),
-                          actor.value("org", ""),
-                          actor.value("tier", ""),
-                          actor.value("region", ""),
-                          path};
+  nlohmann::json parts = {issuer,       actor.sub, name(actor.role), actor.org, actor.tier ? name(*actor.tier) : "",
+                          actor.region, path};
   return crypto::sha256_hex(parts.dump());
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "sdp/actor.hpp"
 #include "sdp/db.hpp"
 #include "sdp/http.hpp"
 
@@ -13,7 +14,7 @@ namespace sdp::gateway {
 
 // The scope of a key (CONTRACT §3): SHA-256 hex over the issuer, every identity claim of the
 // caller (sub, role, org, tier, region) and the request path.
-std::string idempotency_scope(const std::string& issuer, const nlohmann::json& actor, const std::string& path);
+std::string idempotency_scope(const std::string& issuer, const Actor& actor, const std::string& path);
 
 class IdempotencyStore {
  public:

@@ -190,14 +190,6 @@ const PublicKey* KeySet::find(std::string_view kid) const {
   return nullptr;
 }
 
-json Claims::actor() const {
-  json a = {{"sub", sub}, {"role", role}};
-  if (!org.empty()) a["org"] = org;
-  if (!tier.empty()) a["tier"] = tier;
-  if (!region.empty()) a["region"] = region;
-  return a;
-}
-
 std::expected<Claims, std::string> verify_jwt(std::string_view token, const KeySet& keys, const JwtPolicy& policy,
                                               int64_t now, const RegionCatalog& regions) {
   if (token.size() > 8192) return no("token too long");
@@ -245,18 +237,20 @@ std::expected<Claims, std::string> verify_jwt(std::string_view token, const KeyS
 
   Claims c;  // every claim read below was checked to be a string
   c.exp = exp;
-  c.sub = claims.value("sub", "");
-  c.role = claims.value("role", "");
-  if (c.sub.empty() || c.sub.size() > 128) return no("sub missing or too long");
-  if (c.role == "applicant") {
-    c.org = claims.value("org", "");
-    if (!valid_uscc(c.org)) return no("org is not a valid 统一社会信用代码");
-  } else if (c.role == "reviewer") {
-    c.tier = claims.value("tier", "");
-    c.region = claims.value("region", "");
-    if (!regions.valid_for_tier(c.tier, c.region)) return no("tier and region do not fit together");
-  } else if (c.role != "admin") {
-    return no("unknown role");
+  Actor& a = c.actor;
+  a.sub = claims.value("sub", "");
+  if (a.sub.empty() || a.sub.size() > 128) return no("sub missing or too long");
+  auto role = parse_role(claims.value("role", ""));
+  if (!role || *role == Role::system) return no("unknown role");  // `system` is the platform's own, never a token's
+  a.role = *role;
+  if (a.role == Role::applicant) {
+    a.org = claims.value("org", "");
+    if (!valid_uscc(a.org)) return no("org is not a valid 统一社会信用代码");
+  } else if (a.role == Role::reviewer) {
+    const auto tier = claims.value("tier", "");
+    a.region = claims.value("region", "");
+    if (!regions.valid_for_tier(tier, a.region)) return no("tier and region do not fit together");
+    a.tier = parse_tier(tier);
   }
   return c;
 }

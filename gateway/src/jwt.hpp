@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sdp/actor.hpp"
 #include "sdp/regions.hpp"
 
 typedef struct evp_pkey_st EVP_PKEY;
@@ -49,15 +50,11 @@ struct JwtPolicy {
   std::chrono::seconds leeway{30};
 };
 
-// The platform's claims, validated.
+// The platform's claims, validated: who acts (applicant, reviewer or admin, never `system`), and
+// until when.
 struct Claims {
-  std::string sub;
-  std::string role;    // applicant | reviewer | admin
-  std::string org;     // applicants: 统一社会信用代码
-  std::string tier;    // reviewers: county | city | province
-  std::string region;  // reviewers: their jurisdiction's code
+  Actor actor;
   int64_t exp = 0;
-  nlohmann::json actor() const;  // the form workflow commands take
 };
 
 // Signature and registered claims; `now` in UNIX seconds. The error says what failed (for logs;

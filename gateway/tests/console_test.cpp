@@ -122,9 +122,9 @@ TEST(DevSignIn, MintsTokensTheGatewayAcceptsForEveryRole) {
     EXPECT_EQ(j["expires_at"], now + 8 * 3600);
     auto claims = verify_jwt(j["token"].get<std::string>(), keys, kPolicy, now, regions());
     ASSERT_TRUE(claims.has_value()) << claims.error();
-    EXPECT_EQ(claims->role, request["role"]);
-    EXPECT_EQ(claims->region, request.value("region", ""));
-    EXPECT_EQ(claims->org, request.value("org", ""));
+    EXPECT_EQ(name(claims->actor.role), request["role"].get<std::string>());
+    EXPECT_EQ(claims->actor.region, request.value("region", ""));
+    EXPECT_EQ(claims->actor.org, request.value("org", ""));
   }
   auto admin = std::get<json>(sign_in->sign_in({{"role", "admin"}, {"sub", "ops.zhang"}}, regions(), now));
   EXPECT_EQ(admin["claims"]["sub"], "ops.zhang");
