@@ -59,7 +59,7 @@ Plan plan(const Event& e, const Templates& templates, const std::string& region_
     auto tier = d["arrives_at"].get<std::string>();
     auto region = tier == "county" ? d.value("region", "")
                   : tier == "city" ? d.value("city", "")
-                                   : std::string("370000");
+                                   : std::string(kProvinceRegion);
     p.inbox.push_back({"reviewer:" + tier + ":" + region, *text});
   }
   if (d.contains("contact") && d["contact"].contains("email") && d["contact"]["email"].is_string())
@@ -67,10 +67,10 @@ Plan plan(const Event& e, const Templates& templates, const std::string& region_
   return p;
 }
 
-std::string audience_of(const nlohmann::json& actor) {
-  auto role = actor.value("role", "");
-  if (role == "applicant") return "org:" + actor.value("org", "");
-  if (role == "reviewer") return "reviewer:" + actor.value("tier", "") + ":" + actor.value("region", "");
+std::string audience_of(const Actor& actor) {
+  if (actor.role == Role::applicant) return "org:" + actor.org;
+  if (actor.role == Role::reviewer && actor.tier)
+    return "reviewer:" + std::string(name(*actor.tier)) + ":" + actor.region;
   return {};
 }
 

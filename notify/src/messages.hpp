@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sdp/actor.hpp"
 #include "sdp/event.hpp"
 
 namespace sdp::notify {
@@ -38,7 +39,7 @@ struct Plan {
 Plan plan(const Event& e, const Templates& templates, const std::string& region_name);
 
 // The audience key of a caller's inbox; empty for a caller without one (admin).
-std::string audience_of(const nlohmann::json& actor);
+std::string audience_of(const Actor& actor);
 
 // The webhook body of CONTRACT §4: a stable event id and what happened.
 nlohmann::json webhook_body(const Event& e, const std::string& text);

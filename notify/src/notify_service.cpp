@@ -1,10 +1,9 @@
 #include "notify_service.hpp"
 
 #include "notifier.hpp"
+#include "sdp/command_bus.hpp"
 #include "sdp/crypto.hpp"
-#include "sdp/error.hpp"
 #include "sdp/files.hpp"
-#include "sdp/json_parse.hpp"
 #include "sdp/log.hpp"
 
 namespace sdp::notify {
@@ -43,6 +42,15 @@ struct Context {
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<Deliverer> deliverer;
 };
+
+// Each command answered by the Notifier's overload for it.
+template <class... Command>
+void serve(Runtime& runtime, const std::shared_ptr<Context>& ctx) {
+  (cmd::serve<Command>(runtime.nats(), runtime.topology(),
+                       [ctx](const Command& c) { return ctx->notifier->answer(c); }),
+   ...);
+}
+
 }  // namespace
 
 void setup(Runtime& runtime) {
@@ -67,18 +75,8 @@ void setup(Runtime& runtime) {
   ctx->deliverer = std::make_unique<Deliverer>(runtime.db(), ctx->settings);
   log::info("notify configured", {{"email", !s.smtp_url.empty()}, {"allow_private_urls", s.allow_private}});
 
-  for (const char* verb : kVerbs)
-    runtime.nats().serve(runtime.topology().command("notify", verb), "notify",
-                         [ctx, verb = std::string(verb)](const nats::Message& m) {
-                           auto request = parse_json(m.data);
-                           if (!request) return refused_message(request.error()).dump();
-                           try {
-                             return ctx->notifier->handle(verb, *request).dump();
-                           } catch (const Error& e) {
-                             log::error("command failed", {{"command", verb}, {"error", e.what()}});
-                             return std::string(R"({"status":503,"title":"A dependency is unavailable"})");
-                           }
-                         });
+  serve<cmd::Inbox, cmd::MarkRead, cmd::GetWebhook, cmd::SetWebhook, cmd::DeadDeliveries, cmd::ReplayDeliveries>(
+      runtime, ctx);
 
   auto consumer = std::make_shared<nats::PullConsumer>(
       runtime.nats(), runtime.topology().consumers.at("notify"), [ctx](const nats::Message& m) {

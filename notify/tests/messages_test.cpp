@@ -86,8 +86,9 @@ TEST(Messages, ReviewersOfTheArrivalTierAndJurisdiction) {
   EXPECT_EQ(province.inbox.back().audience, "reviewer:province:370000");
   auto none = plan(event("declaration.rejected", {{"to", "rejected"}, {"tier", "county"}}), templates(), "");
   EXPECT_EQ(none.inbox.size(), 1u);
-  EXPECT_EQ(audience_of({{"role", "reviewer"}, {"tier", "city"}, {"region", "370100"}}), "reviewer:city:370100");
-  EXPECT_EQ(audience_of({{"role", "admin"}}), "");
+  EXPECT_EQ(audience_of({"r-1", Role::reviewer, "", Tier::city, "370100"}), "reviewer:city:370100");
+  EXPECT_EQ(audience_of({"a-1", Role::applicant, "91370102MA3C00000B", std::nullopt, ""}), "org:91370102MA3C00000B");
+  EXPECT_EQ(audience_of(Actor{"ops", Role::admin, "", std::nullopt, ""}), "");
 }
 
 TEST(Webhook, SignatureIsHmacOfTimestampDotBody) {
