@@ -11,7 +11,21 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 std::string lookup(const nlohmann::json& map, const std::string& key) {
   return map.contains(key) && map[key].is_string() ? map[key].get<std::string>() : key;
 }
+// "<pointer>: <message>; …" of every problem, under `prefix` (the member validated).
+std::string listed(const std::vector<SchemaProblem>& problems, const std::string& prefix) {
+  std::string out;
+  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + prefix + p.pointer + ": " + p.message;
+  return out;
+}
 }  // namespace
+
+std::expected<Event, std::string> read_event(std::string_view text, const EventSchemas& schemas) {
+  auto event = parse_event(text, schemas.envelope);
+  if (!event) return std::unexpected("not an event envelope: " + listed(event.error(), ""));
+  if (auto problems = schemas.declaration_data.validate(event->data); !problems.empty())
+    return std::unexpected("data breaks declaration.schema.json: " + listed(problems, "/data"));
+  return std::move(*event);
+}
 
 Templates Templates::from_json(const nlohmann::json& j) {
   for (auto part : {"programmes", "tiers", "states", "applicant", "reviewer", "comment_line"})

@@ -2,15 +2,28 @@
 // Who hears of a declaration event, and what they read: pure, from the templates in
 // schemas/notify/templates.json (one per event and audience, in Chinese).
 
+#include <expected>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sdp/actor.hpp"
 #include "sdp/event.hpp"
 
 namespace sdp::notify {
+
+// What notify checks an event message against: the envelope of every event
+// (schemas/events/envelope.schema.json) and the data of the declaration.* events it consumes
+// (schemas/events/declaration.schema.json, CONTRACT §5).
+struct EventSchemas {
+  JsonSchema envelope;
+  JsonSchema declaration_data;
+};
+
+// The event of a message, or why it is rejected (dead-lettered): each problem with its pointer.
+std::expected<Event, std::string> read_event(std::string_view text, const EventSchemas& schemas);
 
 class Templates {
  public:

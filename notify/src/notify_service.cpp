@@ -37,7 +37,7 @@ namespace {
 struct Context {
   Templates templates;
   RegionCatalog regions;
-  JsonSchema envelope;
+  EventSchemas schemas;
   DeliverySettings settings;
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<Deliverer> deliverer;
@@ -67,10 +67,12 @@ void setup(Runtime& runtime) {
   s.smtp_url = cfg.str("SDP_SMTP_URL");
   s.smtp_from = cfg.str("SDP_SMTP_FROM");
 
-  auto ctx = std::make_shared<Context>(Context{Templates::from_json(read_json_file(dir / "notify" / "templates.json")),
-                                               RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
-                                               JsonSchema::from_file(dir / "events" / "envelope.schema.json"), s,
-                                               nullptr, nullptr});
+  auto ctx =
+      std::make_shared<Context>(Context{Templates::from_json(read_json_file(dir / "notify" / "templates.json")),
+                                        RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
+                                        EventSchemas{JsonSchema::from_file(dir / "events" / "envelope.schema.json"),
+                                                     JsonSchema::from_file(dir / "events" / "declaration.schema.json")},
+                                        s, nullptr, nullptr});
   ctx->notifier = std::make_unique<Notifier>(runtime.db(), ctx->templates, ctx->regions, ctx->settings);
   ctx->deliverer = std::make_unique<Deliverer>(runtime.db(), ctx->settings);
   log::info("notify configured", {{"email", !s.smtp_url.empty()}, {"allow_private_urls", s.allow_private}});
@@ -80,8 +82,8 @@ void setup(Runtime& runtime) {
 
   auto consumer = std::make_shared<nats::PullConsumer>(
       runtime.nats(), runtime.topology().consumers.at("notify"), [ctx](const nats::Message& m) {
-        auto event = parse_event(m.data, ctx->envelope);
-        if (!event) return nats::Disposition::reject("not an event envelope: " + event.error().front().message);
+        auto event = read_event(m.data, ctx->schemas);
+        if (!event) return nats::Disposition::reject(event.error());
         bool fresh = ctx->notifier->on_event(*event);
         if (fresh)
           ctx->deliverer->wake();
@@ -94,9 +96,9 @@ void setup(Runtime& runtime) {
     std::vector<nats::Disposition> out;
     std::vector<Event> events;
     for (const auto& m : batch) {
-      auto event = parse_event(m.data, ctx->envelope);
+      auto event = read_event(m.data, ctx->schemas);
       if (!event) {
-        out.push_back(nats::Disposition::reject("not an event envelope: " + event.error().front().message));
+        out.push_back(nats::Disposition::reject(event.error()));
         continue;
       }
       events.push_back(std::move(*event));

@@ -316,6 +316,54 @@ TEST(Notify, AnEventDeliveredTwiceByJetStreamNotifiesOnce) {
   EXPECT_EQ(h.inbox_items(reviewer("county", "370102")).size(), 1u);
 }
 
+// CONTRACT §5: the data of a declaration event keeps schemas/events/declaration.schema.json, or
+// the event is dead-lettered with the pointer and the problem, and notifies nobody.
+TEST(Notify, AnEventWhoseDataBreaksItsSchemaIsDeadLetteredWithThePointer) {
+  Harness h;
+  nats::ConsumerSpec spec{"SDP_DEAD_LETTERS", "test-dead", "sdp.dlq.notify", 5s, 3, {}, 1000, "sdp.dlq.test"};
+  h.client.ensure_consumer(spec);
+  std::mutex mutex;
+  std::vector<std::string> reasons;
+  nats::PullConsumer dead(h.client, spec, [&](const nats::Message& m) {
+    std::lock_guard l(mutex);
+    reasons.push_back(m.headers.at("Sdp-Dead-Letter-Reason"));
+    return nats::Disposition::ack();
+  });
+  std::jthread reader([&](std::stop_token st) { dead.run(st); });
+
+  json data = {{"number", "MSF-2026-370102-000098"},
+               {"kind", "morning_star"},
+               {"org", kOrg},
+               {"region", "370102"},
+               {"city", "370100"},
+               {"title", "坏数据"},
+               {"contact", {{"name", "王"}, {"phone", "1"}}},
+               {"from", "draft"},
+               {"to", "teleported"}};
+  auto bad =
+      make_event("declaration.submitted", "0190a0b0-0000-7000-8000-00000000abce", 2, applicant().to_json(), data);
+  h.client.publish(bad.subject(), bad.to_json().dump(), bad.id);
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        std::lock_guard l(mutex);
+        return !reasons.empty();
+      },
+      20s))
+      << h.notify->process->log_text();
+  {
+    std::lock_guard l(mutex);
+    EXPECT_NE(reasons[0].find("/data/to: "), std::string::npos) << reasons[0];
+  }
+  data["to"] = "county_review";
+  auto good =
+      make_event("declaration.submitted", "0190a0b0-0000-7000-8000-00000000abcf", 2, applicant().to_json(), data);
+  h.client.publish(good.subject(), good.to_json().dump(), good.id);
+  ASSERT_TRUE(test::eventually([&] { return h.inbox_items(applicant()).size() == 1; }, 20s));
+  EXPECT_EQ(h.inbox_items(applicant())[0]["event_id"], good.id) << "the refused event notified nobody";
+  std::lock_guard l(mutex);
+  EXPECT_EQ(reasons.size(), 1u);
+}
+
 TEST(Notify, KilledMidDeliveryItLosesNothingAndRepeatsNothingThatSucceeded) {
   Harness h;
   h.receiver.delay = 150ms;  // a slow receiver, so the kill lands mid-delivery
