@@ -127,35 +127,41 @@ struct Harness {
   }
   std::unique_ptr<test::ServiceUnderTest> restarted;
 
-  // A command to notify, through the codec the gateway uses.
+  // A command to notify or workflow, through the codec the gateway uses.
   template <class C>
   Result<typename C::Reply> ask(const C& command) {
     return cmd::call(
         topology, [&](const std::string& subject, const std::string& body) { return client.request(subject, body); },
         command);
   }
+  // The reply to a command that must be answered.
+  template <class C>
+  typename C::Reply answered(const C& command) {
+    auto r = ask(command);
+    EXPECT_TRUE(r) << C::verb << ": " << r.error().to_json().dump();
+    return r ? *r : typename C::Reply{};
+  }
   json inbox_items(const Actor& actor) {
-    auto r = ask(cmd::Inbox{actor, cmd::kDefaultPageSize, std::nullopt});
-    EXPECT_TRUE(r) << r.error().to_json().dump();
-    return r ? r->body["items"] : json::array();
+    return answered(cmd::Inbox{actor, cmd::kDefaultPageSize, std::nullopt}).body["items"];
   }
 
-  json call(const std::string& service, const std::string& verb, const json& request) {
-    return json::parse(client.request(topology.command(service, verb), request.dump()));
+  cmd::Declaration declaration() {
+    return answered(cmd::CreateDeclaration{applicant(),
+                                           Kind::morning_star,
+                                           "370102",
+                                           "某公司晨星工厂申报",
+                                           {"王", "13800000000", "wang@example.cn"},
+                                           {{"claimed_level", 1}}});
   }
-  json declaration() {
-    json body = {{"kind", "morning_star"},
-                 {"region", "370102"},
-                 {"title", "某公司晨星工厂申报"},
-                 {"contact", {{"name", "王"}, {"phone", "13800000000"}, {"email", "wang@example.cn"}}},
-                 {"payload", {{"claimed_level", 1}}}};
-    return call("workflow", "create", {{"actor", applicant().to_json()}, {"declaration", body}})["body"];
+  cmd::Declaration submit(const cmd::Declaration& d) {
+    return answered(cmd::SubmitDeclaration{applicant(), d.id, d.version});
   }
-  json act(const std::string& verb, const Actor& actor, const json& d, json body = json::object()) {
-    auto r = call("workflow", verb,
-                  {{"actor", actor.to_json()}, {"id", d["id"]}, {"expected_version", d["version"]}, {"body", body}});
-    EXPECT_EQ(r["status"], 200) << r.dump();
-    return r["body"];
+  cmd::Declaration withdraw(const cmd::Declaration& d) {
+    return answered(cmd::WithdrawDeclaration{applicant(), d.id, d.version});
+  }
+  cmd::Declaration decide(const Actor& reviewer, const cmd::Declaration& d, Decision decision,
+                          std::string comment = "") {
+    return answered(cmd::DecideDeclaration{reviewer, d.id, d.version, decision, std::move(comment), std::nullopt});
   }
   int64_t delivered_count() {
     db::Pool pool(notify->db.options(1));
@@ -177,9 +183,9 @@ struct Harness {
 TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
   Harness h;
   auto d = h.declaration();
-  d = h.act("submit", applicant(), d);
-  d = h.act("decide", reviewer("county", "370102"), d, {{"decision", "approve"}});
-  d = h.act("decide", reviewer("city", "370100"), d, {{"decision", "return"}, {"comment", "请补充设备联网证明"}});
+  d = h.submit(d);
+  d = h.decide(reviewer("county", "370102"), d, Decision::approve);
+  d = h.decide(reviewer("city", "370100"), d, Decision::return_, "请补充设备联网证明");
 
   ASSERT_TRUE(test::eventually([&] { return h.receiver.all().size() >= 4; }, 20s)) << h.notify->process->log_text();
   std::this_thread::sleep_for(500ms);
@@ -190,7 +196,7 @@ TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
     auto ts = headers.at("X-Timestamp");
     EXPECT_EQ(headers.at("X-Signature"), "sha256=" + crypto::hmac_sha256_hex(kSecret, ts + "." + body)) << body;
     auto j = json::parse(body);
-    EXPECT_EQ(j["declaration_id"], d["id"]);
+    EXPECT_EQ(j["declaration_id"], d.id);
     EXPECT_EQ(headers.at("X-Event-Id"), j["id"]);
     types.insert(j["type"]);
   }
@@ -281,8 +287,8 @@ TEST(Notify, AReceiverThatWasDownGetsEverythingOnceItIsBack) {
   Harness h;
   h.receiver.stop();
   auto d = h.declaration();
-  d = h.act("submit", applicant(), d);
-  d = h.act("withdraw", applicant(), d);
+  d = h.submit(d);
+  d = h.withdraw(d);
   // Let the deliveries fail a few times.
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(h.receiver.all().size(), 0u);
@@ -369,7 +375,7 @@ TEST(Notify, KilledMidDeliveryItLosesNothingAndRepeatsNothingThatSucceeded) {
   h.receiver.delay = 150ms;  // a slow receiver, so the kill lands mid-delivery
   for (int i = 0; i < 6; ++i) {
     auto d = h.declaration();
-    h.act("submit", applicant(), d);
+    h.submit(d);
   }
   ASSERT_TRUE(test::eventually([&] { return h.delivered_count() >= 3; }, 20s));
   h.notify->process->stop(SIGKILL);
