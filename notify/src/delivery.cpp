@@ -1,12 +1,12 @@
 #include "delivery.hpp"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <netdb.h>
 
 #include <random>
 #include <thread>
 
+#include "curl.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/log.hpp"
@@ -50,29 +50,30 @@ std::string post_webhook(const Claimed& d, const std::string& secret, const Deli
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   // One handle per sending thread, reset for each use, so that its connections are kept alive and
   // reused for the next delivery to the same receiver.
-  static thread_local std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), curl_easy_cleanup);
-  CURL* curl = handle.get();
-  curl_easy_reset(curl);
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(headers, ("X-Timestamp: " + timestamp).c_str());
-  headers = curl_slist_append(headers, ("X-Signature: " + signature(secret, timestamp, d.body)).c_str());
-  headers = curl_slist_append(headers, ("X-Event-Id: " + d.event_id).c_str());
-  headers = curl_slist_append(headers, "Expect:");
-  curl_easy_setopt(curl, CURLOPT_URL, d.target.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, d.body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(d.body.size()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(s.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect could lead to a private address
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-  auto rc = curl_easy_perform(curl);
+  static thread_local curl::Easy handle(curl_easy_init());
+  if (!handle) return "curl could not make a handle";
+  CURL* easy = handle.get();
+  curl_easy_reset(easy);
+  curl::List headers;
+  for (const auto& h :
+       {std::string("Content-Type: application/json"), "X-Timestamp: " + timestamp,
+        "X-Signature: " + signature(secret, timestamp, d.body), "X-Event-Id: " + d.event_id, std::string("Expect:")})
+    if (!curl::append(headers, h)) return "out of memory for the headers";
+  auto set = curl::Options(easy)
+                 .set(CURLOPT_URL, d.target.c_str())
+                 .set(CURLOPT_HTTPHEADER, headers.get())
+                 .set(CURLOPT_POSTFIELDS, d.body.data())
+                 .set(CURLOPT_POSTFIELDSIZE, static_cast<long>(d.body.size()))
+                 .set(CURLOPT_TIMEOUT_MS, static_cast<long>(s.timeout.count()))
+                 .set(CURLOPT_NOSIGNAL, 1L)
+                 .set(CURLOPT_FOLLOWLOCATION, 0L)  // a redirect could lead to a private address
+                 .set(CURLOPT_PROTOCOLS_STR, "http,https")
+                 .set(CURLOPT_WRITEFUNCTION, discard)
+                 .result();
+  if (set != CURLE_OK) return curl::why(set);
+  if (auto sent = curl::why(curl_easy_perform(easy)); !sent.empty()) return sent;
   long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  if (rc != CURLE_OK) return curl_easy_strerror(rc);
+  if (auto read = curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status); read != CURLE_OK) return curl::why(read);
   if (status < 200 || status >= 300) return "the receiver answered " + std::to_string(status);
   return {};
 }
@@ -104,20 +105,22 @@ std::string send_mail(const Claimed& d, const DeliverySettings& s) {
            "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
   auto body = b64(d.body);
   for (size_t i = 0; i < body.size(); i += 76) r.text += body.substr(i, 76) + "\r\n";
-  CURL* curl = curl_easy_init();
-  curl_slist* rcpt = curl_slist_append(nullptr, ("<" + d.recipient + ">").c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, s.smtp_url.c_str());
-  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, ("<" + s.smtp_from + ">").c_str());
-  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
-  curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_mail);
-  curl_easy_setopt(curl, CURLOPT_READDATA, &r);
-  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(s.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  auto rc = curl_easy_perform(curl);
-  curl_slist_free_all(rcpt);
-  curl_easy_cleanup(curl);
-  return rc == CURLE_OK ? std::string() : std::string(curl_easy_strerror(rc));
+  curl::Easy easy(curl_easy_init());
+  curl::List rcpt;
+  if (!easy || !curl::append(rcpt, "<" + d.recipient + ">")) return "curl could not make a handle";
+  auto from = "<" + s.smtp_from + ">";
+  auto set = curl::Options(easy.get())
+                 .set(CURLOPT_URL, s.smtp_url.c_str())
+                 .set(CURLOPT_MAIL_FROM, from.c_str())
+                 .set(CURLOPT_MAIL_RCPT, rcpt.get())
+                 .set(CURLOPT_READFUNCTION, read_mail)
+                 .set(CURLOPT_READDATA, &r)
+                 .set(CURLOPT_UPLOAD, 1L)
+                 .set(CURLOPT_TIMEOUT_MS, static_cast<long>(s.timeout.count()))
+                 .set(CURLOPT_NOSIGNAL, 1L)
+                 .result();
+  if (set != CURLE_OK) return curl::why(set);
+  return curl::why(curl_easy_perform(easy.get()));
 }
 
 }  // namespace
@@ -133,30 +136,24 @@ std::chrono::milliseconds backoff(const DeliverySettings& s, int attempts, doubl
 }
 
 std::optional<Text> refuse_url(const std::string& url, bool allow_private) {
-  CURLU* u = curl_url();
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> guard(u, curl_url_cleanup);
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return Text{"not a URL", "不是网址"};
-  char* scheme = nullptr;
-  char* host = nullptr;
-  curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-  curl_url_get(u, CURLUPART_HOST, &host, 0);
-  std::string sch = scheme ? scheme : "", h = host ? host : "";
-  curl_free(scheme);
-  curl_free(host);
-  if (sch != "http" && sch != "https") return Text{"only http and https URLs", "只接受 http 或 https 网址"};
+  auto parts = curl::parse_url(url);
+  if (!parts) return Text{"not a URL", "不是网址"};
+  if (parts->scheme != "http" && parts->scheme != "https")
+    return Text{"only http and https URLs", "只接受 http 或 https 网址"};
+  auto h = parts->host;
   if (h.empty()) return Text{"no host", "网址缺少主机名"};
   if (allow_private) return std::nullopt;
   if (h.front() == '[') h = h.substr(1, h.size() - 2);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(h.c_str(), nullptr, &hints, &res) != 0) return Text{"the host does not resolve", "无法解析该主机名"};
-  std::optional<Text> why;
-  for (auto* a = res; a; a = a->ai_next)
+  addrinfo* found = nullptr;
+  if (getaddrinfo(h.c_str(), nullptr, &hints, &found) != 0)
+    return Text{"the host does not resolve", "无法解析该主机名"};
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, freeaddrinfo);
+  for (auto* a = addresses.get(); a; a = a->ai_next)
     if (private_address(a->ai_addr))
-      why = Text{"the host resolves to a loopback or private address", "该主机指向本机或内网地址"};
-  freeaddrinfo(res);
-  return why;
+      return Text{"the host resolves to a loopback or private address", "该主机指向本机或内网地址"};
+  return std::nullopt;
 }
 
 bool Deliverer::deliver_one(std::optional<int64_t>& delivered) {

@@ -11,7 +11,21 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 std::string lookup(const nlohmann::json& map, const std::string& key) {
   return map.contains(key) && map[key].is_string() ? map[key].get<std::string>() : key;
 }
+// "<pointer>: <message>; …" of every problem, under `prefix` (the member validated).
+std::string listed(const std::vector<SchemaProblem>& problems, const std::string& prefix) {
+  std::string out;
+  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + prefix + p.pointer + ": " + p.message;
+  return out;
+}
 }  // namespace
+
+std::expected<Event, std::string> read_event(std::string_view text, const EventSchemas& schemas) {
+  auto event = parse_event(text, schemas.envelope);
+  if (!event) return std::unexpected("not an event envelope: " + listed(event.error(), ""));
+  if (auto problems = schemas.declaration_data.validate(event->data); !problems.empty())
+    return std::unexpected("data breaks declaration.schema.json: " + listed(problems, "/data"));
+  return std::move(*event);
+}
 
 Templates Templates::from_json(const nlohmann::json& j) {
   for (auto part : {"programmes", "tiers", "states", "applicant", "reviewer", "comment_line"})
@@ -59,7 +73,7 @@ Plan plan(const Event& e, const Templates& templates, const std::string& region_
     auto tier = d["arrives_at"].get<std::string>();
     auto region = tier == "county" ? d.value("region", "")
                   : tier == "city" ? d.value("city", "")
-                                   : std::string("370000");
+                                   : std::string(kProvinceRegion);
     p.inbox.push_back({"reviewer:" + tier + ":" + region, *text});
   }
   if (d.contains("contact") && d["contact"].contains("email") && d["contact"]["email"].is_string())
@@ -67,10 +81,10 @@ Plan plan(const Event& e, const Templates& templates, const std::string& region_
   return p;
 }
 
-std::string audience_of(const nlohmann::json& actor) {
-  auto role = actor.value("role", "");
-  if (role == "applicant") return "org:" + actor.value("org", "");
-  if (role == "reviewer") return "reviewer:" + actor.value("tier", "") + ":" + actor.value("region", "");
+std::string audience_of(const Actor& actor) {
+  if (actor.role == Role::applicant) return "org:" + actor.org;
+  if (actor.role == Role::reviewer && actor.tier)
+    return "reviewer:" + std::string(name(*actor.tier)) + ":" + actor.region;
   return {};
 }
 

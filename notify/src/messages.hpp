@@ -2,14 +2,28 @@
 // Who hears of a declaration event, and what they read: pure, from the templates in
 // schemas/notify/templates.json (one per event and audience, in Chinese).
 
+#include <expected>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "sdp/actor.hpp"
 #include "sdp/event.hpp"
 
 namespace sdp::notify {
+
+// What notify checks an event message against: the envelope of every event
+// (schemas/events/envelope.schema.json) and the data of the declaration.* events it consumes
+// (schemas/events/declaration.schema.json, CONTRACT §5).
+struct EventSchemas {
+  JsonSchema envelope;
+  JsonSchema declaration_data;
+};
+
+// The event of a message, or why it is rejected (dead-lettered): each problem with its pointer.
+std::expected<Event, std::string> read_event(std::string_view text, const EventSchemas& schemas);
 
 class Templates {
  public:
@@ -38,7 +52,7 @@ struct Plan {
 Plan plan(const Event& e, const Templates& templates, const std::string& region_name);
 
 // The audience key of a caller's inbox; empty for a caller without one (admin).
-std::string audience_of(const nlohmann::json& actor);
+std::string audience_of(const Actor& actor);
 
 // The webhook body of CONTRACT §4: a stable event id and what happened.
 nlohmann::json webhook_body(const Event& e, const std::string& text);

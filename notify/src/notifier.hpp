@@ -6,6 +6,7 @@
 
 #include "delivery.hpp"
 #include "messages.hpp"
+#include "sdp/commands.hpp"
 #include "sdp/db.hpp"
 #include "sdp/regions.hpp"
 
@@ -22,17 +23,16 @@ class Notifier {
   // The same for several events in one transaction (one commit for a whole fetch); how many were new.
   int on_events(const std::vector<Event>& events);
 
-  // Commands from the gateway: {"actor", ...} -> {"status", "body"} or a problem.
-  nlohmann::json handle(const std::string& verb, const nlohmann::json& request);
+  // The commands notify serves (the gateway's, and the operators' dead-letter pair).
+  Result<cmd::Document> answer(const cmd::Inbox& c);
+  Result<cmd::Document> answer(const cmd::MarkRead& c);
+  Result<cmd::Document> answer(const cmd::GetWebhook& c);
+  Result<cmd::Document> answer(const cmd::SetWebhook& c);
+  Result<cmd::Document> answer(const cmd::DeadDeliveries& c);
+  Result<cmd::Document> answer(const cmd::ReplayDeliveries& c);
 
  private:
   bool record(db::Connection& c, const Event& e);  // on_event's work, in the caller's transaction
-  nlohmann::json inbox(const nlohmann::json& request);
-  nlohmann::json mark_read(const nlohmann::json& request);
-  nlohmann::json set_webhook(const nlohmann::json& request);
-  nlohmann::json get_webhook(const nlohmann::json& request);
-  nlohmann::json dead_deliveries(const nlohmann::json& request);
-  nlohmann::json replay(const nlohmann::json& request);
 
   db::Pool& pool_;
   const Templates& templates_;

@@ -1,10 +1,9 @@
 #include "notify_service.hpp"
 
 #include "notifier.hpp"
+#include "sdp/command_bus.hpp"
 #include "sdp/crypto.hpp"
-#include "sdp/error.hpp"
 #include "sdp/files.hpp"
-#include "sdp/json_parse.hpp"
 #include "sdp/log.hpp"
 
 namespace sdp::notify {
@@ -38,11 +37,20 @@ namespace {
 struct Context {
   Templates templates;
   RegionCatalog regions;
-  JsonSchema envelope;
+  EventSchemas schemas;
   DeliverySettings settings;
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<Deliverer> deliverer;
 };
+
+// Each command answered by the Notifier's overload for it.
+template <class... Command>
+void serve(Runtime& runtime, const std::shared_ptr<Context>& ctx) {
+  (cmd::serve<Command>(runtime.nats(), runtime.topology(),
+                       [ctx](const Command& c) { return ctx->notifier->answer(c); }),
+   ...);
+}
+
 }  // namespace
 
 void setup(Runtime& runtime) {
@@ -59,31 +67,23 @@ void setup(Runtime& runtime) {
   s.smtp_url = cfg.str("SDP_SMTP_URL");
   s.smtp_from = cfg.str("SDP_SMTP_FROM");
 
-  auto ctx = std::make_shared<Context>(Context{Templates::from_json(read_json_file(dir / "notify" / "templates.json")),
-                                               RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
-                                               JsonSchema::from_file(dir / "events" / "envelope.schema.json"), s,
-                                               nullptr, nullptr});
+  auto ctx =
+      std::make_shared<Context>(Context{Templates::from_json(read_json_file(dir / "notify" / "templates.json")),
+                                        RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
+                                        EventSchemas{JsonSchema::from_file(dir / "events" / "envelope.schema.json"),
+                                                     JsonSchema::from_file(dir / "events" / "declaration.schema.json")},
+                                        s, nullptr, nullptr});
   ctx->notifier = std::make_unique<Notifier>(runtime.db(), ctx->templates, ctx->regions, ctx->settings);
   ctx->deliverer = std::make_unique<Deliverer>(runtime.db(), ctx->settings);
   log::info("notify configured", {{"email", !s.smtp_url.empty()}, {"allow_private_urls", s.allow_private}});
 
-  for (const char* verb : kVerbs)
-    runtime.nats().serve(runtime.topology().command("notify", verb), "notify",
-                         [ctx, verb = std::string(verb)](const nats::Message& m) {
-                           auto request = parse_json(m.data);
-                           if (!request) return refused_message(request.error()).dump();
-                           try {
-                             return ctx->notifier->handle(verb, *request).dump();
-                           } catch (const Error& e) {
-                             log::error("command failed", {{"command", verb}, {"error", e.what()}});
-                             return std::string(R"({"status":503,"title":"A dependency is unavailable"})");
-                           }
-                         });
+  serve<cmd::Inbox, cmd::MarkRead, cmd::GetWebhook, cmd::SetWebhook, cmd::DeadDeliveries, cmd::ReplayDeliveries>(
+      runtime, ctx);
 
   auto consumer = std::make_shared<nats::PullConsumer>(
       runtime.nats(), runtime.topology().consumers.at("notify"), [ctx](const nats::Message& m) {
-        auto event = parse_event(m.data, ctx->envelope);
-        if (!event) return nats::Disposition::reject("not an event envelope: " + event.error().front().message);
+        auto event = read_event(m.data, ctx->schemas);
+        if (!event) return nats::Disposition::reject(event.error());
         bool fresh = ctx->notifier->on_event(*event);
         if (fresh)
           ctx->deliverer->wake();
@@ -96,9 +96,9 @@ void setup(Runtime& runtime) {
     std::vector<nats::Disposition> out;
     std::vector<Event> events;
     for (const auto& m : batch) {
-      auto event = parse_event(m.data, ctx->envelope);
+      auto event = read_event(m.data, ctx->schemas);
       if (!event) {
-        out.push_back(nats::Disposition::reject("not an event envelope: " + event.error().front().message));
+        out.push_back(nats::Disposition::reject(event.error()));
         continue;
       }
       events.push_back(std::move(*event));

@@ -9,6 +9,4 @@ namespace sdp::notify {
 ServiceSpec spec();
 void setup(Runtime& runtime);
 
-inline constexpr const char* kVerbs[] = {"inbox", "mark_read", "webhook", "get_webhook", "dead_deliveries", "replay"};
-
 }  // namespace sdp::notify

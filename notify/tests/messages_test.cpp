@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 
 #include "delivery.hpp"
 #include "messages.hpp"
@@ -29,7 +30,46 @@ Event event(const std::string& type, json extra) {
   if (extra.is_object()) data.update(extra);
   return Event{"e-1", type, "d-1", 3, "2026-11-26T00:00:00.000Z", {{"role", "reviewer"}}, data};
 }
+const EventSchemas& event_schemas() {
+  static const EventSchemas schemas{
+      JsonSchema::from_file(std::string(build_info::kSchemasDir) + "/events/envelope.schema.json"),
+      JsonSchema::from_file(std::string(build_info::kSchemasDir) + "/events/declaration.schema.json")};
+  return schemas;
+}
+// The message of a county approval, with `change` applied to its data.
+std::string approval_message(const std::function<void(json&)>& change) {
+  auto e = event(
+      "declaration.approved",
+      {{"from", "county_review"}, {"to", "city_review"}, {"tier", "county"}, {"comment", ""}, {"arrives_at", "city"}});
+  change(e.data);
+  return e.to_json().dump();
+}
 }  // namespace
+
+TEST(Events, DataThatKeepsTheDeclarationSchemaIsRead) {
+  auto e = read_event(approval_message([](json&) {}), event_schemas());
+  ASSERT_TRUE(e) << e.error();
+  EXPECT_EQ(e->data["to"], "city_review");
+}
+
+TEST(Events, DataThatBreaksTheDeclarationSchemaIsRefusedWithItsPointer) {
+  struct Case {
+    const char* what;
+    std::function<void(json&)> change;
+    const char* pointer;
+  } cases[] = {
+      {"number missing", [](json& d) { d.erase("number"); }, "/data/number"},
+      {"unknown to", [](json& d) { d["to"] = "teleported"; }, "/data/to"},
+      {"extra member", [](json& d) { d["scoring"] = json::object(); }, "/data/scoring"},
+  };
+  for (const auto& c : cases) {
+    auto e = read_event(approval_message(c.change), event_schemas());
+    ASSERT_FALSE(e) << c.what;
+    EXPECT_TRUE(e.error().starts_with("data breaks declaration.schema.json: ")) << e.error();
+    EXPECT_NE(e.error().find(std::string(c.pointer) + ": "), std::string::npos) << c.what << ": " << e.error();
+  }
+  EXPECT_FALSE(read_event("{}", event_schemas())) << "not an envelope";
+}
 
 TEST(Messages, TheCountyApprovalReadsAsThePolicyOfficeWritesIt) {
   auto e = event(
@@ -86,8 +126,9 @@ TEST(Messages, ReviewersOfTheArrivalTierAndJurisdiction) {
   EXPECT_EQ(province.inbox.back().audience, "reviewer:province:370000");
   auto none = plan(event("declaration.rejected", {{"to", "rejected"}, {"tier", "county"}}), templates(), "");
   EXPECT_EQ(none.inbox.size(), 1u);
-  EXPECT_EQ(audience_of({{"role", "reviewer"}, {"tier", "city"}, {"region", "370100"}}), "reviewer:city:370100");
-  EXPECT_EQ(audience_of({{"role", "admin"}}), "");
+  EXPECT_EQ(audience_of({"r-1", Role::reviewer, "", Tier::city, "370100"}), "reviewer:city:370100");
+  EXPECT_EQ(audience_of({"a-1", Role::applicant, "91370102MA3C00000B", std::nullopt, ""}), "org:91370102MA3C00000B");
+  EXPECT_EQ(audience_of(Actor{"ops", Role::admin, "", std::nullopt, ""}), "");
 }
 
 TEST(Webhook, SignatureIsHmacOfTimestampDotBody) {

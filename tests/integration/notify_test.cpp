@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "sdp/build_info.hpp"
+#include "sdp/command_bus.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/event.hpp"
 #include "sdp/http.hpp"
@@ -28,9 +29,18 @@ const std::string kOrg = "91370102MA3C00000B";
 const std::string kSecret = "a-webhook-secret-of-the-org";
 const std::string kSealKey(64, 'b');
 
-// Commands carry the token's claims as the actor: the same shape the test tokens have.
-json applicant() { return test::TokenMinter::applicant(kOrg); }
-json reviewer(const std::string& tier, const std::string& region) { return test::TokenMinter::reviewer(tier, region); }
+// Commands carry the token's claims as the actor: the same claims the test tokens have.
+Actor actor_of(const json& claims) { return *Actor::from_json(claims); }
+Actor applicant() { return actor_of(test::TokenMinter::applicant(kOrg)); }
+Actor reviewer(const std::string& tier, const std::string& region) {
+  return actor_of(test::TokenMinter::reviewer(tier, region));
+}
+
+// Why a command was refused; nothing when it was answered.
+template <class R>
+std::optional<ProblemKind> refusal(const Result<R>& reply) {
+  return reply ? std::nullopt : std::optional(reply.error().kind);
+}
 
 // A webhook receiver on a fixed loopback port that can go down and come back.
 struct Receiver {
@@ -102,9 +112,8 @@ struct Harness {
     EXPECT_TRUE(workflow.wait_ready());
     EXPECT_TRUE(notify->wait_ready()) << notify->process->log_text();
     receiver.start();
-    auto r = call("notify", "webhook",
-                  {{"actor", applicant()}, {"webhook", {{"url", receiver.url()}, {"secret", kSecret}}}});
-    EXPECT_EQ(r["status"], 200) << r.dump();
+    auto r = ask(cmd::SetWebhook{applicant(), receiver.url(), kSecret});
+    EXPECT_TRUE(r) << r.error().to_json().dump();
   }
 
   // Restarts notify on the same database, as after a crash or a deploy.
@@ -118,22 +127,41 @@ struct Harness {
   }
   std::unique_ptr<test::ServiceUnderTest> restarted;
 
-  json call(const std::string& service, const std::string& verb, const json& request) {
-    return json::parse(client.request(topology.command(service, verb), request.dump()));
+  // A command to notify or workflow, through the codec the gateway uses.
+  template <class C>
+  Result<typename C::Reply> ask(const C& command) {
+    return cmd::call(
+        topology, [&](const std::string& subject, const std::string& body) { return client.request(subject, body); },
+        command);
   }
-  json declaration() {
-    json body = {{"kind", "morning_star"},
-                 {"region", "370102"},
-                 {"title", "某公司晨星工厂申报"},
-                 {"contact", {{"name", "王"}, {"phone", "13800000000"}, {"email", "wang@example.cn"}}},
-                 {"payload", {{"claimed_level", 1}}}};
-    return call("workflow", "create", {{"actor", applicant()}, {"declaration", body}})["body"];
+  // The reply to a command that must be answered.
+  template <class C>
+  typename C::Reply answered(const C& command) {
+    auto r = ask(command);
+    EXPECT_TRUE(r) << C::verb << ": " << r.error().to_json().dump();
+    return r ? *r : typename C::Reply{};
   }
-  json act(const std::string& verb, const json& actor, const json& d, json body = json::object()) {
-    auto r =
-        call("workflow", verb, {{"actor", actor}, {"id", d["id"]}, {"expected_version", d["version"]}, {"body", body}});
-    EXPECT_EQ(r["status"], 200) << r.dump();
-    return r["body"];
+  json inbox_items(const Actor& actor) {
+    return answered(cmd::Inbox{actor, cmd::kDefaultPageSize, std::nullopt}).body["items"];
+  }
+
+  cmd::Declaration declaration() {
+    return answered(cmd::CreateDeclaration{applicant(),
+                                           Kind::morning_star,
+                                           "370102",
+                                           "某公司晨星工厂申报",
+                                           {"王", "13800000000", "wang@example.cn"},
+                                           {{"claimed_level", 1}}});
+  }
+  cmd::Declaration submit(const cmd::Declaration& d) {
+    return answered(cmd::SubmitDeclaration{applicant(), d.id, d.version});
+  }
+  cmd::Declaration withdraw(const cmd::Declaration& d) {
+    return answered(cmd::WithdrawDeclaration{applicant(), d.id, d.version});
+  }
+  cmd::Declaration decide(const Actor& reviewer, const cmd::Declaration& d, Decision decision,
+                          std::string comment = "") {
+    return answered(cmd::DecideDeclaration{reviewer, d.id, d.version, decision, std::move(comment), std::nullopt});
   }
   int64_t delivered_count() {
     db::Pool pool(notify->db.options(1));
@@ -155,9 +183,9 @@ struct Harness {
 TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
   Harness h;
   auto d = h.declaration();
-  d = h.act("submit", applicant(), d);
-  d = h.act("decide", reviewer("county", "370102"), d, {{"decision", "approve"}});
-  d = h.act("decide", reviewer("city", "370100"), d, {{"decision", "return"}, {"comment", "请补充设备联网证明"}});
+  d = h.submit(d);
+  d = h.decide(reviewer("county", "370102"), d, Decision::approve);
+  d = h.decide(reviewer("city", "370100"), d, Decision::return_, "请补充设备联网证明");
 
   ASSERT_TRUE(test::eventually([&] { return h.receiver.all().size() >= 4; }, 20s)) << h.notify->process->log_text();
   std::this_thread::sleep_for(500ms);
@@ -168,16 +196,16 @@ TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
     auto ts = headers.at("X-Timestamp");
     EXPECT_EQ(headers.at("X-Signature"), "sha256=" + crypto::hmac_sha256_hex(kSecret, ts + "." + body)) << body;
     auto j = json::parse(body);
-    EXPECT_EQ(j["declaration_id"], d["id"]);
+    EXPECT_EQ(j["declaration_id"], d.id);
     EXPECT_EQ(headers.at("X-Event-Id"), j["id"]);
     types.insert(j["type"]);
   }
   EXPECT_EQ(types, (std::set<std::string>{"declaration.created", "declaration.submitted", "declaration.approved",
                                           "declaration.returned"}));
 
-  auto inbox = h.call("notify", "inbox", {{"actor", applicant()}, {"limit", 10}});
-  ASSERT_EQ(inbox["status"], 200);
-  const auto& items = inbox["body"]["items"];
+  auto inbox = h.ask(cmd::Inbox{applicant(), 10, std::nullopt});
+  ASSERT_TRUE(inbox) << inbox.error().to_json().dump();
+  const auto& items = inbox->body["items"];
   ASSERT_EQ(items.size(), 4u);
   EXPECT_EQ(items[0]["type"], "declaration.returned");  // newest first
   EXPECT_NE(items[0]["body"].get<std::string>().find("审核意见：请补充设备联网证明"), std::string::npos);
@@ -185,18 +213,18 @@ TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
       << items[1]["body"];
   EXPECT_FALSE(items[0]["read"].get<bool>());
 
-  auto county = h.call("notify", "inbox", {{"actor", reviewer("county", "370102")}})["body"]["items"];
-  auto city = h.call("notify", "inbox", {{"actor", reviewer("city", "370100")}})["body"]["items"];
-  auto other_city = h.call("notify", "inbox", {{"actor", reviewer("city", "370200")}})["body"]["items"];
+  auto county = h.inbox_items(reviewer("county", "370102"));
+  auto city = h.inbox_items(reviewer("city", "370100"));
+  auto other_city = h.inbox_items(reviewer("city", "370200"));
   EXPECT_EQ(county.size(), 1u);
   EXPECT_EQ(city.size(), 1u);
   EXPECT_EQ(other_city.size(), 0u);
 
   // The read flag: the caller's own only.
-  EXPECT_EQ(h.call("notify", "mark_read", {{"actor", reviewer("city", "370100")}, {"id", items[0]["id"]}})["status"],
-            404);
-  EXPECT_EQ(h.call("notify", "mark_read", {{"actor", applicant()}, {"id", items[0]["id"]}})["status"], 200);
-  EXPECT_TRUE(h.call("notify", "inbox", {{"actor", applicant()}})["body"]["items"][0]["read"].get<bool>());
+  const auto first = items[0]["id"].get<std::string>();
+  EXPECT_EQ(refusal(h.ask(cmd::MarkRead{reviewer("city", "370100"), first})), ProblemKind::not_found);
+  EXPECT_EQ(refusal(h.ask(cmd::MarkRead{applicant(), first})), std::nullopt);
+  EXPECT_TRUE(h.inbox_items(applicant())[0]["read"].get<bool>());
 
   // E-mail to the contact, one per event.
   ASSERT_TRUE(test::eventually([&] { return h.mails() >= 4; }, 20s))
@@ -215,21 +243,52 @@ TEST(Notify, EveryStepReachesInboxWebhookAndMailSigned) {
 // Issue 13: a command message is strict JSON; a key given twice is refused, not read as the last one.
 TEST(Notify, ACommandWithARepeatedKeyIsRefused) {
   Harness h;
-  auto text = R"({"actor":)" + applicant().dump() + R"(,"webhook":{"url":"https://a.example.cn/h","secret":")" +
-              kSecret + R"("},"actor":)" + test::TokenMinter::applicant("91350100M000100Y43").dump() + "}";
-  auto r = json::parse(h.client.request(h.topology.command("notify", "webhook"), text));
-  EXPECT_EQ(r["status"], 400) << r.dump();
-  EXPECT_EQ(r["errors"][0]["pointer"], "/actor") << r.dump();
-  auto other = h.call("notify", "get_webhook", {{"actor", test::TokenMinter::applicant("91350100M000100Y43")}});
-  EXPECT_EQ(other["status"], 404) << "no webhook for the other org: " << other.dump();
+  const auto other_org = actor_of(test::TokenMinter::applicant("91350100M000100Y43"));
+  auto text = R"({"actor":)" + applicant().to_json().dump() + R"(,"body":{"url":"https://a.example.cn/h","secret":")" +
+              kSecret + R"("},"actor":)" + other_org.to_json().dump() + "}";
+  auto r = cmd::decode_reply<cmd::Document>(h.client.request(h.topology.command("notify", "webhook"), text), "notify");
+  ASSERT_EQ(refusal(r), ProblemKind::invalid);
+  ASSERT_FALSE(r.error().errors.empty());
+  EXPECT_EQ(r.error().errors[0].pointer, "/actor") << r.error().to_json().dump();
+  auto other = h.ask(cmd::GetWebhook{other_org});
+  EXPECT_EQ(refusal(other), ProblemKind::not_found) << "no webhook for the other org";
+}
+
+// Notify's own rules, now that the gateway no longer checks them: only an applicant has a webhook,
+// only to an http(s) URL; only an admin sees and replays dead deliveries.
+TEST(Notify, WebhooksAreTheApplicantsAndDeadDeliveriesTheAdmins) {
+  Harness h;
+  auto reviewer_hook = h.ask(cmd::SetWebhook{reviewer("city", "370100"), h.receiver.url(), kSecret});
+  ASSERT_EQ(refusal(reviewer_hook), ProblemKind::forbidden);
+  EXPECT_EQ(reviewer_hook.error().title,
+            (Text{"Only an applicant registers a webhook for its org", "只有申报单位可以设置本单位的回调"}));
+  EXPECT_EQ(refusal(h.ask(cmd::GetWebhook{reviewer("city", "370100")})), ProblemKind::forbidden);
+
+  auto ftp = h.ask(cmd::SetWebhook{applicant(), "ftp://a.example.cn/h", kSecret});
+  ASSERT_EQ(refusal(ftp), ProblemKind::invalid);
+  EXPECT_EQ(ftp.error().errors.at(0).pointer, "/url");
+  auto hook = h.ask(cmd::GetWebhook{applicant()});
+  ASSERT_TRUE(hook) << hook.error().to_json().dump();
+  EXPECT_EQ(hook->body["url"], h.receiver.url()) << "the refused URL replaced nothing";
+  EXPECT_TRUE(hook->body["updated_at"].is_string());
+
+  const auto admin = actor_of(test::TokenMinter::admin());
+  EXPECT_EQ(refusal(h.ask(cmd::DeadDeliveries{applicant()})), ProblemKind::forbidden);
+  EXPECT_EQ(refusal(h.ask(cmd::ReplayDeliveries{applicant(), std::nullopt})), ProblemKind::forbidden);
+  auto dead = h.ask(cmd::DeadDeliveries{admin});
+  ASSERT_TRUE(dead) << dead.error().to_json().dump();
+  EXPECT_EQ(dead->body["items"], json::array());
+  auto replayed = h.ask(cmd::ReplayDeliveries{admin, std::nullopt});
+  ASSERT_TRUE(replayed) << replayed.error().to_json().dump();
+  EXPECT_EQ(replayed->body["replayed"], 0);
 }
 
 TEST(Notify, AReceiverThatWasDownGetsEverythingOnceItIsBack) {
   Harness h;
   h.receiver.stop();
   auto d = h.declaration();
-  d = h.act("submit", applicant(), d);
-  d = h.act("withdraw", applicant(), d);
+  d = h.submit(d);
+  d = h.withdraw(d);
   // Let the deliveries fail a few times.
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(h.receiver.all().size(), 0u);
@@ -243,7 +302,7 @@ TEST(Notify, AReceiverThatWasDownGetsEverythingOnceItIsBack) {
 
 TEST(Notify, AnEventDeliveredTwiceByJetStreamNotifiesOnce) {
   Harness h;
-  auto e = make_event("declaration.submitted", "0190a0b0-0000-7000-8000-00000000abcd", 2, applicant(),
+  auto e = make_event("declaration.submitted", "0190a0b0-0000-7000-8000-00000000abcd", 2, applicant().to_json(),
                       {{"number", "MSF-2026-370102-000099"},
                        {"kind", "morning_star"},
                        {"org", kOrg},
@@ -259,8 +318,56 @@ TEST(Notify, AnEventDeliveredTwiceByJetStreamNotifiesOnce) {
   ASSERT_TRUE(test::eventually([&] { return h.receiver.all().size() >= 1; }, 20s));
   std::this_thread::sleep_for(1000ms);
   EXPECT_EQ(h.receiver.all().size(), 1u);
-  EXPECT_EQ(h.call("notify", "inbox", {{"actor", applicant()}})["body"]["items"].size(), 1u);
-  EXPECT_EQ(h.call("notify", "inbox", {{"actor", reviewer("county", "370102")}})["body"]["items"].size(), 1u);
+  EXPECT_EQ(h.inbox_items(applicant()).size(), 1u);
+  EXPECT_EQ(h.inbox_items(reviewer("county", "370102")).size(), 1u);
+}
+
+// CONTRACT §5: the data of a declaration event keeps schemas/events/declaration.schema.json, or
+// the event is dead-lettered with the pointer and the problem, and notifies nobody.
+TEST(Notify, AnEventWhoseDataBreaksItsSchemaIsDeadLetteredWithThePointer) {
+  Harness h;
+  nats::ConsumerSpec spec{"SDP_DEAD_LETTERS", "test-dead", "sdp.dlq.notify", 5s, 3, {}, 1000, "sdp.dlq.test"};
+  h.client.ensure_consumer(spec);
+  std::mutex mutex;
+  std::vector<std::string> reasons;
+  nats::PullConsumer dead(h.client, spec, [&](const nats::Message& m) {
+    std::lock_guard l(mutex);
+    reasons.push_back(m.headers.at("Sdp-Dead-Letter-Reason"));
+    return nats::Disposition::ack();
+  });
+  std::jthread reader([&](std::stop_token st) { dead.run(st); });
+
+  json data = {{"number", "MSF-2026-370102-000098"},
+               {"kind", "morning_star"},
+               {"org", kOrg},
+               {"region", "370102"},
+               {"city", "370100"},
+               {"title", "坏数据"},
+               {"contact", {{"name", "王"}, {"phone", "1"}}},
+               {"from", "draft"},
+               {"to", "teleported"}};
+  auto bad =
+      make_event("declaration.submitted", "0190a0b0-0000-7000-8000-00000000abce", 2, applicant().to_json(), data);
+  h.client.publish(bad.subject(), bad.to_json().dump(), bad.id);
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        std::lock_guard l(mutex);
+        return !reasons.empty();
+      },
+      20s))
+      << h.notify->process->log_text();
+  {
+    std::lock_guard l(mutex);
+    EXPECT_NE(reasons[0].find("/data/to: "), std::string::npos) << reasons[0];
+  }
+  data["to"] = "county_review";
+  auto good =
+      make_event("declaration.submitted", "0190a0b0-0000-7000-8000-00000000abcf", 2, applicant().to_json(), data);
+  h.client.publish(good.subject(), good.to_json().dump(), good.id);
+  ASSERT_TRUE(test::eventually([&] { return h.inbox_items(applicant()).size() == 1; }, 20s));
+  EXPECT_EQ(h.inbox_items(applicant())[0]["event_id"], good.id) << "the refused event notified nobody";
+  std::lock_guard l(mutex);
+  EXPECT_EQ(reasons.size(), 1u);
 }
 
 TEST(Notify, KilledMidDeliveryItLosesNothingAndRepeatsNothingThatSucceeded) {
@@ -268,7 +375,7 @@ TEST(Notify, KilledMidDeliveryItLosesNothingAndRepeatsNothingThatSucceeded) {
   h.receiver.delay = 150ms;  // a slow receiver, so the kill lands mid-delivery
   for (int i = 0; i < 6; ++i) {
     auto d = h.declaration();
-    h.act("submit", applicant(), d);
+    h.submit(d);
   }
   ASSERT_TRUE(test::eventually([&] { return h.delivered_count() >= 3; }, 20s));
   h.notify->process->stop(SIGKILL);
