@@ -422,6 +422,8 @@ Result<ReplayDeliveries> from_json(const json& j, Tag<ReplayDeliveries>) {
   if (!actor) return refuse(actor.error());
   ReplayDeliveries c;
   c.actor = *actor;
+  // The id of one delivery is body.id; a top-level one (an older form) would replay them all.
+  if (j.contains("id")) r.add("/id", {"send the delivery id as body.id", "请在 body.id 中给出投递编号"});
   if (const json* id = r.member("body", "id")) {
     if (id->is_number_integer() && id->get<int64_t>() > 0)
       c.id = id->get<int64_t>();

@@ -121,13 +121,4 @@ std::expected<json, JsonParseError> parse_json(std::string_view text, std::size_
   return std::move(builder.root);
 }
 
-json refused_message(const JsonParseError& e) {
-  if (e.kind == JsonParseError::Kind::syntax)
-    return {{"status", 400}, {"title", "The command is not JSON"}, {"title_zh", "命令不是有效的 JSON"}};
-  return {{"status", 400},
-          {"title", "The request is not valid"},
-          {"title_zh", "提交的内容有误"},
-          {"errors", json::array({{{"pointer", e.pointer}, {"message", e.message}, {"message_zh", e.message_zh}}})}};
-}
-
 }  // namespace sdp

@@ -94,6 +94,12 @@ TEST(Commands, DecodingNamesEveryFieldAtFaultWithTheRequestsPointer) {
   EXPECT_EQ(pointers, (std::vector<std::string>{"/query/state", "/query/limit", "/query/cursor"}));
 }
 
+TEST(Commands, AReplayNamingItsDeliveryOutsideTheBodyIsRefusedNotWidened) {
+  auto r = decode_request<ReplayDeliveries>(json{{"actor", {{"sub", "ops"}, {"role", "admin"}}}, {"id", 42}}.dump());
+  ASSERT_FALSE(r) << "an old-form replay of one delivery would replay every dead one";
+  EXPECT_EQ(r.error().errors.at(0).pointer, "/id");
+}
+
 TEST(Commands, AnEditOrADecisionWithoutAVersionIsPreconditionRequired) {
   json body = {{"title", "t"}, {"contact", {{"name", "王"}, {"phone", "12345678"}}}, {"payload", json::object()}};
   auto u =

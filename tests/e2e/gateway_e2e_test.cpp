@@ -828,9 +828,13 @@ TEST(GatewayE2E, MessagesAreChineseWhenAskedAndPlainAlways) {
       for (const auto& text : readable_texts(j)) {
         EXPECT_FALSE(text.empty()) << c.name << ": " << r.body;
         EXPECT_FALSE(has_validator_words(text)) << c.name << ": " << text;
-        if (chinese) EXPECT_TRUE(has_chinese(text)) << c.name << " (zh): " << text;
+        if (chinese) {
+          EXPECT_TRUE(has_chinese(text)) << c.name << " (zh): " << text;
+        }
       }
-      if (!chinese) EXPECT_FALSE(has_chinese(j.value("title", ""))) << c.name << ": " << j.value("title", "");
+      if (!chinese) {
+        EXPECT_FALSE(has_chinese(j.value("title", ""))) << c.name << ": " << j.value("title", "");
+      }
     }
   }
 }

@@ -28,7 +28,5 @@ struct JsonParseError {
 std::expected<nlohmann::json, JsonParseError> parse_json(std::string_view text,
                                                          std::size_t max_depth = kMaxMessageDepth);
 
-// A service's reply to a command message parse_json refused: status 400, with the pointer.
-nlohmann::json refused_message(const JsonParseError& e);
 
 }  // namespace sdp
