@@ -277,6 +277,47 @@ TEST(Nats, RequestReplyWithAQueueGroupSharesTheLoad) {
   EXPECT_GT(served_b.load(), 0);
 }
 
+// drain() while requests pour in, again and again: no subscription callback may reach the handler
+// pool while drain() takes it down. ThreadSanitizer (tests/run.sh --tsan) reports the race if one
+// can; a plain build may crash. Every request a handler took is still answered.
+TEST(Nats, DrainingWhileRequestsPourInIsSafeAndAnswersWhatWasTaken) {
+  test::NatsServer server;
+  nats::Connection client(options(server));
+  ASSERT_TRUE(test::eventually([&] { return client.connected(); }));
+  const auto subject = topology().command("svc", "echo");
+  std::atomic<int> handled{0}, replies{0};
+  client.serve("t.replies", "client", [&](const nats::Message&) {
+    ++replies;
+    return std::string();
+  });
+  ASSERT_EQ(natsConnection_Flush(client.raw()), NATS_OK);
+
+  std::atomic<bool> flooding{true};
+  std::vector<std::jthread> senders;
+  for (int i = 0; i < 3; ++i)
+    senders.emplace_back([&] {
+      for (int n = 1; flooding; ++n) {
+        if (natsConnection_PublishRequestString(client.raw(), subject.c_str(), "t.replies", "ping") != NATS_OK) break;
+        if (n % 100 == 0 && natsConnection_Flush(client.raw()) != NATS_OK) break;  // keep the flood bounded
+      }
+    });
+  for (int round = 0; round < 20; ++round) {
+    nats::Connection served(options(server));
+    ASSERT_TRUE(test::eventually([&] { return served.connected(); }));
+    const int before = handled;
+    served.serve(subject, "svc", [&](const nats::Message& m) {
+      ++handled;
+      return m.data;
+    });
+    ASSERT_TRUE(test::eventually([&] { return handled > before; })) << "round " << round;  // the flood arrives
+    served.drain(2s);
+    EXPECT_FALSE(served.connected()) << "round " << round;
+  }
+  flooding = false;
+  senders.clear();
+  EXPECT_TRUE(test::eventually([&] { return replies == handled; })) << replies << " replies, " << handled << " handled";
+}
+
 TEST(Nats, ARequestNobodyServesIsATransientError) {
   test::NatsServer server;
   nats::Connection c(options(server));
