@@ -80,11 +80,18 @@ void bind(sql::PreparedStatement& stmt, const Params& params) {
   }
 }
 
+// Connector/C++ 1.1 creates its driver singleton without a lock: the first call must not race
+// (ThreadSanitizer saw two threads in get_driver_instance_by_name), so it is made once, here.
+sql::mysql::MySQL_Driver* driver() {
+  static sql::mysql::MySQL_Driver* const instance = sql::mysql::get_mysql_driver_instance();
+  return instance;
+}
+
 // The MySQL client library wants each thread that uses it initialised, and finished on exit.
 void ensure_thread_init() {
   struct ThreadGuard {
-    ThreadGuard() { sql::mysql::get_mysql_driver_instance()->threadInit(); }
-    ~ThreadGuard() { sql::mysql::get_mysql_driver_instance()->threadEnd(); }
+    ThreadGuard() { driver()->threadInit(); }
+    ~ThreadGuard() { driver()->threadEnd(); }
   };
   thread_local ThreadGuard guard;
 }
@@ -256,7 +263,7 @@ std::unique_ptr<Connection> Pool::open() {
     o["OPT_WRITE_TIMEOUT"] = static_cast<int>(options_.io_timeout.count());
     o["OPT_RECONNECT"] = false;  // a silent reconnect would lose session state mid-transaction
     o["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-    std::unique_ptr<sql::Connection> c(sql::mysql::get_mysql_driver_instance()->connect(o));
+    std::unique_ptr<sql::Connection> c(driver()->connect(o));
     std::unique_ptr<sql::Statement> s(c->createStatement());
     s->execute("SET SESSION time_zone = '+00:00'");
     s->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
