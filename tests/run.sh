@@ -56,7 +56,8 @@ mkdir -p "$TMP/tsan"
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 log_path=$TMP/tsan/report \
 suppressions=$SDP_ROOT/tests/tsan.supp"
 rc=0
-ctest --output-on-failure --timeout 900 -L 'unit|integration' "$@" || rc=$?
+# Left out: FreedHeapGoesBackToTheSystem measures glibc's malloc_trim, which TSan's allocator replaces.
+ctest --output-on-failure --timeout 900 -L 'unit|integration' -E 'FreedHeapGoesBackToTheSystem' "$@" || rc=$?
 for report in "$TMP"/tsan/report.*; do
   [ -e "$report" ] || continue
   sdp_log "ThreadSanitizer: $report"
