@@ -80,11 +80,18 @@ void bind(sql::PreparedStatement& stmt, const Params& params) {
   }
 }
 
+// Connector/C++ 1.1 creates its driver singleton without a lock: the first call must not race
+// (ThreadSanitizer saw two threads in get_driver_instance_by_name), so it is made once, here.
+sql::mysql::MySQL_Driver* driver() {
+  static sql::mysql::MySQL_Driver* const instance = sql::mysql::get_mysql_driver_instance();
+  return instance;
+}
+
 // The MySQL client library wants each thread that uses it initialised, and finished on exit.
 void ensure_thread_init() {
   struct ThreadGuard {
-    ThreadGuard() { sql::mysql::get_mysql_driver_instance()->threadInit(); }
-    ~ThreadGuard() { sql::mysql::get_mysql_driver_instance()->threadEnd(); }
+    ThreadGuard() { driver()->threadInit(); }
+    ~ThreadGuard() { driver()->threadEnd(); }
   };
   thread_local ThreadGuard guard;
 }
@@ -149,14 +156,16 @@ Result query_with(Connection& conn, const std::string& sql, const Params& params
 }  // namespace
 
 std::shared_ptr<sql::PreparedStatement> Connection::prepared(const std::string& sql) {
+  // Owned from the moment the driver returns it, before the shared_ptr allocates its count.
+  auto prepare = [&] { return std::shared_ptr(std::unique_ptr<sql::PreparedStatement>(conn_->prepareStatement(sql))); };
   auto it = statements_.find(sql);
   if (it != statements_.end()) {
     // Still reading rows of an earlier run of the same statement: use a fresh one meanwhile.
-    if (it->second.use_count() > 1) return std::shared_ptr<sql::PreparedStatement>(conn_->prepareStatement(sql));
+    if (it->second.use_count() > 1) return prepare();
     return it->second;
   }
   if (statements_.size() >= 256) statements_.clear();  // dynamic SQL (IN lists) must not grow it forever
-  std::shared_ptr<sql::PreparedStatement> stmt(conn_->prepareStatement(sql));
+  auto stmt = prepare();
   statements_.emplace(sql, stmt);
   return stmt;
 }
@@ -254,7 +263,7 @@ std::unique_ptr<Connection> Pool::open() {
     o["OPT_WRITE_TIMEOUT"] = static_cast<int>(options_.io_timeout.count());
     o["OPT_RECONNECT"] = false;  // a silent reconnect would lose session state mid-transaction
     o["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-    std::unique_ptr<sql::Connection> c(sql::mysql::get_mysql_driver_instance()->connect(o));
+    std::unique_ptr<sql::Connection> c(driver()->connect(o));
     std::unique_ptr<sql::Statement> s(c->createStatement());
     s->execute("SET SESSION time_zone = '+00:00'");
     s->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
@@ -424,48 +433,64 @@ std::vector<MigrationFile> list_migrations(const std::filesystem::path& dir) {
   return files;
 }
 
+namespace {
+// The server's named lock that lets one instance migrate at a time, released when this goes.
+class MigrationLock {
+ public:
+  explicit MigrationLock(Connection& conn) : conn_(conn) {
+    auto got = conn_.query("SELECT GET_LOCK(CONCAT('sdp_migrate_', DATABASE()), 120) AS got");
+    if (!got.next() || got.is_null("got") || got.i64("got") != 1)
+      throw Error(ErrorSource::database, "could not take the migration lock within 120 s", 0, true);
+  }
+  MigrationLock(const MigrationLock&) = delete;
+  MigrationLock& operator=(const MigrationLock&) = delete;
+  ~MigrationLock() {
+    try {
+      conn_.query("SELECT RELEASE_LOCK(CONCAT('sdp_migrate_', DATABASE())) AS released");
+    } catch (const std::exception& e) {
+      // The server releases it anyway when the session ends; an error in hand is not replaced.
+      log::warn("could not release the migration lock", {{"error", e.what()}});
+    }
+  }
+
+ private:
+  Connection& conn_;
+};
+}  // namespace
+
 int migrate(Pool& pool, const std::filesystem::path& dir) {
   auto files = list_migrations(dir);
   auto conn = pool.acquire();
   // One instance migrates at a time; the others wait, then find nothing left to do.
-  auto lock = conn->query("SELECT GET_LOCK(CONCAT('sdp_migrate_', DATABASE()), 120) AS got");
-  if (!lock.next() || lock.is_null("got") || lock.i64("got") != 1)
-    throw Error(ErrorSource::database, "could not take the migration lock within 120 s", 0, true);
-
+  MigrationLock lock(*conn);
   int applied = 0;
-  try {
-    conn->execute_ddl(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INT NOT NULL PRIMARY KEY,"
-        " name VARCHAR(200) NOT NULL,"
-        " checksum CHAR(64) NOT NULL,"
-        " applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
-        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
-    std::map<int, std::string> done;
-    for (auto rows = conn->query("SELECT version, checksum FROM schema_migrations"); rows.next();)
-      done[static_cast<int>(rows.i64("version"))] = rows.str("checksum");
+  conn->execute_ddl(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INT NOT NULL PRIMARY KEY,"
+      " name VARCHAR(200) NOT NULL,"
+      " checksum CHAR(64) NOT NULL,"
+      " applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
+      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+  std::map<int, std::string> done;
+  for (auto rows = conn->query("SELECT version, checksum FROM schema_migrations"); rows.next();)
+    done[static_cast<int>(rows.i64("version"))] = rows.str("checksum");
 
-    for (const auto& f : files) {
-      const auto text = read_text_file(f.path);
-      auto checksum = crypto::sha256_hex(text);
-      if (auto it = done.find(f.version); it != done.end()) {
-        if (it->second != checksum)
-          throw Error(ErrorSource::config, "migration " + f.path.string() +
-                                               " was changed after it was applied; add a new migration instead");
-        continue;
-      }
-      // MariaDB commits DDL implicitly, so a migration is recorded only after all of it ran.
-      for (const auto& statement : split_statements(text)) conn->execute_ddl(statement);
-      conn->execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                    {f.version, f.name, checksum});
-      log::info("migration applied", {{"version", f.version}, {"name", f.name}});
-      ++applied;
+  for (const auto& f : files) {
+    const auto text = read_text_file(f.path);
+    auto checksum = crypto::sha256_hex(text);
+    if (auto it = done.find(f.version); it != done.end()) {
+      if (it->second != checksum)
+        throw Error(ErrorSource::config,
+                    "migration " + f.path.string() + " was changed after it was applied; add a new migration instead");
+      continue;
     }
-  } catch (...) {
-    conn->query("SELECT RELEASE_LOCK(CONCAT('sdp_migrate_', DATABASE())) AS released");
-    throw;
+    // MariaDB commits DDL implicitly, so a migration is recorded only after all of it ran.
+    for (const auto& statement : split_statements(text)) conn->execute_ddl(statement);
+    conn->execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                  {f.version, f.name, checksum});
+    log::info("migration applied", {{"version", f.version}, {"name", f.name}});
+    ++applied;
   }
-  conn->query("SELECT RELEASE_LOCK(CONCAT('sdp_migrate_', DATABASE())) AS released");
   return applied;
 }
 

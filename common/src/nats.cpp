@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <condition_variable>
 #include <fstream>
 #include <thread>
 
@@ -29,6 +30,30 @@ void check(natsStatus s, const std::string& what) {
 
 int64_t nanos(std::chrono::nanoseconds d) { return static_cast<int64_t>(d.count()); }
 
+using Msg = Handle<natsMsg, natsMsg_Destroy>;
+using OptionsHandle = Handle<natsOptions, natsOptions_Destroy>;
+using PubAck = Handle<jsPubAck, jsPubAck_Destroy>;
+using MetaData = Handle<jsMsgMetaData, jsMsgMetaData_Destroy>;
+struct FreeKeys {
+  void operator()(const char** keys) const { free(static_cast<void*>(keys)); }
+};
+
+// The messages of one fetch, freed with the list.
+struct Fetched {
+  natsMsgList list{};
+  Fetched() = default;
+  Fetched(const Fetched&) = delete;
+  Fetched& operator=(const Fetched&) = delete;
+  ~Fetched() { natsMsgList_Destroy(&list); }
+};
+
+// A failed ack, nak or term leaves the message with the server, which delivers it again after ack_wait.
+void warn_if_failed(natsStatus s, const char* action, const std::string& consumer, const char* subject) {
+  if (s != NATS_OK)
+    log::warn(std::string("could not ") + action + " a message; it will be redelivered",
+              {{"consumer", consumer}, {"subject", subject}, {"error", natsStatus_GetText(s)}});
+}
+
 std::string json_string(const nlohmann::json& j, const char* key, const std::string& where) {
   if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty())
     throw Error(ErrorSource::config, where + ": '" + key + "' must be a non-empty string");
@@ -39,14 +64,15 @@ Message to_message(natsMsg* msg) {
   Message m;
   m.subject = natsMsg_GetSubject(msg);
   m.data.assign(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
-  const char** keys = nullptr;
+  const char** raw_keys = nullptr;
   int count = 0;
-  if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
-    for (int i = 0; i < count; ++i) {
-      const char* value = nullptr;
-      if (natsMsgHeader_Get(msg, keys[i], &value) == NATS_OK && value) m.headers[keys[i]] = value;
-    }
-    free(static_cast<void*>(keys));
+  // Anything but NATS_OK means the message has no headers (NATS_NOT_FOUND).
+  if (natsMsgHeader_Keys(msg, &raw_keys, &count) != NATS_OK) return m;
+  std::unique_ptr<const char*, FreeKeys> keys(raw_keys);
+  for (int i = 0; i < count; ++i) {
+    const char* value = nullptr;
+    // A key listed has a value; a failure here leaves that header out rather than the message.
+    if (natsMsgHeader_Get(msg, keys.get()[i], &value) == NATS_OK && value) m.headers[keys.get()[i]] = value;
   }
   return m;
 }
@@ -124,16 +150,41 @@ void Connection::ConnDeleter::operator()(natsConnection* c) const { natsConnecti
 void Connection::JsDeleter::operator()(jsCtx* js) const { jsCtx_Destroy(js); }
 void Connection::SubDeleter::operator()(natsSubscription* s) const { natsSubscription_Destroy(s); }
 
+// One served subject. Its callbacks may use it until the library calls on_complete(): the
+// subscription is closed or drained and its last callback has returned.
 struct Connection::Served {
+  Served(Connection* owner, std::string subject, RequestHandler handler)
+      : owner(owner), subject(std::move(subject)), handler(std::move(handler)) {}
   Connection* owner;
+  std::string subject;
   RequestHandler handler;
   std::unique_ptr<natsSubscription, SubDeleter> sub;
+
+  static void on_complete(void* closure) {
+    auto* self = static_cast<Served*>(closure);
+    std::lock_guard lock(self->mutex_);
+    self->completed_ = true;
+    self->completed_cv_.notify_all();
+  }
+  bool completed() {
+    std::lock_guard lock(mutex_);
+    return completed_;
+  }
+  bool wait_completed(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    return completed_cv_.wait_until(lock, deadline, [this] { return completed_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable completed_cv_;
+  bool completed_ = false;
 };
 
 Connection::Connection(const Options& options) : options_(options) {
   natsOptions* raw_opts = nullptr;
   check(natsOptions_Create(&raw_opts), "creating NATS options");
-  std::unique_ptr<natsOptions, decltype(&natsOptions_Destroy)> opts(raw_opts, natsOptions_Destroy);
+  OptionsHandle opts(raw_opts);
   check(natsOptions_SetURL(opts.get(), options.url.c_str()), "NATS URL '" + options.url + "'");
   if (!options.name.empty()) check(natsOptions_SetName(opts.get(), options.name.c_str()), "NATS connection name");
   check(natsOptions_SetMaxReconnect(opts.get(), -1), "NATS max reconnect");
@@ -161,8 +212,7 @@ Connection::Connection(const Options& options) : options_(options) {
 }
 
 Connection::~Connection() {
-  served_.clear();    // unsubscribe before the connection goes
-  handlers_.reset();  // finish the requests in hand
+  stop_serving(false, options_.request_timeout);  // no callback may outlive what it uses
 }
 
 bool Connection::connected() const { return natsConnection_Status(conn_.get()) == NATS_CONN_STATUS_CONNECTED; }
@@ -180,12 +230,10 @@ void Connection::ensure_stream(const StreamSpec& spec) {
   cfg.Duplicates = nanos(spec.duplicate_window);
   cfg.MaxAge = nanos(spec.max_age);
 
-  jsStreamInfo* info = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_AddStream(&info, js_.get(), &cfg, nullptr, &jerr);
-  if (s != NATS_OK && jerr == JSStreamNameExistErr) s = js_UpdateStream(&info, js_.get(), &cfg, nullptr, &jerr);
+  natsStatus s = js_AddStream(nullptr, js_.get(), &cfg, nullptr, &jerr);  // no jsStreamInfo wanted
+  if (s != NATS_OK && jerr == JSStreamNameExistErr) s = js_UpdateStream(nullptr, js_.get(), &cfg, nullptr, &jerr);
   if (s != NATS_OK) fail("declaring stream " + spec.name, s, jerr);
-  jsStreamInfo_Destroy(info);
 }
 
 void Connection::ensure_consumer(const ConsumerSpec& spec) {
@@ -204,13 +252,11 @@ void Connection::ensure_consumer(const ConsumerSpec& spec) {
     cfg.BackOff = backoff.data();
     cfg.BackOffLen = static_cast<int>(backoff.size());
   }
-  jsConsumerInfo* info = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_AddConsumer(&info, js_.get(), spec.stream.c_str(), &cfg, nullptr, &jerr);
+  natsStatus s = js_AddConsumer(nullptr, js_.get(), spec.stream.c_str(), &cfg, nullptr, &jerr);  // no info wanted
   if (s != NATS_OK && jerr == JSConsumerNameExistErr)
-    s = js_UpdateConsumer(&info, js_.get(), spec.stream.c_str(), &cfg, nullptr, &jerr);
+    s = js_UpdateConsumer(nullptr, js_.get(), spec.stream.c_str(), &cfg, nullptr, &jerr);
   if (s != NATS_OK) fail("declaring consumer " + spec.durable + " on " + spec.stream, s, jerr);
-  jsConsumerInfo_Destroy(info);
 }
 
 void Connection::ensure(const Topology& topology) {
@@ -223,44 +269,41 @@ PublishAck Connection::publish(const std::string& subject, const std::string& da
   natsMsg* raw = nullptr;
   check(natsMsg_Create(&raw, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())),
         "creating a message for " + subject);
-  std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)> msg(raw, natsMsg_Destroy);
+  Msg msg(raw);
   for (const auto& [k, v] : headers) check(natsMsgHeader_Set(msg.get(), k.c_str(), v.c_str()), "setting header " + k);
 
   jsPubOptions po;
   check(jsPubOptions_Init(&po), "publish options");
   po.MsgId = message_id.c_str();
   po.MaxWait = options_.request_timeout.count();
-  jsPubAck* ack = nullptr;
+  jsPubAck* raw_ack = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_PublishMsg(&ack, js_.get(), msg.get(), &po, &jerr);
+  natsStatus s = js_PublishMsg(&raw_ack, js_.get(), msg.get(), &po, &jerr);
+  PubAck ack(raw_ack);
   if (s != NATS_OK) fail("publishing " + subject + " (id " + message_id + ")", s, jerr);
-  PublishAck out{ack->Sequence, ack->Duplicate};
-  jsPubAck_Destroy(ack);
-  return out;
+  return {ack->Sequence, ack->Duplicate};
 }
 
 std::string Connection::request(const std::string& subject, const std::string& data,
                                 std::optional<std::chrono::milliseconds> timeout) {
-  natsMsg* reply = nullptr;
-  natsStatus s =
-      natsConnection_Request(&reply, conn_.get(), subject.c_str(), data.data(), static_cast<int>(data.size()),
-                             timeout.value_or(options_.request_timeout).count());
+  natsMsg* raw = nullptr;
+  natsStatus s = natsConnection_Request(&raw, conn_.get(), subject.c_str(), data.data(), static_cast<int>(data.size()),
+                                        timeout.value_or(options_.request_timeout).count());
+  Msg reply(raw);
   if (s != NATS_OK) fail("request to " + subject, s);
-  std::string out(natsMsg_GetData(reply), static_cast<size_t>(natsMsg_GetDataLength(reply)));
-  natsMsg_Destroy(reply);
-  return out;
+  return std::string(natsMsg_GetData(reply.get()), static_cast<size_t>(natsMsg_GetDataLength(reply.get())));
 }
 
 void Connection::serve(const std::string& subject, const std::string& queue, RequestHandler handler) {
-  if (!handlers_) handlers_ = std::make_unique<ThreadPool>(options_.handler_threads, 100000);
-  auto served = std::make_unique<Served>(Served{this, std::move(handler), nullptr});
-  auto on_message = [](natsConnection* nc, natsSubscription*, natsMsg* msg, void* closure) {
+  {
+    std::lock_guard lock(handlers_mutex_);
+    if (!handlers_) handlers_ = std::make_unique<ThreadPool>(options_.handler_threads, 100000);
+  }
+  auto on_message = [](natsConnection* nc, natsSubscription*, natsMsg* raw, void* closure) {
+    Msg msg(raw);
     auto* self = static_cast<Served*>(closure);
-    std::string reply_to = natsMsg_GetReply(msg) ? natsMsg_GetReply(msg) : "";
-    auto message = to_message(msg);
-    natsMsg_Destroy(msg);
-    auto subject = message.subject;
-    auto job = [self, nc, reply_to, message = std::move(message)] {
+    std::string reply_to = natsMsg_GetReply(raw) ? natsMsg_GetReply(raw) : "";
+    auto job = [self, nc, reply_to = std::move(reply_to), message = to_message(raw)] {
       std::string reply;
       try {
         reply = self->handler(message);
@@ -268,25 +311,65 @@ void Connection::serve(const std::string& subject, const std::string& queue, Req
         log::error("request handler failed", {{"subject", message.subject}, {"error", e.what()}});
         reply = R"({"status":500,"title":"internal error"})";
       }
-      if (!reply_to.empty()) natsConnection_Publish(nc, reply_to.c_str(), reply.data(), static_cast<int>(reply.size()));
+      if (reply_to.empty()) return;
+      if (natsStatus s = natsConnection_Publish(nc, reply_to.c_str(), reply.data(), static_cast<int>(reply.size()));
+          s != NATS_OK)
+        log::error("reply not sent", {{"subject", message.subject}, {"error", natsStatus_GetText(s)}});
     };
-    if (!self->owner->handlers_->post(std::move(job)))
-      log::error("request dropped: handler queue full", {{"subject", subject}});
+    if (!self->owner->post(std::move(job)))
+      log::error("request dropped: the handlers are full or stopped", {{"subject", self->subject}});
   };
+  // served_ holds it before the first callback can run; the callback gets its address.
+  auto& served = *served_.emplace_back(std::make_unique<Served>(this, subject, std::move(handler)));
   natsSubscription* sub = nullptr;
-  check(natsConnection_QueueSubscribe(&sub, conn_.get(), subject.c_str(), queue.c_str(), on_message, served.get()),
-        "serving " + subject);
-  served->sub.reset(sub);
-  served_.push_back(std::move(served));
+  natsStatus s = natsConnection_QueueSubscribe(&sub, conn_.get(), subject.c_str(), queue.c_str(), on_message, &served);
+  if (s != NATS_OK) {
+    served_.pop_back();
+    fail("serving " + subject, s);
+  }
+  served.sub.reset(sub);
+  check(natsSubscription_SetOnCompleteCB(sub, Served::on_complete, &served), "serving " + subject);
+}
+
+bool Connection::post(std::function<void()> job) {
+  std::lock_guard lock(handlers_mutex_);
+  return handlers_ && handlers_->post(std::move(job));
+}
+
+// Ends every subscription of serve() (draining answers what it has already received; otherwise
+// that is dropped), waits until the library says each one's last callback has returned, then
+// lets the pool answer what they queued. After this no callback reaches the pool or a Served.
+void Connection::stop_serving(bool drain, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto& s : served_) {
+    if (s->completed()) continue;
+    natsStatus st = drain ? natsSubscription_DrainTimeout(s->sub.get(), timeout.count())
+                          : natsSubscription_Unsubscribe(s->sub.get());
+    // The subscription or the connection is closed already: its callbacks end without us.
+    if (st != NATS_OK)
+      log::warn("could not stop serving a subject", {{"subject", s->subject}, {"error", natsStatus_GetText(st)}});
+  }
+  for (auto& s : served_)
+    if (!s->wait_completed(deadline))
+      log::error("a subscription's callback is still running", {{"subject", s->subject}});
+  std::unique_ptr<ThreadPool> pool;
+  {
+    std::lock_guard lock(handlers_mutex_);
+    pool = std::move(handlers_);
+  }
+  pool.reset();  // runs what is queued; outside the lock, so that a late callback drops its message at once
+}
+
+void Connection::flush(std::chrono::milliseconds timeout) {
+  check(natsConnection_FlushTimeout(conn_.get(), timeout.count()), "flushing to NATS");
 }
 
 void Connection::drain(std::chrono::milliseconds timeout) {
   if (natsConnection_IsClosed(conn_.get())) return;
   // Stop taking requests, and answer the ones already taken while the connection can still reply.
-  for (auto& s : served_) natsSubscription_Unsubscribe(s->sub.get());
-  handlers_.reset();
-  natsStatus s = natsConnection_DrainTimeout(conn_.get(), timeout.count());
-  if (s != NATS_OK) {
+  stop_serving(true, timeout);
+  if (natsStatus s = natsConnection_DrainTimeout(conn_.get(), timeout.count()); s != NATS_OK) {
+    log::warn("NATS drain failed; closing", {{"error", natsStatus_GetText(s)}});
     natsConnection_Close(conn_.get());
     return;
   }
@@ -330,9 +413,10 @@ std::chrono::milliseconds PullConsumer::backoff_for(const ConsumerSpec& spec, ui
 void PullConsumer::run(std::stop_token stop) {
   auto last_error_log = std::chrono::steady_clock::time_point{};
   while (!stop.stop_requested()) {
-    natsMsgList list{};
+    Fetched fetched;
+    const natsMsgList& list = fetched.list;
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus s = natsSubscription_Fetch(&list, sub_.get(), batch_, 500, &jerr);
+    natsStatus s = natsSubscription_Fetch(&fetched.list, sub_.get(), batch_, 500, &jerr);
     if (s == NATS_TIMEOUT) continue;
     if (s != NATS_OK) {
       auto now = std::chrono::steady_clock::now();
@@ -361,26 +445,28 @@ void PullConsumer::run(std::stop_token stop) {
       if (settled) {
         // already acked, naked or dead-lettered with the batch
       } else if (stop.stop_requested()) {
-        natsMsg_Nak(list.Msgs[i], nullptr);  // hand it back at once rather than after ack_wait
+        // Hand it back at once rather than after ack_wait.
+        warn_if_failed(natsMsg_Nak(list.Msgs[i], nullptr), "nak", spec_.durable, natsMsg_GetSubject(list.Msgs[i]));
       } else {
         handle(list.Msgs[i]);
       }
-      natsMsg_Destroy(list.Msgs[i]);
-      list.Msgs[i] = nullptr;
     }
-    natsMsgList_Destroy(&list);
   }
 }
 
 Message PullConsumer::read(void* raw) {
   auto* msg = static_cast<natsMsg*>(raw);
   Message m = to_message(msg);
-  jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-    m.stream_sequence = meta->Sequence.Stream;
-    m.delivered = meta->NumDelivered;
-    jsMsgMetaData_Destroy(meta);
+  jsMsgMetaData* raw_meta = nullptr;
+  natsStatus s = natsMsg_GetMetaData(&raw_meta, msg);
+  MetaData meta(raw_meta);
+  if (s != NATS_OK) {
+    // Not from JetStream, it seems: counted as a first delivery, and it still gets settled.
+    log::warn("message without JetStream metadata", {{"subject", m.subject}, {"error", natsStatus_GetText(s)}});
+    return m;
   }
+  m.stream_sequence = meta->Sequence.Stream;
+  m.delivered = meta->NumDelivered;
   return m;
 }
 
@@ -405,7 +491,7 @@ void PullConsumer::handle(void* raw) {
 void PullConsumer::settle(void* raw, const Message& m, const Disposition& d) {
   auto* msg = static_cast<natsMsg*>(raw);
   if (d.kind == Disposition::Kind::ack) {
-    natsMsg_Ack(msg, nullptr);
+    warn_if_failed(natsMsg_Ack(msg, nullptr), "ack", spec_.durable, m.subject.c_str());
     return;
   }
   if (d.kind == Disposition::Kind::retry && m.delivered < static_cast<uint64_t>(spec_.max_deliver)) {
@@ -413,7 +499,7 @@ void PullConsumer::settle(void* raw, const Message& m, const Disposition& d) {
     log::warn(
         "message will be redelivered",
         {{"consumer", spec_.durable}, {"delivered", m.delivered}, {"delay_ms", delay.count()}, {"reason", d.reason}});
-    natsMsg_NakWithDelay(msg, delay.count(), nullptr);
+    warn_if_failed(natsMsg_NakWithDelay(msg, delay.count(), nullptr), "nak", spec_.durable, m.subject.c_str());
     return;
   }
   // Rejected, or out of deliveries: park it on the dead-letter subject with the reason.
@@ -430,12 +516,13 @@ void PullConsumer::settle(void* raw, const Message& m, const Disposition& d) {
                                          {"subject", m.subject},
                                          {"reason", d.reason},
                                          {"dead_letter_subject", spec_.dead_letter_subject}});
-    natsMsg_Term(msg, nullptr);
+    warn_if_failed(natsMsg_Term(msg, nullptr), "term", spec_.durable, m.subject.c_str());
   } catch (const std::exception& e) {
     // Keep it in the consumer rather than lose it; it comes back after the delay.
     log::error("dead-letter publish failed; keeping the message",
                {{"consumer", spec_.durable}, {"stream_sequence", m.stream_sequence}, {"error", e.what()}});
-    natsMsg_NakWithDelay(msg, backoff_for(spec_, m.delivered).count(), nullptr);
+    warn_if_failed(natsMsg_NakWithDelay(msg, backoff_for(spec_, m.delivered).count(), nullptr), "nak", spec_.durable,
+                   m.subject.c_str());
   }
 }
 

@@ -64,6 +64,26 @@ bool wait_for_stop_signal(int ms) {
   timespec ts{ms / 1000, (ms % 1000) * 1000000L};
   return sigtimedwait(&set, nullptr, &ts) > 0;
 }
+
+db::Options db_options(const Config& config) {
+  db::Options o;
+  o.host = config.str("SDP_DB_HOST");
+  o.port = static_cast<int>(config.integer("SDP_DB_PORT"));
+  o.user = config.str("SDP_DB_USER");
+  o.password = config.str("SDP_DB_PASSWORD");
+  o.database = config.str("SDP_DB_NAME");
+  o.pool_size = static_cast<int>(config.integer("SDP_DB_POOL_SIZE"));
+  return o;
+}
+
+nats::Options nats_options(const Config& config, const std::string& service) {
+  nats::Options o;
+  o.url = config.str("SDP_NATS_URL");
+  o.name = "sdp-" + service;
+  o.request_timeout = config.millis("SDP_NATS_TIMEOUT_MS");
+  o.handler_threads = static_cast<int>(config.integer("SDP_NATS_HANDLER_THREADS"));
+  return o;
+}
 }  // namespace
 
 Runtime::Runtime(ServiceSpec spec, const std::map<std::string, std::string>& env)
@@ -114,39 +134,25 @@ http::Response Runtime::operations(const http::Request& req) const {
   if (path == "/metrics") return http::Response::text(200, metrics::global().render(), "text/plain; version=0.0.4");
   // /readyz: every dependency, by name, so an operator sees which one is missing.
   nlohmann::json checks = nlohmann::json::object();
+  // setup() adds its checks before started_ turns true; db_ and nats_ exist before the server.
   bool ok = started_.load();
   checks["started"] = ok;
   if (db_) ok &= (checks["database"] = db_->ping()).get<bool>();
   if (nats_) ok &= (checks["nats"] = nats_->connected()).get<bool>();
-  for (const auto& [name, check] : checks_) ok &= (checks[name] = started_ && check()).get<bool>();
+  if (started_)
+    for (const auto& [name, check] : checks_) ok &= (checks[name] = check()).get<bool>();
   return http::Response::json(ok ? 200 : 503,
                               nlohmann::json{{"status", ok ? "ready" : "not ready"}, {"checks", checks}}.dump());
 }
 
 void Runtime::connect_until_ready() {
   auto deadline = std::chrono::steady_clock::now() + config_.seconds("SDP_STARTUP_TIMEOUT_SECONDS");
-  db::Options o;
-  o.host = config_.str("SDP_DB_HOST");
-  o.port = static_cast<int>(config_.integer("SDP_DB_PORT"));
-  o.user = config_.str("SDP_DB_USER");
-  o.password = config_.str("SDP_DB_PASSWORD");
-  o.database = config_.str("SDP_DB_NAME");
-  o.pool_size = static_cast<int>(config_.integer("SDP_DB_POOL_SIZE"));
-  db_ = std::make_unique<db::Pool>(o);
-
-  nats::Options no;
-  no.url = config_.str("SDP_NATS_URL");
-  no.name = "sdp-" + spec_.name;
-  no.request_timeout = config_.millis("SDP_NATS_TIMEOUT_MS");
-  no.handler_threads = static_cast<int>(config_.integer("SDP_NATS_HANDLER_THREADS"));
-  nats_ = std::make_unique<nats::Connection>(no);
-
   bool migrated = false, declared = false;
   for (int attempt = 1;; ++attempt) {
     try {
       if (!migrated) {
         int n = db::migrate(*db_, schemas_dir_ / "sql" / spec_.name);
-        log::info("database ready", {{"database", o.database}, {"migrations_applied", n}});
+        log::info("database ready", {{"database", db_->options().database}, {"migrations_applied", n}});
         migrated = true;
       }
       if (!declared) {
@@ -176,10 +182,19 @@ int Runtime::run(const std::function<void(Runtime&)>& setup) {
   so.write_timeout = config_.millis("SDP_HTTP_READ_TIMEOUT_MS");
   so.idle_timeout = config_.millis("SDP_HTTP_IDLE_TIMEOUT_MS");
   so.max_connections = static_cast<size_t>(config_.integer("SDP_HTTP_MAX_CONNECTIONS"));
+  // The HTTP threads read db_ and nats_ (/readyz): they are made before the server starts.
+  try {
+    db_ = std::make_unique<db::Pool>(db_options(config_));
+    nats_ = std::make_unique<nats::Connection>(nats_options(config_, spec_.name));
+  } catch (const std::exception& e) {
+    log::error("start-up failed", {{"error", e.what()}});
+    return 1;
+  }
   server_ = std::make_unique<http::Server>(so, [this](http::Request&& req, http::Respond respond) {
     auto path = req.path();
     if (path == "/healthz" || path == "/readyz" || path == "/metrics") return respond(operations(req));
-    if (app_handler_) return app_handler_(std::move(req), std::move(respond));
+    // setup() sets the handler before started_ turns true; until then there is none to read.
+    if (started_ && app_handler_) return app_handler_(std::move(req), std::move(respond));
     respond(http::Response::problem(404, "Not found"));
   });
   server_->start();

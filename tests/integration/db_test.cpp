@@ -86,6 +86,17 @@ TEST(Database, AnEditedMigrationRefusesToStart) {
   }
 }
 
+TEST(Database, AFailedMigrationReleasesTheMigrationLock) {
+  test::TestDatabase tdb("failed");
+  db::Pool pool(tdb.options());
+  auto dir = test::temp_dir("migrations");
+  std::ofstream(dir / "0001_broken.sql") << "CREATE TABLE broken (id INT PRIMARY KEY;\n";
+  EXPECT_THROW(db::migrate(pool, dir), Error);
+  // Another session (another instance starting) can take the lock at once.
+  db::Pool other(tdb.options(1));
+  EXPECT_EQ(count(other, "SELECT IS_FREE_LOCK(CONCAT('sdp_migrate_', DATABASE())) AS n"), 1);
+}
+
 TEST(Database, ConcurrentStartsMigrateOnce) {
   test::TestDatabase tdb("concurrent");
   auto dir = std::filesystem::path(build_info::kSchemasDir) / "sql" / "gateway";

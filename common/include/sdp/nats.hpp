@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -25,6 +26,14 @@ struct __natsSubscription;
 struct __jsCtx;
 
 namespace sdp::nats {
+
+// A C handle of the NATS library that its _Destroy function frees, e.g. Handle<natsMsg, natsMsg_Destroy>.
+template <class T, void (*Destroy)(T*)>
+struct Destroyer {
+  void operator()(T* p) const { Destroy(p); }
+};
+template <class T, void (*Destroy)(T*)>
+using Handle = std::unique_ptr<T, Destroyer<T, Destroy>>;
 
 struct StreamSpec {
   std::string name;
@@ -119,6 +128,8 @@ class Connection {
 
   // Stops taking requests, lets in-flight handlers finish, flushes and closes.
   void drain(std::chrono::milliseconds timeout);
+  // Sends what is buffered and waits for the server to have it. Throws sdp::Error.
+  void flush(std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
   __natsConnection* raw() const { return conn_.get(); }
   __jsCtx* jetstream() const { return js_.get(); }
@@ -134,11 +145,14 @@ class Connection {
     void operator()(__natsSubscription*) const;
   };
   struct Served;
+  bool post(std::function<void()> job);  // to handlers_; false when it is full or gone
+  void stop_serving(bool drain, std::chrono::milliseconds timeout);
 
   Options options_;
   std::unique_ptr<__natsConnection, ConnDeleter> conn_;
   std::unique_ptr<__jsCtx, JsDeleter> js_;
   std::vector<std::unique_ptr<Served>> served_;
+  std::mutex handlers_mutex_;  // subscription callbacks post while stop_serving() takes the pool down
   std::unique_ptr<ThreadPool> handlers_;
 };
 

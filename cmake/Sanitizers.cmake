@@ -1,0 +1,10 @@
+# -DSDP_SANITIZE=thread builds every target with ThreadSanitizer (tests/run.sh --tsan uses build-tsan/);
+# it reaches each target through sdp::options, like the warnings.
+set(SDP_SANITIZE "" CACHE STRING "Sanitizer for every target: empty or 'thread'")
+set_property(CACHE SDP_SANITIZE PROPERTY STRINGS "" thread)
+if(SDP_SANITIZE STREQUAL "thread")
+  target_compile_options(sdp_options INTERFACE -fsanitize=thread -g -O1)
+  target_link_options(sdp_options INTERFACE -fsanitize=thread)
+elseif(NOT SDP_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "SDP_SANITIZE must be empty or 'thread', not '${SDP_SANITIZE}'")
+endif()
