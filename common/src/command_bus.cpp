@@ -16,6 +16,11 @@ Problem failed(std::string_view verb, const Error& e) {
   return Problem::unavailable({"a dependency is unavailable; nothing was done", "所依赖的组件暂不可用，未做任何更改"});
 }
 
+Problem failed(std::string_view verb, const std::exception& e) {
+  log::error("command handler failed", {{"command", std::string(verb)}, {"error", e.what()}});
+  return Problem::unavailable({"an internal error stopped the command; nothing was done", "内部错误，未做任何更改"});
+}
+
 Problem no_answer(std::string_view service, std::string_view verb, const Error& e) {
   const std::string s(service);
   log::warn("dependency did not answer", {{"service", s}, {"command", std::string(verb)}, {"error", e.what()}});

@@ -308,8 +308,10 @@ void Connection::serve(const std::string& subject, const std::string& queue, Req
       try {
         reply = self->handler(message);
       } catch (const std::exception& e) {
-        log::error("request handler failed", {{"subject", message.subject}, {"error", e.what()}});
-        reply = R"({"status":500,"title":"internal error"})";
+        // Handlers answer their own failures (cmd::answer); this one broke that rule, and the
+        // transport knows no reply format: the caller's deadline answers for it.
+        log::error("request handler threw; no reply sent", {{"subject", message.subject}, {"error", e.what()}});
+        return;
       }
       if (reply_to.empty()) return;
       if (natsStatus s = natsConnection_Publish(nc, reply_to.c_str(), reply.data(), static_cast<int>(reply.size()));

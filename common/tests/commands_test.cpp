@@ -161,6 +161,11 @@ TEST(Commands, AnInfrastructureFailureInAHandlerAnswersUnavailable) {
   auto r = decode_reply<Document>(reply, "workflow");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ProblemKind::unavailable);
+  auto bug = answer<Statistics>(json{{"actor", {{"sub", "a"}, {"role", "admin"}}}}.dump(),
+                                [](const Statistics&) -> Result<Document> { return Document{json::array().at(3)}; });
+  auto b = decode_reply<Document>(bug, "workflow");
+  ASSERT_FALSE(b) << "a handler's own fault still gets an answer";
+  EXPECT_EQ(b.error().kind, ProblemKind::unavailable);
   auto fine = answer<Statistics>(json{{"actor", {{"sub", "a"}, {"role", "admin"}}}}.dump(),
                                  [](const Statistics& s) -> Result<Document> {
                                    return Document{{{"who", s.actor.sub}}};

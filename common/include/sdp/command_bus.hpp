@@ -1,7 +1,7 @@
 #pragma once
 // Commands over NATS request–reply: serve<C>(…) on the service's side, call<C>(…) on the caller's,
-// both through the one codec of sdp/commands.hpp. An infrastructure failure (sdp::Error) in a
-// handler answers `unavailable`; a service that does not answer in time is `unavailable` too.
+// both through the one codec of sdp/commands.hpp. An infrastructure failure (sdp::Error) or any
+// other exception in a handler answers `unavailable`; so does a service that does not answer in time.
 
 #include <chrono>
 #include <functional>
@@ -17,6 +17,9 @@ namespace sdp::cmd {
 void record_command(std::string_view service, std::string_view verb, std::string_view outcome, double seconds);
 // Logs an infrastructure failure and says so in the problem.
 Problem failed(std::string_view verb, const Error& e);
+// Logs a fault of the handler itself (a bug: a JSON type error, a bad_alloc) and says only that
+// nothing was done.
+Problem failed(std::string_view verb, const std::exception& e);
 
 // The reply text to one command message: decoded, handled, encoded.
 template <class C, class Handler>
@@ -28,6 +31,8 @@ std::string answer(std::string_view text, const Handler& handler) {
     try {
       return handler(*command);
     } catch (const Error& e) {
+      return refuse(failed(C::verb, e));
+    } catch (const std::exception& e) {
       return refuse(failed(C::verb, e));
     }
   }();
