@@ -44,7 +44,7 @@ TEST(Database, ParameterisedStatementsKeepInputLiteral) {
 TEST(Database, MigrationsAppliedTwiceAreANoOp) {
   test::TestDatabase tdb("migrate");
   db::Pool pool(tdb.options());
-  auto dir = std::filesystem::path(build_info::kSchemasDir) / "sql" / "workflow";
+  auto dir = std::filesystem::path(build_info::kSchemasDir) / "sql" / "notify";
   auto expected = static_cast<int>(db::list_migrations(dir).size());
   EXPECT_EQ(db::migrate(pool, dir), expected);
   EXPECT_EQ(db::migrate(pool, dir), 0);
