@@ -164,11 +164,22 @@ bool valid_jurisdiction(const Actor& reviewer, const RegionCatalog& regions) {
 
 void apply(db::Connection& c, const Change& change) {
   const Row& d = change.row;
-  const auto changed = c.execute(
+  // Only what changed is written: a decision does not send the 10 KB payload back.
+  std::string sql =
       "UPDATE declarations SET state = ?, version = ?, returned_by = ?, decided = ?, publicity_ends_at = ?, "
-      "updated_at = ?, title = ?, contact = ?, payload = ?, score = ?, score_version = ? WHERE id = ? AND version = ?",
-      {name(d.state), d.version, tier_param(d.returned_by), d.decided, d.publicity_ends_at, d.updated_at, d.title,
-       d.contact.to_json().dump(), d.payload.dump(), score_param(d.score), d.score_version, d.id, change.planned_on});
+      "updated_at = ?";
+  std::vector<db::Param> params{name(d.state), d.version,           tier_param(d.returned_by),
+                                d.decided,     d.publicity_ends_at, d.updated_at};
+  if (change.content_changed) {
+    sql += ", title = ?, contact = ?, payload = ?";
+    params.insert(params.end(), {d.title, d.contact.to_json().dump(), d.payload.dump()});
+  }
+  if (change.rescored) {
+    sql += ", score = ?, score_version = ?";
+    params.insert(params.end(), {score_param(d.score), d.score_version});
+  }
+  params.insert(params.end(), {d.id, change.planned_on});
+  const auto changed = c.execute(sql + " WHERE id = ? AND version = ?", params);
   // The row is locked while planned, so this holds; if it ever did not, nothing is written.
   if (changed != 1) throw Error(ErrorSource::database, "declaration " + d.id + " changed while planned");
   if (change.content_changed) save_version(c, d);
