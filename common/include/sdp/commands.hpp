@@ -198,7 +198,7 @@ struct PreviewScore {
   std::optional<nlohmann::json> verified;
 };
 
-// 428: an edit or a decision must name the version it was made on (CONTRACT §3).
+// precondition_required: an edit or a decision must name the version it was made on (CONTRACT §3).
 Problem if_match_required();
 
 // ---- the codec: one pair per type ----
