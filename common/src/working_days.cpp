@@ -119,4 +119,10 @@ int WorkingDays::between(Date from, Date to) const {
   return n;
 }
 
+std::chrono::system_clock::time_point WorkingDays::due_at(std::chrono::system_clock::time_point arrival, int n) const {
+  constexpr auto kChinaStandardTime = std::chrono::hours(8);
+  const Date arrived{std::chrono::floor<days>(arrival + kChinaStandardTime)};
+  return sys_days{after(arrived, n)} + days{1} - kChinaStandardTime;
+}
+
 }  // namespace sdp

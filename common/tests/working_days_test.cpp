@@ -61,6 +61,19 @@ TEST(WorkingDays, AcrossTheTurnOfTheYear) {
   EXPECT_EQ(calendar().between(d("2026-01-05"), d("2026-01-01")), 0);
 }
 
+TEST(WorkingDays, ADeadlineEndsWithItsLastWorkingDayInChinaStandardTime) {
+  using namespace std::chrono;
+  // Friday 13 February 2026 at 10:00 in Beijing (02:00 UTC), 3 working days: the end of Wednesday 25th.
+  const auto arrival = sys_days{d("2026-02-13")} + hours(2);
+  EXPECT_EQ(calendar().due_at(arrival, 3), sys_days{d("2026-02-25")} + hours(16));
+  // 23:30 UTC on Thursday 12th is already Friday 13th in Beijing.
+  EXPECT_EQ(calendar().due_at(sys_days{d("2026-02-12")} + hours(23) + minutes(30), 3),
+            sys_days{d("2026-02-25")} + hours(16));
+  // 15:59 UTC on Thursday 12th is still Thursday in Beijing: Friday 13th counts.
+  EXPECT_EQ(calendar().due_at(sys_days{d("2026-02-12")} + hours(15) + minutes(59), 3),
+            sys_days{d("2026-02-24")} + hours(16));
+}
+
 TEST(WorkingDays, AYearTheTableLacksIsAnErrorNamingIt) {
   EXPECT_TRUE(calendar().covers(2026));
   EXPECT_FALSE(calendar().covers(2031));

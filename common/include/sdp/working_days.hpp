@@ -34,6 +34,10 @@ class WorkingDays {
   // Working days after `from` up to and including `to` (0 when `to` is not after `from`).
   int between(Date from, Date to) const;
 
+  // A deadline of `n` working days from `arrival` (办理时限): the end of the `n`th working day after
+  // the arrival's date, both in China Standard Time (UTC+8, no daylight saving), as a UTC instant.
+  std::chrono::system_clock::time_point due_at(std::chrono::system_clock::time_point arrival, int n) const;
+
  private:
   std::set<int> years_;
   std::set<std::chrono::sys_days> holidays_, workdays_;
