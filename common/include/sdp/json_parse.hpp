@@ -28,5 +28,4 @@ struct JsonParseError {
 std::expected<nlohmann::json, JsonParseError> parse_json(std::string_view text,
                                                          std::size_t max_depth = kMaxMessageDepth);
 
-
 }  // namespace sdp
