@@ -129,9 +129,6 @@ class Reader {
   std::vector<SchemaProblem> problems_;
 };
 
-const Text kKindExpected{"must be morning_star or industry_brain",
-                         "必须是 morning_star（晨星工厂）或 industry_brain（产业大脑）"};
-
 json with_actor(const Actor& actor) { return {{"actor", actor.to_json()}}; }
 
 json page_query(int limit, const std::optional<PageCursor>& cursor) {
@@ -163,6 +160,13 @@ Result<C> about_one(Reader& r) {
 }
 
 }  // namespace
+
+Contact Contact::from_json(const json& j) {
+  auto text = [&](const char* key) { return j.is_object() ? j.value(key, std::string()) : std::string(); };
+  Contact c{text("name"), text("phone"), std::nullopt};
+  if (j.is_object() && j.contains("email") && j["email"].is_string()) c.email = j["email"].get<std::string>();
+  return c;
+}
 
 json Contact::to_json() const {
   json j = {{"name", name}, {"phone", phone}};

@@ -15,8 +15,6 @@ namespace {
 using nlohmann::json;
 
 const Text kNotFound{"Not found", "未找到"};
-const Text kKindExpected{"must be morning_star or industry_brain",
-                         "必须是 morning_star（晨星工厂）或 industry_brain（产业大脑）"};
 
 std::string text_of(const json& j, const char* key) {
   auto it = j.find(key);
@@ -53,10 +51,6 @@ std::optional<json> take_optional(json& body, const char* key) {
   return it == body.end() ? std::nullopt : std::optional<json>(std::move(*it));
 }
 
-cmd::Contact contact_of(const json& c) {
-  return {text(c, "name"), text(c, "phone"), c.contains("email") ? std::optional(text(c, "email")) : std::nullopt};
-}
-
 // ---- handlers: the typed command of each route ----
 http::Response catalog(const ApiDeps& d, Input& in) { return *serve_catalog(d.catalogs, in.request); }
 
@@ -86,7 +80,7 @@ http::Response create(const ApiDeps& d, Input& in) {
   auto& b = in.body;
   return forward(d,
                  cmd::CreateDeclaration{in.actor, *parse_kind(text(b, "kind")), text(b, "region"), text(b, "title"),
-                                        contact_of(b.at("contact")), take(b, "payload")},
+                                        cmd::Contact::from_json(b.at("contact")), take(b, "payload")},
                  201);
 }
 
@@ -99,8 +93,8 @@ http::Response get(const ApiDeps& d, Input& in) { return forward(d, cmd::GetDecl
 
 http::Response update(const ApiDeps& d, Input& in) {
   auto& b = in.body;
-  return forward(d, cmd::UpdateDeclaration{in.actor, in.id, *in.version, text(b, "title"), contact_of(b.at("contact")),
-                                           take(b, "payload")});
+  return forward(d, cmd::UpdateDeclaration{in.actor, in.id, *in.version, text(b, "title"),
+                                           cmd::Contact::from_json(b.at("contact")), take(b, "payload")});
 }
 
 http::Response submit(const ApiDeps& d, Input& in) {
@@ -395,7 +389,7 @@ struct Api::Impl {
       } else if (k == "state") {
         if (!(out.state = parse_state(v))) refuse_at(k, {"unknown state '" + v + "'", "未知的状态 " + v});
       } else if (k == "kind") {
-        if (!(out.kind = parse_kind(v))) refuse_at(k, kKindExpected);
+        if (!(out.kind = parse_kind(v))) refuse_at(k, cmd::kKindExpected);
       } else if (k == "region") {
         if (deps.regions.is_county(v))
           out.region = v;

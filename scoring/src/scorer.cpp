@@ -82,14 +82,21 @@ std::expected<nlohmann::json, Problems> Scorer::score(Kind kind, const nlohmann:
   }
   cap_problems(problems);  // one list: its "and N more" counts every part's rest
   if (!problems.empty()) return std::unexpected(std::move(problems));
+  auto s = compute(kind, payload, verdicts);
+  if (!s) return std::unexpected(std::move(s.error()));
+  return std::move(s->score);
+}
+
+std::expected<Scorer::Scored, Problems> Scorer::compute(Kind kind, const nlohmann::json& payload,
+                                                        const std::vector<Verdict>& verdicts) const {
   if (kind == Kind::morning_star) {
     auto s = score_morning_star(*ms_catalog_, *ms_model_, payload, verdicts);
     if (!s) return std::unexpected(s.error());
-    return s->to_json();
+    return Scored{s->to_json(), s->verified_level.value_or(s->self_assessed_level)};
   }
   auto s = score_industry_brain(*ib_catalog_, *ib_model_, payload, verdicts);
   if (!s) return std::unexpected(s.error());
-  return s->to_json();
+  return Scored{s->to_json(), std::nullopt};
 }
 
 }  // namespace sdp::scoring

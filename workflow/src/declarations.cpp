@@ -44,12 +44,6 @@ int year_in_china() {
   return tm.tm_year + 1900;
 }
 
-cmd::Contact contact_of(const json& j) {
-  cmd::Contact c{j.value("name", ""), j.value("phone", ""), std::nullopt};
-  if (j.contains("email") && j["email"].is_string()) c.email = j["email"].get<std::string>();
-  return c;
-}
-
 // The row's columns are the workflow's own: an enum name that does not parse is a broken database.
 template <class E>
 E parsed(std::optional<E> e, const char* column) {
@@ -66,7 +60,7 @@ Row read_row(const db::Result& r) {
   d.region = r.str("region");
   d.city = r.str("city");
   d.title = r.str("title");
-  d.contact = contact_of(json::parse(r.str("contact")));
+  d.contact = cmd::Contact::from_json(json::parse(r.str("contact")));
   d.payload = json::parse(r.str("payload"));
   d.state = parsed(parse_state(r.str("state")), "state");
   d.version = r.i64("version");

@@ -9,23 +9,14 @@ using nlohmann::json;
 
 const Text kNoSuchDeclaration{"No such declaration", "申报不存在"};
 
-struct Scored {
-  json score;
-  std::optional<int> level;  // 晨星工厂: the verified level, else the self-assessed one
-};
+using Scored = scoring::Scorer::Scored;
 
 // The score of `payload` with `verdicts`; both were checked against the model when they came in.
 Result<Scored> score_of(const scoring::Scorer& scorer, Kind kind, const json& payload,
                         const std::vector<scoring::Verdict>& verdicts) {
-  if (kind == Kind::morning_star) {
-    auto s = scoring::score_morning_star(scorer.morning_star_catalog(), scorer.morning_star_model(), payload, verdicts);
-    if (!s) return refuse(Problem::invalid(std::move(s.error())));
-    return Scored{s->to_json(), s->verified_level.value_or(s->self_assessed_level)};
-  }
-  auto s =
-      scoring::score_industry_brain(scorer.industry_brain_catalog(), scorer.industry_brain_model(), payload, verdicts);
+  auto s = scorer.compute(kind, payload, verdicts);
   if (!s) return refuse(Problem::invalid(std::move(s.error())));
-  return Scored{s->to_json(), std::nullopt};
+  return std::move(*s);
 }
 
 Snapshot snapshot(const Row& row) { return {row.state, row.returned_by, row.decided, row.kind == Kind::morning_star}; }

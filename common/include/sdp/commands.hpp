@@ -48,8 +48,14 @@ struct Contact {
   std::string phone;
   std::optional<std::string> email;
   nlohmann::json to_json() const;
+  // From JSON already known to have this shape (a body the schema passed, the workflow's own column).
+  static Contact from_json(const nlohmann::json& j);
   bool operator==(const Contact&) const = default;
 };
+
+// The words for a kind that is neither programme, wherever one is refused.
+inline const Text kKindExpected{"must be morning_star or industry_brain",
+                                "必须是 morning_star（晨星工厂）或 industry_brain（产业大脑）"};
 
 // ---- workflow ----
 struct Ping {

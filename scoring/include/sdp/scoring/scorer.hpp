@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,15 @@ class Scorer {
   Problems validate_verified(Kind kind, const nlohmann::json& verified) const;
 
   // The score object of CONTRACT §3, or every problem found.
+  // A score computed from inputs already checked: the score object, and for 晨星工厂 the level it
+  // reaches (the verified level, else the self-assessed one).
+  struct Scored {
+    nlohmann::json score;
+    std::optional<int> level;
+  };
+  std::expected<Scored, Problems> compute(Kind kind, const nlohmann::json& payload,
+                                          const std::vector<Verdict>& verdicts) const;
+
   std::expected<nlohmann::json, Problems> score(Kind kind, const nlohmann::json& payload,
                                                 const std::vector<Verdict>& verdicts = {}) const;
 
