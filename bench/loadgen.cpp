@@ -134,14 +134,16 @@ struct HttpTarget {
   std::string host, port;
   std::string applicant, county, city, province;
   std::string region = "370102";
+  std::string round;  // the open 晨星工厂 round every declaration is made in (CONTRACT §6)
 };
 
-json declaration_body(const json& catalogue, int n) {
+json declaration_body(const json& catalogue, const std::string& round, int n) {
   json criteria = json::object();
   for (const auto& c : catalogue["criteria"])
     if (!c["levels"].empty() && c["levels"][0].get<int>() <= 2)
       criteria[c["id"].get<std::string>()] = {{"met", true}, {"evidence", "bench"}};
-  return {{"kind", "morning_star"},
+  return {{"round", round},
+          {"org_name", "压测企业"},
           {"region", "370102"},
           {"title", "压测申报 " + std::to_string(n)},
           {"contact", {{"name", "压测"}, {"phone", "13800000000"}, {"email", "bench@example.cn"}}},
@@ -211,7 +213,7 @@ net::awaitable<void> connection(HttpTarget t, std::string workload, json catalog
       }
       auto lifecycle_start = Clock::now();
       auto d = co_await timed("create", http::verb::post, "/v1/declarations", t.applicant,
-                              declaration_body(catalogue, seq++).dump());
+                              declaration_body(catalogue, t.round, seq++).dump());
       if (d.is_discarded() || d.is_null()) continue;
       auto id = d["id"].get<std::string>();
       if (hooks) hooks->submitted.emplace(id, Clock::now());
@@ -291,6 +293,10 @@ int run_http(const std::map<std::string, std::string>& a) {
     Recorder setup;
     std::atomic<int> seq{0};
     catalogue = json::parse(fetch(ioc, t, "/v1/catalogs/morning-star", ""));
+    // The stack opens one round per programme at its first start (deploy/local/lib.sh).
+    const auto rounds = json::parse(fetch(ioc, t, "/v1/rounds?kind=morning_star&state=open", t.applicant));
+    if (rounds.value("items", json::array()).empty()) throw std::runtime_error("no open morning_star round");
+    t.round = rounds["items"][0]["id"];
     if (workload == "read" || workload == "mix") {
       std::vector<std::string> none;
       auto warm = Clock::now() + std::chrono::seconds(2);

@@ -55,6 +55,41 @@ class Reader {
     return std::nullopt;
   }
 
+  std::optional<int> integer(const char* section, const char* key, bool required) {
+    const json* v = member(section, key);
+    if (v && v->is_number_integer() && v->get<int64_t>() >= INT32_MIN && v->get<int64_t>() <= INT32_MAX)
+      return v->get<int>();
+    if (v || required) add(pointer(section, key), {"must be a whole number", "必须是整数"});
+    return std::nullopt;
+  }
+
+  std::optional<ReviewDays> review_days(bool required) {
+    const json* o = object("body", "review_working_days", required);
+    if (!o) return std::nullopt;
+    ReviewDays d;
+    for (auto [key, field] : {std::pair{"county", &d.county}, {"city", &d.city}, {"province", &d.province}}) {
+      auto it = o->find(key);
+      if (it != o->end() && it->is_number_integer())
+        *field = it->get<int>();
+      else
+        add(std::string("/review_working_days/") + key, {"must be a whole number", "必须是整数"});
+    }
+    return d;
+  }
+
+  std::optional<std::map<std::string, int>> quotas(bool required) {
+    const json* o = object("body", "quotas", required);
+    if (!o) return std::nullopt;
+    std::map<std::string, int> q;
+    for (const auto& [city, n] : o->items()) {
+      if (n.is_number_integer())
+        q[city] = n.get<int>();
+      else
+        add("/quotas/" + city, {"must be a whole number", "必须是整数"});
+    }
+    return q;
+  }
+
   const json* object(const char* section, const char* key, bool required) {
     const json* v = member(section, key);
     if (v && v->is_object()) return v;
@@ -129,6 +164,13 @@ class Reader {
   std::vector<SchemaProblem> problems_;
 };
 
+const Text kRoundStateExpected{"must be scheduled, open or closed",
+                               "必须是 scheduled（未开始）、open（申报中）或 closed（已截止）"};
+
+json review_days_json(const ReviewDays& d) {
+  return {{"county", d.county}, {"city", d.city}, {"province", d.province}};
+}
+
 json with_actor(const Actor& actor) { return {{"actor", actor.to_json()}}; }
 
 json page_query(int limit, const std::optional<PageCursor>& cursor) {
@@ -190,17 +232,43 @@ Result<Declaration> from_json(const json& j, Tag<Declaration>) {
   return Declaration{id->get<std::string>(), version->get<int64_t>(), j};
 }
 
+json to_json(const Round& d) { return d.body; }
+Result<Round> from_json(const json& j, Tag<Round>) {
+  auto id = j.find("id");
+  auto version = j.find("version");
+  if (!j.is_object() || id == j.end() || !id->is_string() || version == j.end() || !version->is_number_integer())
+    return refuse(Problem::invalid("", {"a round needs its id and version", "申报批次缺少编号或版本"}));
+  return Round{id->get<std::string>(), version->get<int64_t>(), j};
+}
+
+std::string_view name(RoundState s) {
+  switch (s) {
+    case RoundState::scheduled: return "scheduled";
+    case RoundState::open: return "open";
+    case RoundState::closed: return "closed";
+  }
+  return "closed";
+}
+
+std::optional<RoundState> parse_round_state(std::string_view s) {
+  for (auto r : {RoundState::scheduled, RoundState::open, RoundState::closed})
+    if (name(r) == s) return r;
+  return std::nullopt;
+}
+
 // ---- workflow ----
 json to_json(const Ping&) { return json::object(); }
 Result<Ping> from_json(const json&, Tag<Ping>) { return Ping{}; }
 
 json to_json(const CreateDeclaration& c) {
   auto j = with_actor(c.actor);
-  j["body"] = {{"kind", name(c.kind)},
+  j["body"] = {{"round", c.round},
                {"region", c.region},
                {"title", c.title},
                {"contact", c.contact.to_json()},
                {"payload", c.payload}};
+  if (c.kind) j["body"]["kind"] = name(*c.kind);
+  if (c.org_name) j["body"]["org_name"] = *c.org_name;
   return j;
 }
 Result<CreateDeclaration> from_json(const json& j, Tag<CreateDeclaration>) {
@@ -209,7 +277,9 @@ Result<CreateDeclaration> from_json(const json& j, Tag<CreateDeclaration>) {
   if (!actor) return refuse(actor.error());
   CreateDeclaration c;
   c.actor = *actor;
-  c.kind = r.enumerated<Kind>("body", "kind", true, parse_kind, kKindExpected).value_or(Kind::morning_star);
+  c.kind = r.enumerated<Kind>("body", "kind", false, parse_kind, kKindExpected);
+  c.round = r.string("body", "round", true).value_or("");
+  c.org_name = r.string("body", "org_name", false);
   c.region = r.string("body", "region", true).value_or("");
   c.title = r.string("body", "title", true).value_or("");
   c.contact = r.contact();
@@ -234,6 +304,7 @@ json to_json(const UpdateDeclaration& c) {
   j["id"] = c.id;
   j["expected_version"] = c.expected_version;
   j["body"] = {{"title", c.title}, {"contact", c.contact.to_json()}, {"payload", c.payload}};
+  if (c.org_name) j["body"]["org_name"] = *c.org_name;
   return j;
 }
 Result<UpdateDeclaration> from_json(const json& j, Tag<UpdateDeclaration>) {
@@ -244,6 +315,7 @@ Result<UpdateDeclaration> from_json(const json& j, Tag<UpdateDeclaration>) {
   if (!version) return refuse(if_match_required());
   c->expected_version = *version;
   c->title = r.string("body", "title", true).value_or("");
+  c->org_name = r.string("body", "org_name", false);
   c->contact = r.contact();
   if (const json* p = r.object("body", "payload", true)) c->payload = *p;
   return r.done(std::move(*c));
@@ -354,6 +426,105 @@ Result<Statistics> from_json(const json& j, Tag<Statistics>) {
   auto actor = Reader(j).actor();
   if (!actor) return refuse(actor.error());
   return Statistics{*actor};
+}
+
+json to_json(const CreateRound& c) {
+  auto j = with_actor(c.actor);
+  json quotas = json::object();
+  for (const auto& [city, n] : c.quotas) quotas[city] = n;
+  j["body"] = {{"kind", name(c.kind)},
+               {"year", c.year},
+               {"title", c.title},
+               {"opens_at", c.opens_at},
+               {"closes_at", c.closes_at},
+               {"review_working_days", review_days_json(c.review_working_days)},
+               {"quotas", quotas},
+               {"publicity_working_days", c.publicity_working_days},
+               {"validity_years", c.validity_years}};
+  return j;
+}
+Result<CreateRound> from_json(const json& j, Tag<CreateRound>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  CreateRound c;
+  c.actor = *actor;
+  c.kind = r.enumerated<Kind>("body", "kind", true, parse_kind, kKindExpected).value_or(Kind::morning_star);
+  c.year = r.integer("body", "year", true).value_or(0);
+  c.title = r.string("body", "title", true).value_or("");
+  c.opens_at = r.string("body", "opens_at", true).value_or("");
+  c.closes_at = r.string("body", "closes_at", true).value_or("");
+  c.review_working_days = r.review_days(false).value_or(ReviewDays{});
+  c.quotas = r.quotas(false).value_or(std::map<std::string, int>{});
+  c.publicity_working_days = r.integer("body", "publicity_working_days", false).value_or(5);
+  c.validity_years = r.integer("body", "validity_years", false).value_or(3);
+  return r.done(std::move(c));
+}
+
+json to_json(const ListRounds& c) {
+  auto j = with_actor(c.actor);
+  j["query"] = json::object();
+  if (c.kind) j["query"]["kind"] = name(*c.kind);
+  if (c.state) j["query"]["state"] = name(*c.state);
+  return j;
+}
+Result<ListRounds> from_json(const json& j, Tag<ListRounds>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  ListRounds c;
+  c.actor = *actor;
+  c.kind = r.enumerated<Kind>("query", "kind", false, parse_kind, kKindExpected);
+  c.state = r.enumerated<RoundState>("query", "state", false, parse_round_state, kRoundStateExpected);
+  return r.done(std::move(c));
+}
+
+json to_json(const GetRound& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  return j;
+}
+Result<GetRound> from_json(const json& j, Tag<GetRound>) {
+  Reader r(j);
+  auto c = about_one<GetRound>(r);
+  if (!c) return c;
+  return r.done(std::move(*c));
+}
+
+json to_json(const UpdateRound& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["expected_version"] = c.expected_version;
+  json b = json::object();
+  if (c.title) b["title"] = *c.title;
+  if (c.opens_at) b["opens_at"] = *c.opens_at;
+  if (c.closes_at) b["closes_at"] = *c.closes_at;
+  if (c.review_working_days) b["review_working_days"] = review_days_json(*c.review_working_days);
+  if (c.quotas) {
+    json q = json::object();
+    for (const auto& [city, n] : *c.quotas) q[city] = n;
+    b["quotas"] = q;
+  }
+  if (c.publicity_working_days) b["publicity_working_days"] = *c.publicity_working_days;
+  if (c.validity_years) b["validity_years"] = *c.validity_years;
+  j["body"] = b;
+  return j;
+}
+Result<UpdateRound> from_json(const json& j, Tag<UpdateRound>) {
+  Reader r(j);
+  auto c = about_one<UpdateRound>(r);
+  if (!c) return c;
+  auto version = r.expected_version();
+  if (!version) return refuse(if_match_required());
+  c->expected_version = *version;
+  c->title = r.string("body", "title", false);
+  c->opens_at = r.string("body", "opens_at", false);
+  c->closes_at = r.string("body", "closes_at", false);
+  c->review_working_days = r.review_days(false);
+  c->quotas = r.quotas(false);
+  c->publicity_working_days = r.integer("body", "publicity_working_days", false);
+  c->validity_years = r.integer("body", "validity_years", false);
+  return r.done(std::move(*c));
 }
 
 // ---- notify ----

@@ -26,20 +26,24 @@ C round_trip(const C& c) {
 TEST(Commands, EveryCommandSurvivesItsRoundTrip) {
   CreateDeclaration create{applicant(),
                            Kind::industry_brain,
+                           "r-1",
                            "370102",
                            "济南智能制造产业大脑申报",
+                           "济南某集群运营公司",
                            {"王经理", "0531-88880000", "wang@example.cn"},
                            {{"cluster_name", "集群"}}};
   auto c = round_trip(create);
   EXPECT_EQ(c.actor, create.actor);
   EXPECT_EQ(c.kind, Kind::industry_brain);
   EXPECT_EQ(c.region, "370102");
+  EXPECT_EQ(c.round, "r-1");
+  EXPECT_EQ(c.org_name, "济南某集群运营公司");
   EXPECT_EQ(c.title, create.title);
   EXPECT_EQ(c.contact, create.contact);
   EXPECT_EQ(c.payload, create.payload);
 
-  auto u =
-      round_trip(UpdateDeclaration{applicant(), "d-1", 3, "标题", {"李", "12345678", std::nullopt}, json::object()});
+  auto u = round_trip(
+      UpdateDeclaration{applicant(), "d-1", 3, "标题", std::nullopt, {"李", "12345678", std::nullopt}, json::object()});
   EXPECT_EQ(u.id, "d-1");
   EXPECT_EQ(u.expected_version, 3);
   EXPECT_FALSE(u.contact.email);
@@ -82,7 +86,7 @@ TEST(Commands, DecodingNamesEveryFieldAtFaultWithTheRequestsPointer) {
   EXPECT_EQ(c.error().kind, ProblemKind::invalid);
   std::vector<std::string> pointers;
   for (const auto& e : c.error().errors) pointers.push_back(e.pointer);
-  EXPECT_EQ(pointers, (std::vector<std::string>{"/kind", "/region", "/title", "/contact/phone"}));
+  EXPECT_EQ(pointers, (std::vector<std::string>{"/kind", "/round", "/region", "/title", "/contact/phone"}));
   for (const auto& e : c.error().errors) EXPECT_FALSE(e.message_zh.empty()) << e.pointer;
 
   auto q = decode_request<ListDeclarations>(
@@ -92,6 +96,47 @@ TEST(Commands, DecodingNamesEveryFieldAtFaultWithTheRequestsPointer) {
   pointers.clear();
   for (const auto& e : q.error().errors) pointers.push_back(e.pointer);
   EXPECT_EQ(pointers, (std::vector<std::string>{"/query/state", "/query/limit", "/query/cursor"}));
+}
+
+TEST(Commands, RoundCommandsSurviveTheirRoundTrip) {
+  const Actor admin{"a-1", Role::admin, "", std::nullopt, ""};
+  CreateRound create{admin,
+                     Kind::industry_brain,
+                     2026,
+                     "2026年度产业大脑申报",
+                     "2026-03-01T00:00:00+08:00",
+                     "2026-04-01T00:00:00+08:00",
+                     {3, 7, 9},
+                     {{"370100", 1}},
+                     6,
+                     4};
+  auto c = round_trip(create);
+  EXPECT_EQ(c.kind, Kind::industry_brain);
+  EXPECT_EQ(c.year, 2026);
+  EXPECT_EQ(c.closes_at, create.closes_at);
+  EXPECT_EQ(c.review_working_days, (ReviewDays{3, 7, 9}));
+  EXPECT_EQ(c.quotas, create.quotas);
+  EXPECT_EQ(c.publicity_working_days, 6);
+  EXPECT_EQ(c.validity_years, 4);
+
+  auto l = round_trip(ListRounds{admin, Kind::morning_star, RoundState::open});
+  EXPECT_EQ(l.kind, Kind::morning_star);
+  EXPECT_EQ(l.state, RoundState::open);
+
+  UpdateRound patch{admin, "r-1", 2};
+  patch.title = "新标题";
+  auto u = round_trip(patch);
+  EXPECT_EQ(u.expected_version, 2);
+  EXPECT_EQ(u.title, "新标题");
+  EXPECT_FALSE(u.opens_at);
+  EXPECT_FALSE(u.quotas) << "a patch changes only what it names";
+
+  auto no_version = decode_request<UpdateRound>(json{{"actor", admin.to_json()}, {"id", "r-1"}}.dump());
+  ASSERT_FALSE(no_version);
+  EXPECT_EQ(no_version.error().kind, ProblemKind::precondition_required);
+  auto bad_state = decode_request<ListRounds>(json{{"actor", admin.to_json()}, {"query", {{"state", "x"}}}}.dump());
+  ASSERT_FALSE(bad_state);
+  EXPECT_EQ(bad_state.error().errors.at(0).pointer, "/query/state");
 }
 
 TEST(Commands, AReplayNamingItsDeliveryOutsideTheBodyIsRefusedNotWidened) {

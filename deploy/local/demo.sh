@@ -87,6 +87,13 @@ wait_score() {  # wait_score ID TOKEN VERSION: until the score of that version h
 }
 
 # ---------------------------------------------------------------- 晨星工厂
+# The open round of each programme (up.sh opens one at the first start; CONTRACT §6).
+ANYONE=$("$TOKEN" --role admin --sub demo-admin)
+open_round() { api GET "/v1/rounds?kind=$1&state=open" "$ANYONE" | jq -r '.items[0].id // empty'; }
+MSF_ROUND=$(open_round morning_star)
+IBR_ROUND=$(open_round industry_brain)
+[ -n "$MSF_ROUND" ] && [ -n "$IBR_ROUND" ] || sdp_die "no open round per programme: run deploy/local/up.sh (it opens them)"
+
 bold "一、晨星工厂申报 · Morning Star Factory — 济南某精密制造有限公司（历下区）"
 CATALOG=$(curl -sS "$API/v1/catalogs/morning-star")
 echo "  目录 catalogue: $(echo "$CATALOG" | jq '.criteria|length') 项指标 items, 等级 levels 1–5"
@@ -94,7 +101,7 @@ echo "  目录 catalogue: $(echo "$CATALOG" | jq '.criteria|length') 项指标 i
 DCMM=$(echo "$CATALOG" | jq -r '.criteria[] | select(.name == "数据管理") | .id')
 PAYLOAD=$(echo "$CATALOG" | jq -c --arg dcmm "$DCMM" '{claimed_level: 3, criteria: ([.criteria[] | select((.levels|length) > 0 and .levels[0] <= 3 and .id != $dcmm)
   | {key: .id, value: {met: true, evidence: "见附件：\(.name)证明材料"}}] | from_entries)}')
-BODY=$(jq -cn --argjson p "$PAYLOAD" '{kind:"morning_star", region:"370102", title:"济南某精密制造有限公司晨星工厂（三级）申报",
+BODY=$(jq -cn --argjson p "$PAYLOAD" --arg round "$MSF_ROUND" '{round:$round, org_name:"济南某精密制造有限公司", region:"370102", title:"济南某精密制造有限公司晨星工厂（三级）申报",
   contact:{name:"王经理", phone:"0531-88880000", email:"wang@example.cn"}, payload:$p}')
 D=$(api POST /v1/declarations "$A" "$BODY" -H "Idempotency-Key: demo-msf-$(date +%s)")
 MSF=$(echo "$D" | jq -r .id)
@@ -134,7 +141,7 @@ IBCAT=$(curl -sS "$API/v1/catalogs/industry-brain")
 IBPAY=$(echo "$IBCAT" | jq -c '{cluster_name: "济南高端装备产业集群", indicators: ([.indicators[] | {key: .id, value:
   (if .input == "grade" then {grade: "B"} elif .id == "L5P5" then {value: 3} elif .unit == "%" then {value: 35}
    else {value: (.scoring_rule.breakpoints[2][0])} end)}] | from_entries)}')
-BODY=$(jq -cn --argjson p "$IBPAY" '{kind:"industry_brain", region:"370112", title:"济南高端装备产业大脑申报",
+BODY=$(jq -cn --argjson p "$IBPAY" --arg round "$IBR_ROUND" '{round:$round, org_name:"济南某产业大脑运营公司", region:"370112", title:"济南高端装备产业大脑申报",
   contact:{name:"赵主任", phone:"0531-66660000", email:"zhao@example.cn"}, payload:$p}')
 I=$(api POST /v1/declarations "$O" "$BODY")
 IB=$(echo "$I" | jq -r .id)

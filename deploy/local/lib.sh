@@ -295,6 +295,27 @@ sdp_stack_start() {
     sdp_wait_http_200 "http://127.0.0.1:${STACK_PORT[$svc]}/readyz" 90 ||
       sdp_die "$svc did not become ready: $(tail -n 3 "$var/log/$svc.log" 2>/dev/null)"
   done
+  sdp_open_first_rounds "$STACK_URL" "$var/keys/jwt-private.pem"
+}
+
+# A newcomer can declare at once: at the first start (no round of a programme yet) the admin opens
+# one round per programme, open now until the end of the year in China Standard Time (CONTRACT §6).
+#   sdp_open_first_rounds GATEWAY_URL JWT_PRIVATE_KEY
+sdp_open_first_rounds() {
+  local url=$1 admin year kind have title body
+  admin=$(SDP_JWT_PRIVATE_KEY=$2 "$SDP_ROOT/deploy/local/token.sh" --role admin --sub local-setup)
+  year=$(TZ=Asia/Shanghai date +%Y)
+  for kind in morning_star industry_brain; do
+    have=$(curl -sS -H "Authorization: Bearer $admin" "$url/v1/rounds?kind=$kind" | jq '.items | length')
+    [ "$have" = 0 ] || continue
+    title=$([ $kind = morning_star ] && echo "${year}年度晨星工厂申报" || echo "${year}年度产业大脑申报")
+    body=$(jq -cn --arg kind "$kind" --argjson year "$year" --arg title "$title" \
+      --arg opens "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg closes "$((year + 1))-01-01T00:00:00+08:00" \
+      '{kind:$kind, year:$year, title:$title, opens_at:$opens, closes_at:$closes}')
+    curl -sSf -o /dev/null -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+      --data-binary "$body" "$url/v1/rounds" || sdp_die "could not open the $kind round"
+    sdp_log "opened the round \"$title\" (until $((year + 1))-01-01, China Standard Time)"
+  done
 }
 
 # Stops a stack under $1 (this one, or up.sh's under var/) front to back, by pid: nothing new comes in

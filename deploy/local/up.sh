@@ -51,6 +51,8 @@ if ! sdp_wait_http_200 "http://127.0.0.1:$SDP_GATEWAY_PORT/readyz" 90; then
   sdp_die "the gateway did not become ready; see var/log/*.log"
 fi
 
+sdp_open_first_rounds "http://127.0.0.1:$SDP_GATEWAY_PORT" "$VAR/keys/jwt-private.pem"
+
 cat <<MSG
 The platform is up.
   Console:  http://127.0.0.1:$SDP_GATEWAY_PORT/   (development sign-in: pick a role)

@@ -29,6 +29,13 @@ http::Response reply_of(int status, const cmd::Declaration& d) {
   return r;
 }
 
+http::Response reply_of(int status, const cmd::Round& d) {
+  auto r = http::Response::json(status, d.body.dump());
+  r.headers["ETag"] = "\"" + std::to_string(d.version) + "\"";
+  if (status == 201) r.headers["Location"] = "/v1/rounds/" + d.id;
+  return r;
+}
+
 http::Response reply_of(int status, const cmd::Document& d) { return http::Response::json(status, d.body.dump()); }
 
 // The command sent to its service, and the reply as HTTP: `status` on success.
@@ -40,6 +47,28 @@ http::Response forward(const ApiDeps& d, const C& command, int status = 200) {
 
 // ---- bodies (valid against their schema, so members have the types it names) ----
 std::string text(const json& body, const char* key) { return body.value(key, std::string()); }
+
+std::optional<std::string> optional_text(const json& body, const char* key) {
+  return body.contains(key) ? std::optional(text(body, key)) : std::nullopt;
+}
+
+std::optional<int> optional_int(const json& body, const char* key) {
+  return body.contains(key) ? std::optional(body.at(key).get<int>()) : std::nullopt;
+}
+
+std::optional<cmd::ReviewDays> review_days_of(const json& body) {
+  auto it = body.find("review_working_days");
+  if (it == body.end()) return std::nullopt;
+  return cmd::ReviewDays{it->at("county").get<int>(), it->at("city").get<int>(), it->at("province").get<int>()};
+}
+
+std::optional<std::map<std::string, int>> quotas_of(const json& body) {
+  auto it = body.find("quotas");
+  if (it == body.end()) return std::nullopt;
+  std::map<std::string, int> q;
+  for (const auto& [city, n] : it->items()) q[city] = n.get<int>();
+  return q;
+}
 
 json take(json& body, const char* key) {
   auto it = body.find(key);
@@ -79,7 +108,8 @@ http::Response dev_sign_in(const ApiDeps& d, Input& in) {
 http::Response create(const ApiDeps& d, Input& in) {
   auto& b = in.body;
   return forward(d,
-                 cmd::CreateDeclaration{in.actor, *parse_kind(text(b, "kind")), text(b, "region"), text(b, "title"),
+                 cmd::CreateDeclaration{in.actor, parse_kind(text(b, "kind")), text(b, "round"), text(b, "region"),
+                                        text(b, "title"), optional_text(b, "org_name"),
                                         cmd::Contact::from_json(b.at("contact")), take(b, "payload")},
                  201);
 }
@@ -93,7 +123,7 @@ http::Response get(const ApiDeps& d, Input& in) { return forward(d, cmd::GetDecl
 
 http::Response update(const ApiDeps& d, Input& in) {
   auto& b = in.body;
-  return forward(d, cmd::UpdateDeclaration{in.actor, in.id, *in.version, text(b, "title"),
+  return forward(d, cmd::UpdateDeclaration{in.actor, in.id, *in.version, text(b, "title"), optional_text(b, "org_name"),
                                            cmd::Contact::from_json(b.at("contact")), take(b, "payload")});
 }
 
@@ -136,6 +166,32 @@ http::Response preview(const ApiDeps& d, Input& in) {
 }
 
 http::Response stats(const ApiDeps& d, Input& in) { return forward(d, cmd::Statistics{in.actor}); }
+
+http::Response create_round(const ApiDeps& d, Input& in) {
+  const auto& b = in.body;
+  return forward(
+      d,
+      cmd::CreateRound{in.actor, *parse_kind(text(b, "kind")), b.at("year").get<int>(), text(b, "title"),
+                       text(b, "opens_at"), text(b, "closes_at"), review_days_of(b).value_or(cmd::ReviewDays{}),
+                       quotas_of(b).value_or(std::map<std::string, int>{}),
+                       optional_int(b, "publicity_working_days").value_or(5),
+                       optional_int(b, "validity_years").value_or(3)},
+      201);
+}
+
+http::Response list_rounds(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::ListRounds{in.actor, in.query.kind, in.query.round_state});
+}
+
+http::Response get_round(const ApiDeps& d, Input& in) { return forward(d, cmd::GetRound{in.actor, in.id}); }
+
+http::Response update_round(const ApiDeps& d, Input& in) {
+  const auto& b = in.body;
+  return forward(d,
+                 cmd::UpdateRound{in.actor, in.id, *in.version, optional_text(b, "title"), optional_text(b, "opens_at"),
+                                  optional_text(b, "closes_at"), review_days_of(b), quotas_of(b),
+                                  optional_int(b, "publicity_working_days"), optional_int(b, "validity_years")});
+}
 
 // ---- request helpers ----
 std::vector<std::string_view> segments(std::string_view path) {
@@ -242,6 +298,18 @@ const std::vector<Route>& Api::routes() {
       {.method = "PUT", .pattern = "/v1/webhook", .schema = "webhook.schema.json", .handler = set_webhook},
       {.method = "POST", .pattern = "/v1/scoring/preview", .schema = "preview.schema.json", .handler = preview},
       {.method = "GET", .pattern = "/v1/stats", .handler = stats},
+      {.method = "POST",
+       .pattern = "/v1/rounds",
+       .schema = "round.create.schema.json",
+       .idempotent = true,
+       .handler = create_round},
+      {.method = "GET", .pattern = "/v1/rounds", .query = {"kind", "state"}, .handler = list_rounds},
+      {.method = "GET", .pattern = "/v1/rounds/{id}", .handler = get_round},
+      {.method = "PATCH",
+       .pattern = "/v1/rounds/{id}",
+       .schema = "round.update.schema.json",
+       .if_match = required,
+       .handler = update_round},
   };
   return r;
 }
@@ -386,6 +454,10 @@ struct Api::Impl {
           out.limit = n;
       } else if (k == "cursor") {
         if (!(out.cursor = decode_cursor(v))) refuse_at(k, {"not a cursor this API issued", "无效的翻页标记"});
+      } else if (k == "state" && route.pattern.starts_with("/v1/rounds")) {  // a round's state, not a declaration's
+        if (!(out.round_state = cmd::parse_round_state(v)))
+          refuse_at(k, {"must be scheduled, open or closed",
+                        "必须是 scheduled（未开始）、open（申报中）或 closed（已截止）"});
       } else if (k == "state") {
         if (!(out.state = parse_state(v))) refuse_at(k, {"unknown state '" + v + "'", "未知的状态 " + v});
       } else if (k == "kind") {

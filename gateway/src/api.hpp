@@ -57,6 +57,7 @@ struct Query {
   int limit = cmd::kDefaultPageSize;
   std::optional<PageCursor> cursor;
   std::optional<State> state;
+  std::optional<cmd::RoundState> round_state;  // /v1/rounds' state=
   std::optional<Kind> kind;
   std::optional<std::string> region;  // a county of Shandong
 };

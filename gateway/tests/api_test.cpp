@@ -21,6 +21,8 @@ const std::string kSchemas = build_info::kSchemasDir;
 
 json create_body() {
   return {{"kind", "morning_star"},
+          {"round", "0190a0b0-0000-7000-8000-0000000000aa"},
+          {"org_name", "济南某公司"},
           {"region", "370102"},
           {"title", "济南某公司晨星工厂申报"},
           {"contact", {{"name", "李工"}, {"phone", "13800000000"}, {"email", "li@example.cn"}}},
@@ -67,6 +69,7 @@ class ApiTest : public ::testing::Test {
   Actor county() const { return {"county-370102", Role::reviewer, "", Tier::county, "370102"}; }
   std::string token(const Actor& a) const {
     json claims = a.role == Role::applicant ? TokenMinter::applicant(a.org)
+                  : a.role == Role::admin   ? TokenMinter::admin()
                                             : TokenMinter::reviewer(std::string(name(*a.tier)), a.region);
     return minter().token(claims);
   }
@@ -126,6 +129,8 @@ TEST_F(ApiTest, CreateSendsTheCallerAndTheBodyAndAnswers201WithLocationAndETag) 
   EXPECT_EQ(c->actor, applicant());
   EXPECT_EQ(c->kind, Kind::morning_star);
   EXPECT_EQ(c->region, "370102");
+  EXPECT_EQ(c->round, "0190a0b0-0000-7000-8000-0000000000aa");
+  EXPECT_EQ(c->org_name, "济南某公司");
   EXPECT_EQ(c->title, "济南某公司晨星工厂申报");
   EXPECT_EQ(c->contact, (cmd::Contact{"李工", "13800000000", "li@example.cn"}));
   EXPECT_EQ(c->payload, (json{{"claimed_level", 2}}));
@@ -139,6 +144,7 @@ TEST_F(ApiTest, UpdateAndDecisionCarryTheIdTheVersionOfIfMatchAndTheBody) {
   auto update = create_body();
   update.erase("kind");
   update.erase("region");
+  update.erase("round");
   update["contact"].erase("email");
   http::Response r;
   auto u = sent<cmd::UpdateDeclaration>(
@@ -318,6 +324,7 @@ TEST_F(ApiTest, ARequiredIfMatchMissingIs428BeforeAnyCall) {
   auto update = create_body();
   update.erase("kind");
   update.erase("region");
+  update.erase("round");
   auto r = api.handle(request("PUT", "/v1/declarations/" + kId, token(applicant()), update));
   EXPECT_EQ(r.status, 428);
   EXPECT_EQ(body_of(r)["title"], "If-Match required");
@@ -394,6 +401,40 @@ TEST_F(ApiTest, TheGatewaysOwnRefusalsAreChineseWhenAsked) {
     for (const auto& e : j.value("errors", json::array()))
       EXPECT_TRUE(has_chinese(e["message"].get<std::string>())) << r.target << ": " << e;
   }
+}
+
+TEST_F(ApiTest, RoundRoutesSendTheirTypedCommands) {
+  const Actor admin{"a-1", Role::admin, "", std::nullopt, ""};
+  json body = {{"kind", "industry_brain"},
+               {"year", 2026},
+               {"title", "2026年度产业大脑申报"},
+               {"opens_at", "2026-03-01T00:00:00+08:00"},
+               {"closes_at", "2026-04-01T00:00:00+08:00"},
+               {"quotas", {{"370100", 1}}}};
+  const cmd::Round round{"r-1", 1, json{{"id", "r-1"}, {"version", 1}}};
+  http::Response created;
+  auto c = sent<cmd::CreateRound>(request("POST", "/v1/rounds", token(admin), body), round, &created);
+  EXPECT_EQ(created.status, 201);
+  EXPECT_EQ(created.headers["Location"], "/v1/rounds/r-1");
+  EXPECT_EQ(created.headers["ETag"], "\"1\"");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->kind, Kind::industry_brain);
+  EXPECT_EQ(c->quotas, (std::map<std::string, int>{{"370100", 1}}));
+  EXPECT_EQ(c->review_working_days, (cmd::ReviewDays{5, 10, 15})) << "the contract's defaults";
+  subjects.clear();
+  auto l = sent<cmd::ListRounds>(request("GET", "/v1/rounds?state=open&kind=morning_star", token(admin)),
+                                 cmd::Document{json{{"items", json::array()}}});
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->state, cmd::RoundState::open);
+  EXPECT_EQ(l->kind, Kind::morning_star);
+  subjects.clear();
+  auto u = sent<cmd::UpdateRound>(request("PATCH", "/v1/rounds/0190a0b0-0000-7000-8000-0000000000aa", token(admin),
+                                          json{{"title", "新"}}, {{"If-Match", "\"3\""}}),
+                                  round);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->expected_version, 3);
+  EXPECT_EQ(u->title, "新");
+  EXPECT_FALSE(u->closes_at);
 }
 
 TEST_F(ApiTest, PublicRoutesNeedNoToken) {

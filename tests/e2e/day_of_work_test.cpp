@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "rounds.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/uscc.hpp"
 #include "test_env.hpp"
@@ -90,6 +91,11 @@ struct Day {
     return r.json();
   }
   std::string applicant(const std::string& org) { return minter.token(TokenMinter::applicant(org)); }
+  // The day runs inside a round of each programme, opened by the admin over HTTP.
+  std::string open_round(const std::string& kind) {
+    auto r = call("POST", "/v1/rounds", minter.token(TokenMinter::admin()), test::open_round_body(kind), {}, 201);
+    return r.value("id", "");
+  }
   std::string reviewer(const std::string& tier, const std::string& region) {
     return minter.token(TokenMinter::reviewer(tier, region));
   }
@@ -154,6 +160,8 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
   const Path paths[] = {Path::approve,         Path::return_county, Path::return_city,     Path::return_province,
                         Path::reject_county,   Path::reject_city,   Path::reject_province, Path::withdraw_draft,
                         Path::withdraw_county, Path::objection};
+  const std::map<std::string, std::string> rounds = {{"morning_star", day.open_round("morning_star")},
+                                                     {"industry_brain", day.open_round("industry_brain")}};
   int n = 0;
   for (int round = 0; round < 3; ++round)
     for (Path p : paths) {
@@ -163,6 +171,8 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
       d.org = orgs[n % orgs.size()];
       d.kind = n % 2 ? "industry_brain" : "morning_star";
       json body = {{"kind", d.kind},
+                   {"round", rounds.at(d.kind)},
+                   {"org_name", "申报单位 #" + std::to_string(n)},
                    {"region", d.county},
                    {"title", std::string(path_name(p)) + " #" + std::to_string(n)},
                    {"contact", {{"name", "联系人"}, {"phone", "13800000000"}}},

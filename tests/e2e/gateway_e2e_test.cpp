@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "rounds.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/crypto.hpp"
 #include "test_env.hpp"
@@ -35,8 +36,13 @@ json all_met(int claimed = 3) {
   return {{"claimed_level", claimed}, {"criteria", criteria}};
 }
 
+// The open round of each kind of the platform running now (one Platform at a time per test).
+std::map<std::string, std::string> g_rounds;
+
 json declaration_body(const std::string& region = "370102") {
   return {{"kind", "morning_star"},
+          {"round", g_rounds["morning_star"]},
+          {"org_name", "历下区某智能装备有限公司"},
           {"region", region},
           {"title", "历下区某智能装备有限公司晨星工厂申报"},
           {"contact", {{"name", "李工"}, {"phone", "13800000000"}, {"email", "li@example.cn"}}},
@@ -64,6 +70,14 @@ struct Platform {
     EXPECT_TRUE(scoring.wait_ready());
     EXPECT_TRUE(notify.wait_ready());
     EXPECT_TRUE(gateway->wait_ready()) << gateway->process->log_text();
+    for (const char* kind : {"morning_star", "industry_brain"}) g_rounds[kind] = open_round(kind)["id"];
+  }
+
+  // A round of `kind` open from a day ago for 30 days, opened by the admin over HTTP.
+  json open_round(const std::string& kind) {
+    auto r = send("POST", "/v1/rounds", minter.token(TokenMinter::admin()), test::open_round_body(kind));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json();
   }
 
   std::string url(const std::string& path) const { return gateway->url(path); }
@@ -128,6 +142,7 @@ TEST(GatewayE2E, EveryEndpointOverHttp) {
   auto body = declaration_body();
   body.erase("kind");
   body.erase("region");
+  body.erase("round");
   body["title"] = "修改后的标题";
   auto put = p.send("PUT", "/v1/declarations/" + id, applicant, body, {"If-Match: \"1\""});
   ASSERT_EQ(put.status, 200) << put.body;
@@ -238,6 +253,7 @@ TEST(GatewayE2E, TheAuthorisationMatrix) {
   auto update = declaration_body();
   update.erase("kind");
   update.erase("region");
+  update.erase("round");
   json reject = {{"decision", "reject"}, {"comment", "矩阵测试"}};
   std::vector<Row> rows = {
       {"GET", path, std::nullopt, false, {200, 404, 200, 404, 200, 404, 200, 200}},
@@ -374,14 +390,14 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
        "unsupported-media-type",
        ""},
       {"body over 1 MiB", "POST", "/v1/declarations", big, {ct, auth}, 413, "payload-too-large", ""},
-      {"missing kind",
+      {"missing round",
        "POST",
        "/v1/declarations",
-       with([](json& b) { b.erase("kind"); }),
+       with([](json& b) { b.erase("round"); }),
        {ct, auth},
        400,
        "validation",
-       "/kind"},
+       "/round"},
       {"unknown kind",
        "POST",
        "/v1/declarations",
@@ -501,6 +517,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
        "/v1/declarations",
        with([](json& b) {
          b["kind"] = "industry_brain";
+         b["round"] = g_rounds["industry_brain"];
          b["payload"] = {{"indicators", {{"L1P1", {{"value", -1}}}}}};
        }),
        {ct, auth},
@@ -512,6 +529,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
        "/v1/declarations",
        with([](json& b) {
          b["kind"] = "industry_brain";
+         b["round"] = g_rounds["industry_brain"];
          b["payload"] = {{"indicators", {{"L1P1", {{"grade", "A"}}}}}};
        }),
        {ct, auth},
@@ -523,6 +541,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
        "/v1/declarations",
        with([](json& b) {
          b["kind"] = "industry_brain";
+         b["round"] = g_rounds["industry_brain"];
          b["payload"] = {{"indicators", {{"L1P3", {{"grade", "E"}}}}}};
        }),
        {ct, auth},
@@ -570,6 +589,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
        with([](json& b) {
          b.erase("kind");
          b.erase("region");
+         b.erase("round");
        }),
        {ct, auth, "If-Match: yesterday"},
        400,
@@ -581,6 +601,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
        with([](json& b) {
          b.erase("kind");
          b.erase("region");
+         b.erase("round");
        }),
        {ct, auth},
        428,
@@ -592,6 +613,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
        with([](json& b) {
          b.erase("kind");
          b.erase("region");
+         b.erase("round");
        }),
        {ct, auth, "If-Match: \"7\""},
        412,
@@ -661,6 +683,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
        "/v1/declarations",
        with([](json& b) {
          b["kind"] = "industry_brain";
+         b["round"] = g_rounds["industry_brain"];
          b["payload"] = {{"indicators", {{"L1P1", json::object()}}}};
        }),
        {ct, auth},
@@ -672,6 +695,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
        "/v1/declarations",
        with([](json& b) {
          b["kind"] = "industry_brain";
+         b["round"] = g_rounds["industry_brain"];
          b["payload"] = {{"indicators", {{"L9P9", {{"value", 1}}}}}};
        }),
        {ct, auth},
@@ -797,10 +821,10 @@ TEST(GatewayE2E, MessagesAreChineseWhenAskedAndPlainAlways) {
     return std::pair{std::string(), std::string()};
   };
   auto [title_zh, message_zh] = bad_field({zh});
-  EXPECT_EQ(message_zh, "未知字段 kind：修改只接受 title、contact、payload");
+  EXPECT_EQ(message_zh, "未知字段 kind：修改只接受 title、contact、payload、org_name");
   EXPECT_TRUE(has_chinese(title_zh)) << title_zh;
   auto [title_en, message_en] = bad_field({});
-  EXPECT_EQ(message_en, "unknown field 'kind': an update takes only title, contact, payload");
+  EXPECT_EQ(message_en, "unknown field 'kind': an update takes only title, contact, payload, org_name");
   EXPECT_FALSE(has_chinese(title_en)) << title_en;
   EXPECT_EQ(bad_field({"Accept-Language: en, zh;q=0.5"}).second, message_en);
   EXPECT_EQ(bad_field({"Accept-Language: zh"}).second, message_zh);
@@ -847,7 +871,7 @@ TEST(GatewayE2E, HostileJsonIsRefusedWithAPointerAndTheGatewayStaysUp) {
   const std::string ct = "Content-Type: application/json";
   const std::string auth = "Authorization: Bearer " + token;
   auto create_with = [](const std::string& title_part, const std::string& payload) {
-    return R"({"kind":"morning_star","region":"370102",)" + title_part +
+    return R"({"kind":"morning_star","round":")" + g_rounds["morning_star"] + R"(","region":"370102",)" + title_part +
            R"(,"contact":{"name":"李工","phone":"13800000000"},"payload":)" + payload + "}";
   };
   auto repeat = [](const std::string& s, int n) {
@@ -946,8 +970,9 @@ TEST(GatewayE2E, AMebibyteOfUnknownKeysIsRefusedWithAShortList) {
                      shape,
                      "POST",
                      "/v1/declarations",
-                     R"({"kind":"morning_star","region":"370102","title":"t",)" + std::string(contact) +
-                         R"(,"payload":)" + ms_body(*criteria) + "}",
+                     R"({"kind":"morning_star","round":")" + g_rounds["morning_star"] +
+                         R"(","region":"370102","title":"t",)" + std::string(contact) + R"(,"payload":)" +
+                         ms_body(*criteria) + "}",
                      token,
                      {},
                      keys});
@@ -1155,4 +1180,82 @@ TEST(GatewayE2E, ApiResponsesAreNeitherCachedNorSniffed) {
   EXPECT_NE(catalogue.header("cache-control"), "no-store");
   EXPECT_EQ(catalogue.header("x-content-type-options"), "nosniff");
   EXPECT_EQ(p.send("GET", "/healthz", "").header("x-content-type-options"), "nosniff");
+}
+
+// CONTRACT §6 over HTTP: the four round routes, and a declaration in a round.
+TEST(GatewayE2E, RoundsOverHttpAndADeclarationInOne) {
+  Platform p;
+  const auto admin = p.minter.token(TokenMinter::admin());
+  const auto applicant = p.as_applicant();
+  const std::string zh = "Accept-Language: zh-CN,zh;q=0.9";
+
+  // POST: the admin alone; the schema bounds the body; the service checks the dates.
+  auto body = test::open_round_body("morning_star");
+  EXPECT_EQ(p.send("POST", "/v1/rounds", applicant, body).status, 403);
+  auto bad = body;
+  bad["review_working_days"]["county"] = 61;
+  bad["quotas"] = {{"110100", 1}};
+  auto refused = p.send("POST", "/v1/rounds", admin, bad);
+  ASSERT_EQ(refused.status, 400) << refused.body;
+  std::set<std::string> pointers;
+  const auto problems = refused.json();  // named: iterating a member of a temporary would dangle
+  for (const auto& e : problems["errors"]) pointers.insert(e["pointer"].get<std::string>());
+  EXPECT_TRUE(pointers.contains("/review_working_days/county")) << refused.body;
+  EXPECT_TRUE(pointers.contains("/quotas/110100")) << refused.body;
+  auto backwards = body;
+  backwards["opens_at"] = body["closes_at"];
+  auto b = p.send("POST", "/v1/rounds", admin, backwards, {zh});
+  ASSERT_EQ(b.status, 400) << b.body;
+  EXPECT_EQ(b.json()["errors"][0]["pointer"], "/closes_at");
+  EXPECT_NE(b.json()["errors"][0]["message"].get<std::string>().find("截止时间"), std::string::npos) << b.body;
+
+  auto created = p.send("POST", "/v1/rounds", admin, body);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto round = created.json();
+  auto path = "/v1/rounds/" + round["id"].get<std::string>();
+  EXPECT_EQ(created.header("location"), path);
+  EXPECT_EQ(created.header("etag"), "\"1\"");
+  EXPECT_EQ(round["state"], "open");
+
+  // GET one and the list, by any role.
+  auto got = p.send("GET", path, p.as_reviewer("county", "370102"));
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.json()["title"], body["title"]);
+  auto listed = p.send("GET", "/v1/rounds?kind=morning_star&state=open", applicant);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.json()["items"].size(), 2u) << "the platform's own and this one";
+  EXPECT_EQ(p.send("GET", "/v1/rounds?state=closed", applicant).json()["items"].size(), 0u);
+  EXPECT_EQ(p.send("GET", "/v1/rounds?state=draft", applicant).status, 400);
+  EXPECT_EQ(p.send("GET", "/v1/rounds/00000000-0000-7000-8000-000000000000", applicant).status, 404);
+
+  // PATCH: If-Match required, a stale one refused, the admin alone.
+  json patch = {{"closes_at", test::rfc3339_from_now(-std::chrono::hours(1))},
+                {"opens_at", test::rfc3339_from_now(-std::chrono::hours(48))}};
+  EXPECT_EQ(p.send("PATCH", path, admin, patch).status, 428);
+  EXPECT_EQ(p.send("PATCH", path, admin, patch, {"If-Match: \"9\""}).status, 412);
+  EXPECT_EQ(p.send("PATCH", path, applicant, patch, {"If-Match: \"1\""}).status, 403);
+
+  // A declaration in the open round: it names the round and gets its kind.
+  auto decl = declaration_body();
+  decl["round"] = round["id"];
+  decl.erase("kind");
+  auto d = p.send("POST", "/v1/declarations", applicant, decl);
+  ASSERT_EQ(d.status, 201) << d.body;
+  EXPECT_EQ(d.json()["round"], round["id"]);
+  EXPECT_EQ(d.json()["kind"], "morning_star");
+  EXPECT_EQ(d.json()["org_name"], "历下区某智能装备有限公司");
+
+  // The round closes: creating in it and first submitting are 409, with the dates, in Chinese too.
+  auto closed = p.send("PATCH", path, admin, patch, {"If-Match: \"1\""});
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(closed.header("etag"), "\"2\"");
+  EXPECT_EQ(closed.json()["state"], "closed");
+  auto late = p.send("POST", "/v1/declarations", applicant, decl, {zh});
+  ASSERT_EQ(late.status, 409) << late.body;
+  EXPECT_NE(late.json()["detail"].get<std::string>().find("已截止"), std::string::npos) << late.body;
+  auto submit = p.send("POST", "/v1/declarations/" + d.json()["id"].get<std::string>() + "/submit", applicant);
+  EXPECT_EQ(submit.status, 409) << submit.body;
+  EXPECT_NE(submit.json()["detail"].get<std::string>().find(closed.json()["closes_at"].get<std::string>()),
+            std::string::npos)
+      << submit.body;
 }

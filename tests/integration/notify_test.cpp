@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "rounds.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/command_bus.hpp"
 #include "sdp/crypto.hpp"
@@ -146,13 +147,22 @@ struct Harness {
   }
 
   cmd::Declaration declaration() {
+    if (round.empty()) {
+      auto body = test::open_round_body("morning_star");
+      auto r = answered(*cmd::from_json(json{{"actor", actor_of(test::TokenMinter::admin()).to_json()}, {"body", body}},
+                                        cmd::Tag<cmd::CreateRound>{}));
+      round = r.id;
+    }
     return answered(cmd::CreateDeclaration{applicant(),
                                            Kind::morning_star,
+                                           round,
                                            "370102",
                                            "某公司晨星工厂申报",
+                                           "某公司",
                                            {"王", "13800000000", "wang@example.cn"},
                                            {{"claimed_level", 1}}});
   }
+  std::string round;  // an open round, opened by the first declaration
   cmd::Declaration submit(const cmd::Declaration& d) {
     return answered(cmd::SubmitDeclaration{applicant(), d.id, d.version});
   }

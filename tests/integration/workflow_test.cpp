@@ -13,6 +13,7 @@
 
 #include "declarations.hpp"
 #include "outbox.hpp"
+#include "rounds.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/command_bus.hpp"
 #include "sdp/event.hpp"
@@ -79,8 +80,13 @@ json ib_full_payload() {
   return {{"cluster_name", "济南智能制造产业集群"}, {"indicators", indicators}};
 }
 
+cmd::CreateRound round_creation(const Actor& actor, const json& body) {
+  return *cmd::from_json(json{{"actor", actor.to_json()}, {"body", body}}, cmd::Tag<cmd::CreateRound>{});
+}
+
 json new_declaration(const std::string& kind = "morning_star", const std::string& region = "370102") {
   return {{"kind", kind},
+          {"org_name", "济南某精密制造有限公司"},
           {"region", region},
           {"title", kind == "morning_star" ? "济南某精密制造有限公司晨星工厂申报" : "济南智能制造产业大脑申报"},
           {"contact", {{"name", "王经理"}, {"phone", "0531-88880000"}, {"email", "wang@example.cn"}}},
@@ -142,7 +148,21 @@ struct Stack {
   nats::Connection client{client_options(nats)};
   nats::Topology topology = nats::Topology::from_file(std::string(build_info::kSchemasDir) + "/nats/topology.json");
 
-  Stack() { EXPECT_TRUE(workflow.wait_ready()) << workflow.process->log_text(); }
+  std::map<std::string, std::string> rounds;  // kind -> an open round of it
+
+  Stack() {
+    EXPECT_TRUE(workflow.wait_ready()) << workflow.process->log_text();
+    for (const char* kind : {"morning_star", "industry_brain"}) {
+      auto r = call(round_creation(admin(), test::open_round_body(kind)));
+      EXPECT_TRUE(r.has_value()) << why(r);
+      if (r) rounds[kind] = r->id;
+    }
+  }
+  // The body in the open round of its kind, unless it names one.
+  json in_round(json body) {
+    if (!body.contains("round")) body["round"] = rounds[body.value("kind", "morning_star")];
+    return body;
+  }
 
   template <class C>
   Result<typename C::Reply> call(const C& command) {
@@ -154,7 +174,7 @@ struct Stack {
     return cmd::decode_reply_json(client.request(topology.command(service, verb), text), service);
   }
   json create(const Actor& actor = applicant(), const json& body = new_declaration()) {
-    auto r = call(creation(actor, body));
+    auto r = call(creation(actor, in_round(body)));
     EXPECT_TRUE(r.has_value()) << why(r);
     return r ? r->body : json();
   }
@@ -198,9 +218,18 @@ struct InProcess {
   RegionCatalog regions = RegionCatalog::from_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json");
   workflow::Workflow wf{pool, scorer, regions, {}, nullptr};
 
-  InProcess() { db::migrate(pool, std::filesystem::path(build_info::kSchemasDir) / "sql" / "workflow"); }
+  std::string round;
+
+  InProcess() {
+    db::migrate(pool, std::filesystem::path(build_info::kSchemasDir) / "sql" / "workflow");
+    auto r = wf.create_round(round_creation(admin(), test::open_round_body("morning_star")));
+    EXPECT_TRUE(r.has_value()) << why(r);
+    if (r) round = r->id;
+  }
   json create() {
-    auto r = wf.create(creation(applicant(), new_declaration()));
+    auto body = new_declaration();
+    body["round"] = round;
+    auto r = wf.create(creation(applicant(), body));
     EXPECT_TRUE(r.has_value()) << why(r);
     return r ? r->body : json();
   }
@@ -541,6 +570,15 @@ TEST(Workflow, TheMigrationToSubmittedVersionsReadsWhatWasSubmittedFromTheRecord
   auto stats = wf.stats({county})->body;
   EXPECT_EQ(stats["by_state"], (json{{"returned", 1}, {"county_review", 1}})) << stats.dump();
   EXPECT_EQ(stats["morning_star_levels"], (json{{"4", 1}, {"none", 1}})) << stats.dump();
+
+  // Migration 0005: the declarations made before rounds are in one round of their kind and year, none lost.
+  auto rounds = wf.list_rounds({admin()});
+  ASSERT_TRUE(rounds.has_value()) << why(rounds);
+  ASSERT_EQ(rounds->body["items"].size(), 1u) << rounds->body.dump();
+  const auto& round = rounds->body["items"][0];
+  EXPECT_EQ(round["kind"], "morning_star");
+  EXPECT_EQ(round["state"], "open") << "it spans this year: " << round.dump();
+  for (const auto& id : {draft, edited, in_review}) EXPECT_EQ(get(applicant(), id)->body["round"], round["id"]) << id;
 }
 
 TEST(Workflow, BadInputIsRefusedWithPointers) {
@@ -567,12 +605,13 @@ TEST(Workflow, BadInputIsRefusedWithPointers) {
   c5["kind"] = "smart_city";
   cases.push_back({c5, "/kind"});
   for (const auto& c : cases) {
-    auto r = s.raw("workflow", "create", json{{"actor", applicant().to_json()}, {"body", c.declaration}}.dump());
+    auto r =
+        s.raw("workflow", "create", json{{"actor", applicant().to_json()}, {"body", s.in_round(c.declaration)}}.dump());
     ASSERT_EQ(refusal(r), ProblemKind::invalid) << c.pointer;
     EXPECT_EQ(r.error().errors.at(0).pointer, c.pointer) << r.error().to_json();
     EXPECT_FALSE(r.error().errors[0].message_zh.empty()) << c.pointer;
   }
-  EXPECT_EQ(refusal(s.call(creation(reviewer("county", "370102"), base))), ProblemKind::forbidden);
+  EXPECT_EQ(refusal(s.call(creation(reviewer("county", "370102"), s.in_round(base)))), ProblemKind::forbidden);
 
   // An incomplete 产业大脑 declaration can be saved but not submitted; every gap is listed.
   auto partial = new_declaration("industry_brain");
@@ -781,7 +820,9 @@ TEST(Workflow, PublicityEndsOnceEvenWithTwoInstances) {
   workflow::Settings quick;
   quick.publicity = std::chrono::seconds(1);
   workflow::Workflow wf(local.pool, local.scorer, local.regions, quick, nullptr);
-  auto d = wf.create(creation(applicant(), new_declaration()))->body;
+  auto body = new_declaration();
+  body["round"] = local.round;
+  auto d = wf.create(creation(applicant(), body))->body;
   auto step = [&](const Result<cmd::Declaration>& r) {
     EXPECT_TRUE(r.has_value()) << why(r);
     if (r) d = r->body;
@@ -812,9 +853,15 @@ TEST(Workflow, FreedHeapGoesBackToTheSystemAfterABurst) {
     nats::Topology topology = nats::Topology::from_file(std::string(build_info::kSchemasDir) + "/nats/topology.json");
     {
       nats::Connection client{client_options(nats)};
+      auto round = cmd::decode_reply<cmd::Round>(
+          client.request(topology.command("workflow", "create_round"),
+                         cmd::encode_request(round_creation(admin(), test::open_round_body("industry_brain")))),
+          "workflow");
+      EXPECT_TRUE(round.has_value()) << why(round);
+      auto body = new_declaration("industry_brain");
+      body["round"] = round ? round->id : "";
       for (int i = 0; i < 100; ++i)
-        client.request(topology.command("workflow", "create"),
-                       cmd::encode_request(creation(applicant(), new_declaration("industry_brain"))));
+        client.request(topology.command("workflow", "create"), cmd::encode_request(creation(applicant(), body)));
       std::vector<std::thread> readers;
       for (int t = 0; t < 8; ++t)
         readers.emplace_back([&] {
@@ -837,4 +884,103 @@ TEST(Workflow, FreedHeapGoesBackToTheSystemAfterABurst) {
   const long kept = resident_after_burst("0"), trimmed = resident_after_burst("1");
   std::cout << "resident after the burst: " << kept / 1024 << " MB untrimmed, " << trimmed / 1024 << " MB trimmed\n";
   EXPECT_LT(trimmed, kept - 4 * 1024) << "freed memory stayed resident: " << trimmed << " kB vs " << kept << " kB";
+}
+
+// CONTRACT §6: rounds over the codec, and the window a declaration is created and first submitted in.
+TEST(Workflow, RoundsAreCreatedListedReadAndPatchedByTheAdminAlone) {
+  Stack s;
+  auto body = test::open_round_body("morning_star");
+  EXPECT_EQ(refusal(s.call(round_creation(applicant(), body))), ProblemKind::forbidden);
+  EXPECT_EQ(refusal(s.call(round_creation(reviewer("province", "370000"), body))), ProblemKind::forbidden);
+  auto backwards = body;
+  backwards["closes_at"] = body["opens_at"];
+  auto b = s.call(round_creation(admin(), backwards));
+  ASSERT_EQ(refusal(b), ProblemKind::invalid);
+  EXPECT_EQ(b.error().errors.at(0).pointer, "/closes_at");
+
+  auto created = s.call(round_creation(admin(), body));
+  ASSERT_TRUE(created.has_value()) << why(created);
+  EXPECT_EQ(created->version, 1);
+  EXPECT_EQ(created->body["state"], "open");
+  EXPECT_EQ(created->body["quotas"], body["quotas"]);
+
+  auto got = s.call(cmd::GetRound{applicant(), created->id});
+  ASSERT_TRUE(got.has_value()) << why(got);
+  EXPECT_EQ(got->body, created->body) << "any role reads a round";
+  EXPECT_EQ(refusal(s.call(cmd::GetRound{applicant(), "00000000-0000-7000-8000-000000000000"})),
+            ProblemKind::not_found);
+
+  auto later = test::open_round_body("morning_star", -std::chrono::hours(24 * 10), std::chrono::hours(24 * 40));
+  ASSERT_TRUE(s.call(round_creation(admin(), later)).has_value());
+  auto open = s.call(cmd::ListRounds{reviewer("county", "370102"), Kind::morning_star, cmd::RoundState::open});
+  ASSERT_TRUE(open.has_value()) << why(open);
+  std::set<std::string> open_ids;
+  for (const auto& r : open->body["items"]) open_ids.insert(r["id"].get<std::string>());
+  EXPECT_TRUE(open_ids.contains(created->id));
+  EXPECT_EQ(open_ids.size(), 2u) << "the stack's own round and this one; the scheduled one is not open";
+  auto scheduled = s.call(cmd::ListRounds{applicant(), std::nullopt, cmd::RoundState::scheduled});
+  ASSERT_EQ(scheduled->body["items"].size(), 1u);
+  EXPECT_EQ(scheduled->body["items"][0]["state"], "scheduled");
+
+  cmd::UpdateRound patch{admin(), created->id, 1};
+  patch.title = "2026年度晨星工厂申报（延期）";
+  patch.closes_at = test::rfc3339_from_now(std::chrono::hours(24 * 60));
+  auto patched = s.call(patch);
+  ASSERT_TRUE(patched.has_value()) << why(patched);
+  EXPECT_EQ(patched->version, 2);
+  EXPECT_EQ(patched->body["title"], "2026年度晨星工厂申报（延期）");
+  EXPECT_EQ(patched->body["opens_at"], created->body["opens_at"]) << "only what the patch names changes";
+  EXPECT_EQ(s.call(cmd::GetRound{admin(), created->id})->body["title"], "2026年度晨星工厂申报（延期）");
+  EXPECT_EQ(refusal(s.call(patch)), ProblemKind::precondition_failed) << "version 1 is stale now";
+  patch.actor = applicant();
+  patch.expected_version = 2;
+  EXPECT_EQ(refusal(s.call(patch)), ProblemKind::forbidden);
+}
+
+TEST(Workflow, DeclaringOutsideTheWindowIsAConflictAndTheKindIsTheRounds) {
+  Stack s;
+  auto closed = s.call(round_creation(
+      admin(), test::open_round_body("morning_star", std::chrono::hours(24 * 30), -std::chrono::hours(1))));
+  ASSERT_TRUE(closed.has_value()) << why(closed);
+  EXPECT_EQ(closed->body["state"], "closed");
+  auto body = new_declaration();
+  body["round"] = closed->id;
+  auto late = s.call(creation(applicant(), body));
+  ASSERT_EQ(refusal(late), ProblemKind::conflict);
+  EXPECT_NE(late.error().detail.zh.find("已截止"), std::string::npos) << late.error().detail.zh;
+
+  // The kind comes from the round; another kind is invalid at /kind.
+  auto wrong = new_declaration("industry_brain");
+  wrong["round"] = s.rounds["morning_star"];
+  auto w = s.call(creation(applicant(), wrong));
+  ASSERT_EQ(refusal(w), ProblemKind::invalid);
+  EXPECT_EQ(w.error().errors.at(0).pointer, "/kind");
+  auto unknown = new_declaration();
+  unknown["round"] = "00000000-0000-7000-8000-000000000000";
+  auto u = s.call(creation(applicant(), unknown));
+  ASSERT_EQ(refusal(u), ProblemKind::invalid);
+  EXPECT_EQ(u.error().errors.at(0).pointer, "/round");
+
+  // Created in the window, then the window closes: the first submission is a conflict.
+  auto open = s.call(round_creation(admin(), test::open_round_body("morning_star")));
+  auto kindless = new_declaration();
+  kindless.erase("kind");
+  kindless["round"] = open->id;
+  auto d = s.create(applicant(), kindless);
+  EXPECT_EQ(d["kind"], "morning_star");
+  EXPECT_EQ(d["round"], open->id);
+  EXPECT_EQ(d["org_name"], "济南某精密制造有限公司");
+  cmd::UpdateRound shut{admin(), open->id, 1};
+  shut.opens_at = test::rfc3339_from_now(-std::chrono::hours(48));
+  shut.closes_at = test::rfc3339_from_now(-std::chrono::hours(1));
+  ASSERT_TRUE(s.call(shut).has_value());
+  EXPECT_EQ(refusal(s.submit(applicant(), d)), ProblemKind::conflict);
+
+  // Without org_name a submission lists the gap.
+  auto nameless = new_declaration();
+  nameless.erase("org_name");
+  auto n = s.create(applicant(), nameless);
+  auto r = s.submit(applicant(), n);
+  ASSERT_EQ(refusal(r), ProblemKind::invalid);
+  EXPECT_EQ(r.error().errors.at(0).pointer, "/org_name");
 }

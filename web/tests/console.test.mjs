@@ -81,6 +81,7 @@ async function fillMorningStar(page, title) {
   await page.getByTestId('new-morning-star').click();
   await page.getByTestId('criterion-MS72').waitFor();
   await page.getByTestId('title').fill(title);
+  await page.getByTestId('org_name').fill('济南历下某智能装备有限公司');
   await page.getByTestId('contact-name').fill('李明');
   await page.getByTestId('contact-phone').fill('0531-88886666');
   await page.getByTestId('contact-email').fill('liming@example.cn');

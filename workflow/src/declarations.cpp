@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "history.hpp"
+#include "rounds.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/cursor.hpp"
 #include "sdp/error.hpp"
@@ -16,18 +17,21 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kColumns =
-    "id, number, kind, org, region, city, title, contact, payload, state, version, returned_by, decided, "
+    "id, number, kind, round_id, org, org_name, region, city, title, contact, payload, state, version, returned_by, "
+    "decided, "
     "publicity_ends_at, score, score_version, created_at, updated_at, submitted_version";
 
 // A declaration as a caller is shown it (CONTRACT §2): its applicant, the row as it is; reviewers and
 // admins, the content and score last submitted, and nothing of one never submitted (the join finds
 // no version for it). Queries after these name the declarations' columns as d.<column>.
 constexpr const char* kOwnView =
-    "SELECT d.id, d.number, d.kind, d.org, d.region, d.city, d.title, d.contact, d.payload, d.state, d.version, "
+    "SELECT d.id, d.number, d.kind, d.round_id, d.org, d.org_name, d.region, d.city, d.title, d.contact, d.payload, "
+    "d.state, d.version, "
     "d.returned_by, d.decided, d.publicity_ends_at, d.score, d.score_version, d.created_at, d.updated_at, "
     "d.submitted_version FROM declarations d";
 constexpr const char* kSubmittedView =
-    "SELECT d.id, d.number, d.kind, d.org, d.region, d.city, v.title, v.contact, v.payload, d.state, d.version, "
+    "SELECT d.id, d.number, d.kind, d.round_id, d.org, d.org_name, d.region, d.city, v.title, v.contact, v.payload, "
+    "d.state, d.version, "
     "d.returned_by, d.decided, d.publicity_ends_at, d.submitted_score AS score, d.submitted_score_version AS "
     "score_version, d.created_at, d.updated_at, d.submitted_version FROM declarations d "
     "JOIN declaration_versions v ON v.declaration_id = d.id AND v.version = d.submitted_version";
@@ -56,7 +60,9 @@ Row read_row(const db::Result& r) {
   d.id = r.str("id");
   d.number = r.str("number");
   d.kind = parsed(parse_kind(r.str("kind")), "kind");
+  d.round = r.str("round_id");
   d.org = r.str("org");
+  d.org_name = r.opt_str("org_name");
   d.region = r.str("region");
   d.city = r.str("city");
   d.title = r.str("title");
@@ -165,8 +171,9 @@ void apply(db::Connection& c, const Change& change) {
   std::vector<db::Param> params{name(d.state), d.version,           tier_param(d.returned_by),
                                 d.decided,     d.publicity_ends_at, d.updated_at};
   if (change.content_changed) {
-    sql += ", title = ?, contact = ?, payload = ?";
-    params.insert(params.end(), {d.title, d.contact.to_json().dump(), d.payload.dump()});
+    sql += ", title = ?, org_name = ?, contact = ?, payload = ?";
+    params.insert(params.end(), {d.title, d.org_name ? db::Param(*d.org_name) : db::Param(nullptr),
+                                 d.contact.to_json().dump(), d.payload.dump()});
   }
   if (change.rescored) {
     sql += ", score = ?, score_version = ?";
@@ -203,12 +210,19 @@ Workflow::Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCa
       settings_(settings),
       outbox_written_(std::move(outbox_written)) {}
 
-Circumstances Workflow::circumstances(db::Connection& c, const std::string& id) const {
-  return {scorer_, load_verdicts(c, id), std::chrono::system_clock::now(), settings_.publicity};
+Circumstances Workflow::circumstances(db::Connection& c, const Row& row) const {
+  return {scorer_, load_verdicts(c, row.id), std::chrono::system_clock::now(), settings_.publicity,
+          load_round(c, row.round)};
 }
 
 Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command) {
-  auto planned = plan_create(command.actor, command, scorer_, regions_);
+  std::optional<RoundRow> round;
+  {
+    auto c = pool_.acquire();
+    round = load_round(*c, command.round);
+  }
+  if (!round) return refuse(Problem::invalid("/round", {"no such round", "申报批次不存在"}));
+  auto planned = plan_create(command.actor, command, *round, scorer_, regions_, std::chrono::system_clock::now());
   if (!planned) return refuse(std::move(planned.error()));
   Row d = std::move(*planned);
   d.id = crypto::uuid_v7();
@@ -233,11 +247,12 @@ Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command)
 
   auto created = db::transaction(pool_, [&](db::Connection& c) {
     c.execute(
-        "INSERT INTO declarations (id, number, kind, org, region, city, title, contact, payload, state, version, "
-        "score, score_version, created_by, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', 1, ?, ?, ?, ?, ?)",
-        {d.id, d.number, name(d.kind), d.org, d.region, d.city, d.title, d.contact.to_json().dump(), d.payload.dump(),
-         score_param(d.score), d.score_version, command.actor.sub, d.created_at, d.updated_at});
+        "INSERT INTO declarations (id, number, kind, round_id, org, org_name, region, city, title, contact, payload, "
+        "state, version, score, score_version, created_by, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', 1, ?, ?, ?, ?, ?)",
+        {d.id, d.number, name(d.kind), d.round, d.org, d.org_name ? db::Param(*d.org_name) : db::Param(nullptr),
+         d.region, d.city, d.title, d.contact.to_json().dump(), d.payload.dump(), score_param(d.score), d.score_version,
+         command.actor.sub, d.created_at, d.updated_at});
     save_version(c, d);
     append_history(c, d.id, command.actor, "create", std::nullopt, State::draft, "");
     enqueue(c, command.actor, "declaration.created", d, event_data(d, std::nullopt));
@@ -252,7 +267,7 @@ Result<cmd::Declaration> Workflow::perform(const C& command) {
   auto done = db::transaction(pool_, [&](db::Connection& c) -> Result<cmd::Declaration> {
     auto row = load(c, command.id);
     if (!row) return refuse(Problem::not_found(kNoSuchDeclaration));
-    auto change = plan(*row, standing(command.actor, regions_, *row), command, circumstances(c, row->id));
+    auto change = plan(*row, standing(command.actor, regions_, *row), command, circumstances(c, *row));
     if (!change) return refuse(std::move(change.error()));
     apply(c, *change);
     if (command.actor.role == Role::applicant) return reply(change->row, regions_);

@@ -38,6 +38,11 @@ class Workflow {
   Result<cmd::Document> pending(const cmd::PendingReviews& command);
   Result<cmd::Document> history(const cmd::DeclarationHistory& command);
   Result<cmd::Document> stats(const cmd::Statistics& command);
+  // Rounds (rounds.cpp).
+  Result<cmd::Round> create_round(const cmd::CreateRound& command);
+  Result<cmd::Document> list_rounds(const cmd::ListRounds& command);
+  Result<cmd::Round> get_round(const cmd::GetRound& command);
+  Result<cmd::Round> update_round(const cmd::UpdateRound& command);
 
   // Moves every declaration whose publicity has ended to approved; returns how many.
   int end_due_publicity();
@@ -46,7 +51,7 @@ class Workflow {
   // Loads the row under its lock, plans the command on it and applies the plan.
   template <class C>
   Result<cmd::Declaration> perform(const C& command);
-  Circumstances circumstances(db::Connection& c, const std::string& id) const;
+  Circumstances circumstances(db::Connection& c, const Row& row) const;
   Result<cmd::Document> page(const Actor& actor, std::string where, std::vector<db::Param> params, bool pending,
                              int limit, const std::optional<PageCursor>& cursor);
 

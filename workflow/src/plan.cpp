@@ -90,7 +90,9 @@ json Row::to_json(const RegionCatalog& regions) const {
   return {{"id", id},
           {"number", number},
           {"kind", name(kind)},
+          {"round", round},
           {"org", org},
+          {"org_name", org_name ? json(*org_name) : json(nullptr)},
           {"region", region},
           {"region_name", regions.name_of(region)},
           {"city", city},
@@ -121,21 +123,30 @@ bool shown(const Standing& standing, const Row& row) {
          (standing.role == Role::applicant || standing.role == Role::system || row.submitted_version.has_value());
 }
 
-Result<Row> plan_create(const Actor& actor, const cmd::CreateDeclaration& command, const scoring::Scorer& scorer,
-                        const RegionCatalog& regions) {
+Result<Row> plan_create(const Actor& actor, const cmd::CreateDeclaration& command, const RoundRow& round,
+                        const scoring::Scorer& scorer, const RegionCatalog& regions, Clock::time_point now) {
   if (actor.role != Role::applicant)
     return refuse(Problem::forbidden({"Only an applicant may create a declaration", "只有申报单位可以创建申报"}));
+  if (command.kind && *command.kind != round.kind)
+    return refuse(Problem::invalid(
+        "/kind",
+        {"the round takes " + std::string(name(round.kind)) + " declarations",
+         std::string("该申报批次只受理") + (round.kind == Kind::morning_star ? "晨星工厂" : "产业大脑") + "申报"}));
+  if (auto p = outside_window(round, now)) return refuse(std::move(*p));
+  const Kind kind = round.kind;
   if (!regions.is_county(command.region))
     return refuse(
         Problem::invalid("/region", {"'" + command.region + "' is not a county-level division of Shandong (GB/T 2260)",
                                      command.region + " 不是山东省的县级行政区划代码（GB/T 2260）"}));
-  if (auto problems = scorer.validate_payload(command.kind, command.payload); !problems.empty())
+  if (auto problems = scorer.validate_payload(kind, command.payload); !problems.empty())
     return refuse(Problem::invalid(std::move(problems)));
-  auto scored = score_of(scorer, command.kind, command.payload, {});
+  auto scored = score_of(scorer, kind, command.payload, {});
   if (!scored) return refuse(std::move(scored.error()));
   Row row;
-  row.kind = command.kind;
+  row.kind = kind;
+  row.round = round.id;
   row.org = actor.org;
+  row.org_name = command.org_name;
   row.region = command.region;
   row.city = *regions.city_of(command.region);
   row.title = command.title;
@@ -154,6 +165,7 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::UpdateD
   if (auto problems = given.scorer.validate_payload(row.kind, command.payload); !problems.empty())
     return refuse(Problem::invalid(std::move(problems)));
   c->row.title = command.title;
+  if (command.org_name) c->row.org_name = command.org_name;
   c->row.contact = command.contact;
   c->row.payload = command.payload;
   c->content_changed = true;
@@ -166,6 +178,9 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::SubmitD
                     const Circumstances& given) {
   auto c = begin(row, standing, command, Action::submit, given);
   if (!c) return c;
+  // The window bounds the first submission; a resubmission after a return is not bound by it.
+  if (row.state == State::draft && given.round)
+    if (auto p = outside_window(*given.round, given.now)) return refuse(std::move(*p));
   if (auto gaps = submission_gaps(row, given.scorer); !gaps.empty()) return refuse(Problem::invalid(std::move(gaps)));
   // Scored again with the model in force at submission: what reviewers see is never stale.
   if (auto p = score_content(*c, given)) return refuse(std::move(*p));
@@ -251,6 +266,8 @@ json event_data(const Row& row, std::optional<State> from) {
 
 std::vector<SchemaProblem> submission_gaps(const Row& row, const scoring::Scorer& scorer) {
   std::vector<SchemaProblem> gaps;
+  if (!row.org_name || row.org_name->find_first_not_of(" \t\r\n") == std::string::npos)
+    gaps.push_back({"/org_name", "the organisation's name is required at submission", "提交前须填写企业名称"});
   if (row.kind == Kind::industry_brain) {
     const auto& given = row.payload.value("indicators", json::object());
     for (const auto& ind : scorer.industry_brain_catalog().indicators)

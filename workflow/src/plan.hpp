@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "round_plan.hpp"
 #include "sdp/actor.hpp"
 #include "sdp/commands.hpp"
 #include "sdp/declaration.hpp"
@@ -24,7 +25,9 @@ namespace sdp::workflow {
 struct Row {
   std::string id, number;
   Kind kind = Kind::morning_star;
+  std::string round;  // the round's id
   std::string org, region, city, title;
+  std::optional<std::string> org_name;  // 企业名称; required at submit
   cmd::Contact contact;
   nlohmann::json payload = nlohmann::json::object();
   nlohmann::json score;  // null: none yet
@@ -64,6 +67,7 @@ struct Circumstances {
   std::vector<scoring::Verdict> verdicts;  // the declaration's, in the order given
   std::chrono::system_clock::time_point now;
   std::chrono::seconds publicity{5 * 24 * 3600};
+  std::optional<RoundRow> round;  // the declaration's: its window bounds the first submission
 };
 
 // How `actor` relates to `row`, and whether it may see it (a draft never submitted is the applicant's alone).
@@ -71,8 +75,9 @@ Standing standing(const Actor& actor, const RegionCatalog& regions, const Row& r
 bool shown(const Standing& standing, const Row& row);
 
 // A new draft (id, number and times still to be given by the writer), or why not.
-Result<Row> plan_create(const Actor& actor, const cmd::CreateDeclaration& command, const scoring::Scorer& scorer,
-                        const RegionCatalog& regions);
+// `round` is the one the command names; creating outside its window is a conflict.
+Result<Row> plan_create(const Actor& actor, const cmd::CreateDeclaration& command, const RoundRow& round,
+                        const scoring::Scorer& scorer, const RegionCatalog& regions, Clock::time_point now);
 // A change of `row` by the command's actor, who stands to it as `standing` says.
 Result<Change> plan(const Row& row, const Standing& standing, const cmd::UpdateDeclaration& command,
                     const Circumstances& given);

@@ -63,6 +63,10 @@ void setup(Runtime& runtime) {
   cmd::serve<cmd::PendingReviews>(nats, topology, by(&Workflow::pending));
   cmd::serve<cmd::DeclarationHistory>(nats, topology, by(&Workflow::history));
   cmd::serve<cmd::Statistics>(nats, topology, by(&Workflow::stats));
+  cmd::serve<cmd::CreateRound>(nats, topology, by(&Workflow::create_round));
+  cmd::serve<cmd::ListRounds>(nats, topology, by(&Workflow::list_rounds));
+  cmd::serve<cmd::GetRound>(nats, topology, by(&Workflow::get_round));
+  cmd::serve<cmd::UpdateRound>(nats, topology, by(&Workflow::update_round));
 
   runtime.add_worker("outbox-relay", [ctx](std::stop_token st) { ctx->relay->run(st); });
   runtime.add_periodic_worker("publicity-timer", cfg.millis("SDP_PUBLICITY_POLL_MS"), [ctx] {

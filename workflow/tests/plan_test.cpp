@@ -45,7 +45,9 @@ Row row(State state, Kind kind = Kind::morning_star) {
   r.id = "0190a0b0-0000-7000-8000-000000000001";
   r.number = (kind == Kind::morning_star ? "MSF" : "IBR") + std::string("-2026-370102-000001");
   r.kind = kind;
+  r.round = "0190a0b0-0000-7000-8000-0000000000aa";
   r.org = kOrg;
+  r.org_name = "济南某机械有限公司";
   r.region = "370102";
   r.city = "370100";
   r.title = "济南某机械厂";
@@ -59,8 +61,20 @@ Row row(State state, Kind kind = Kind::morning_star) {
   return r;
 }
 
+// A round open from 2026-11-01 to 2026-12-01 (kNow is inside it).
+RoundRow open_round(Kind kind = Kind::morning_star) {
+  RoundRow r;
+  r.id = "0190a0b0-0000-7000-8000-0000000000aa";
+  r.kind = kind;
+  r.year = 2026;
+  r.title = "2026年度晨星工厂申报";
+  r.opens_at = std::chrono::sys_days{std::chrono::year{2026} / 11 / 1};
+  r.closes_at = std::chrono::sys_days{std::chrono::year{2026} / 12 / 1};
+  return r;
+}
+
 Circumstances given(std::vector<scoring::Verdict> verdicts = {}) {
-  return {scorer(), std::move(verdicts), kNow, 5 * 24h};
+  return {scorer(), std::move(verdicts), kNow, 5 * 24h, open_round()};
 }
 
 // The event data a change would publish must be what its consumers were promised.
@@ -74,8 +88,13 @@ void expect_valid_event(const Change& c) {
 }
 
 Result<Change> update(const Row& r, const Actor& a, json payload, std::optional<int64_t> version = std::nullopt) {
-  cmd::UpdateDeclaration u{
-      a, r.id, version.value_or(r.version), "新标题", {"李四", "13900000000", std::nullopt}, std::move(payload)};
+  cmd::UpdateDeclaration u{a,
+                           r.id,
+                           version.value_or(r.version),
+                           "新标题",
+                           std::nullopt,
+                           {"李四", "13900000000", std::nullopt},
+                           std::move(payload)};
   return plan(r, standing(a, regions(), r), u, given());
 }
 Result<Change> submit(const Row& r, const Actor& a = applicant()) {
@@ -91,16 +110,15 @@ Result<Change> decide(const Row& r, const Actor& a, Decision d, std::string comm
 }
 
 cmd::CreateDeclaration creation(std::string region, json payload) {
-  return {
-      applicant(),       Kind::morning_star, std::move(region), "济南某机械厂", {"张三", "13800000000", std::nullopt},
-      std::move(payload)};
+  return {applicant(),    Kind::morning_star,   "0190a0b0-0000-7000-8000-0000000000aa", std::move(region),
+          "济南某机械厂", "济南某机械有限公司", {"张三", "13800000000", std::nullopt},  std::move(payload)};
 }
 
 }  // namespace
 
 // ---- create ----
 TEST(PlanCreate, ADraftOfACountyOfShandongWithItsScore) {
-  auto r = plan_create(applicant(), creation("370102", all_met()), scorer(), regions());
+  auto r = plan_create(applicant(), creation("370102", all_met()), open_round(), scorer(), regions(), kNow);
   ASSERT_TRUE(r.has_value()) << r.error().title.en;
   EXPECT_EQ(r->state, State::draft);
   EXPECT_EQ(r->version, 1);
@@ -116,7 +134,7 @@ TEST(PlanCreate, ADraftOfACountyOfShandongWithItsScore) {
 
 TEST(PlanCreate, ARegionOutsideShandongOrACityCodeIsInvalid) {
   for (const char* region : {"110101", "370100", "370000"}) {
-    auto r = plan_create(applicant(), creation(region, json::object()), scorer(), regions());
+    auto r = plan_create(applicant(), creation(region, json::object()), open_round(), scorer(), regions(), kNow);
     ASSERT_FALSE(r.has_value()) << region;
     EXPECT_EQ(r.error().kind, ProblemKind::invalid);
     EXPECT_EQ(r.error().errors.at(0).pointer, "/region");
@@ -125,15 +143,15 @@ TEST(PlanCreate, ARegionOutsideShandongOrACityCodeIsInvalid) {
 }
 
 TEST(PlanCreate, AnUnknownCriterionIsInvalidWithItsPointer) {
-  auto r =
-      plan_create(applicant(), creation("370102", {{"criteria", {{"MS99", {{"met", true}}}}}}), scorer(), regions());
+  auto r = plan_create(applicant(), creation("370102", {{"criteria", {{"MS99", {{"met", true}}}}}}), open_round(),
+                       scorer(), regions(), kNow);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ProblemKind::invalid);
   EXPECT_EQ(r.error().errors.at(0).pointer, "/payload/criteria/MS99");
 }
 
 TEST(PlanCreate, OnlyAnApplicantCreates) {
-  auto r = plan_create(kCounty, creation("370102", json::object()), scorer(), regions());
+  auto r = plan_create(kCounty, creation("370102", json::object()), open_round(), scorer(), regions(), kNow);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ProblemKind::forbidden);
 }
@@ -231,6 +249,70 @@ TEST(PlanSubmit, AnIndustryBrainDeclarationListsEveryGapWithItsPointer) {
   EXPECT_TRUE(pointers.contains("/payload/indicators/L1P1"));
   EXPECT_TRUE(pointers.contains("/payload/cluster_name"));
   EXPECT_EQ(submission_gaps(row(State::draft, Kind::industry_brain), scorer()).size(), 33u) << "32 indicators, a name";
+}
+
+// ---- rounds (CONTRACT §6) ----
+TEST(PlanCreate, TheDeclarationTakesItsRoundsKindAndNamesIt) {
+  auto c = creation("370102", json::object());
+  c.kind.reset();
+  auto r = plan_create(applicant(), c, open_round(), scorer(), regions(), kNow);
+  ASSERT_TRUE(r.has_value()) << r.error().title.en;
+  EXPECT_EQ(r->kind, Kind::morning_star);
+  EXPECT_EQ(r->round, open_round().id);
+  EXPECT_EQ(r->org_name, "济南某机械有限公司");
+  EXPECT_EQ(r->to_json(regions())["round"], open_round().id);
+  EXPECT_EQ(r->to_json(regions())["org_name"], "济南某机械有限公司");
+}
+
+TEST(PlanCreate, AKindOtherThanTheRoundsIsInvalidAtKind) {
+  auto r = plan_create(applicant(), creation("370102", json::object()), open_round(Kind::industry_brain), scorer(),
+                       regions(), kNow);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ProblemKind::invalid);
+  EXPECT_EQ(r.error().errors.at(0).pointer, "/kind");
+  EXPECT_FALSE(r.error().errors[0].message_zh.empty());
+}
+
+TEST(PlanCreate, OutsideTheWindowIsAConflictNamingTheDates) {
+  for (auto at : {open_round().opens_at - 1s, open_round().closes_at, open_round().closes_at + 24h}) {
+    auto r = plan_create(applicant(), creation("370102", json::object()), open_round(), scorer(), regions(), at);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, ProblemKind::conflict);
+    EXPECT_NE(r.error().detail.en.find("2026-11-01T00:00:00.000Z"), std::string::npos) << r.error().detail.en;
+    EXPECT_NE(r.error().detail.zh.find("2026-12-01 08:00"), std::string::npos) << r.error().detail.zh;
+  }
+  EXPECT_TRUE(plan_create(applicant(), creation("370102", json::object()), open_round(), scorer(), regions(),
+                          open_round().opens_at)
+                  .has_value())
+      << "opens_at itself is inside";
+}
+
+TEST(PlanSubmit, AFirstSubmissionOutsideTheWindowIsAConflict) {
+  auto g = given();
+  g.now = open_round().closes_at + 1h;
+  auto r = row(State::draft);
+  auto c = plan(r, standing(applicant(), regions(), r), cmd::SubmitDeclaration{applicant(), r.id, std::nullopt}, g);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().kind, ProblemKind::conflict);
+}
+
+TEST(PlanSubmit, AResubmissionAfterAReturnIsNotBoundByTheWindow) {
+  auto g = given();
+  g.now = open_round().closes_at + 1h;
+  auto r = row(State::returned);
+  auto c = plan(r, standing(applicant(), regions(), r), cmd::SubmitDeclaration{applicant(), r.id, std::nullopt}, g);
+  ASSERT_TRUE(c.has_value()) << c.error().title.en;
+  EXPECT_EQ(c->row.state, State::county_review);
+}
+
+TEST(PlanSubmit, TheOrgNameIsRequired) {
+  auto r = row(State::draft);
+  r.org_name.reset();
+  auto c = submit(r);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().kind, ProblemKind::invalid);
+  EXPECT_EQ(c.error().errors.at(0).pointer, "/org_name");
+  EXPECT_EQ(c.error().errors.at(0).message_zh, "提交前须填写企业名称");
 }
 
 TEST(PlanSubmit, AMorningStarDeclarationNeedsItsClaimedLevel) {

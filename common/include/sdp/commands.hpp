@@ -12,6 +12,7 @@
 // commands.cpp, a row in the gateway's route table and one in its service's verb table.
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -43,6 +44,24 @@ struct Declaration {
   nlohmann::json body;
 };
 
+// A round as the caller is shown it (CONTRACT §6), with its version for ETag.
+struct Round {
+  std::string id;
+  int64_t version = 0;
+  nlohmann::json body;
+};
+
+// A round's state, derived from the clock: scheduled before opens_at, open in [opens_at, closes_at), closed after.
+enum class RoundState { scheduled, open, closed };
+std::string_view name(RoundState s);
+std::optional<RoundState> parse_round_state(std::string_view s);
+
+// The working days each tier has to decide (办理时限).
+struct ReviewDays {
+  int county = 5, city = 10, province = 15;
+  bool operator==(const ReviewDays&) const = default;
+};
+
 struct Contact {
   std::string name;
   std::string phone;
@@ -67,9 +86,11 @@ struct CreateDeclaration {
   static constexpr std::string_view service = "workflow", verb = "create";
   using Reply = Declaration;
   Actor actor;
-  Kind kind = Kind::morning_star;
+  std::optional<Kind> kind;  // the round's; one given and different is invalid
+  std::string round;         // the round's id
   std::string region;
   std::string title;
+  std::optional<std::string> org_name;  // 企业名称, required at submit
   Contact contact;
   nlohmann::json payload = nlohmann::json::object();
 };
@@ -88,6 +109,7 @@ struct UpdateDeclaration {
   std::string id;
   int64_t expected_version = 0;  // If-Match, required
   std::string title;
+  std::optional<std::string> org_name;  // none: unchanged
   Contact contact;
   nlohmann::json payload = nlohmann::json::object();
 };
@@ -152,6 +174,49 @@ struct Statistics {
   Actor actor;
 };
 
+// Rounds (申报批次, CONTRACT §6). Times are RFC 3339.
+struct CreateRound {
+  static constexpr std::string_view service = "workflow", verb = "create_round";
+  using Reply = Round;
+  Actor actor;
+  Kind kind = Kind::morning_star;
+  int year = 0;
+  std::string title;
+  std::string opens_at, closes_at;
+  ReviewDays review_working_days;
+  std::map<std::string, int> quotas;  // city code -> 推荐名额
+  int publicity_working_days = 5;
+  int validity_years = 3;
+};
+
+struct ListRounds {
+  static constexpr std::string_view service = "workflow", verb = "list_rounds";
+  using Reply = Document;  // {items}
+  Actor actor;
+  std::optional<Kind> kind;
+  std::optional<RoundState> state;
+};
+
+struct GetRound {
+  static constexpr std::string_view service = "workflow", verb = "get_round";
+  using Reply = Round;
+  Actor actor;
+  std::string id;
+};
+
+// A PATCH: only what it names changes.
+struct UpdateRound {
+  static constexpr std::string_view service = "workflow", verb = "update_round";
+  using Reply = Round;
+  Actor actor;
+  std::string id;
+  int64_t expected_version = 0;  // If-Match, required
+  std::optional<std::string> title, opens_at, closes_at;
+  std::optional<ReviewDays> review_working_days;
+  std::optional<std::map<std::string, int>> quotas;
+  std::optional<int> publicity_working_days, validity_years;
+};
+
 // ---- notify ----
 struct Inbox {
   static constexpr std::string_view service = "notify", verb = "inbox";
@@ -214,6 +279,11 @@ Problem if_match_required();
 SDP_COMMAND_CODEC(Empty)
 SDP_COMMAND_CODEC(Document)
 SDP_COMMAND_CODEC(Declaration)
+SDP_COMMAND_CODEC(Round)
+SDP_COMMAND_CODEC(CreateRound)
+SDP_COMMAND_CODEC(ListRounds)
+SDP_COMMAND_CODEC(GetRound)
+SDP_COMMAND_CODEC(UpdateRound)
 SDP_COMMAND_CODEC(Ping)
 SDP_COMMAND_CODEC(CreateDeclaration)
 SDP_COMMAND_CODEC(GetDeclaration)

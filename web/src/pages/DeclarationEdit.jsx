@@ -25,6 +25,7 @@ export default function DeclarationEdit() {
   const [etag, setEtag] = useState(null);
   const [loadError, setLoadError] = useState('');
   const [title, setTitle] = useState('');
+  const [orgName, setOrgName] = useState('');
   const [contact, setContact] = useState({ name: '', phone: '', email: '' });
   const [region, setRegion] = useState(regionFromOrg(session?.org));
   const [payload, setPayload] = useState({ criteria: {}, indicators: {} });
@@ -41,7 +42,7 @@ export default function DeclarationEdit() {
   useEffect(() => {
     if (!id) return;
     api(`/v1/declarations/${id}`).then(({ data, etag: t }) => {
-      setDecl(data); setEtag(t); setTitle(data.title); setContact({ email: '', ...data.contact }); setRegion(data.region);
+      setDecl(data); setEtag(t); setTitle(data.title); setOrgName(data.org_name || ''); setContact({ email: '', ...data.contact }); setRegion(data.region);
       setPayload(data.payload || {});
       if (data.state === 'returned') {
         api(`/v1/declarations/${id}/history`).then(({ data: h }) => {
@@ -70,15 +71,20 @@ export default function DeclarationEdit() {
   // Create (first save) or replace; returns the declaration id and fresh ETag.
   const save = async () => {
     setErrors({}); setGeneral('');
+    const named = orgName.trim() ? { org_name: orgName.trim() } : {};
     if (!decl) {
+      // The open round of this programme (picking among several is the round pages' work, issue 16).
+      const { data: rounds } = await api(`/v1/rounds?kind=${kind}&state=open`);
+      const round = rounds.items?.[0];
+      if (!round) throw new Error(`当前没有开放申报的${KIND[kind]}批次`);
       const { data, etag: t } = await api('/v1/declarations', {
-        method: 'POST', body: { kind, region, title: title.trim(), contact: contactBody(), payload: clean },
+        method: 'POST', body: { round: round.id, region, title: title.trim(), ...named, contact: contactBody(), payload: clean },
       });
       setDecl(data); setEtag(t);
       return { id: data.id, etag: t, created: true };
     }
     const { data, etag: t } = await api(`/v1/declarations/${decl.id}`, {
-      method: 'PUT', etag, body: { title: title.trim(), contact: contactBody(), payload: clean },
+      method: 'PUT', etag, body: { title: title.trim(), ...named, contact: contactBody(), payload: clean },
     });
     setDecl(data); setEtag(t);
     return { id: data.id, etag: t };
@@ -133,6 +139,9 @@ export default function DeclarationEdit() {
         <Form layout="vertical" component="div">
           <Form.Item label="申报名称" htmlFor="title" required validateStatus={status('/title')} help={err('/title')}>
             <Input id="title" data-testid="title" value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} disabled={!editable} />
+          </Form.Item>
+          <Form.Item label="企业名称" htmlFor="org_name" required validateStatus={status('/org_name')} help={err('/org_name')}>
+            <Input id="org_name" data-testid="org_name" value={orgName} onChange={(e) => setOrgName(e.target.value)} maxLength={100} disabled={!editable} />
           </Form.Item>
           <Form.Item label="所在县（市、区）" htmlFor="region" required validateStatus={status('/region')}
             help={err('/region') || (decl ? '提交后不可更改' : '默认取自统一社会信用代码中的登记管理机关代码')}>
