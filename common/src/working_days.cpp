@@ -119,10 +119,26 @@ int WorkingDays::between(Date from, Date to) const {
   return n;
 }
 
+namespace {
+constexpr auto kChinaStandardTime = std::chrono::hours(8);
+Date china_date(std::chrono::system_clock::time_point t) {
+  return Date{std::chrono::floor<days>(t + kChinaStandardTime)};
+}
+}  // namespace
+
 std::chrono::system_clock::time_point WorkingDays::due_at(std::chrono::system_clock::time_point arrival, int n) const {
-  constexpr auto kChinaStandardTime = std::chrono::hours(8);
-  const Date arrived{std::chrono::floor<days>(arrival + kChinaStandardTime)};
-  return sys_days{after(arrived, n)} + days{1} - kChinaStandardTime;
+  return sys_days{after(china_date(arrival), n)} + days{1} - kChinaStandardTime;
+}
+
+std::optional<std::chrono::system_clock::time_point> WorkingDays::due_at_if_known(
+    std::chrono::system_clock::time_point arrival, int n) const {
+  sys_days d{china_date(arrival)};
+  for (int counted = 0; counted < n;) {
+    d += days{1};
+    if (!covers(static_cast<int>(Date{d}.year()))) return std::nullopt;
+    if (is_working_day(Date{d})) ++counted;
+  }
+  return d + days{1} - kChinaStandardTime;
 }
 
 }  // namespace sdp

@@ -2,6 +2,8 @@
 // Spring Festival and National Day weeks and their make-up Saturdays and Sundays.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "sdp/build_info.hpp"
 #include "sdp/error.hpp"
 #include "sdp/working_days.hpp"
@@ -85,6 +87,21 @@ TEST(WorkingDays, AYearTheTableLacksIsAnErrorNamingIt) {
   }
   EXPECT_THROW(calendar().require(2025, 2031), Error);
   EXPECT_NO_THROW(calendar().require(2025, 2026));
+}
+
+TEST(WorkingDays, ADeadlineRunningIntoAYearTheTableLacksIsLeftOpenNotGuessed) {
+  using namespace std::chrono;
+  auto table =
+      json::parse(std::ifstream(std::filesystem::path(build_info::kSchemasDir) / "calendar" / "working_days.json"));
+  table["years"] = json{{"2026", table["years"]["2026"]}};
+  const WorkingDays only_2026 = WorkingDays::from_json(table);
+  // 10:00 on Monday 14 December 2026 in Beijing: 5 working days end on Monday 21st, inside the table.
+  const auto arrival = sys_days{d("2026-12-14")} + hours(2);
+  EXPECT_EQ(only_2026.due_at_if_known(arrival, 5), sys_days{d("2026-12-21")} + hours(16));
+  EXPECT_EQ(only_2026.due_at_if_known(arrival, 5), only_2026.due_at(arrival, 5));
+  // 15 working days would end in January 2027, which this table does not hold.
+  EXPECT_EQ(only_2026.due_at_if_known(arrival, 15), std::nullopt);
+  EXPECT_THROW(only_2026.due_at(arrival, 15), Error);
 }
 
 TEST(WorkingDays, ATranscriptionSlipStopsTheLoadWithItsPlace) {

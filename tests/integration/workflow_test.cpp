@@ -211,12 +211,18 @@ struct Stack {
 };
 
 // A Workflow in this process on a database of its own, for tests that stop NATS under it.
+const WorkingDays& calendar() {
+  static const auto table =
+      WorkingDays::from_file(std::filesystem::path(build_info::kSchemasDir) / "calendar" / "working_days.json");
+  return table;
+}
+
 struct InProcess {
   test::TestDatabase db{"wf_inproc"};
   db::Pool pool{db.options(4)};
   scoring::Scorer scorer = scoring::Scorer::load(build_info::kSchemasDir, "2026.1", "2026.1");
   RegionCatalog regions = RegionCatalog::from_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json");
-  workflow::Workflow wf{pool, scorer, regions, {}, nullptr};
+  workflow::Workflow wf{pool, scorer, regions, calendar(), {}, nullptr};
 
   std::string round;
 
@@ -555,7 +561,7 @@ TEST(Workflow, TheMigrationToSubmittedVersionsReadsWhatWasSubmittedFromTheRecord
   db::migrate(pool, all);
   auto scorer = scoring::Scorer::load(build_info::kSchemasDir, "2026.1", "2026.1");
   auto regions = RegionCatalog::from_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json");
-  workflow::Workflow wf{pool, scorer, regions, {}, nullptr};
+  workflow::Workflow wf{pool, scorer, regions, calendar(), {}, nullptr};
   auto get = [&](const Actor& actor, const std::string& id) { return wf.get({actor, id}); };
   const auto county = reviewer("county", "370102");
   EXPECT_EQ(refusal(get(county, draft)), ProblemKind::not_found);
@@ -819,7 +825,7 @@ TEST(Workflow, PublicityEndsOnceEvenWithTwoInstances) {
   // Walk one declaration to publicity in process, with a publicity of one second.
   workflow::Settings quick;
   quick.publicity = std::chrono::seconds(1);
-  workflow::Workflow wf(local.pool, local.scorer, local.regions, quick, nullptr);
+  workflow::Workflow wf(local.pool, local.scorer, local.regions, calendar(), quick, nullptr);
   auto body = new_declaration();
   body["round"] = local.round;
   auto d = wf.create(creation(applicant(), body))->body;

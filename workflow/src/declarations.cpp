@@ -19,7 +19,7 @@ using nlohmann::json;
 constexpr const char* kColumns =
     "id, number, kind, round_id, org, org_name, region, city, title, contact, payload, state, version, returned_by, "
     "decided, "
-    "publicity_ends_at, score, score_version, created_at, updated_at, submitted_version";
+    "publicity_ends_at, arrived_at, due_at, score, score_version, created_at, updated_at, submitted_version";
 
 // A declaration as a caller is shown it (CONTRACT §2): its applicant, the row as it is; reviewers and
 // admins, the content and score last submitted, and nothing of one never submitted (the join finds
@@ -27,12 +27,14 @@ constexpr const char* kColumns =
 constexpr const char* kOwnView =
     "SELECT d.id, d.number, d.kind, d.round_id, d.org, d.org_name, d.region, d.city, d.title, d.contact, d.payload, "
     "d.state, d.version, "
-    "d.returned_by, d.decided, d.publicity_ends_at, d.score, d.score_version, d.created_at, d.updated_at, "
+    "d.returned_by, d.decided, d.publicity_ends_at, d.arrived_at, d.due_at, d.score, d.score_version, d.created_at, "
+    "d.updated_at, "
     "d.submitted_version FROM declarations d";
 constexpr const char* kSubmittedView =
     "SELECT d.id, d.number, d.kind, d.round_id, d.org, d.org_name, d.region, d.city, v.title, v.contact, v.payload, "
     "d.state, d.version, "
-    "d.returned_by, d.decided, d.publicity_ends_at, d.submitted_score AS score, d.submitted_score_version AS "
+    "d.returned_by, d.decided, d.publicity_ends_at, d.arrived_at, d.due_at, d.submitted_score AS score, "
+    "d.submitted_score_version AS "
     "score_version, d.created_at, d.updated_at, d.submitted_version FROM declarations d "
     "JOIN declaration_versions v ON v.declaration_id = d.id AND v.version = d.submitted_version";
 
@@ -73,6 +75,8 @@ Row read_row(const db::Result& r) {
   if (auto t = r.opt_str("returned_by")) d.returned_by = parsed(parse_tier(*t), "returned_by");
   d.decided = r.i64("decided") != 0;
   d.publicity_ends_at = r.opt_str("publicity_ends_at");
+  d.arrived_at = r.opt_str("arrived_at");
+  d.due_at = r.opt_str("due_at");
   d.score = r.is_null("score") ? json(nullptr) : json::parse(r.str("score"));
   if (!r.is_null("score_version")) d.score_version = r.i64("score_version");
   if (!r.is_null("submitted_version")) d.submitted_version = r.i64("submitted_version");
@@ -167,9 +171,10 @@ void apply(db::Connection& c, const Change& change) {
   // Only what changed is written: a decision does not send the 10 KB payload back.
   std::string sql =
       "UPDATE declarations SET state = ?, version = ?, returned_by = ?, decided = ?, publicity_ends_at = ?, "
-      "updated_at = ?";
+      "arrived_at = ?, due_at = ?, updated_at = ?";
   std::vector<db::Param> params{name(d.state), d.version,           tier_param(d.returned_by),
-                                d.decided,     d.publicity_ends_at, d.updated_at};
+                                d.decided,     d.publicity_ends_at, d.arrived_at,
+                                d.due_at,      d.updated_at};
   if (change.content_changed) {
     sql += ", title = ?, org_name = ?, contact = ?, payload = ?";
     params.insert(params.end(), {d.title, d.org_name ? db::Param(*d.org_name) : db::Param(nullptr),
@@ -202,17 +207,22 @@ void apply(db::Connection& c, const Change& change) {
   enqueue(c, change.actor, change.event_type, d, change.event_data);
 }
 
-Workflow::Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCatalog& regions, Settings settings,
-                   std::function<void()> outbox_written)
+Workflow::Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCatalog& regions,
+                   const WorkingDays& calendar, Settings settings, std::function<void()> outbox_written)
     : pool_(pool),
       scorer_(scorer),
       regions_(regions),
+      calendar_(calendar),
       settings_(settings),
       outbox_written_(std::move(outbox_written)) {}
 
 Circumstances Workflow::circumstances(db::Connection& c, const Row& row) const {
-  return {scorer_, load_verdicts(c, row.id), std::chrono::system_clock::now(), settings_.publicity,
-          load_round(c, row.round)};
+  return {scorer_,
+          load_verdicts(c, row.id),
+          std::chrono::system_clock::now(),
+          settings_.publicity,
+          load_round(c, row.round),
+          &calendar_};
 }
 
 Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command) {

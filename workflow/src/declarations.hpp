@@ -24,8 +24,8 @@ void apply(db::Connection& c, const Change& change);
 
 class Workflow {
  public:
-  Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCatalog& regions, Settings settings,
-           std::function<void()> outbox_written);
+  Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCatalog& regions, const WorkingDays& calendar,
+           Settings settings, std::function<void()> outbox_written);
 
   // Never throw for a refusal, only for infrastructure failures (sdp::Error).
   Result<cmd::Declaration> create(const cmd::CreateDeclaration& command);
@@ -58,6 +58,7 @@ class Workflow {
   db::Pool& pool_;
   const scoring::Scorer& scorer_;
   const RegionCatalog& regions_;
+  const WorkingDays& calendar_;
   Settings settings_;
   std::function<void()> outbox_written_;
 };

@@ -21,9 +21,26 @@ Result<Scored> score_of(const scoring::Scorer& scorer, Kind kind, const json& pa
 
 Snapshot snapshot(const Row& row) { return {row.state, row.returned_by, row.decided, row.kind == Kind::morning_star}; }
 
+// Arriving at a tier starts its 办理时限 (CONTRACT §6): due at the end of the round's working days
+// for that tier. Leaving the tiers ends it, but a return keeps the returning tier's due date.
+void set_deadline(Row& row, State from, const Circumstances& given) {
+  const auto tier = review_tier(row.state);
+  if (!tier) {
+    if (row.state != State::returned) row.arrived_at.reset(), row.due_at.reset();
+    return;
+  }
+  if (row.state == from) return;
+  row.arrived_at = db_time(given.now);
+  row.due_at.reset();
+  if (given.round && given.calendar)
+    if (auto due = given.calendar->due_at_if_known(given.now, given.round->review_working_days.of(*tier)))
+      row.due_at = db_time(*due);
+}
+
 // The change `outcome` makes, before what is particular to the verb.
 Change change_of(const Row& row, const Actor& actor, Action action, const Outcome& outcome,
-                 std::chrono::system_clock::time_point now) {
+                 const Circumstances& given) {
+  const auto now = given.now;
   Change c;
   c.row = row;
   c.planned_on = row.version;
@@ -35,6 +52,7 @@ Change change_of(const Row& row, const Actor& actor, Action action, const Outcom
   c.row.returned_by = outcome.to == State::returned ? outcome.returned_by : std::nullopt;
   c.row.updated_at = db_time(now);  // the workflow's clock, so that the reply needs no second read
   if (outcome.to != State::publicity && outcome.to != State::approved) c.row.publicity_ends_at.reset();
+  set_deadline(c.row, c.from, given);
   return c;
 }
 
@@ -57,7 +75,10 @@ std::optional<Problem> score_content(Change& c, const Circumstances& given) {
 void announce(Change& c, std::string type) {
   c.event_type = std::move(type);
   c.event_data = event_data(c.row, c.from);
-  if (auto tier = review_tier(c.row.state)) c.event_data["arrives_at"] = name(*tier);
+  if (auto tier = review_tier(c.row.state); tier && c.from != c.row.state) {
+    c.event_data["arrives_at"] = name(*tier);
+    if (c.row.due_at) c.event_data["due_at"] = api_time(c.row.due_at);
+  }
 }
 
 // Visibility, then the version guard (CONTRACT §3: an If-Match names the version it was made on).
@@ -81,7 +102,7 @@ Result<Change> begin(const Row& row, const Standing& standing, const C& command,
   if (auto p = guard(row, standing, command.expected_version)) return refuse(std::move(*p));
   auto outcome = transition(snapshot(row), action, standing);
   if (!outcome) return refuse(std::move(outcome.error()));
-  return change_of(row, command.actor, action, *outcome, given.now);
+  return change_of(row, command.actor, action, *outcome, given);
 }
 
 }  // namespace
@@ -106,6 +127,8 @@ json Row::to_json(const RegionCatalog& regions) const {
           {"score", score},
           {"score_version", score_version ? json(*score_version) : json(nullptr)},
           {"publicity_ends_at", api_time(publicity_ends_at)},
+          {"arrived_at", api_time(arrived_at)},
+          {"due_at", api_time(due_at)},
           {"created_at", api_time(created_at)},
           {"updated_at", api_time(updated_at)}};
 }
@@ -223,7 +246,7 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::DecideD
   auto outcome = transition(snap, action, standing);
   if (!outcome) return refuse(std::move(outcome.error()));
 
-  auto c = change_of(row, command.actor, action, *outcome, given.now);
+  auto c = change_of(row, command.actor, action, *outcome, given);
   c.comment = command.comment;
   c.row.decided = true;
   if (outcome->to == State::publicity && row.state != State::publicity)
@@ -246,7 +269,7 @@ Result<Change> plan_end_publicity(const Row& row, const Circumstances& given) {
   if (!outcome) return refuse(std::move(outcome.error()));
   if (!row.publicity_ends_at || *row.publicity_ends_at > db_time(given.now))
     return refuse({ProblemKind::conflict, {"publicity has not ended yet", "公示期尚未结束"}, {}, {}});
-  auto c = change_of(row, Actor::system("workflow"), Action::end_publicity, *outcome, given.now);
+  auto c = change_of(row, Actor::system("workflow"), Action::end_publicity, *outcome, given);
   c.event_type = "declaration.publicity_ended";
   c.event_data = event_data(c.row, c.from);
   return c;

@@ -17,6 +17,7 @@
 #include "sdp/problem.hpp"
 #include "sdp/regions.hpp"
 #include "sdp/scoring/scorer.hpp"
+#include "sdp/working_days.hpp"
 #include "state_machine.hpp"
 
 namespace sdp::workflow {
@@ -37,6 +38,10 @@ struct Row {
   std::optional<int64_t> submitted_version;  // the content version last submitted; none: never submitted
   std::optional<Tier> returned_by;
   std::optional<std::string> publicity_ends_at;
+  // 办理时限 (DATETIME(6) text, UTC): when it reached the tier it awaits and when that tier's working
+  // days end; due_at empty while the calendar lacks the year it falls in. A return keeps the
+  // returning tier's due_at (the resubmission's limit once the round has closed).
+  std::optional<std::string> arrived_at, due_at;
   bool decided = false;  // a reviewer has decided since it was last submitted from draft
   std::string created_at, updated_at;
 
@@ -67,7 +72,8 @@ struct Circumstances {
   std::vector<scoring::Verdict> verdicts;  // the declaration's, in the order given
   std::chrono::system_clock::time_point now;
   std::chrono::seconds publicity{5 * 24 * 3600};
-  std::optional<RoundRow> round;  // the declaration's: its window bounds the first submission
+  std::optional<RoundRow> round;          // the declaration's: its window bounds the first submission
+  const WorkingDays* calendar = nullptr;  // deadlines are counted on it; none: no deadlines
 };
 
 // How `actor` relates to `row`, and whether it may see it (a draft never submitted is the applicant's alone).

@@ -24,6 +24,7 @@ namespace {
 struct Context {
   scoring::Scorer scorer;
   RegionCatalog regions;
+  WorkingDays calendar;
   std::unique_ptr<OutboxRelay> relay;
   std::unique_ptr<Workflow> workflow;
 };
@@ -33,12 +34,17 @@ struct Context {
 void setup(Runtime& runtime) {
   const auto& cfg = runtime.config();
   const auto& dir = runtime.schemas_dir();
-  auto ctx = std::make_shared<Context>(Context{scoring::Scorer::load(dir),
-                                               RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
-                                               nullptr, nullptr});
+  auto ctx = std::make_shared<Context>(
+      Context{scoring::Scorer::load(dir), RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
+              WorkingDays::from_file(dir / "calendar" / "working_days.json"), nullptr, nullptr});
+  // Deadlines are counted in working days: a year the calendar lacks stops the start, with a message
+  // naming the State Council notice to add, rather than counting weekdays.
+  const int this_year = static_cast<int>(
+      Date{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() + std::chrono::hours(8))}.year());
+  ctx->calendar.require(this_year, this_year);
   ctx->relay =
       std::make_unique<OutboxRelay>(runtime.db(), runtime.nats(), static_cast<int>(cfg.integer("SDP_OUTBOX_BATCH")));
-  ctx->workflow = std::make_unique<Workflow>(runtime.db(), ctx->scorer, ctx->regions,
+  ctx->workflow = std::make_unique<Workflow>(runtime.db(), ctx->scorer, ctx->regions, ctx->calendar,
                                              Settings{cfg.seconds("SDP_PUBLICITY_SECONDS")},
                                              [relay = ctx->relay.get()] { relay->notify(); });
 

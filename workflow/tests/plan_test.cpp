@@ -2,6 +2,8 @@
 // against schemas/events/declaration.schema.json, as its producer must.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "plan.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/json_schema.hpp"
@@ -73,8 +75,18 @@ RoundRow open_round(Kind kind = Kind::morning_star) {
   return r;
 }
 
+const WorkingDays& calendar() {
+  static auto c = WorkingDays::from_file(std::filesystem::path(kDir) / "calendar" / "working_days.json");
+  return c;
+}
+
 Circumstances given(std::vector<scoring::Verdict> verdicts = {}) {
-  return {scorer(), std::move(verdicts), kNow, 5 * 24h, open_round()};
+  return {scorer(), std::move(verdicts), kNow, 5 * 24h, open_round(), &calendar()};
+}
+
+// The end of a day in Beijing (24:00 China Standard Time) as the row's UTC text.
+std::string end_of_beijing_day(int month, int day) {
+  return db_time(std::chrono::sys_days{std::chrono::year{2026} / month / day} + 16h);
 }
 
 // The event data a change would publish must be what its consumers were promised.
@@ -453,6 +465,56 @@ TEST(PlanDecide, TheProvinceCannotApproveAMorningStarDeclarationAtVerifiedLevelZ
 }
 
 // ---- end of publicity ----
+// kNow is Thursday 26 November 2026, 17:00 in Beijing; the round gives the county 5 working days,
+// the city 10 and the province 15 (the defaults of cmd::ReviewDays).
+TEST(PlanDeadlines, ArrivingAtATierStartsItsWorkingDays) {
+  auto c = submit(row(State::draft));
+  ASSERT_TRUE(c) << c.error().title.en;
+  EXPECT_EQ(c->row.arrived_at, db_time(kNow));
+  EXPECT_EQ(c->row.due_at, end_of_beijing_day(12, 3));  // Fri 27, Mon 30, Tue 1, Wed 2, Thu 3
+  EXPECT_EQ(c->event_data["arrives_at"], "county");
+  EXPECT_EQ(c->event_data["due_at"], api_time(end_of_beijing_day(12, 3)));
+  expect_valid_event(*c);
+
+  auto at_county = row(State::county_review);
+  at_county.arrived_at = "2026-11-20 08:00:00.000000";
+  at_county.due_at = end_of_beijing_day(11, 27);
+  auto up = decide(at_county, kCounty, Decision::approve);
+  ASSERT_TRUE(up) << up.error().title.en;
+  EXPECT_EQ(up->row.arrived_at, db_time(kNow));
+  EXPECT_EQ(up->row.due_at, end_of_beijing_day(12, 10));  // ten working days for the city
+}
+
+TEST(PlanDeadlines, AReturnKeepsTheReturningTiersDueDateAndLeavingTheTiersEndsIt) {
+  auto at_city = row(State::city_review);
+  at_city.arrived_at = "2026-11-20 08:00:00.000000";
+  at_city.due_at = end_of_beijing_day(12, 4);
+  auto back = decide(at_city, kCity, Decision::return_, "请补充材料");
+  ASSERT_TRUE(back) << back.error().title.en;
+  EXPECT_EQ(back->row.due_at, end_of_beijing_day(12, 4));
+  EXPECT_FALSE(back->event_data.contains("due_at"));
+
+  auto no = decide(at_city, kCity, Decision::reject, "不符合条件");
+  ASSERT_TRUE(no) << no.error().title.en;
+  EXPECT_EQ(no->row.due_at, std::nullopt);
+  EXPECT_EQ(no->row.arrived_at, std::nullopt);
+}
+
+TEST(PlanDeadlines, WithoutTheCalendarsYearTheDeadlineIsLeftOpen) {
+  auto table = json::parse(std::ifstream(std::filesystem::path(kDir) / "calendar" / "working_days.json"));
+  table["years"].erase("2026");
+  const auto without_2026 = WorkingDays::from_json(table);
+  auto circumstances = given();
+  circumstances.calendar = &without_2026;
+  auto d = row(State::draft);
+  auto c =
+      plan(d, standing(applicant(), regions(), d), cmd::SubmitDeclaration{applicant(), d.id, d.version}, circumstances);
+  ASSERT_TRUE(c) << c.error().title.en;
+  EXPECT_EQ(c->row.arrived_at, db_time(kNow));
+  EXPECT_EQ(c->row.due_at, std::nullopt);
+  expect_valid_event(*c);
+}
+
 TEST(PlanEndPublicity, WhenItsTimeIsUp) {
   auto p = row(State::publicity);
   p.publicity_ends_at = db_time(kNow - 1s);

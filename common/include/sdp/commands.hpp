@@ -59,6 +59,7 @@ std::optional<RoundState> parse_round_state(std::string_view s);
 // The working days each tier has to decide (办理时限).
 struct ReviewDays {
   int county = 5, city = 10, province = 15;
+  int of(Tier t) const { return t == Tier::county ? county : t == Tier::city ? city : province; }
   bool operator==(const ReviewDays&) const = default;
 };
 

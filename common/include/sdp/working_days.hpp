@@ -37,6 +37,10 @@ class WorkingDays {
   // A deadline of `n` working days from `arrival` (办理时限): the end of the `n`th working day after
   // the arrival's date, both in China Standard Time (UTC+8, no daylight saving), as a UTC instant.
   std::chrono::system_clock::time_point due_at(std::chrono::system_clock::time_point arrival, int n) const;
+  // Like due_at, but nothing when the count runs into a year the table lacks: the caller keeps the
+  // deadline open until that year's notice is added, rather than guessing or refusing the work.
+  std::optional<std::chrono::system_clock::time_point> due_at_if_known(std::chrono::system_clock::time_point arrival,
+                                                                       int n) const;
 
  private:
   std::set<int> years_;
