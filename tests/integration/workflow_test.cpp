@@ -585,6 +585,13 @@ TEST(Workflow, TheMigrationToSubmittedVersionsReadsWhatWasSubmittedFromTheRecord
   EXPECT_EQ(round["kind"], "morning_star");
   EXPECT_EQ(round["state"], "open") << "it spans this year: " << round.dump();
   for (const auto& id : {draft, edited, in_review}) EXPECT_EQ(get(applicant(), id)->body["round"], round["id"]) << id;
+
+  // Migration 0006: one at a tier arrived at its last change; a draft or a returned one is at none.
+  seen = get(county, in_review)->body;
+  EXPECT_FALSE(seen["arrived_at"].is_null()) << seen.dump();
+  EXPECT_EQ(seen["arrived_at"], seen["updated_at"]);
+  EXPECT_TRUE(get(applicant(), draft)->body["arrived_at"].is_null());
+  EXPECT_TRUE(get(applicant(), edited)->body["arrived_at"].is_null());
 }
 
 TEST(Workflow, BadInputIsRefusedWithPointers) {
