@@ -32,8 +32,8 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || 
 const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 
 // One person = one browser context (its own sessionStorage, so its own token).
-async function person() {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+async function person({ timezoneId } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', ...(timezoneId && { timezoneId }) });
   const page = await context.newPage();
   page.setDefaultTimeout(T);
   page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
@@ -302,7 +302,8 @@ try {
   });
 
   // ---- rounds (申报批次, CONTRACT §6): the admin opens one in the console, the enterprise declares in it ----
-  const admin = await person();
+  // The admin's browser is in another time zone: what the console shows and sends is Beijing time all the same.
+  const admin = await person({ timezoneId: 'America/New_York' });
   const roundTitle = `浏览器测试批次 ${Date.now()}`;
   let roundId;
   let closedId;
@@ -410,6 +411,8 @@ try {
     await fillMorningStar(a, `浏览器测试批次内申报 ${Date.now()}`, roundId);
     for (const id of LEVEL1) await pick(a, `met-${id}-yes`);
     await waitLevel(a, 'ms-level', 1);
+    await a.getByTestId('round-picker').scrollIntoViewIfNeeded();
+    await a.evaluate(() => window.scrollTo(0, 0));
     await shot(a, '14-round-picker');
     await a.getByTestId('submit').click();
     await a.waitForURL(/#\/d\/[0-9a-f-]+$/);
@@ -422,6 +425,8 @@ try {
     await a.getByTestId('round-link').click();
     await a.getByTestId('round-title').getByText(roundTitle).waitFor();
     check((await a.getByTestId('round-edit').count()) === 0, 'the enterprise is offered 编辑');
+    await a.goto(`${BASE}/#/rounds/${roundId}/edit`);
+    await a.getByText('只有管理员可以创建或修改申报批次').waitFor();
   });
 
   await step('with no open 产业大脑 round (the admin closes it in the console), the enterprise is told so plainly', async () => {
@@ -441,6 +446,29 @@ try {
     await a.getByTestId('no-open-round').getByText('当前没有开放申报的产业大脑批次').waitFor();
     check((await a.getByTestId('submit').count()) === 0, 'a submit button with no open round');
     await shot(a, '15-no-open-round');
+  });
+
+  await step('on a phone, the round page, the round form and the round choice fit the screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', hasTouch: true, isMobile: true });
+    const p = await context.newPage();
+    p.setDefaultTimeout(T);
+    const fits = async (what) => check(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1),
+      `${what} scrolls sideways at 390 px`);
+    await signIn(p, 'admin');
+    await p.goto(`${BASE}/#/rounds/${roundId}`);
+    await p.getByTestId('round-title').waitFor();
+    await fits('the round page');
+    await shot(p, '16-phone-round');
+    await p.goto(`${BASE}/#/rounds/${roundId}/edit`);
+    await p.getByTestId('quota-370100').waitFor();
+    await fits('the round form');
+    await p.getByTestId('sign-out').click();
+    await signIn(p, 'applicant', { org: ORG });
+    await p.goto(`${BASE}/#/new/morning_star`);
+    await p.getByTestId(`round-${roundId}`).waitFor();
+    await fits('the round choice');
+    await shot(p, '17-phone-round-picker');
+    await context.close();
   });
 
   await step('on a tablet, a county reviewer signs in by keyboard alone and sees the queue without sideways scrolling', async () => {

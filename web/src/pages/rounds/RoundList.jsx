@@ -27,7 +27,7 @@ export default function RoundList({ session }) {
     {
       title: hasCounts ? '已推荐 / 名额' : '推荐名额合计', key: 'quota', width: 120,
       render: (_, r) => <span data-testid={`round-quota-${r.id}`}>
-        {hasCounts && r.counts ? `${recommendedTotal(r.counts)} / ${quotaTotal(r)}` : (Object.keys(r.quotas || {}).length ? quotaTotal(r) : '未设')}
+        {hasCounts && r.counts ? `${recommendedTotal(r.counts)} / ` : ''}{Object.keys(r.quotas || {}).length ? quotaTotal(r) : '未设'}
       </span>,
     },
     ...(admin ? [{ title: '操作', key: 'op', width: 80, render: (_, r) => <Link to={`/rounds/${r.id}/edit`} data-testid={`round-edit-${r.id}`}>编辑</Link> }] : []),
