@@ -14,6 +14,9 @@ import AllDeclarations from './pages/AllDeclarations.jsx';
 import Inbox from './pages/Inbox.jsx';
 import Webhook from './pages/Webhook.jsx';
 import Overview from './pages/Overview.jsx';
+import RoundList from './pages/rounds/RoundList.jsx';
+import RoundView from './pages/rounds/RoundView.jsx';
+import RoundForm from './pages/rounds/RoundForm.jsx';
 
 const { Header, Content } = Layout;
 
@@ -45,6 +48,7 @@ function menuFor(s) {
   }
   const items = [];
   if (s.role === 'reviewer') items.push({ key: '/pending', label: <Link to="/pending">待审队列</Link> });
+  items.push({ key: '/rounds', label: <Link to="/rounds" data-testid="nav-rounds">申报批次</Link> });
   items.push({ key: '/all', label: <Link to="/all">辖区申报</Link> });
   items.push({ key: '/overview', label: <Link to="/overview">统计概览</Link> });
   if (s.role === 'reviewer') items.push({ key: '/inbox', label: <Link to="/inbox">消息</Link> });
@@ -65,6 +69,12 @@ function UnreadBadge({ session }) {
     api('/v1/notifications?limit=100').then(({ data }) => setN(data.items.filter((i) => !i.read).length)).catch(() => {});
   }, [session, loc.pathname]);
   return n ? <Badge count={n} size="small" title={`${n} 条未读消息`} /> : null;
+}
+
+// Pages that change things only the admin may change; others get a plain refusal, not a form that 403s.
+function AdminOnly({ session, children }) {
+  if (session.role === 'admin') return children;
+  return <Result status="403" title="只有管理员可以创建或修改申报批次" extra={<Link to="/rounds">返回申报批次</Link>} />;
 }
 
 export default function App() {
@@ -106,6 +116,10 @@ export default function App() {
           <Route path="/inbox" element={<Inbox />} />
           <Route path="/webhook" element={<Webhook />} />
           <Route path="/overview" element={<Overview session={session} />} />
+          <Route path="/rounds" element={<RoundList session={session} />} />
+          <Route path="/rounds/new" element={<AdminOnly session={session}><RoundForm /></AdminOnly>} />
+          <Route path="/rounds/:id/edit" element={<AdminOnly session={session}><RoundForm /></AdminOnly>} />
+          <Route path="/rounds/:id" element={<RoundView session={session} />} />
           <Route path="*" element={<Result status="404" title="页面不存在" extra={<Link to="/">返回首页</Link>} />} />
         </Routes>
       </Content>

@@ -30,3 +30,7 @@ export function actorText(a = {}) {
   if (a.role === 'applicant') return `企业（${a.org || ''}）`;
   return ROLE[a.role] || a.role || '';
 }
+
+// Rounds (申报批次, CONTRACT §6).
+export const ROUND_STATE = { scheduled: '未开始', open: '申报中', closed: '已截止' };
+export const ROUND_STATE_COLOR = { scheduled: 'default', open: 'green', closed: 'red' };

@@ -32,8 +32,8 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || 
 const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 
 // One person = one browser context (its own sessionStorage, so its own token).
-async function person() {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+async function person({ timezoneId } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', ...(timezoneId && { timezoneId }) });
   const page = await context.newPage();
   page.setDefaultTimeout(T);
   page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
@@ -76,10 +76,11 @@ async function waitLevel(page, testid, level) {
 
 const LEVEL1 = ['MS01', 'MS04', 'MS09', 'MS17', 'MS19', 'MS20', 'MS40', 'MS41', 'MS47', 'MS52', 'MS70', 'MS71', 'MS72'];
 
-// Fills the header of a new 晨星工厂 declaration and ticks the level-1 items.
-async function fillMorningStar(page, title) {
+// Fills the header of a new 晨星工厂 declaration (in `round` when given) and ticks the level-1 items.
+async function fillMorningStar(page, title, round) {
   await page.getByTestId('new-morning-star').click();
   await page.getByTestId('criterion-MS72').waitFor();
+  if (round) await pick(page, `round-${round}`);
   await page.getByTestId('title').fill(title);
   await page.getByTestId('org_name').fill('济南历下某智能装备有限公司');
   await page.getByTestId('contact-name').fill('李明');
@@ -87,6 +88,20 @@ async function fillMorningStar(page, title) {
   await page.getByTestId('contact-email').fill('liming@example.cn');
   await pick(page, 'claimed-1');
   await waitLevel(page, 'ms-level', 0);
+}
+
+// A Beijing date `days` from today ("2026-03-01"), and a datetime-local value at its midnight.
+const beijingDay = (days = 0) => new Date(Date.now() + 8 * 3600e3 + days * 86400e3).toISOString().slice(0, 10);
+const midnight = (days) => `${beijingDay(days)}T00:00`;
+
+// A call to the API as the person signed in on `page` (their token), for what the test sets up
+// behind the console's back (another admin's change, rounds outside their window).
+async function apiAs(page, method, url, body, headers = {}) {
+  return page.evaluate(async ([m, u, b, h]) => {
+    const res = await fetch(u, { method: m, headers: { Authorization: `Bearer ${sessionStorage.getItem('sdp.token')}`,
+      'Content-Type': 'application/json', ...h }, body: b === null ? undefined : JSON.stringify(b) });
+    return { status: res.status, etag: res.headers.get('ETag'), body: await res.json().catch(() => null) };
+  }, [method, url, body ?? null, headers]);
 }
 
 async function openDeclaration(page, id) {
@@ -284,6 +299,176 @@ try {
     await a.reload();
     await a.getByTestId('webhook-current').getByText('http://127.0.0.1:9/sdp/events').waitFor();
     check((await a.getByTestId('webhook-url').inputValue()) === 'http://127.0.0.1:9/sdp/events', 'the form does not show the registered URL');
+  });
+
+  // ---- rounds (申报批次, CONTRACT §6): the admin opens one in the console, the enterprise declares in it ----
+  // The admin's browser is in another time zone: what the console shows and sends is Beijing time all the same.
+  const admin = await person({ timezoneId: 'America/New_York' });
+  const roundTitle = `浏览器测试批次 ${Date.now()}`;
+  let roundId;
+  let closedId;
+  let scheduledId;
+  await step('admin creates a round in the console (Beijing-time window, deadlines, city quotas)', async () => {
+    const p = admin.page;
+    await signIn(p, 'admin');
+    await p.getByTestId('nav-rounds').click();
+    await p.getByRole('heading', { name: '申报批次' }).waitFor();
+    await p.getByTestId('round-new').click();
+    await p.getByTestId('quota-370100').waitFor();
+    await pick(p, 'round-kind-morning_star');
+    await p.getByTestId('round-title-input').fill(roundTitle);
+    // The window the wrong way round is refused beside the field before anything is sent.
+    await p.getByTestId('round-opens').fill(midnight(30));
+    await p.getByTestId('round-closes').fill(midnight(-1));
+    await p.getByTestId('round-save').click();
+    await p.getByText('截止时间须晚于开始时间').waitFor();
+    await p.getByTestId('round-opens').fill(midnight(-1));
+    await p.getByTestId('round-closes').fill(midnight(30));
+    await p.getByTestId('round-days-county').fill('3');
+    await p.getByTestId('round-days-city').fill('7');
+    await p.getByTestId('quota-all').fill('5');
+    await p.getByTestId('quota-all-apply').click();
+    await p.getByTestId('quota-370100').fill('8');
+    await shot(p, '11-round-create');
+    await p.getByTestId('round-save').click();
+    await p.waitForURL(/#\/rounds\/[0-9a-f-]+$/);
+    roundId = p.url().match(/#\/rounds\/([0-9a-f-]+)$/)[1];
+    await p.getByTestId('round-title').getByText(roundTitle).waitFor();
+    check((await p.getByTestId('quota-view-370100').textContent()) === '8', 'quota of 济南市 is not 8');
+    check((await p.getByTestId('quota-view-370200').textContent()) === '5', 'quota of 青岛市 is not 5');
+    const daysText = await p.getByTestId('round-days').textContent();
+    check(daysText.includes('县级 3') && daysText.includes('市级 7') && daysText.includes('省级 15'), `deadlines shown as ${daysText}`);
+    const win = await p.getByTestId('round-window').textContent();
+    check(win === `${beijingDay(-1)} 00:00 至 ${beijingDay(30)} 00:00`, `window shown as ${win} (not Beijing time?)`);
+    const r = await apiAs(p, 'GET', `/v1/rounds/${roundId}`);
+    check(Date.parse(r.body.opens_at) === Date.parse(`${midnight(-1)}:00+08:00`), `opens_at stored as ${r.body.opens_at}`);
+    check(r.body.review_working_days.county === 3 && r.body.quotas['370100'] === 8 && Object.keys(r.body.quotas).length === 16,
+      `round stored as ${JSON.stringify(r.body)}`);
+    console.log(`     round ${roundId}`);
+  });
+
+  await step('admin edits its quota (PATCH with If-Match); a stale edit says 已被他人修改', async () => {
+    const p = admin.page;
+    await p.getByTestId('round-edit').click();
+    await p.getByTestId('quota-370100').waitFor();
+    check((await p.getByTestId('quota-370100').inputValue()) === '8', 'the edit form does not show the quota');
+    await p.getByTestId('quota-370100').fill('12');
+    await p.getByTestId('round-save').click();
+    await p.waitForURL(new RegExp(`#/rounds/${roundId}$`));
+    await p.waitForFunction(() => document.querySelector('[data-testid="quota-view-370100"]')?.textContent === '12', null, { timeout: T });
+    // Someone else changes the round while this form is open: the save is refused with 412.
+    await p.getByTestId('round-edit').click();
+    await p.getByTestId('quota-370200').waitFor();
+    const cur = await apiAs(p, 'GET', `/v1/rounds/${roundId}`);
+    const other = await apiAs(p, 'PATCH', `/v1/rounds/${roundId}`, { quotas: { ...cur.body.quotas, 370300: 9 } }, { 'If-Match': cur.etag });
+    check(other.status === 200, `the other admin's change got ${other.status}`);
+    await p.getByTestId('quota-370200').fill('6');
+    await p.getByTestId('round-save').click();
+    await p.getByTestId('round-stale').getByText('已被他人修改，请刷新').waitFor();
+    await shot(p, '12-round-stale');
+    await p.getByTestId('round-refresh').click();
+    await p.waitForFunction(() => document.querySelector('[data-testid="quota-370300"]')?.value === '9', null, { timeout: T });
+    await p.getByTestId('quota-370200').fill('6');
+    await p.getByTestId('round-save').click();
+    await p.waitForURL(new RegExp(`#/rounds/${roundId}$`));
+    await p.waitForFunction(() => document.querySelector('[data-testid="quota-view-370200"]')?.textContent === '6', null, { timeout: T });
+    check((await p.getByTestId('quota-view-370300').textContent()) === '9', 'the other admin\'s change was lost');
+  });
+
+  await step('admin sees the round listed with its window, state and quotas', async () => {
+    const p = admin.page;
+    // A closed and a scheduled round of the same programme, for the enterprise's choice below.
+    const y = Number(beijingDay().slice(0, 4));
+    const mk = async (title, opens, closes) => {
+      const r = await apiAs(p, 'POST', '/v1/rounds', { kind: 'morning_star', year: y, title, opens_at: opens, closes_at: closes });
+      check(r.status === 201, `creating ${title}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.id;
+    };
+    closedId = await mk(`浏览器测试已截止批次 ${Date.now()}`, `${y - 1}-03-01T00:00:00+08:00`, `${y - 1}-03-31T18:00:00+08:00`);
+    scheduledId = await mk(`浏览器测试未开始批次 ${Date.now()}`, `${y + 1}-05-01T00:00:00+08:00`, `${y + 1}-06-01T00:00:00+08:00`);
+    await p.getByTestId('nav-rounds').click();
+    await p.getByTestId(`round-open-${roundId}`).waitFor();
+    const row = p.locator('[data-testid="rounds"] tr', { has: p.getByTestId(`round-open-${roundId}`) });
+    const text = await row.textContent();
+    check(text.includes('申报中') && text.includes(`${beijingDay(-1)} 00:00 至 ${beijingDay(30)} 00:00`), `row reads ${text}`);
+    check((await p.getByTestId(`round-quota-${roundId}`).textContent()).includes(String(12 + 6 + 9 + 5 * 13)), 'quota total is wrong');
+    const closedRow = await p.locator('[data-testid="rounds"] tr', { has: p.getByTestId(`round-open-${closedId}`) }).textContent();
+    check(closedRow.includes('已截止'), `closed round reads ${closedRow}`);
+    await shot(p, '13-round-list');
+  });
+
+  await step('an enterprise picks the round (closed and scheduled ones disabled, with dates) and declares in it', async () => {
+    await a.goto(`${BASE}/#/mine`);
+    await a.getByTestId('new-morning-star').click();
+    await a.getByTestId(`round-${roundId}`).waitFor();
+    const y = Number(beijingDay().slice(0, 4));
+    check(await a.getByTestId(`round-${closedId}`).isDisabled(), 'the closed round can be picked');
+    check(await a.getByTestId(`round-${scheduledId}`).isDisabled(), 'the scheduled round can be picked');
+    check(!(await a.getByTestId(`round-${roundId}`).isDisabled()), 'the open round cannot be picked');
+    check((await a.getByTestId(`round-when-${closedId}`).textContent()) === `已截止 ${y - 1}-03-31 18:00`, 'closed round without its date');
+    check((await a.getByTestId(`round-when-${scheduledId}`).textContent()) === `${y + 1}-05-01 开始`, 'scheduled round without its date');
+    await a.goto(`${BASE}/#/mine`);
+    await fillMorningStar(a, `浏览器测试批次内申报 ${Date.now()}`, roundId);
+    for (const id of LEVEL1) await pick(a, `met-${id}-yes`);
+    await waitLevel(a, 'ms-level', 1);
+    await a.getByTestId('round-picker').scrollIntoViewIfNeeded();
+    await a.evaluate(() => window.scrollTo(0, 0));
+    await shot(a, '14-round-picker');
+    await a.getByTestId('submit').click();
+    await a.waitForURL(/#\/d\/[0-9a-f-]+$/);
+    const id3 = a.url().match(/#\/d\/([0-9a-f-]+)$/)[1];
+    await expectState(a, 'county_review');
+    await a.getByTestId('round-link').getByText(roundTitle).waitFor();
+    const d = await apiAs(a, 'GET', `/v1/declarations/${id3}`);
+    check(d.body.round === roundId, `declared in ${d.body.round}, not ${roundId}`);
+    // Everyone with access reads the round's page; only the admin gets 编辑.
+    await a.getByTestId('round-link').click();
+    await a.getByTestId('round-title').getByText(roundTitle).waitFor();
+    check((await a.getByTestId('round-edit').count()) === 0, 'the enterprise is offered 编辑');
+    await a.goto(`${BASE}/#/rounds/${roundId}/edit`);
+    await a.getByText('只有管理员可以创建或修改申报批次').waitFor();
+  });
+
+  await step('with no open 产业大脑 round (the admin closes it in the console), the enterprise is told so plainly', async () => {
+    const p = admin.page;
+    const { body } = await apiAs(p, 'GET', '/v1/rounds?kind=industry_brain&state=open');
+    check(body.items.length === 1, `expected the stack's one open 产业大脑 round, got ${body.items.length}`);
+    const ib = body.items[0];
+    await p.goto(`${BASE}/#/rounds/${ib.id}/edit`);
+    await p.getByTestId('round-opens').waitFor();
+    await p.getByTestId('round-opens').fill(midnight(-2));
+    await p.getByTestId('round-closes').fill(midnight(0));
+    await p.getByTestId('round-save').click();
+    await p.waitForURL(new RegExp(`#/rounds/${ib.id}$`));
+    await p.getByTestId('round-view').locator('[data-testid="round-state"][data-state="closed"]').waitFor();
+    await a.goto(`${BASE}/#/mine`);
+    await a.getByTestId('new-industry-brain').click();
+    await a.getByTestId('no-open-round').getByText('当前没有开放申报的产业大脑批次').waitFor();
+    check((await a.getByTestId('submit').count()) === 0, 'a submit button with no open round');
+    await shot(a, '15-no-open-round');
+  });
+
+  await step('on a phone, the round page, the round form and the round choice fit the screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', hasTouch: true, isMobile: true });
+    const p = await context.newPage();
+    p.setDefaultTimeout(T);
+    const fits = async (what) => check(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1),
+      `${what} scrolls sideways at 390 px`);
+    await signIn(p, 'admin');
+    await p.goto(`${BASE}/#/rounds/${roundId}`);
+    await p.getByTestId('round-title').waitFor();
+    await fits('the round page');
+    await shot(p, '16-phone-round');
+    await p.goto(`${BASE}/#/rounds/${roundId}/edit`);
+    await p.getByTestId('quota-370100').waitFor();
+    await fits('the round form');
+    await p.getByTestId('sign-out').click();
+    await signIn(p, 'applicant', { org: ORG });
+    await p.goto(`${BASE}/#/new/morning_star`);
+    await p.getByTestId(`round-${roundId}`).waitFor();
+    await fits('the round choice');
+    await shot(p, '17-phone-round-picker');
+    await context.close();
   });
 
   await step('on a tablet, a county reviewer signs in by keyboard alone and sees the queue without sideways scrolling', async () => {

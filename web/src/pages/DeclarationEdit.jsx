@@ -9,6 +9,9 @@ import MorningStarForm, { cleanMorningStar } from '../components/MorningStarForm
 import IndustryBrainForm, { cleanIndustryBrain } from '../components/IndustryBrainForm.jsx';
 import { usePreview, MorningStarScore, IndustryBrainScore } from '../components/ScorePanel.jsx';
 import { StateTag } from '../components/DeclarationTable.jsx';
+import RoundPicker, { NoOpenRound, openRounds } from '../components/RoundPicker.jsx';
+import { RoundStateTag } from '../components/RoundBits.jsx';
+import { useRounds, roundWhen } from '../rounds.js';
 
 // The county code inside a 统一社会信用代码 (characters 3–8), a sensible default region.
 function regionFromOrg(org) {
@@ -33,7 +36,9 @@ export default function DeclarationEdit() {
   const [general, setGeneral] = useState('');
   const [busy, setBusy] = useState('');
   const [returnComment, setReturnComment] = useState(null);
+  const [roundId, setRoundId] = useState('');
   const kind = decl?.kind || newKind;
+  const rounds = useRounds({ kind: kind || '' });
   const ms = useMorningStar();
   const ib = useIndustryBrain();
   const { data: regions } = useRegions();
@@ -53,6 +58,13 @@ export default function DeclarationEdit() {
     }, (e) => setLoadError(errorText(e)));
   }, [id]);
 
+  // A new declaration goes into the first open round unless the applicant picks another.
+  useEffect(() => {
+    if (decl || roundId || !rounds.items) return;
+    const first = openRounds(rounds.items)[0];
+    if (first) setRoundId(first.id);
+  }, [decl, roundId, rounds.items]);
+
   const clean = useMemo(() => (kind === 'morning_star' ? cleanMorningStar(payload) : cleanIndustryBrain(payload)), [kind, payload]);
   const preview = usePreview(kind, clean);
   const names = useMemo(() => Object.fromEntries((ms.data?.criteria || []).map((c) => [c.id, c.name])), [ms.data]);
@@ -61,6 +73,14 @@ export default function DeclarationEdit() {
   if (id && !decl) return <Spin tip="加载中" />;
   if (!KIND[kind]) return <Alert type="error" message="未知的申报类型" />;
   const editable = !decl || decl.state === 'draft' || decl.state === 'returned';
+  if (!decl && rounds.items && !openRounds(rounds.items).length) {
+    return (
+      <Card title={<h2 style={{ margin: 0, fontSize: 18 }}>{`新建${KIND[kind]}申报`}</h2>}>
+        <NoOpenRound kind={kind} rounds={rounds.items} />
+      </Card>
+    );
+  }
+  const myRound = decl && (rounds.items || []).find((r) => r.id === decl.round);
 
   const contactBody = () => {
     const c = { name: contact.name.trim(), phone: contact.phone.trim() };
@@ -73,12 +93,9 @@ export default function DeclarationEdit() {
     setErrors({}); setGeneral('');
     const named = orgName.trim() ? { org_name: orgName.trim() } : {};
     if (!decl) {
-      // The open round of this programme (picking among several is the round pages' work, issue 16).
-      const { data: rounds } = await api(`/v1/rounds?kind=${kind}&state=open`);
-      const round = rounds.items?.[0];
-      if (!round) throw new Error(`当前没有开放申报的${KIND[kind]}批次`);
+      if (!roundId) throw new Error('请选择申报批次');
       const { data, etag: t } = await api('/v1/declarations', {
-        method: 'POST', body: { round: round.id, region, title: title.trim(), ...named, contact: contactBody(), payload: clean },
+        method: 'POST', body: { round: roundId, region, title: title.trim(), ...named, contact: contactBody(), payload: clean },
       });
       setDecl(data); setEtag(t);
       return { id: data.id, etag: t, created: true };
@@ -137,6 +154,16 @@ export default function DeclarationEdit() {
         {general && <Alert type="error" showIcon role="alert" data-testid="form-error" style={{ marginBottom: 12 }} message={general}
           description={errors[''] || errors['/headers/If-Match']} />}
         <Form layout="vertical" component="div">
+          <Form.Item label="申报批次" required validateStatus={status('/round')} help={err('/round') || (decl ? '创建后不可更改' : '只能选择申报中的批次')}>
+            {decl ? (
+              <Space wrap data-testid="decl-round">
+                {myRound ? <><Link to={`/rounds/${myRound.id}`}>{myRound.title}</Link><RoundStateTag state={myRound.state} /></> : <span>{decl.round}</span>}
+                {myRound && myRound.state !== 'open' && decl.state === 'draft' && (
+                  <Typography.Text type="danger">该批次{roundWhen(myRound)}，草稿不能提交</Typography.Text>
+                )}
+              </Space>
+            ) : <RoundPicker kind={kind} rounds={rounds} value={roundId} onChange={setRoundId} />}
+          </Form.Item>
           <Form.Item label="申报名称" htmlFor="title" required validateStatus={status('/title')} help={err('/title')}>
             <Input id="title" data-testid="title" value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} disabled={!editable} />
           </Form.Item>

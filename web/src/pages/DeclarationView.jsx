@@ -9,6 +9,7 @@ import { Stars, levelText } from '../components/MorningStarForm.jsx';
 import { GRADE_OPTIONS } from '../components/IndustryBrainForm.jsx';
 import { usePreview } from '../components/ScorePanel.jsx';
 import History, { useHistory } from '../components/History.jsx';
+import { RoundLink } from '../components/RoundBits.jsx';
 
 const TIERS = ['county', 'city', 'province'];
 
@@ -209,6 +210,8 @@ export default function DeclarationView({ session }) {
         <Descriptions size="small" bordered column={{ xs: 1, sm: 1, md: 2, lg: 3 }} items={[
           { key: 's', label: '状态', children: <span data-testid="decl-state" data-state={decl.state}><StateTag state={decl.state} /></span> },
           { key: 't', label: '申报名称', children: decl.title },
+          { key: 'rd', label: '申报批次', children: <RoundLink id={decl.round} /> },
+          ...(decl.org_name ? [{ key: 'on', label: '企业名称', children: decl.org_name }] : []),
           { key: 'o', label: '统一社会信用代码', children: decl.org },
           { key: 'r', label: '所属地区', children: `${decl.city_name || ''}${decl.region_name || decl.region}` },
           { key: 'c', label: '联系人', children: `${decl.contact?.name || ''} ${decl.contact?.phone || ''} ${decl.contact?.email || ''}` },
