@@ -16,12 +16,15 @@ export const ACTION = {
 export const DECISION = { approve: '通过', return: '退回', reject: '不予通过' };
 export const TIER_OF_STATE = { county_review: 'county', city_review: 'city', province_review: 'province', publicity: 'province' };
 
+// An API instant as Beijing time (UTC+8, no daylight saving), whatever the browser's own zone:
+// the times people compare (deadlines, 公示, history) are the province's.
 export function fmtTime(s) {
   if (!s) return '';
   const d = new Date(s);
   if (Number.isNaN(d.getTime())) return s;
+  const b = new Date(d.getTime() + 8 * 3600 * 1000);
   const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return `${b.getUTCFullYear()}-${p(b.getUTCMonth() + 1)}-${p(b.getUTCDate())} ${p(b.getUTCHours())}:${p(b.getUTCMinutes())}:${p(b.getUTCSeconds())}`;
 }
 
 export function actorText(a = {}) {
