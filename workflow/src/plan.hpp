@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "quota.hpp"
 #include "round_plan.hpp"
 #include "sdp/actor.hpp"
 #include "sdp/commands.hpp"
@@ -37,7 +38,9 @@ struct Row {
   std::optional<int64_t> submitted_version;  // the content version last submitted; none: never submitted
   std::optional<Tier> returned_by;
   std::optional<std::string> publicity_ends_at;
-  bool decided = false;  // a reviewer has decided since it was last submitted from draft
+  bool decided = false;                    // a reviewer has decided since it was last submitted from draft
+  std::optional<int> recommendation_rank;  // the city's rank of its recommendation; none for applicants
+  std::optional<std::string> valid_until;  // YYYY-MM-DD, once approved
   std::string created_at, updated_at;
 
   // The declaration of CONTRACT §3, with the names of its region and city.
@@ -68,6 +71,9 @@ struct Circumstances {
   std::chrono::system_clock::time_point now;
   std::chrono::seconds publicity{5 * 24 * 3600};
   std::optional<RoundRow> round;  // the declaration's: its window bounds the first submission
+  // The places the declaration's city holds in its round, counted under the round's lock; set
+  // whenever the change may take one (a city approve, a resubmission after the province's return).
+  std::optional<int> recommended;
 };
 
 // How `actor` relates to `row`, and whether it may see it (a draft never submitted is the applicant's alone).
