@@ -1176,3 +1176,44 @@ TEST(Workflow, AFreedPlaceIsRecommendedAgainAndTheRanksCloseTheGap) {
   EXPECT_EQ(expiring("2100-01-01"), (std::vector<std::string>{a["id"]}));
   EXPECT_TRUE(expiring(until.get<std::string>()).empty()) << "valid through that day";
 }
+
+TEST(Workflow, TheMigrationToQuotasRanksTheRecommendationsMadeBeforeAndDatesTheApprovedOnes) {
+  // A database at migration 0005, with a round and declarations as the workflow wrote them then.
+  test::TestDatabase database("wf_quotas");
+  db::Pool pool(database.options(2));
+  const auto all = std::filesystem::path(build_info::kSchemasDir) / "sql" / "workflow";
+  const auto before = test::temp_dir("wf-migrations-0005");
+  for (const auto& entry : std::filesystem::directory_iterator(all))
+    if (entry.path().filename().string() <= "0005_rounds.sql")
+      std::filesystem::copy_file(entry.path(), before / entry.path().filename());
+  db::migrate(pool, before);
+  const std::string round = "00000000-0000-7000-8000-0000000000aa";
+  auto c = pool.acquire();
+  c->execute(
+      "INSERT INTO rounds VALUES (?, 'morning_star', 2026, '2026年度晨星工厂申报', '2026-01-01 00:00:00', "
+      "'2027-01-01 00:00:00', '{\"county\": 5, \"city\": 10, \"province\": 15}', '{\"370100\": 5}', 5, 3, 1, "
+      "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+      {round});
+  auto insert = [&](const std::string& id, const std::string& state, const std::string& updated_at) {
+    c->execute(
+        "INSERT INTO declarations (id, number, kind, round_id, org, region, city, title, contact, payload, state, "
+        "version, created_by, created_at, updated_at, submitted_version) VALUES (?, ?, 'morning_star', ?, ?, "
+        "'370102', '370100', 't', '{}', '{}', ?, 3, 'u', '2026-03-01 00:00:00', ?, 1)",
+        {id, "MSF-2026-370102-" + id.substr(30), round, kOrg, state, updated_at});
+  };
+  const std::string later = "00000000-0000-7000-8000-000000000001", approved = "00000000-0000-7000-8000-000000000002",
+                    at_city = "00000000-0000-7000-8000-000000000003";
+  insert(later, "province_review", "2026-05-02 00:00:00");
+  insert(approved, "approved", "2026-12-31 17:00:00");  // 2027-01-01 01:00 in Beijing
+  insert(at_city, "city_review", "2026-04-01 00:00:00");
+  db::migrate(pool, all);
+  auto rank_and_validity = [&](const std::string& id) {
+    auto r = c->query("SELECT recommendation_rank, valid_until FROM declarations WHERE id = ?", {id});
+    r.next();
+    return json{{"rank", r.is_null("recommendation_rank") ? json() : json(r.i64("recommendation_rank"))},
+                {"valid_until", r.is_null("valid_until") ? json() : json(r.str("valid_until"))}};
+  };
+  EXPECT_EQ(rank_and_validity(later), (json{{"rank", 1}, {"valid_until", nullptr}}));
+  EXPECT_EQ(rank_and_validity(approved), (json{{"rank", 2}, {"valid_until", "2030-01-01"}}));
+  EXPECT_EQ(rank_and_validity(at_city), (json{{"rank", nullptr}, {"valid_until", nullptr}}));
+}
