@@ -374,6 +374,7 @@ json to_json(const ListDeclarations& c) {
   j["query"] = page_query(c.limit, c.cursor);
   if (c.state) j["query"]["state"] = name(*c.state);
   if (c.kind) j["query"]["kind"] = name(*c.kind);
+  if (c.valid_until_before) j["query"]["valid_until_before"] = *c.valid_until_before;
   return j;
 }
 Result<ListDeclarations> from_json(const json& j, Tag<ListDeclarations>) {
@@ -384,6 +385,7 @@ Result<ListDeclarations> from_json(const json& j, Tag<ListDeclarations>) {
   c.actor = *actor;
   c.state = r.enumerated<State>("query", "state", false, parse_state, {"unknown state", "未知的状态"});
   c.kind = r.enumerated<Kind>("query", "kind", false, parse_kind, kKindExpected);
+  c.valid_until_before = r.string("query", "valid_until_before", false);
   c.limit = r.limit();
   c.cursor = r.cursor();
   return r.done(std::move(c));
@@ -421,11 +423,17 @@ Result<DeclarationHistory> from_json(const json& j, Tag<DeclarationHistory>) {
   return r.done(std::move(*c));
 }
 
-json to_json(const Statistics& c) { return with_actor(c.actor); }
+json to_json(const Statistics& c) {
+  auto j = with_actor(c.actor);
+  if (c.round) j["query"] = {{"round", *c.round}};
+  return j;
+}
 Result<Statistics> from_json(const json& j, Tag<Statistics>) {
-  auto actor = Reader(j).actor();
+  Reader r(j);
+  auto actor = r.actor();
   if (!actor) return refuse(actor.error());
-  return Statistics{*actor};
+  Statistics c{*actor, r.string("query", "round", false)};
+  return r.done(std::move(c));
 }
 
 json to_json(const CreateRound& c) {
@@ -524,6 +532,55 @@ Result<UpdateRound> from_json(const json& j, Tag<UpdateRound>) {
   c->quotas = r.quotas(false);
   c->publicity_working_days = r.integer("body", "publicity_working_days", false);
   c->validity_years = r.integer("body", "validity_years", false);
+  return r.done(std::move(*c));
+}
+
+namespace {
+
+// A city's recommendations in a round: the actor, the round's id and the city.
+template <class C>
+json recommendations_to_json(const C& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["query"] = {{"city", c.city}};
+  return j;
+}
+template <class C>
+Result<C> recommendations_from_json(Reader& r) {
+  auto c = about_one<C>(r);
+  if (c) c->city = r.string("query", "city", true).value_or("");
+  return c;
+}
+
+}  // namespace
+
+json to_json(const GetRecommendations& c) { return recommendations_to_json(c); }
+Result<GetRecommendations> from_json(const json& j, Tag<GetRecommendations>) {
+  Reader r(j);
+  auto c = recommendations_from_json<GetRecommendations>(r);
+  if (!c) return c;
+  return r.done(std::move(*c));
+}
+
+json to_json(const RankRecommendations& c) {
+  auto j = recommendations_to_json(c);
+  j["body"] = {{"ids", c.ids}};
+  return j;
+}
+Result<RankRecommendations> from_json(const json& j, Tag<RankRecommendations>) {
+  Reader r(j);
+  auto c = recommendations_from_json<RankRecommendations>(r);
+  if (!c) return c;
+  if (const json* ids = r.member("body", "ids"); ids && ids->is_array()) {
+    for (size_t i = 0; i < ids->size(); ++i) {
+      if ((*ids)[i].is_string())
+        c->ids.push_back((*ids)[i].get<std::string>());
+      else
+        r.add("/ids/" + std::to_string(i), {"must be a string", "必须是文字"});
+    }
+  } else {
+    r.add("/ids", {"must be an array of declaration ids", "必须是申报编号的数组"});
+  }
   return r.done(std::move(*c));
 }
 

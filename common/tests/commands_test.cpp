@@ -65,6 +65,18 @@ TEST(Commands, EveryCommandSurvivesItsRoundTrip) {
   EXPECT_EQ(l.kind, Kind::morning_star);
   EXPECT_EQ(l.limit, 5);
   EXPECT_EQ(l.cursor, cursor);
+  EXPECT_FALSE(l.valid_until_before);
+  EXPECT_EQ(round_trip(ListDeclarations{county(), std::nullopt, std::nullopt, 20, std::nullopt, "2029-12-31"})
+                .valid_until_before,
+            "2029-12-31");
+  EXPECT_EQ(round_trip(Statistics{county(), "r-1"}).round, "r-1");
+  EXPECT_FALSE(round_trip(Statistics{county()}).round);
+  auto g = round_trip(GetRecommendations{county(), "r-1", "370100"});
+  EXPECT_EQ(g.id, "r-1");
+  EXPECT_EQ(g.city, "370100");
+  auto k = round_trip(RankRecommendations{county(), "r-1", "370100", {"d-2", "d-1"}});
+  EXPECT_EQ(k.city, "370100");
+  EXPECT_EQ(k.ids, (std::vector<std::string>{"d-2", "d-1"}));
   auto p = round_trip(PendingReviews{county(), std::nullopt, "370102", 20, std::nullopt});
   EXPECT_EQ(p.region, "370102");
   EXPECT_FALSE(p.cursor);

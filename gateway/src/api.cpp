@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <regex>
 
 #include "sdp/crypto.hpp"
@@ -116,7 +117,7 @@ http::Response create(const ApiDeps& d, Input& in) {
 
 http::Response list(const ApiDeps& d, Input& in) {
   const auto& q = in.query;
-  return forward(d, cmd::ListDeclarations{in.actor, q.state, q.kind, q.limit, q.cursor});
+  return forward(d, cmd::ListDeclarations{in.actor, q.state, q.kind, q.limit, q.cursor, q.valid_until_before});
 }
 
 http::Response get(const ApiDeps& d, Input& in) { return forward(d, cmd::GetDeclaration{in.actor, in.id}); }
@@ -165,7 +166,7 @@ http::Response preview(const ApiDeps& d, Input& in) {
   return forward(d, cmd::PreviewScore{*parse_kind(text(b, "kind")), take(b, "payload"), take_optional(b, "verified")});
 }
 
-http::Response stats(const ApiDeps& d, Input& in) { return forward(d, cmd::Statistics{in.actor}); }
+http::Response stats(const ApiDeps& d, Input& in) { return forward(d, cmd::Statistics{in.actor, in.query.round}); }
 
 http::Response create_round(const ApiDeps& d, Input& in) {
   const auto& b = in.body;
@@ -193,6 +194,16 @@ http::Response update_round(const ApiDeps& d, Input& in) {
                                   optional_int(b, "publicity_working_days"), optional_int(b, "validity_years")});
 }
 
+http::Response get_recommendations(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::GetRecommendations{in.actor, in.id, in.city});
+}
+
+http::Response rank_recommendations(const ApiDeps& d, Input& in) {
+  std::vector<std::string> ids;
+  for (const auto& id : in.body.at("ids")) ids.push_back(id.get<std::string>());
+  return forward(d, cmd::RankRecommendations{in.actor, in.id, in.city, std::move(ids)});
+}
+
 // ---- request helpers ----
 std::vector<std::string_view> segments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -205,18 +216,38 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-// The {id} of `parts` when they fit `pattern` ("" when it has none); nothing when they do not.
-std::optional<std::string_view> fit(std::string_view pattern, const std::vector<std::string_view>& parts) {
+struct Fit {
+  std::string_view id, city;  // "" when the pattern has none
+};
+
+// The {id} and {city} of `parts` when they fit `pattern`; nothing when they do not.
+std::optional<Fit> fit(std::string_view pattern, const std::vector<std::string_view>& parts) {
   auto want = segments(pattern);
   if (want.size() != parts.size()) return std::nullopt;
-  std::string_view id;
+  Fit out;
   for (size_t i = 0; i < parts.size(); ++i) {
     if (want[i] == "{id}")
-      id = parts[i];
+      out.id = parts[i];
+    else if (want[i] == "{city}")
+      out.city = parts[i];
     else if (want[i] != parts[i])
       return std::nullopt;
   }
-  return id;
+  return out;
+}
+
+// YYYY-MM-DD, a real day.
+bool is_date(std::string_view s) {
+  static const std::regex form("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+  if (!std::regex_match(s.begin(), s.end(), form)) return false;
+  auto num = [&](size_t at, size_t n) {
+    unsigned v = 0;
+    std::from_chars(s.data() + at, s.data() + at + n, v);
+    return v;
+  };
+  return std::chrono::year_month_day{std::chrono::year(static_cast<int>(num(0, 4))), std::chrono::month(num(5, 2)),
+                                     std::chrono::day(num(8, 2))}
+      .ok();
 }
 
 bool is_uuid(std::string_view s) {
@@ -262,7 +293,10 @@ const std::vector<Route>& Api::routes() {
        .schema = "declaration.create.schema.json",
        .idempotent = true,
        .handler = create},
-      {.method = "GET", .pattern = "/v1/declarations", .query = {"limit", "cursor", "state", "kind"}, .handler = list},
+      {.method = "GET",
+       .pattern = "/v1/declarations",
+       .query = {"limit", "cursor", "state", "kind", "valid_until_before"},
+       .handler = list},
       {.method = "GET", .pattern = "/v1/declarations/{id}", .handler = get},
       {.method = "PUT",
        .pattern = "/v1/declarations/{id}",
@@ -297,7 +331,7 @@ const std::vector<Route>& Api::routes() {
       {.method = "GET", .pattern = "/v1/webhook", .handler = get_webhook},
       {.method = "PUT", .pattern = "/v1/webhook", .schema = "webhook.schema.json", .handler = set_webhook},
       {.method = "POST", .pattern = "/v1/scoring/preview", .schema = "preview.schema.json", .handler = preview},
-      {.method = "GET", .pattern = "/v1/stats", .handler = stats},
+      {.method = "GET", .pattern = "/v1/stats", .query = {"round"}, .handler = stats},
       {.method = "POST",
        .pattern = "/v1/rounds",
        .schema = "round.create.schema.json",
@@ -310,6 +344,12 @@ const std::vector<Route>& Api::routes() {
        .schema = "round.update.schema.json",
        .if_match = required,
        .handler = update_round},
+      {.method = "GET", .pattern = "/v1/rounds/{id}/recommendations/{city}", .handler = get_recommendations},
+      // No If-Match: the ranking names every current recommendation, so a stale list is refused (422) anyway.
+      {.method = "PUT",
+       .pattern = "/v1/rounds/{id}/recommendations/{city}",
+       .schema = "recommendations.rank.schema.json",
+       .handler = rank_recommendations},
   };
   return r;
 }
@@ -399,7 +439,7 @@ struct Api::Impl {
 
   struct Match {
     const Route* route;
-    std::string id;
+    std::string id, city;
   };
 
   // The route of the method and path, or 404 / 405.
@@ -408,9 +448,10 @@ struct Api::Impl {
     const auto parts = segments(path);
     std::string allow;
     for (const auto& r : routes()) {
-      auto id = fit(r.pattern, parts);
-      if (!id) continue;
-      if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) return Match{&r, std::string(*id)};
+      auto fitted = fit(r.pattern, parts);
+      if (!fitted) continue;
+      if (r.method == req.method || (r.method == "GET" && req.method == "HEAD"))
+        return Match{&r, std::string(fitted->id), std::string(fitted->city)};
       allow += (allow.empty() ? "" : ", ") + std::string(r.method);
     }
     if (allow.empty()) return std::unexpected(problem_response(Problem::not_found(kNotFound)));
@@ -467,6 +508,16 @@ struct Api::Impl {
           out.region = v;
         else
           refuse_at(k, {"not a county-level code of Shandong", "不是山东省的县级行政区划代码"});
+      } else if (k == "round") {
+        if (is_uuid(v))
+          out.round = v;
+        else
+          refuse_at(k, {"must be a round's id", "必须是申报批次的编号"});
+      } else if (k == "valid_until_before") {
+        if (is_date(v))
+          out.valid_until_before = v;
+        else
+          refuse_at(k, {"must be a date, YYYY-MM-DD", "必须是日期，格式为 YYYY-MM-DD"});
       }
     }
     if (!problems.empty()) return refuse(Problem::invalid(std::move(problems)));
@@ -572,8 +623,11 @@ struct Api::Impl {
     const Route& route = *match->route;
     if (matched_route) *matched_route = route.pattern;
     if (!match->id.empty() && !is_uuid(match->id)) return problem_response(Problem::not_found(kNotFound));
+    if (!match->city.empty() && !deps.regions.is_city(match->city))
+      return problem_response(Problem::not_found(kNotFound));
     auto in = read(req, route, std::move(match->id));
     if (!in) return std::move(in.error());
+    in->city = std::move(match->city);
     return run(route, *in);
   }
 };

@@ -59,7 +59,9 @@ struct Query {
   std::optional<State> state;
   std::optional<cmd::RoundState> round_state;  // /v1/rounds' state=
   std::optional<Kind> kind;
-  std::optional<std::string> region;  // a county of Shandong
+  std::optional<std::string> region;              // a county of Shandong
+  std::optional<std::string> round;               // a round's id (/v1/stats)
+  std::optional<std::string> valid_until_before;  // YYYY-MM-DD (/v1/declarations)
 };
 
 // What a handler gets: the request, checked against its route.
@@ -70,13 +72,14 @@ struct Input {
   std::optional<int64_t> version;  // If-Match
   Query query;
   nlohmann::json body;  // parsed, and valid against the route's schema; null when the route reads none
+  std::string city;     // the {city} of the pattern: a city code of Shandong
 };
 
 enum class IfMatch { none, optional, required };
 
 struct Route {
   std::string_view method;
-  std::string_view pattern;  // e.g. "/v1/declarations/{id}/submit"; {id} matches a UUID
+  std::string_view pattern;  // e.g. "/v1/declarations/{id}/submit"; {id} matches a UUID, {city} a city code
   bool authenticated = true;
   std::string_view schema;              // schemas/api/<schema> validates the body, which is required; "": no body read
   bool optional_body = false;           // without a schema: a body may come, and must then be JSON

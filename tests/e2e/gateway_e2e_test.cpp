@@ -1259,3 +1259,109 @@ TEST(GatewayE2E, RoundsOverHttpAndADeclarationInOne) {
             std::string::npos)
       << submit.body;
 }
+
+// CONTRACT §6 over HTTP: 济南 hits its quota (422 with the counts, in both languages), the
+// province's return frees a place, and the city ranks its recommendations, which the province sees.
+TEST(GatewayE2E, ACityHitsItsQuotaAReturnFreesAPlaceAndTheCityRanks) {
+  Platform p;
+  const auto admin = p.minter.token(TokenMinter::admin());
+  const auto applicant = p.as_applicant();
+  const auto county = p.as_reviewer("county", "370102");
+  const auto city = p.as_reviewer("city", "370100");
+  const auto province = p.as_reviewer("province", "370000");
+  const std::string zh = "Accept-Language: zh-CN,zh;q=0.9";
+
+  auto body = test::open_round_body("morning_star");
+  body["quotas"] = {{"370100", 2}};
+  auto round = p.send("POST", "/v1/rounds", admin, body).json();
+  const std::string round_path = "/v1/rounds/" + round["id"].get<std::string>();
+  const std::string ranking_path = round_path + "/recommendations/370100";
+  auto decide = [&](const std::string& token, const json& d, const std::string& decision,
+                    std::vector<std::string> headers = {}) {
+    headers.push_back(if_match(d));
+    return p.send("POST", "/v1/declarations/" + d["id"].get<std::string>() + "/decisions", token,
+                  json{{"decision", decision}, {"comment", "意见"}}, headers);
+  };
+  auto fresh = [&](const json& d, const std::string& token) {
+    return p.send("GET", "/v1/declarations/" + d["id"].get<std::string>(), token).json();
+  };
+  // Three declarations at the city.
+  std::vector<json> ds;
+  for (int i = 0; i < 3; ++i) {
+    auto decl = declaration_body();
+    decl["round"] = round["id"];
+    auto d = p.create(kOrg, decl);
+    auto s = p.send("POST", "/v1/declarations/" + d["id"].get<std::string>() + "/submit", applicant);
+    ASSERT_EQ(s.status, 200) << s.body;
+    auto c = decide(county, s.json(), "approve");
+    ASSERT_EQ(c.status, 200) << c.body;
+    ds.push_back(c.json());
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto r = decide(city, ds[i], "approve");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["recommendation_rank"], i + 1);
+    ds[i] = r.json();
+  }
+  auto over = decide(city, ds[2], "approve");
+  ASSERT_EQ(over.status, 422) << over.body;
+  EXPECT_EQ(over.json()["detail"], "quota exhausted: 2 of 2 used");
+  auto over_zh = decide(city, ds[2], "approve", {zh});
+  EXPECT_EQ(over_zh.json()["detail"], "推荐名额已用完：已用 2 个，共 2 个") << over_zh.body;
+  auto counted = p.send("GET", round_path, applicant).json()["counts"];
+  EXPECT_EQ(counted["cities"]["370100"], (json{{"recommended", 2}, {"quota", 2}}));
+  EXPECT_EQ(counted["declared"], 3);
+  EXPECT_EQ(counted["submitted"], 3);
+
+  // PATCH below the use is 422 naming the city and the counts.
+  auto lowered = p.send("PATCH", round_path, admin, json{{"quotas", {{"370100", 1}}}}, {"If-Match: \"1\""});
+  ASSERT_EQ(lowered.status, 422) << lowered.body;
+  EXPECT_EQ(lowered.json()["errors"][0]["pointer"], "/quotas/370100");
+  EXPECT_NE(lowered.body.find("already used 2"), std::string::npos) << lowered.body;
+
+  // The province returns the first: the place is free, the third is recommended in it.
+  auto returned = decide(province, ds[0], "return");
+  ASSERT_EQ(returned.status, 200) << returned.body;
+  EXPECT_TRUE(returned.json()["recommendation_rank"].is_null());
+  EXPECT_EQ(fresh(ds[1], province)["recommendation_rank"], 1) << "the gap closes";
+  auto third = decide(city, ds[2], "approve");
+  ASSERT_EQ(third.status, 200) << third.body;
+  EXPECT_EQ(third.json()["recommendation_rank"], 2);
+  // The returned one cannot go back to the province while the city is full.
+  auto again = p.send("POST", "/v1/declarations/" + ds[0]["id"].get<std::string>() + "/submit", applicant);
+  ASSERT_EQ(again.status, 422) << again.body;
+  EXPECT_EQ(again.json()["detail"], "quota exhausted: 2 of 2 used");
+
+  // The city ranks: the third first. Another list is 422 with the missing id; the province may not rank.
+  const std::vector<std::string> order{ds[2]["id"], ds[1]["id"]};
+  auto ranked = p.send("PUT", ranking_path, city, json{{"ids", order}});
+  ASSERT_EQ(ranked.status, 200) << ranked.body;
+  EXPECT_EQ(ranked.json()["items"][0]["id"], ds[2]["id"]);
+  EXPECT_EQ(ranked.json()["items"][0]["recommendation_rank"], 1);
+  EXPECT_EQ(ranked.json()["items"][0]["org_name"], "历下区某智能装备有限公司");
+  EXPECT_EQ(ranked.json()["items"][0]["claimed_level"], 3);
+  auto partial = p.send("PUT", ranking_path, city, json{{"ids", {ds[2]["id"]}}});
+  ASSERT_EQ(partial.status, 422) << partial.body;
+  EXPECT_NE(partial.body.find(ds[1]["id"].get<std::string>()), std::string::npos) << partial.body;
+  EXPECT_EQ(p.send("PUT", ranking_path, province, json{{"ids", order}}).status, 403);
+  EXPECT_EQ(p.send("PUT", ranking_path, city, json{{"ids", {"not-an-id"}}}).status, 400);
+  EXPECT_EQ(p.send("GET", round_path + "/recommendations/110100", city).status, 404);
+  auto seen = p.send("GET", ranking_path, province);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(seen.json()["used"], 2);
+  EXPECT_EQ(seen.json()["quota"], 2);
+  EXPECT_EQ(fresh(ds[2], province)["recommendation_rank"], 1) << "the province sees the rank";
+  EXPECT_EQ(fresh(ds[1], province)["recommendation_rank"], 2);
+  EXPECT_TRUE(fresh(ds[2], applicant)["recommendation_rank"].is_null());
+
+  // Statistics of the round, and ratings expiring (none approved yet).
+  auto stats = p.send("GET", "/v1/stats?round=" + round["id"].get<std::string>(), province);
+  ASSERT_EQ(stats.status, 200) << stats.body;
+  EXPECT_EQ(stats.json()["round"]["recommended"]["370100"]["recommended"], 2);
+  EXPECT_EQ(stats.json()["round"]["at_tier"]["province_review"], 2);
+  EXPECT_EQ(p.send("GET", "/v1/stats?round=nope", province).status, 400);
+  auto expiring = p.send("GET", "/v1/declarations?valid_until_before=2100-01-01", province);
+  ASSERT_EQ(expiring.status, 200) << expiring.body;
+  EXPECT_EQ(expiring.json()["items"].size(), 0u);
+  EXPECT_EQ(p.send("GET", "/v1/declarations?valid_until_before=2026-02-30", province).status, 400);
+}

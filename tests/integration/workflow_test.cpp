@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <latch>
 #include <map>
 #include <mutex>
 #include <set>
@@ -996,4 +997,236 @@ TEST(Workflow, DeclaringOutsideTheWindowIsAConflictAndTheKindIsTheRounds) {
   auto r = s.submit(applicant(), n);
   ASSERT_EQ(refusal(r), ProblemKind::invalid);
   EXPECT_EQ(r.error().errors.at(0).pointer, "/org_name");
+}
+
+// ---- city quotas (推荐名额, CONTRACT §6) ----
+namespace {
+
+// A round of 晨星工厂 with `quotas`, opened by the admin.
+std::string quota_round(Stack& s, const json& quotas) {
+  auto body = test::open_round_body("morning_star");
+  body["quotas"] = quotas;
+  auto r = s.call(round_creation(admin(), body));
+  EXPECT_TRUE(r.has_value()) << why(r);
+  return r ? r->id : "";
+}
+
+// A declaration of 历下区 in `round`, submitted and approved by the county: awaiting 济南's recommendation.
+json at_city(Stack& s, const std::string& round) {
+  auto body = new_declaration();
+  body["round"] = round;
+  auto d = s.submit(applicant(), s.create(applicant(), body));
+  EXPECT_TRUE(d.has_value()) << why(d);
+  auto c = s.decide(reviewer("county", "370102"), d->body, "approve", "同意");
+  EXPECT_TRUE(c.has_value()) << why(c);
+  return c ? c->body : json();
+}
+
+Result<cmd::Document> ranking(Stack& s, const std::string& round, const Actor& actor) {
+  return s.call(cmd::GetRecommendations{actor, round, "370100"});
+}
+
+std::vector<std::string> ranked_ids(Stack& s, const std::string& round) {
+  std::vector<std::string> out;
+  auto r = ranking(s, round, reviewer("province", "370000"));
+  EXPECT_TRUE(r.has_value()) << why(r);
+  if (!r) return out;
+  int rank = 0;
+  for (const auto& item : r->body["items"]) {
+    EXPECT_EQ(item["recommendation_rank"], ++rank) << "ranks 1…n without a gap";
+    out.push_back(item["id"]);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Workflow, TwoCityApprovalsOfTheLastPlaceHaveExactlyOneWinner) {
+  Stack s;
+  for (int attempt = 0; attempt < 12; ++attempt) {
+    const auto round = quota_round(s, {{"370100", 2}});
+    ASSERT_TRUE(s.decide(reviewer("city", "370100"), at_city(s, round), "approve", "推荐").has_value());
+    const std::vector<json> racing{at_city(s, round), at_city(s, round)};  // one place left, two approvals
+    std::vector<std::optional<Result<cmd::Declaration>>> outcomes(2);
+    std::latch start(2);
+    std::vector<std::thread> racers;
+    for (int i = 0; i < 2; ++i)
+      racers.emplace_back([&, i] {
+        nats::Connection c(client_options(s.nats));
+        test::eventually([&] { return c.connected(); });
+        auto command = decision(reviewer("city", "370100"), racing[i], Decision::approve, "推荐");
+        start.arrive_and_wait();
+        outcomes[i] = cmd::call(
+            s.topology, [&](const std::string& subject, const std::string& b) { return c.request(subject, b); },
+            command);
+      });
+    for (auto& t : racers) t.join();
+    int winners = 0;
+    for (const auto& o : outcomes) {
+      ASSERT_TRUE(o.has_value());
+      if (o->has_value()) {
+        ++winners;
+        EXPECT_EQ((*o)->body["state"], "province_review");
+        EXPECT_EQ((*o)->body["recommendation_rank"], 2);
+      } else {
+        EXPECT_EQ(o->error().kind, ProblemKind::rule) << why(*o);
+        EXPECT_EQ(o->error().detail.en, "quota exhausted: 2 of 2 used");
+      }
+    }
+    EXPECT_EQ(winners, 1) << "attempt " << attempt;
+    auto got = s.call(cmd::GetRound{admin(), round});
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->body["counts"]["cities"]["370100"], (json{{"recommended", 2}, {"quota", 2}}));
+  }
+}
+
+TEST(Workflow, AFreedPlaceIsRecommendedAgainAndTheRanksCloseTheGap) {
+  Stack s;
+  const auto round = quota_round(s, {{"370100", 2}, {"370200", 5}});
+  const auto city = reviewer("city", "370100");
+  const auto province = reviewer("province", "370000");
+  auto a = s.decide(city, at_city(s, round), "approve", "推荐")->body;
+  auto b = s.decide(city, at_city(s, round), "approve", "推荐")->body;
+  auto c = at_city(s, round);
+  EXPECT_EQ(a["recommendation_rank"], 1);
+  EXPECT_EQ(b["recommendation_rank"], 2);
+  auto full = s.decide(city, c, "approve", "推荐");
+  ASSERT_FALSE(full.has_value());
+  EXPECT_EQ(full.error().kind, ProblemKind::rule);
+  EXPECT_EQ(full.error().detail.zh, "推荐名额已用完：已用 2 个，共 2 个");
+
+  // The province returns the first: its place is free, the second moves up, the third takes the place.
+  a = s.decide(province, a, "return", "请补充佐证材料")->body;
+  EXPECT_TRUE(a["recommendation_rank"].is_null());
+  EXPECT_EQ(s.get(province, b)->body["recommendation_rank"], 1);
+  c = s.decide(city, c, "approve", "推荐")->body;
+  EXPECT_EQ(c["recommendation_rank"], 2);
+  EXPECT_TRUE(s.get(applicant(), c)->body["recommendation_rank"].is_null()) << "the ranking is the reviewers'";
+
+  // Back to the province after its return needs a place again; the quota cannot drop below its use.
+  auto resubmitted = s.submit(applicant(), s.get(applicant(), a)->body);
+  ASSERT_FALSE(resubmitted.has_value());
+  EXPECT_EQ(resubmitted.error().detail.en, "quota exhausted: 2 of 2 used");
+  auto r = s.call(cmd::GetRound{admin(), round});
+  cmd::UpdateRound patch;
+  patch.actor = admin();
+  patch.id = round;
+  patch.expected_version = r->version;
+  patch.quotas = std::map<std::string, int>{{"370100", 1}, {"370200", 5}};
+  auto lowered = s.call(patch);
+  ASSERT_FALSE(lowered.has_value());
+  EXPECT_EQ(lowered.error().kind, ProblemKind::rule);
+  EXPECT_EQ(lowered.error().errors.at(0).pointer, "/quotas/370100");
+  EXPECT_EQ(lowered.error().errors.at(0).message, "370100 has already used 2 places; its quota cannot be 1");
+  patch.quotas = std::map<std::string, int>{{"370100", 3}, {"370200", 5}};
+  ASSERT_TRUE(s.call(patch).has_value());
+  resubmitted = s.submit(applicant(), s.get(applicant(), a)->body);
+  ASSERT_TRUE(resubmitted.has_value()) << why(resubmitted);
+  EXPECT_EQ(resubmitted->body["state"], "province_review");
+  EXPECT_EQ(ranked_ids(s, round), (std::vector<std::string>{b["id"], c["id"], a["id"]}));
+
+  // The city ranks exactly its recommendations.
+  const std::vector<std::string> order{a["id"], c["id"], b["id"]};
+  auto ranked = s.call(cmd::RankRecommendations{city, round, "370100", order});
+  ASSERT_TRUE(ranked.has_value()) << why(ranked);
+  EXPECT_EQ(ranked->body["used"], 3);
+  EXPECT_EQ(ranked->body["quota"], 3);
+  EXPECT_EQ(ranked_ids(s, round), order);
+  auto partial = s.call(cmd::RankRecommendations{city, round, "370100", {a["id"], c["id"]}});
+  ASSERT_FALSE(partial.has_value());
+  EXPECT_EQ(partial.error().kind, ProblemKind::rule);
+  EXPECT_EQ(partial.error().errors.at(0).pointer, "/ids");
+  EXPECT_EQ(refusal(s.call(cmd::RankRecommendations{province, round, "370100", order})), ProblemKind::forbidden);
+  EXPECT_EQ(refusal(s.call(cmd::RankRecommendations{reviewer("city", "370200"), round, "370100", order})),
+            ProblemKind::not_found);
+  EXPECT_EQ(refusal(ranking(s, round, reviewer("city", "370200"))), ProblemKind::not_found);
+  EXPECT_EQ(refusal(ranking(s, round, reviewer("county", "370102"))), ProblemKind::forbidden);
+  EXPECT_EQ(refusal(ranking(s, round, applicant())), ProblemKind::forbidden);
+
+  // A rejection frees a place too and closes the gap.
+  ASSERT_TRUE(s.decide(province, s.get(province, c)->body, "reject", "不符合条件").has_value());
+  EXPECT_EQ(ranked_ids(s, round), (std::vector<std::string>{a["id"], b["id"]}));
+
+  // The round's counts and its statistics.
+  auto counts = s.call(cmd::GetRound{applicant(), round})->body["counts"];
+  EXPECT_EQ(counts["declared"], 3);
+  EXPECT_EQ(counts["submitted"], 3);
+  EXPECT_EQ(counts["cities"]["370100"], (json{{"recommended", 2}, {"quota", 3}}));
+  EXPECT_EQ(counts["cities"]["370200"], (json{{"recommended", 0}, {"quota", 5}}));
+  auto stats = s.call(cmd::Statistics{reviewer("city", "370100"), round});
+  ASSERT_TRUE(stats.has_value()) << why(stats);
+  const auto& fig = stats->body["round"];
+  EXPECT_EQ(fig["declared"], 3);
+  EXPECT_EQ(fig["submitted"], 3);
+  EXPECT_EQ(fig["at_tier"], (json{{"county_review", 0}, {"city_review", 0}, {"province_review", 2}}));
+  EXPECT_EQ(fig["recommended"]["370100"]["recommended"], 2);
+  EXPECT_EQ(fig["recommended"]["370100"]["quota"], 3);
+  EXPECT_FALSE(fig["recommended"].contains("370200")) << "another city's quota is not 济南's business";
+  EXPECT_EQ(stats->body["by_state"]["rejected"], 1);
+  EXPECT_EQ(refusal(s.call(cmd::Statistics{admin(), "0190a0b0-0000-7000-8000-00000000dead"})), ProblemKind::not_found);
+
+  // Approved after publicity: valid for the round's three years, and listed as expiring before then.
+  ASSERT_TRUE(s.decide(province, s.get(province, a)->body, "approve", "同意公示").has_value());
+  ASSERT_TRUE(test::eventually([&] { return s.get(applicant(), a)->body["state"] == "approved"; }, 15s));
+  const auto until = s.get(province, a)->body["valid_until"];
+  ASSERT_TRUE(until.is_string()) << until;
+  const std::string expected = test::rfc3339_from_now(8h).substr(0, 10);  // today in China Standard Time
+  EXPECT_EQ(until.get<std::string>(), std::to_string(std::stoi(expected.substr(0, 4)) + 3) + expected.substr(4))
+      << "unless today is 29 February";
+  EXPECT_EQ(s.get(province, a)->body["recommendation_rank"], 1) << "an approved rating keeps its place";
+  EXPECT_EQ(s.call(cmd::Statistics{admin(), round})->body["round"]["approved_by_level"], (json{{"5", 1}}));
+  auto expiring = [&](const std::string& before) {
+    cmd::ListDeclarations l;
+    l.actor = reviewer("province", "370000");
+    l.valid_until_before = before;
+    std::vector<std::string> ids;
+    const auto listed = s.call(l);  // named: iterating a member of a temporary would dangle
+    EXPECT_TRUE(listed.has_value()) << why(listed);
+    if (listed)
+      for (const auto& item : listed->body["items"]) ids.push_back(item["id"]);
+    return ids;
+  };
+  EXPECT_EQ(expiring("2100-01-01"), (std::vector<std::string>{a["id"]}));
+  EXPECT_TRUE(expiring(until.get<std::string>()).empty()) << "valid through that day";
+}
+
+TEST(Workflow, TheMigrationToQuotasRanksTheRecommendationsMadeBeforeAndDatesTheApprovedOnes) {
+  // A database at migration 0005, with a round and declarations as the workflow wrote them then.
+  test::TestDatabase database("wf_quotas");
+  db::Pool pool(database.options(2));
+  const auto all = std::filesystem::path(build_info::kSchemasDir) / "sql" / "workflow";
+  const auto before = test::temp_dir("wf-migrations-0005");
+  for (const auto& entry : std::filesystem::directory_iterator(all))
+    if (entry.path().filename().string() <= "0005_rounds.sql")
+      std::filesystem::copy_file(entry.path(), before / entry.path().filename());
+  db::migrate(pool, before);
+  const std::string round = "00000000-0000-7000-8000-0000000000aa";
+  auto c = pool.acquire();
+  c->execute(
+      "INSERT INTO rounds VALUES (?, 'morning_star', 2026, '2026年度晨星工厂申报', '2026-01-01 00:00:00', "
+      "'2027-01-01 00:00:00', '{\"county\": 5, \"city\": 10, \"province\": 15}', '{\"370100\": 5}', 5, 3, 1, "
+      "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+      {round});
+  auto insert = [&](const std::string& id, const std::string& state, const std::string& updated_at) {
+    c->execute(
+        "INSERT INTO declarations (id, number, kind, round_id, org, region, city, title, contact, payload, state, "
+        "version, created_by, created_at, updated_at, submitted_version) VALUES (?, ?, 'morning_star', ?, ?, "
+        "'370102', '370100', 't', '{}', '{}', ?, 3, 'u', '2026-03-01 00:00:00', ?, 1)",
+        {id, "MSF-2026-370102-" + id.substr(30), round, kOrg, state, updated_at});
+  };
+  const std::string later = "00000000-0000-7000-8000-000000000001", approved = "00000000-0000-7000-8000-000000000002",
+                    at_city = "00000000-0000-7000-8000-000000000003";
+  insert(later, "province_review", "2026-05-02 00:00:00");
+  insert(approved, "approved", "2026-12-31 17:00:00");  // 2027-01-01 01:00 in Beijing
+  insert(at_city, "city_review", "2026-04-01 00:00:00");
+  db::migrate(pool, all);
+  auto rank_and_validity = [&](const std::string& id) {
+    auto r = c->query("SELECT recommendation_rank, valid_until FROM declarations WHERE id = ?", {id});
+    r.next();
+    return json{{"rank", r.is_null("recommendation_rank") ? json() : json(r.i64("recommendation_rank"))},
+                {"valid_until", r.is_null("valid_until") ? json() : json(r.str("valid_until"))}};
+  };
+  EXPECT_EQ(rank_and_validity(later), (json{{"rank", 1}, {"valid_until", nullptr}}));
+  EXPECT_EQ(rank_and_validity(approved), (json{{"rank", 2}, {"valid_until", "2030-01-01"}}));
+  EXPECT_EQ(rank_and_validity(at_city), (json{{"rank", nullptr}, {"valid_until", nullptr}}));
 }

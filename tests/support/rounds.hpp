@@ -8,7 +8,7 @@
 namespace sdp::test {
 
 // The body of POST /v1/rounds (and of CreateRound through the codec) for a round of `kind` that
-// opened `opened_ago` before now and closes `closes_in` after now.
+// opened `opened_ago` before now and closes `closes_in` after now, with 100 places for each city.
 nlohmann::json open_round_body(const std::string& kind, std::chrono::seconds opened_ago = std::chrono::hours(24),
                                std::chrono::seconds closes_in = std::chrono::hours(24 * 30));
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <type_traits>
 
 #include "history.hpp"
 #include "rounds.hpp"
@@ -19,7 +20,8 @@ using nlohmann::json;
 constexpr const char* kColumns =
     "id, number, kind, round_id, org, org_name, region, city, title, contact, payload, state, version, returned_by, "
     "decided, "
-    "publicity_ends_at, arrived_at, due_at, score, score_version, created_at, updated_at, submitted_version";
+    "publicity_ends_at, arrived_at, due_at, score, score_version, created_at, updated_at, submitted_version, "
+    "recommendation_rank, valid_until";
 
 // A declaration as a caller is shown it (CONTRACT §2): its applicant, the row as it is; reviewers and
 // admins, the content and score last submitted, and nothing of one never submitted (the join finds
@@ -28,15 +30,18 @@ constexpr const char* kOwnView =
     "SELECT d.id, d.number, d.kind, d.round_id, d.org, d.org_name, d.region, d.city, d.title, d.contact, d.payload, "
     "d.state, d.version, "
     "d.returned_by, d.decided, d.publicity_ends_at, d.arrived_at, d.due_at, d.score, d.score_version, d.created_at, "
-    "d.updated_at, "
-    "d.submitted_version FROM declarations d";
+    "d.updated_at, d.submitted_version, NULL AS recommendation_rank, d.valid_until "  // the rank is the city's
+    "FROM declarations d";
 constexpr const char* kSubmittedView =
     "SELECT d.id, d.number, d.kind, d.round_id, d.org, d.org_name, d.region, d.city, v.title, v.contact, v.payload, "
     "d.state, d.version, "
     "d.returned_by, d.decided, d.publicity_ends_at, d.arrived_at, d.due_at, d.submitted_score AS score, "
-    "d.submitted_score_version AS "
-    "score_version, d.created_at, d.updated_at, d.submitted_version FROM declarations d "
+    "d.submitted_score_version AS score_version, d.created_at, d.updated_at, d.submitted_version, "
+    "d.recommendation_rank, d.valid_until FROM declarations d "
     "JOIN declaration_versions v ON v.declaration_id = d.id AND v.version = d.submitted_version";
+
+// The states in which a declaration holds one of its city's places (quota.hpp: recommended).
+constexpr const char* kRecommendedStates = "('province_review', 'publicity', 'approved')";
 
 const Text kNoSuchDeclaration{"No such declaration", "申报不存在"};
 const Text kOnlyReviewersQueue{"Only reviewers have a pending queue", "只有审核人员有待审队列"};
@@ -82,6 +87,8 @@ Row read_row(const db::Result& r) {
   if (!r.is_null("submitted_version")) d.submitted_version = r.i64("submitted_version");
   d.created_at = r.str("created_at");
   d.updated_at = r.str("updated_at");
+  if (!r.is_null("recommendation_rank")) d.recommendation_rank = static_cast<int>(r.i64("recommendation_rank"));
+  d.valid_until = r.opt_str("valid_until");
   return d;
 }
 
@@ -164,17 +171,68 @@ bool valid_jurisdiction(const Actor& reviewer, const RegionCatalog& regions) {
   return reviewer.tier && regions.valid_for_tier(name(*reviewer.tier), reviewer.region);
 }
 
+// The commands that can take or free a place in a round (quota.hpp: may_move_a_place).
+template <class C>
+constexpr bool kMayMoveAPlace = std::is_same_v<C, cmd::SubmitDeclaration> || std::is_same_v<C, cmd::DecideDeclaration>;
+
+// The declaration's round under its lock when the command may move a place there. Places change
+// only under the round row's lock, taken before the declaration's (the order the ranking takes
+// too), so two city approvals of the last place cannot both find it free. A plain read: the
+// declaration's lock comes after.
+std::optional<RoundRow> lock_round_if_places_may_move(db::Connection& c, const std::string& id) {
+  auto r = c.query("SELECT round_id, state, returned_by FROM declarations WHERE id = ?", {id});
+  if (!r.next()) return std::nullopt;
+  const auto state = parse_state(r.str("state"));
+  const auto returned_by = r.is_null("returned_by") ? std::nullopt : parse_tier(r.str("returned_by"));
+  if (!state || !may_move_a_place(*state, returned_by)) return std::nullopt;
+  return load_round(c, r.str("round_id"), true);
+}
+
+// A new recommendation is ranked last; a freed place takes its rank away and closes the gap. Runs
+// under the round's lock (perform takes it for every change that moves a place).
+void move_place(db::Connection& c, const Change& change) {
+  const Row& d = change.row;
+  switch (place_change(change.from, d.state)) {
+    case Place::keep: return;
+    case Place::take: {
+      auto r = c.query(std::string("SELECT COALESCE(MAX(recommendation_rank), 0) + 1 AS n FROM declarations "
+                                   "WHERE round_id = ? AND city = ? AND state IN ") +
+                           kRecommendedStates,
+                       {d.round, d.city});
+      r.next();
+      c.execute("UPDATE declarations SET recommendation_rank = ? WHERE id = ?", {r.i64("n"), d.id});
+      return;
+    }
+    case Place::free:
+      c.execute("UPDATE declarations SET recommendation_rank = NULL WHERE id = ?", {d.id});
+      if (d.recommendation_rank)
+        c.execute(
+            "UPDATE declarations SET recommendation_rank = recommendation_rank - 1 "
+            "WHERE round_id = ? AND city = ? AND recommendation_rank > ?",
+            {d.round, d.city, *d.recommendation_rank});
+      return;
+  }
+}
+
 }  // namespace
+
+int recommended_in(db::Connection& c, const std::string& round, const std::string& city) {
+  auto r = c.query(std::string("SELECT COUNT(*) AS n FROM declarations WHERE round_id = ? AND city = ? AND state IN ") +
+                       kRecommendedStates,
+                   {round, city});
+  r.next();
+  return static_cast<int>(r.i64("n"));
+}
 
 void apply(db::Connection& c, const Change& change) {
   const Row& d = change.row;
   // Only what changed is written: a decision does not send the 10 KB payload back.
   std::string sql =
       "UPDATE declarations SET state = ?, version = ?, returned_by = ?, decided = ?, publicity_ends_at = ?, "
-      "arrived_at = ?, due_at = ?, updated_at = ?";
+      "arrived_at = ?, due_at = ?, valid_until = ?, updated_at = ?";
   std::vector<db::Param> params{name(d.state), d.version,           tier_param(d.returned_by),
                                 d.decided,     d.publicity_ends_at, d.arrived_at,
-                                d.due_at,      d.updated_at};
+                                d.due_at,      d.valid_until,       d.updated_at};
   if (change.content_changed) {
     sql += ", title = ?, org_name = ?, contact = ?, payload = ?";
     params.insert(params.end(), {d.title, d.org_name ? db::Param(*d.org_name) : db::Param(nullptr),
@@ -203,6 +261,7 @@ void apply(db::Connection& c, const Change& change) {
         "INSERT INTO verdicts (declaration_id, seq, tier, verified, decided_at) SELECT ?, COALESCE(MAX(seq), 0) + 1, "
         "?, ?, UTC_TIMESTAMP(6) FROM verdicts WHERE declaration_id = ?",
         {d.id, tier_param(change.actor.tier), change.verdict->dump(), d.id});
+  move_place(c, change);
   append_history(c, d.id, change.actor, name(change.action), change.from, d.state, change.comment);
   enqueue(c, change.actor, change.event_type, d, change.event_data);
 }
@@ -216,13 +275,16 @@ Workflow::Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCa
       settings_(settings),
       outbox_written_(std::move(outbox_written)) {}
 
-Circumstances Workflow::circumstances(db::Connection& c, const Row& row) const {
-  return {scorer_,
-          load_verdicts(c, row.id),
-          std::chrono::system_clock::now(),
-          settings_.publicity,
-          load_round(c, row.round),
-          &calendar_};
+Circumstances Workflow::circumstances(db::Connection& c, const Row& row, std::optional<RoundRow> locked) const {
+  const bool counted = locked.has_value();
+  Circumstances given{scorer_,
+                      load_verdicts(c, row.id),
+                      std::chrono::system_clock::now(),
+                      settings_.publicity,
+                      counted ? std::move(locked) : load_round(c, row.round),
+                      &calendar_};
+  if (counted) given.recommended = recommended_in(c, row.round, row.city);  // exact: every taker holds the lock
+  return given;
 }
 
 Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command) {
@@ -275,12 +337,19 @@ Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command)
 template <class C>
 Result<cmd::Declaration> Workflow::perform(const C& command) {
   auto done = db::transaction(pool_, [&](db::Connection& c) -> Result<cmd::Declaration> {
+    std::optional<RoundRow> locked;
+    if constexpr (kMayMoveAPlace<C>) locked = lock_round_if_places_may_move(c, command.id);
     auto row = load(c, command.id);
     if (!row) return refuse(Problem::not_found(kNoSuchDeclaration));
-    auto change = plan(*row, standing(command.actor, regions_, *row), command, circumstances(c, *row));
+    if constexpr (kMayMoveAPlace<C>)  // it moved on between the two reads: lock now (a deadlock is retried)
+      if (!locked && may_move_a_place(row->state, row->returned_by)) locked = load_round(c, row->round, true);
+    auto change = plan(*row, standing(command.actor, regions_, *row), command, circumstances(c, *row, locked));
     if (!change) return refuse(std::move(change.error()));
     apply(c, *change);
-    if (command.actor.role == Role::applicant) return reply(change->row, regions_);
+    if (command.actor.role == Role::applicant) {
+      change->row.recommendation_rank.reset();  // the city's ranking is for reviewers
+      return reply(change->row, regions_);
+    }
     return reply(*load_shown(c, command.actor, regions_, row->id), regions_);  // the submitted content
   });
   if (done && outbox_written_) outbox_written_();
@@ -332,6 +401,10 @@ Result<cmd::Document> Workflow::list(const cmd::ListDeclarations& command) {
   if (command.kind) {
     where += " AND d.kind = ?";
     params.emplace_back(name(*command.kind));
+  }
+  if (command.valid_until_before) {  // ratings expiring (CONTRACT §6); only approved ones have a validity
+    where += " AND d.state = 'approved' AND d.valid_until < ?";
+    params.emplace_back(*command.valid_until_before);
   }
   return page(actor, std::move(where), std::move(params), false, command.limit, command.cursor);
 }
@@ -416,6 +489,13 @@ Result<cmd::Document> Workflow::stats(const cmd::Statistics& command) {
     return refuse(Problem::forbidden({"Statistics are for reviewers and admins", "统计数据仅供审核人员和管理员查看"}));
   }
   auto lease = pool_.acquire();
+  std::optional<RoundRow> round;
+  if (command.round) {
+    round = load_round(*lease, *command.round);
+    if (!round) return refuse(Problem::not_found({"No such round", "申报批次不存在"}));
+    where += " AND d.round_id = ?";
+    params.emplace_back(round->id);
+  }
   auto group = [&](const std::string& column, const std::string& extra = "") {
     json out = json::object();
     auto r = lease->query(
@@ -427,10 +507,48 @@ Result<cmd::Document> Workflow::stats(const cmd::Statistics& command) {
   json by_city = json::object();
   const auto cities = group("city");
   for (const auto& [code, n] : cities.items()) by_city[code] = {{"name", regions_.name_of(code)}, {"count", n}};
-  return cmd::Document{{{"by_state", group("state")},
-                        {"by_kind", group("kind")},
-                        {"by_city", by_city},
-                        {"morning_star_levels", group("level_reached", " AND kind = 'morning_star'")}}};
+  json out{{"by_state", group("state")},
+           {"by_kind", group("kind")},
+           {"by_city", by_city},
+           {"morning_star_levels", group("level_reached", " AND kind = 'morning_star'")}};
+  if (round) out["round"] = round_figures(*lease, actor, *round, out["by_state"]);
+  return cmd::Document{std::move(out)};
+}
+
+// The figures of one round in the caller's jurisdiction (issue 16): declared (drafts included, a
+// count only), submitted, at each tier, recommended per city against its quota, approved per level.
+json Workflow::round_figures(db::Connection& c, const Actor& actor, const RoundRow& round, const json& by_state) const {
+  std::string where = " WHERE d.round_id = ?";
+  std::vector<db::Param> params{round.id};
+  if (actor.role == Role::reviewer) restrict_to_jurisdiction(actor, where, params);
+  auto r = c.query("SELECT COUNT(*) AS declared, COUNT(d.submitted_version) AS submitted FROM declarations d" + where,
+                   params);
+  r.next();
+  json at_tier = json::object();
+  for (const char* s : {"county_review", "city_review", "province_review"}) at_tier[s] = by_state.value(s, 0);
+  json recommended = json::object();
+  for (auto q = c.query("SELECT d.city, COUNT(*) AS n FROM declarations d" + where + " AND d.state IN " +
+                            kRecommendedStates + " GROUP BY d.city",
+                        params);
+       q.next();)
+    recommended[q.str("city")] = {{"recommended", q.i64("n")}, {"quota", nullptr}};
+  // The quotas of the cities the caller oversees, used or not.
+  for (const auto& [city, n] : round.quotas)
+    if (actor.role == Role::admin || *actor.tier == Tier::province ||
+        (*actor.tier == Tier::city && actor.region == city) ||
+        (*actor.tier == Tier::county && regions_.city_of(actor.region) == city)) {
+      if (!recommended.contains(city)) recommended[city] = {{"recommended", 0}};
+      recommended[city]["quota"] = n;
+    }
+  for (auto& [city, v] : recommended.items()) v["name"] = regions_.name_of(city);
+  json approved = json::object();
+  for (auto q = c.query("SELECT d.level_reached AS k, COUNT(*) AS n FROM declarations d" + where +
+                            " AND d.state = 'approved' AND d.kind = 'morning_star' GROUP BY d.level_reached",
+                        params);
+       q.next();)
+    approved[q.is_null("k") ? "none" : q.str("k")] = q.i64("n");
+  return {{"id", round.id},     {"declared", r.i64("declared")}, {"submitted", r.i64("submitted")},
+          {"at_tier", at_tier}, {"recommended", recommended},    {"approved_by_level", approved}};
 }
 
 int Workflow::end_due_publicity() {
@@ -449,7 +567,8 @@ int Workflow::end_due_publicity() {
     bool done = db::transaction(pool_, [&](db::Connection& c) {
       auto row = load(c, id);
       if (!row) return false;
-      auto change = plan_end_publicity(*row, {scorer_, {}, std::chrono::system_clock::now(), settings_.publicity});
+      auto change = plan_end_publicity(
+          *row, {scorer_, {}, std::chrono::system_clock::now(), settings_.publicity, load_round(c, row->round)});
       if (!change) return false;
       apply(c, *change);
       return true;

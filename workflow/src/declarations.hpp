@@ -18,6 +18,9 @@ struct Settings {
   std::chrono::seconds publicity{5 * 24 * 3600};
 };
 
+// The places `city` holds in `round` (quota.hpp: recommended); exact only under the round's lock.
+int recommended_in(db::Connection& c, const std::string& round, const std::string& city);
+
 // Writes a planned change: the row (guarded by `change.planned_on`), its version row, verdict,
 // history entry and outbox event.
 void apply(db::Connection& c, const Change& change);
@@ -43,6 +46,8 @@ class Workflow {
   Result<cmd::Document> list_rounds(const cmd::ListRounds& command);
   Result<cmd::Round> get_round(const cmd::GetRound& command);
   Result<cmd::Round> update_round(const cmd::UpdateRound& command);
+  Result<cmd::Document> get_recommendations(const cmd::GetRecommendations& command);
+  Result<cmd::Document> rank_recommendations(const cmd::RankRecommendations& command);
 
   // Moves every declaration whose publicity has ended to approved; returns how many.
   int end_due_publicity();
@@ -51,7 +56,13 @@ class Workflow {
   // Loads the row under its lock, plans the command on it and applies the plan.
   template <class C>
   Result<cmd::Declaration> perform(const C& command);
-  Circumstances circumstances(db::Connection& c, const Row& row) const;
+  // What the plan needs; with the round `locked`, the city's places counted too.
+  Circumstances circumstances(db::Connection& c, const Row& row, std::optional<RoundRow> locked) const;
+  nlohmann::json round_figures(db::Connection& c, const Actor& actor, const RoundRow& round,
+                               const nlohmann::json& by_state) const;
+  // The round as its reply, with its counts (declared, submitted, recommended per city against quota).
+  cmd::Round round_reply(db::Connection& c, const RoundRow& round) const;
+  cmd::Document recommendations_reply(db::Connection& c, const RoundRow& round, const std::string& city) const;
   Result<cmd::Document> page(const Actor& actor, std::string where, std::vector<db::Param> params, bool pending,
                              int limit, const std::optional<PageCursor>& cursor);
 

@@ -105,6 +105,17 @@ Result<Change> begin(const Row& row, const Standing& standing, const C& command,
   return change_of(row, command.actor, action, *outcome, given);
 }
 
+// A change that takes one of the city's places needs a free one (CONTRACT §6).
+std::optional<Problem> quota_check(const Change& c, const Circumstances& given) {
+  if (place_change(c.from, c.row.state) != Place::take || !given.round || given.round->quotas.empty())
+    return std::nullopt;
+  // The caller counts under the round's lock whenever a place may be taken; without a count, refuse rather than
+  // overfill.
+  if (!given.recommended)
+    return Problem{ProblemKind::unavailable, {"The city's places were not counted", "未能统计本市推荐名额"}, {}, {}};
+  return quota_refusal(given.round->quotas, c.row.city, *given.recommended);
+}
+
 }  // namespace
 
 json Row::to_json(const RegionCatalog& regions) const {
@@ -129,6 +140,8 @@ json Row::to_json(const RegionCatalog& regions) const {
           {"publicity_ends_at", api_time(publicity_ends_at)},
           {"arrived_at", api_time(arrived_at)},
           {"due_at", api_time(due_at)},
+          {"recommendation_rank", recommendation_rank ? json(*recommendation_rank) : json(nullptr)},
+          {"valid_until", valid_until ? json(*valid_until) : json(nullptr)},
           {"created_at", api_time(created_at)},
           {"updated_at", api_time(updated_at)}};
 }
@@ -205,6 +218,8 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::SubmitD
   if (row.state == State::draft && given.round)
     if (auto p = outside_window(*given.round, given.now)) return refuse(std::move(*p));
   if (auto gaps = submission_gaps(row, given.scorer); !gaps.empty()) return refuse(Problem::invalid(std::move(gaps)));
+  // Back to the province after its return: the return freed the place, so this needs one again.
+  if (auto p = quota_check(*c, given)) return refuse(std::move(*p));
   // Scored again with the model in force at submission: what reviewers see is never stale.
   if (auto p = score_content(*c, given)) return refuse(std::move(*p));
   c->submits = true;
@@ -247,6 +262,7 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::DecideD
   if (!outcome) return refuse(std::move(outcome.error()));
 
   auto c = change_of(row, command.actor, action, *outcome, given);
+  if (auto p = quota_check(c, given)) return refuse(std::move(*p));  // the city's approve is its recommendation
   c.comment = command.comment;
   c.row.decided = true;
   if (outcome->to == State::publicity && row.state != State::publicity)
@@ -270,6 +286,7 @@ Result<Change> plan_end_publicity(const Row& row, const Circumstances& given) {
   if (!row.publicity_ends_at || *row.publicity_ends_at > db_time(given.now))
     return refuse({ProblemKind::conflict, {"publicity has not ended yet", "公示期尚未结束"}, {}, {}});
   auto c = change_of(row, Actor::system("workflow"), Action::end_publicity, *outcome, given);
+  if (given.round) c.row.valid_until = valid_until(given.now, given.round->validity_years);
   c.event_type = "declaration.publicity_ended";
   c.event_data = event_data(c.row, c.from);
   return c;

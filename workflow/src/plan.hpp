@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "quota.hpp"
 #include "round_plan.hpp"
 #include "sdp/actor.hpp"
 #include "sdp/commands.hpp"
@@ -42,7 +43,9 @@ struct Row {
   // days end; due_at empty while the calendar lacks the year it falls in. A return keeps the
   // returning tier's due_at (the resubmission's limit once the round has closed).
   std::optional<std::string> arrived_at, due_at;
-  bool decided = false;  // a reviewer has decided since it was last submitted from draft
+  bool decided = false;                    // a reviewer has decided since it was last submitted from draft
+  std::optional<int> recommendation_rank;  // the city's rank of its recommendation; none for applicants
+  std::optional<std::string> valid_until;  // YYYY-MM-DD, once approved
   std::string created_at, updated_at;
 
   // The declaration of CONTRACT §3, with the names of its region and city.
@@ -74,6 +77,9 @@ struct Circumstances {
   std::chrono::seconds publicity{5 * 24 * 3600};
   std::optional<RoundRow> round;          // the declaration's: its window bounds the first submission
   const WorkingDays* calendar = nullptr;  // deadlines are counted on it; none: no deadlines
+  // The places the declaration's city holds in its round, counted under the round's lock; set
+  // whenever the change may take one (a city approve, a resubmission after the province's return).
+  std::optional<int> recommended;
 };
 
 // How `actor` relates to `row`, and whether it may see it (a draft never submitted is the applicant's alone).

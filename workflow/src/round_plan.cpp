@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "quota.hpp"
 #include "sdp/time.hpp"
 
 namespace sdp::workflow {
@@ -148,8 +149,8 @@ Result<RoundRow> plan_create_round(const cmd::CreateRound& command, const Region
   return r;
 }
 
-Result<RoundRow> plan_update_round(const RoundRow& round, const cmd::UpdateRound& command,
-                                   const RegionCatalog& regions) {
+Result<RoundRow> plan_update_round(const RoundRow& round, const cmd::UpdateRound& command, const RegionCatalog& regions,
+                                   const std::map<std::string, int>& used) {
   if (command.actor.role != Role::admin) return refuse(Problem::forbidden(kAdminsOnly));
   if (command.expected_version != round.version)
     return refuse(Problem{ProblemKind::precondition_failed,
@@ -177,6 +178,13 @@ Result<RoundRow> plan_update_round(const RoundRow& round, const cmd::UpdateRound
   if (command.validity_years) r.validity_years = *command.validity_years;
   if (auto problems = term_problems(r, regions); !problems.empty())
     return refuse(Problem::invalid(std::move(problems)));
+  if (command.quotas)
+    if (auto below = quotas_below_use(r.quotas, used); !below.empty())
+      return refuse(
+          Problem{ProblemKind::rule,
+                  {"A quota cannot go below the places its city has used", "推荐名额不能少于该市已推荐的数量"},
+                  {below.front().message, below.front().message_zh},
+                  std::move(below)});
   r.version = round.version + 1;
   return r;
 }

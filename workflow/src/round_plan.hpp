@@ -49,8 +49,9 @@ std::optional<Problem> outside_window(const RoundRow& round, Clock::time_point n
 
 // A new round (id and times still to be given by the writer), or why not.
 Result<RoundRow> plan_create_round(const cmd::CreateRound& command, const RegionCatalog& regions);
-// The round after the patch (version bumped), or why not.
-Result<RoundRow> plan_update_round(const RoundRow& round, const cmd::UpdateRound& command,
-                                   const RegionCatalog& regions);
+// The round after the patch (version bumped), or why not; `used` is each city's places in the
+// round now, below which its quota may not go (a rule, 422, naming the city and the counts).
+Result<RoundRow> plan_update_round(const RoundRow& round, const cmd::UpdateRound& command, const RegionCatalog& regions,
+                                   const std::map<std::string, int>& used = {});
 
 }  // namespace sdp::workflow

@@ -73,6 +73,8 @@ void setup(Runtime& runtime) {
   cmd::serve<cmd::ListRounds>(nats, topology, by(&Workflow::list_rounds));
   cmd::serve<cmd::GetRound>(nats, topology, by(&Workflow::get_round));
   cmd::serve<cmd::UpdateRound>(nats, topology, by(&Workflow::update_round));
+  cmd::serve<cmd::GetRecommendations>(nats, topology, by(&Workflow::get_recommendations));
+  cmd::serve<cmd::RankRecommendations>(nats, topology, by(&Workflow::rank_recommendations));
 
   runtime.add_worker("outbox-relay", [ctx](std::stop_token st) { ctx->relay->run(st); });
   runtime.add_periodic_worker("publicity-timer", cfg.millis("SDP_PUBLICITY_POLL_MS"), [ctx] {

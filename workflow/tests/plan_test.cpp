@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "plan.hpp"
+#include "schemas_data.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/json_schema.hpp"
 #include "sdp/time.hpp"
@@ -19,14 +20,8 @@ namespace {
 const std::string kDir = build_info::kSchemasDir;
 const std::string kOrg = "91370102MA3C00000B";
 
-const scoring::Scorer& scorer() {
-  static auto s = scoring::Scorer::load(kDir);
-  return s;
-}
-const RegionCatalog& regions() {
-  static auto r = RegionCatalog::from_file(kDir + "/regions/shandong.json");
-  return r;
-}
+using fixtures::regions;
+using fixtures::scorer;
 
 const auto kNow = std::chrono::sys_days{std::chrono::year{2026} / 11 / 26} + 9h;
 

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sdp/actor.hpp"
 #include "sdp/cursor.hpp"
@@ -150,6 +151,7 @@ struct ListDeclarations {
   std::optional<Kind> kind;
   int limit = kDefaultPageSize;
   std::optional<PageCursor> cursor;
+  std::optional<std::string> valid_until_before;  // YYYY-MM-DD: approved ratings expiring before that day
 };
 
 struct PendingReviews {
@@ -173,6 +175,7 @@ struct Statistics {
   static constexpr std::string_view service = "workflow", verb = "stats";
   using Reply = Document;
   Actor actor;
+  std::optional<std::string> round;  // counts of that round only, with its per-round figures
 };
 
 // Rounds (申报批次, CONTRACT §6). Times are RFC 3339.
@@ -216,6 +219,25 @@ struct UpdateRound {
   std::optional<ReviewDays> review_working_days;
   std::optional<std::map<std::string, int>> quotas;
   std::optional<int> publicity_working_days, validity_years;
+};
+
+// A city's recommendations in a round (推荐, CONTRACT §6), in its order.
+struct GetRecommendations {
+  static constexpr std::string_view service = "workflow", verb = "get_recommendations";
+  using Reply = Document;  // {round, city, city_name, quota, used, items}
+  Actor actor;
+  std::string id;  // the round's
+  std::string city;
+};
+
+// The city's ranking: exactly its current recommendations, first the one it puts first.
+struct RankRecommendations {
+  static constexpr std::string_view service = "workflow", verb = "rank_recommendations";
+  using Reply = Document;  // as GetRecommendations
+  Actor actor;
+  std::string id;  // the round's
+  std::string city;
+  std::vector<std::string> ids;
 };
 
 // ---- notify ----
@@ -285,6 +307,8 @@ SDP_COMMAND_CODEC(CreateRound)
 SDP_COMMAND_CODEC(ListRounds)
 SDP_COMMAND_CODEC(GetRound)
 SDP_COMMAND_CODEC(UpdateRound)
+SDP_COMMAND_CODEC(GetRecommendations)
+SDP_COMMAND_CODEC(RankRecommendations)
 SDP_COMMAND_CODEC(Ping)
 SDP_COMMAND_CODEC(CreateDeclaration)
 SDP_COMMAND_CODEC(GetDeclaration)
