@@ -55,7 +55,8 @@ std::string quotas_json(const std::map<std::string, int>& quotas) {
   return q.dump();
 }
 
-cmd::Round reply(const RoundRow& r) { return {r.id, r.version, r.to_json(Clock::now())}; }
+// Its state as of workflow's clock.
+cmd::Round reply(const RoundRow& r, Clock::time_point now) { return {r.id, r.version, r.to_json(now)}; }
 
 }  // namespace
 
@@ -71,7 +72,7 @@ Result<cmd::Round> Workflow::create_round(const cmd::CreateRound& command) {
   if (!planned) return refuse(std::move(planned.error()));
   RoundRow r = std::move(*planned);
   r.id = crypto::uuid_v7();
-  r.created_at = r.updated_at = db_time(Clock::now());
+  r.created_at = r.updated_at = db_time(now());
   auto lease = pool_.acquire();
   lease->execute(
       "INSERT INTO rounds (id, kind, year, title, opens_at, closes_at, review_working_days, quotas, "
@@ -79,7 +80,7 @@ Result<cmd::Round> Workflow::create_round(const cmd::CreateRound& command) {
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {r.id, name(r.kind), r.year, r.title, db_time(r.opens_at), db_time(r.closes_at), days_json(r.review_working_days),
        quotas_json(r.quotas), r.publicity_working_days, r.validity_years, r.version, r.created_at, r.updated_at});
-  return reply(r);
+  return reply(r, now());
 }
 
 Result<cmd::Document> Workflow::list_rounds(const cmd::ListRounds& command) {
@@ -90,8 +91,8 @@ Result<cmd::Document> Workflow::list_rounds(const cmd::ListRounds& command) {
     where += " AND kind = ?";
     params.emplace_back(name(*command.kind));
   }
-  const auto now = Clock::now();
-  const std::string at = db_time(now);
+  const auto at_now = now();
+  const std::string at = db_time(at_now);
   if (command.state == cmd::RoundState::scheduled) {
     where += " AND opens_at > ?";
     params.emplace_back(at);
@@ -109,7 +110,7 @@ Result<cmd::Document> Workflow::list_rounds(const cmd::ListRounds& command) {
                                  " ORDER BY opens_at DESC, id DESC LIMIT 500",
                              params);
        r.next();)
-    items.push_back(read_round(r).to_json(now));
+    items.push_back(read_round(r).to_json(at_now));
   return cmd::Document{{{"items", items}}};
 }
 
@@ -117,7 +118,7 @@ Result<cmd::Round> Workflow::get_round(const cmd::GetRound& command) {
   auto lease = pool_.acquire();
   auto r = load_round(*lease, command.id);
   if (!r) return refuse(Problem::not_found(kNoSuchRound));
-  return reply(*r);
+  return reply(*r, now());
 }
 
 Result<cmd::Round> Workflow::update_round(const cmd::UpdateRound& command) {
@@ -127,13 +128,13 @@ Result<cmd::Round> Workflow::update_round(const cmd::UpdateRound& command) {
     auto planned = plan_update_round(*round, command, regions_);
     if (!planned) return refuse(std::move(planned.error()));
     RoundRow r = std::move(*planned);
-    r.updated_at = db_time(Clock::now());
+    r.updated_at = db_time(now());
     c.execute(
         "UPDATE rounds SET title = ?, opens_at = ?, closes_at = ?, review_working_days = ?, quotas = ?, "
         "publicity_working_days = ?, validity_years = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
         {r.title, db_time(r.opens_at), db_time(r.closes_at), days_json(r.review_working_days), quotas_json(r.quotas),
          r.publicity_working_days, r.validity_years, r.version, r.updated_at, r.id, round->version});
-    return reply(r);
+    return reply(r, now());
   });
 }
 
