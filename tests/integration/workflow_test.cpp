@@ -1031,7 +1031,7 @@ namespace {
 
 // A round of 晨星工厂 with `quotas`, opened by the admin.
 std::string quota_round(Stack& s, const json& quotas) {
-  auto body = test::open_round_body("morning_star");
+  auto body = test::open_round_body("morning_star", std::chrono::hours(24), std::chrono::hours(24 * 30), s.at);
   body["quotas"] = quotas;
   auto r = s.call(round_creation(admin(), body));
   EXPECT_TRUE(r.has_value()) << why(r);
@@ -1108,7 +1108,7 @@ TEST(Workflow, TwoCityApprovalsOfTheLastPlaceHaveExactlyOneWinner) {
 }
 
 TEST(Workflow, AFreedPlaceIsRecommendedAgainAndTheRanksCloseTheGap) {
-  Stack s;
+  Stack s(test::beijing_2026(6, 1, 10));  // Monday 1 June 2026, 10:00 in Beijing
   const auto round = quota_round(s, {{"370100", 2}, {"370200", 5}});
   const auto city = reviewer("city", "370100");
   const auto province = reviewer("province", "370000");
@@ -1193,13 +1193,16 @@ TEST(Workflow, AFreedPlaceIsRecommendedAgainAndTheRanksCloseTheGap) {
   EXPECT_EQ(refusal(s.call(cmd::Statistics{admin(), "0190a0b0-0000-7000-8000-00000000dead"})), ProblemKind::not_found);
 
   // Approved after publicity: valid for the round's three years, and listed as expiring before then.
-  ASSERT_TRUE(s.decide(province, s.get(province, a)->body, "approve", "同意公示").has_value());
+  auto in_publicity = s.decide(province, s.get(province, a)->body, "approve", "同意公示");
+  ASSERT_TRUE(in_publicity.has_value()) << why(in_publicity);
+  // 公示 of five working days from Monday 1 June ends with Monday 8 June in Beijing; the timer ends it
+  // once workflow's clock has passed that, on 9 June, the day the rating's three years start.
+  EXPECT_EQ(in_publicity->body["publicity_ends_at"], "2026-06-08T16:00:00.000Z");
+  s.move_clock_to(test::utc_time(in_publicity->body["publicity_ends_at"]) + 1min);
   ASSERT_TRUE(test::eventually([&] { return s.get(applicant(), a)->body["state"] == "approved"; }, 15s));
   const auto until = s.get(province, a)->body["valid_until"];
   ASSERT_TRUE(until.is_string()) << until;
-  const std::string expected = test::rfc3339_from_now(8h).substr(0, 10);  // today in China Standard Time
-  EXPECT_EQ(until.get<std::string>(), std::to_string(std::stoi(expected.substr(0, 4)) + 3) + expected.substr(4))
-      << "unless today is 29 February";
+  EXPECT_EQ(until, "2029-06-09");
   EXPECT_EQ(s.get(province, a)->body["recommendation_rank"], 1) << "an approved rating keeps its place";
   EXPECT_EQ(s.call(cmd::Statistics{admin(), round})->body["round"]["approved_by_level"], (json{{"5", 1}}));
   auto expiring = [&](const std::string& before) {
