@@ -10,6 +10,7 @@ import { GRADE_OPTIONS } from '../components/IndustryBrainForm.jsx';
 import { usePreview } from '../components/ScorePanel.jsx';
 import History, { useHistory } from '../components/History.jsx';
 import { RoundLink } from '../components/RoundBits.jsx';
+import { canSeeRanking } from './rounds/RoundCity.jsx';
 
 const TIERS = ['county', 'city', 'province'];
 
@@ -217,6 +218,11 @@ export default function DeclarationView({ session }) {
           { key: 'c', label: '联系人', children: `${decl.contact?.name || ''} ${decl.contact?.phone || ''} ${decl.contact?.email || ''}` },
           { key: 'u', label: '更新时间', children: fmtTime(decl.updated_at) },
           ...(decl.publicity_ends_at ? [{ key: 'p', label: '公示截止', children: fmtTime(decl.publicity_ends_at) }] : []),
+          ...(decl.recommendation_rank ? [{ key: 'rk', label: '推荐排名', children: <span data-testid="decl-rank">
+            {decl.round && decl.city && canSeeRanking(session, decl.city)
+              ? <Link to={`/rounds/${decl.round}/cities/${decl.city}`}>{`${decl.city_name || ''}第 ${decl.recommendation_rank} 名`}</Link>
+              : `第 ${decl.recommendation_rank} 名`}</span> }] : []),
+          ...(decl.valid_until ? [{ key: 'vu', label: '有效期至', children: <span data-testid="decl-valid-until">{decl.valid_until}</span> }] : []),
           ...(decl.kind === 'morning_star' ? [
             { key: 'cl', label: '申报等级', children: levelText(decl.payload?.claimed_level) },
             { key: 'sl', label: '自评等级', children: <span data-testid="self-level">{score ? levelText(score.self_assessed_level) : '计算中'}</span> },
