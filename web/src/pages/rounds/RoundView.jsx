@@ -5,6 +5,7 @@ import { useRegions } from '../../data.js';
 import { useRound, windowText, recommendedTotal } from '../../rounds.js';
 import { RoundStateTag } from '../../components/RoundBits.jsx';
 import { canRank, canSeeRanking } from './RoundCity.jsx';
+import RoundStats from '../../components/RoundStats.jsx';
 
 // One round's page: its terms and, per city, the quota (and recommendations once `counts` come).
 // Read-only for everyone but the admin, who gets an 编辑 button. A city's ranking of its
@@ -54,6 +55,7 @@ export default function RoundView({ session }) {
           </Row>
         )}
       </Card>
+      {(admin || session.role === 'reviewer') && <RoundStats roundId={round.id} kind={round.kind} />}
       <Card title="各设区市推荐名额">
         <Table rowKey="code" size="small" pagination={false} dataSource={cities} data-testid="round-cities" scroll={{ x: 480 }}
           loading={!regions}
