@@ -5,7 +5,8 @@ import { levelText } from './MorningStarForm.jsx';
 
 // 统计 of one round in the caller's jurisdiction (GET /v1/stats?round=): declared, submitted, at each
 // tier, each city's recommendations against its quota, approved 晨星工厂 ratings per level.
-export default function RoundStats({ roundId, kind }) {
+// `showCities`: false when the page already shows each city's recommendations against its quota.
+export default function RoundStats({ roundId, kind, admin, showCities = true }) {
   const [s, setS] = useState({ data: null, error: '' });
   const load = useCallback(() => api(`/v1/stats?round=${encodeURIComponent(roundId)}`).then(
     ({ data }) => setS({ data: data.round || null, error: data.round ? '' : '统计数据暂不可用' }),
@@ -25,7 +26,7 @@ export default function RoundStats({ roundId, kind }) {
       {s.error && <Alert type="error" showIcon message={s.error} />}
       {r && (
         <Space direction="vertical" style={{ width: '100%' }} size="middle">
-          <Typography.Text type="secondary">本人辖区内本批次的申报情况（已申报含草稿，其余只计已提交的申报）。</Typography.Text>
+          <Typography.Text type="secondary">{admin ? '全省' : '本人辖区内'}本批次的申报情况（已申报含草稿，其余只计已提交的申报）。</Typography.Text>
           <Row gutter={[16, 16]}>
             {[
               ['已申报', r.declared, 'declared'], ['已提交', r.submitted, 'submitted'],
@@ -37,14 +38,14 @@ export default function RoundStats({ roundId, kind }) {
               </Col>
             ))}
           </Row>
-          <Table rowKey="code" size="small" pagination={false} dataSource={cities} data-testid="stats-cities"
+          {showCities && <Table rowKey="code" size="small" pagination={false} dataSource={cities} data-testid="stats-cities"
             title={() => '各设区市推荐 / 名额'} scroll={{ x: 360 }} locale={{ emptyText: '暂无' }}
             columns={[
               { title: '设区市', dataIndex: 'name' },
               { title: '已推荐', dataIndex: 'recommended', render: (v, c) => <span data-testid={`stat-rec-${c.code}`}>{v ?? 0}</span> },
               { title: '名额', dataIndex: 'quota', render: (v) => (v === null || v === undefined ? '不限' : v) },
               { title: '剩余', key: 'left', render: (_, c) => (c.quota === null || c.quota === undefined ? '—' : Math.max(0, c.quota - (c.recommended || 0))) },
-            ]} />
+            ]} />}
           {kind !== 'industry_brain' && (
             <Table rowKey="level" size="small" pagination={false} data-testid="stats-levels"
               title={() => `已认定晨星工厂按等级（共 ${approved} 家）`} locale={{ emptyText: '尚无已认定的晨星工厂' }}

@@ -71,15 +71,15 @@ export default function Pending({ session }) {
   const roundOpts = (rounds.items || []).map((r) => ({ value: r.id, label: r.title }));
 
   const columns = [
-    { title: '申报编号', dataIndex: 'number', width: 200, render: (v, r) => <Link to={`/d/${r.id}${key}`} data-testid={`open-${v}`}>{v}</Link> },
-    { title: '企业名称', dataIndex: 'org_name', width: 180, render: (v) => v || '—' },
-    { title: '申报名称', dataIndex: 'title', ellipsis: true },
-    { title: '类型', dataIndex: 'kind', width: 90, render: (v) => KIND[v] || v },
-    { title: '所属地区', dataIndex: 'region_name', width: 150, render: (v, r) => `${r.city_name || ''}${v || r.region}` },
-    { title: '申报等级 / 总分', key: 'claim', width: 120, render: (_, r) => claimText(r) },
-    { title: '剩余工作日', key: 'left', width: 140, render: (_, r) => <DaysLeft item={r} /> },
-    { title: '截止时间（北京时间）', dataIndex: 'due_at', width: 170, render: (v) => (v ? <span data-testid="due-at">{fmtBeijing(v)}</span> : '—') },
-    { title: '状态', dataIndex: 'state', width: 140, render: (v, r) => <Space size={4} wrap><StateTag state={v} />{r.escalated && <Tag color="red">下级超期</Tag>}</Space> },
+    { title: '申报编号', dataIndex: 'number', width: 190, render: (v, r) => <Link to={`/d/${r.id}${key}`} data-testid={`open-${v}`}>{v}</Link> },
+    { title: '企业名称', dataIndex: 'org_name', width: 160, render: (v) => v || '—' },
+    { title: '申报名称', dataIndex: 'title', ellipsis: true, width: 220 },
+    { title: '类型', dataIndex: 'kind', width: 80, render: (v) => KIND[v] || v },
+    { title: '所属地区', dataIndex: 'region_name', width: 130, render: (v, r) => `${r.city_name || ''}${v || r.region}` },
+    { title: '申报等级 / 总分', key: 'claim', width: 110, render: (_, r) => claimText(r) },
+    { title: '剩余工作日', key: 'left', width: 130, render: (_, r) => <DaysLeft item={r} /> },
+    { title: '截止时间（北京时间）', dataIndex: 'due_at', width: 160, render: (v) => (v ? <span data-testid="due-at">{fmtBeijing(v)}</span> : '—') },
+    { title: '状态', dataIndex: 'state', width: 120, render: (v, r) => <Space size={4} wrap><StateTag state={v} />{r.escalated && <Tag color="red">下级超期</Tag>}</Space> },
   ];
   return (
     <Card title={<h2 style={{ margin: 0, fontSize: 18 }}>待审队列 · {TIER[session.tier]}（{session.region}）</h2>}>
@@ -117,7 +117,7 @@ export default function Pending({ session }) {
         {s.total !== null ? `共 ${s.total} 件` : `已加载 ${s.items.length} 件${s.cursor ? '，还有更多' : ''}`}
       </div>
       <Table rowKey="id" size="middle" columns={columns} dataSource={s.items} loading={s.loading} pagination={false}
-        data-testid="pending" scroll={{ x: 1300 }} locale={{ emptyText: Object.keys(f).length ? '没有符合条件的待审申报' : '暂无待审申报' }}
+        data-testid="pending" scroll={{ x: 1300 }} tableLayout="fixed" locale={{ emptyText: Object.keys(f).length ? '没有符合条件的待审申报' : '暂无待审申报' }}
         rowClassName={(r) => (r.overdue ? 'row-overdue' : '')} />
       {s.cursor && <Button style={{ marginTop: 8 }} onClick={() => load(s.cursor)} loading={s.loading}>加载更多</Button>}
     </Card>

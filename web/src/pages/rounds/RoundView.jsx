@@ -55,7 +55,7 @@ export default function RoundView({ session }) {
           </Row>
         )}
       </Card>
-      {(admin || session.role === 'reviewer') && <RoundStats roundId={round.id} kind={round.kind} />}
+      {(admin || session.role === 'reviewer') && <RoundStats roundId={round.id} kind={round.kind} admin={admin} showCities={!counts} />}
       <Card title="各设区市推荐名额">
         <Table rowKey="code" size="small" pagination={false} dataSource={cities} data-testid="round-cities" scroll={{ x: 480 }}
           loading={!regions}
@@ -63,7 +63,7 @@ export default function RoundView({ session }) {
             { title: '设区市', dataIndex: 'name' },
             { title: '推荐名额', dataIndex: 'quota', render: (v, c) => <span data-testid={`quota-view-${c.code}`}>{v ?? '未设'}</span> },
             ...(counts ? [
-              { title: '已推荐', dataIndex: 'recommended', render: (v) => v ?? 0 },
+              { title: '已推荐', dataIndex: 'recommended', render: (v, c) => <span data-testid={`rec-view-${c.code}`}>{v ?? 0}</span> },
               { title: '剩余', key: 'left', render: (_, c) => (c.quota === undefined ? '—' : Math.max(0, c.quota - (c.recommended || 0))) },
             ] : []),
             ...(cities.some((c) => canSeeRanking(session, c.code)) ? [{
