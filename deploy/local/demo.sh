@@ -157,14 +157,27 @@ I=$(api POST "/v1/declarations/$IB/decisions" "$SHANDONG" '{"decision":"approve"
 show "$IB" "$O"
 
 # ---------------------------------------------------------------- 公示期满
-bold "三、公示期满 · waiting for the public-notice periods to end"
+bold "三、公示期满 · the public-notice periods end (5 working days: workflow's clock is moved past them)"
+# 公示 lasts working days; to see it end now, workflow is restarted with its clock moved past the
+# later end (SDP_CLOCK_OFFSET_SECONDS, for rehearsals only), then restarted on the real clock.
+VAR="$SDP_ROOT/var"
+restart_workflow() {
+  sdp_stop_pid "$VAR/run/workflow.pid" sdp-workflow 30
+  sdp_start_service workflow "$SDP_WORKFLOW_PORT" "$VAR" "$SDP_MARIADB_PORT" "$SDP_NATS_PORT" "$@"
+  sdp_wait_http_200 "http://127.0.0.1:$SDP_WORKFLOW_PORT/readyz" 60 || sdp_die "workflow did not restart; see var/log/workflow.log"
+  sdp_wait_http_200 "$API/readyz" 30 || sdp_die "the gateway is not ready again"
+}
+LAST_END=$( (api GET "/v1/declarations/$MSF" "$A"; echo; api GET "/v1/declarations/$IB" "$O") | jq -r .publicity_ends_at | sort | tail -1)
+echo "  公示截止 publicity ends at: $LAST_END"
+restart_workflow SDP_CLOCK_OFFSET_SECONDS=$(($(date -d "$LAST_END" +%s) - $(date +%s) + 60))
 for id_token in "$MSF:$A" "$IB:$O"; do
   id=${id_token%%:*}; tok=${id_token#*:}
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 60); do
     [ "$(api GET "/v1/declarations/$id" "$tok" | jq -r .state)" = approved ] && break
     sleep 1
   done
 done
+restart_workflow
 bold "晨星工厂 final"; show "$MSF" "$A"; inbox "$A" 1
 bold "产业大脑 final"; show "$IB" "$O"; inbox "$O" 1
 

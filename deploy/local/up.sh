@@ -42,7 +42,6 @@ for svc in "${SERVICES[@]}"; do
   sdp_pid_alive "$VAR/run/$svc.pid" "sdp-$svc" && continue
   sdp_log "starting $svc on 127.0.0.1:$(port_of "$svc") (log: var/log/$svc.log)"
   sdp_start_service "$svc" "$(port_of "$svc")" "$VAR" "$SDP_MARIADB_PORT" "$SDP_NATS_PORT" \
-    SDP_PUBLICITY_SECONDS="${SDP_LOCAL_PUBLICITY_SECONDS:-30}" \
     SDP_GATEWAY_CONSOLE_DIR="$SDP_ROOT/web/dist" SDP_GATEWAY_DEV_SIGN_IN_KEY="$VAR/keys/jwt-private.pem"
 done
 

@@ -1,5 +1,8 @@
 #include "messages.hpp"
 
+#include <chrono>
+#include <cstdio>
+
 #include "sdp/error.hpp"
 
 namespace sdp::notify {
@@ -17,6 +20,32 @@ std::string listed(const std::vector<SchemaProblem>& problems, const std::string
   for (const auto& p : problems) out += (out.empty() ? "" : "; ") + prefix + p.pointer + ": " + p.message;
   return out;
 }
+// "10月10日": the last day of a deadline that ends at 24:00 Beijing time (RFC 3339 UTC in).
+std::string due_date(const std::string& rfc3339) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  if (std::sscanf(rfc3339.c_str(), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6) return rfc3339;
+  using namespace std::chrono;
+  const auto t = sys_days{year{y} / mo / d} + hours(h) + minutes(mi) + seconds(s) + hours(8) - seconds(1);
+  const year_month_day day{floor<days>(t)};
+  return std::to_string(static_cast<unsigned>(day.month())) + "月" + std::to_string(static_cast<unsigned>(day.day())) +
+         "日";
+}
+// The tier above `tier` and its region for the declaration (none above the province).
+std::optional<std::pair<std::string, std::string>> tier_above(const std::string& tier, const nlohmann::json& d) {
+  if (tier == "county") return std::pair<std::string, std::string>{"city", d.value("city", "")};
+  if (tier == "city") return std::pair<std::string, std::string>{"province", std::string(kProvinceRegion)};
+  return std::nullopt;
+}
+std::string region_of(const std::string& tier, const nlohmann::json& d) {
+  return tier == "county" ? d.value("region", "") : tier == "city" ? d.value("city", "") : std::string(kProvinceRegion);
+}
+// An e-mail address as far as a person could have meant one: local@domain, no spaces, bounded.
+bool plausible_address(const std::string& a) {
+  const auto at = a.find('@');
+  return a.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < a.size() &&
+         a.find('@', at + 1) == std::string::npos && a.find_first_of(" \t\r\n<>,;\"") == std::string::npos &&
+         a.find('.', at) != std::string::npos;
+}
 }  // namespace
 
 std::expected<Event, std::string> read_event(std::string_view text, const EventSchemas& schemas) {
@@ -28,7 +57,7 @@ std::expected<Event, std::string> read_event(std::string_view text, const EventS
 }
 
 Templates Templates::from_json(const nlohmann::json& j) {
-  for (auto part : {"programmes", "tiers", "states", "applicant", "reviewer", "comment_line"})
+  for (auto part : {"programmes", "tiers", "states", "applicant", "reviewer", "reminders", "comment_line"})
     if (!j.contains(part)) throw Error(ErrorSource::config, std::string("notify templates: '") + part + "' is missing");
   Templates t;
   t.doc_ = j;
@@ -49,7 +78,15 @@ std::string Templates::fill(const std::string& text, const Event& e, const std::
   s = replace_all(s, "{state}", lookup(doc_["states"], to));
   s = replace_all(s, "{comment}", comment);
   s = replace_all(s, "{region_name}", region_name);
+  s = replace_all(s, "{due_date}", due_date(d.value("due_at", "")));
   return s;
+}
+
+std::string Templates::reminder_message(const Event& e, const std::string& part, const std::string& region_name) const {
+  const auto& reminders = doc_["reminders"];
+  if (!reminders.contains(part) || !reminders[part].is_string())
+    throw Error(ErrorSource::config, "notify templates: 'reminders." + part + "' is missing");
+  return fill(reminders[part].get<std::string>(), e, region_name);
 }
 
 std::optional<std::string> Templates::applicant_message(const Event& e) const {
@@ -76,9 +113,52 @@ Plan plan(const Event& e, const Templates& templates, const std::string& region_
                                    : std::string(kProvinceRegion);
     p.inbox.push_back({"reviewer:" + tier + ":" + region, *text});
   }
+  // A deadline reminder (CONTRACT §6): the tier's reviewers, and when overdue the tier above's too
+  // (the province's overdue goes to the province alone); inbox and e-mail, never the applicant.
+  if (e.type == "declaration.reminder" && d.contains("tier") && d.contains("reminder")) {
+    const auto tier = d["tier"].get<std::string>();
+    const bool overdue = d["reminder"] == "overdue";
+    p.inbox.push_back({"reviewer:" + tier + ":" + region_of(tier, d),
+                       templates.reminder_message(e, overdue ? "overdue" : "due_soon", region_name), true});
+    if (auto above = tier_above(tier, d); above && overdue)
+      p.inbox.push_back({"reviewer:" + above->first + ":" + above->second,
+                         templates.reminder_message(e, "overdue_above", region_name), true});
+    p.email_subject = templates.reminder_message(e, "email_subject", region_name);
+    return p;
+  }
   if (d.contains("contact") && d["contact"].contains("email") && d["contact"]["email"].is_string())
     p.email = d["contact"]["email"].get<std::string>();
+  p.email_subject = "【山东省数字经济申报平台】" + d.value("number", "");
   return p;
+}
+
+Mailboxes read_mailboxes(const nlohmann::json& doc, const RegionCatalog& regions) {
+  const std::string where = "SDP_REVIEWER_MAILBOXES: ";
+  if (!doc.is_object())
+    throw Error(ErrorSource::config, where + "must be an object of \"<tier>:<region>\": [addresses]");
+  Mailboxes out;
+  for (const auto& [key, addresses] : doc.items()) {
+    const auto colon = key.find(':');
+    const auto tier = key.substr(0, colon == std::string::npos ? key.size() : colon);
+    const auto region = colon == std::string::npos ? std::string() : key.substr(colon + 1);
+    if (!regions.valid_for_tier(tier, region))
+      throw Error(ErrorSource::config, where + "'" + key + "' is not a county, city or the province of Shandong " +
+                                           "(\"county:370102\", \"city:370100\", \"province:370000\")");
+    if (!addresses.is_array() || addresses.size() > 100)
+      throw Error(ErrorSource::config, where + "'" + key + "' must be a list of at most 100 addresses");
+    for (const auto& a : addresses) {
+      if (!a.is_string() || !plausible_address(a.get<std::string>()))
+        throw Error(ErrorSource::config, where + "'" + key + "' has " + a.dump() + ", not an e-mail address");
+      out[key].push_back(a.get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> mailboxes_of(const Mailboxes& mailboxes, const std::string& audience) {
+  if (!audience.starts_with("reviewer:")) return {};
+  auto it = mailboxes.find(audience.substr(9));
+  return it == mailboxes.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::string audience_of(const Actor& actor) {

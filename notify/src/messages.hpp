@@ -3,6 +3,7 @@
 // schemas/notify/templates.json (one per event and audience, in Chinese).
 
 #include <expected>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "sdp/actor.hpp"
 #include "sdp/event.hpp"
+#include "sdp/regions.hpp"
 
 namespace sdp::notify {
 
@@ -30,6 +32,8 @@ class Templates {
   static Templates from_json(const nlohmann::json& j);  // throws sdp::Error naming a missing part
   std::optional<std::string> applicant_message(const Event& e) const;
   std::optional<std::string> reviewer_message(const Event& e, const std::string& region_name) const;
+  // A declaration.reminder's text for `part` (due_soon, overdue, overdue_above, email_subject).
+  std::string reminder_message(const Event& e, const std::string& part, const std::string& region_name) const;
 
  private:
   std::string fill(const std::string& text, const Event& e, const std::string& region_name) const;
@@ -39,6 +43,7 @@ class Templates {
 struct InboxEntry {
   std::string audience;  // "org:<USCC>" | "reviewer:<tier>:<region>"
   std::string body;
+  bool email = false;  // also e-mailed to the audience's reviewer mailboxes (deadline reminders)
 };
 
 struct Plan {
@@ -46,10 +51,20 @@ struct Plan {
   std::string applicant_org;  // webhook recipient
   std::optional<std::string> applicant_text;
   std::optional<std::string> email;  // contact.email, for e-mail
+  std::string email_subject;         // of every e-mail the event sends
 };
 
 // The notifications one event gives rise to. `region_name` names the declaration's county.
 Plan plan(const Event& e, const Templates& templates, const std::string& region_name);
+
+// Reviewers' e-mail addresses by jurisdiction ("county:370102", "city:370100", "province:370000"),
+// from the file SDP_REVIEWER_MAILBOXES names: there is no user directory.
+using Mailboxes = std::map<std::string, std::vector<std::string>>;
+// Throws sdp::Error (config) naming the first bad entry: a key that is no jurisdiction of Shandong,
+// or an address that is not one.
+Mailboxes read_mailboxes(const nlohmann::json& doc, const RegionCatalog& regions);
+// The addresses of an audience "reviewer:<tier>:<region>"; none for any other.
+std::vector<std::string> mailboxes_of(const Mailboxes& mailboxes, const std::string& audience);
 
 // The audience key of a caller's inbox; empty for a caller without one (admin).
 std::string audience_of(const Actor& actor);

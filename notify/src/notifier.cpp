@@ -45,6 +45,16 @@ bool Notifier::record(db::Connection& c, const Event& e) {
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))",
         {crypto::uuid_v7(), entry.audience, e.id, e.type, e.declaration_id, e.data.value("number", ""),
          e.data.value("title", ""), entry.body});
+  // Reviewers are e-mailed their deadline reminders when SMTP is configured and they have a mailbox.
+  if (!settings_.smtp_url.empty())
+    for (const auto& entry : p.inbox)
+      if (entry.email)
+        for (const auto& address : mailboxes_of(mailboxes_, entry.audience))
+          c.execute(
+              "INSERT IGNORE INTO deliveries (event_id, channel, recipient, target, receiver, subject, body, state, "
+              "next_attempt_at, created_at) VALUES (?, 'email', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), "
+              "UTC_TIMESTAMP(6))",
+              {e.id, address, address, "smtp", p.email_subject, entry.body});
   if (!p.applicant_text) return true;
   // The org's webhook as registered now; the delivery keeps the URL it was meant for.
   auto hook = c.query("SELECT url FROM webhooks WHERE org = ?", {p.applicant_org});
@@ -61,8 +71,7 @@ bool Notifier::record(db::Connection& c, const Event& e) {
         "INSERT IGNORE INTO deliveries (event_id, channel, recipient, target, receiver, subject, body, state, "
         "next_attempt_at, created_at) VALUES (?, 'email', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), "
         "UTC_TIMESTAMP(6))",
-        {e.id, *p.email, *p.email, "smtp", "【山东省数字经济申报平台】" + e.data.value("number", ""),
-         *p.applicant_text});
+        {e.id, *p.email, *p.email, "smtp", p.email_subject, *p.applicant_text});
   return true;
 }
 

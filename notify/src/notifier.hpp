@@ -14,8 +14,9 @@ namespace sdp::notify {
 
 class Notifier {
  public:
-  Notifier(db::Pool& pool, const Templates& templates, const RegionCatalog& regions, const DeliverySettings& settings)
-      : pool_(pool), templates_(templates), regions_(regions), settings_(settings) {}
+  Notifier(db::Pool& pool, const Templates& templates, const RegionCatalog& regions, const DeliverySettings& settings,
+           Mailboxes mailboxes = {})
+      : pool_(pool), templates_(templates), regions_(regions), settings_(settings), mailboxes_(std::move(mailboxes)) {}
 
   // In one transaction: the event marked processed, its inbox entries and its deliveries. False
   // when the event had been handled already (nothing is written twice).
@@ -38,6 +39,7 @@ class Notifier {
   const Templates& templates_;
   const RegionCatalog& regions_;
   const DeliverySettings& settings_;
+  Mailboxes mailboxes_;  // reviewers' e-mail by jurisdiction (SDP_REVIEWER_MAILBOXES)
 };
 
 }  // namespace sdp::notify

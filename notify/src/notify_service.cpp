@@ -30,7 +30,11 @@ ServiceSpec spec() {
        {"SDP_NOTIFY_MAX_ATTEMPTS", "attempts before a delivery is dead-lettered", "30", check::integer(1, 1000)},
        {"SDP_NOTIFY_TIMEOUT_MS", "how long one delivery may take", "10000", check::integer(100, 120000)},
        {"SDP_SMTP_URL", "smtp://host:port of the mail server; empty: no e-mail", "", nullptr},
-       {"SDP_SMTP_FROM", "the sender address of e-mail", "noreply@sdp.local", check::non_empty()}}};
+       {"SDP_SMTP_FROM", "the sender address of e-mail", "noreply@sdp.local", check::non_empty()},
+       {"SDP_REVIEWER_MAILBOXES",
+        "path of a JSON file mapping \"county:370102\", \"city:370100\", \"province:370000\" to reviewers' e-mail "
+        "addresses, for deadline reminders; empty: reviewers get no e-mail",
+        "", [](const std::string& v) { return v.empty() ? std::string() : check::existing_path()(v); }}}};
 }
 
 namespace {
@@ -73,9 +77,16 @@ void setup(Runtime& runtime) {
                                         EventSchemas{JsonSchema::from_file(dir / "events" / "envelope.schema.json"),
                                                      JsonSchema::from_file(dir / "events" / "declaration.schema.json")},
                                         s, nullptr, nullptr});
-  ctx->notifier = std::make_unique<Notifier>(runtime.db(), ctx->templates, ctx->regions, ctx->settings);
+  // A bad mailbox file stops the start, naming the entry at fault.
+  Mailboxes mailboxes;
+  if (const auto& path = cfg.str("SDP_REVIEWER_MAILBOXES"); !path.empty())
+    mailboxes = read_mailboxes(read_json_file(path), ctx->regions);
+  ctx->notifier =
+      std::make_unique<Notifier>(runtime.db(), ctx->templates, ctx->regions, ctx->settings, std::move(mailboxes));
   ctx->deliverer = std::make_unique<Deliverer>(runtime.db(), ctx->settings);
-  log::info("notify configured", {{"email", !s.smtp_url.empty()}, {"allow_private_urls", s.allow_private}});
+  log::info("notify configured", {{"email", !s.smtp_url.empty()},
+                                  {"allow_private_urls", s.allow_private},
+                                  {"reviewer_mailboxes", !cfg.str("SDP_REVIEWER_MAILBOXES").empty()}});
 
   serve<cmd::Inbox, cmd::MarkRead, cmd::GetWebhook, cmd::SetWebhook, cmd::DeadDeliveries, cmd::ReplayDeliveries>(
       runtime, ctx);

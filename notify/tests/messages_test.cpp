@@ -8,6 +8,7 @@
 #include "messages.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/crypto.hpp"
+#include "sdp/error.hpp"
 
 using namespace sdp;
 using namespace sdp::notify;
@@ -129,6 +130,74 @@ TEST(Messages, ReviewersOfTheArrivalTierAndJurisdiction) {
   EXPECT_EQ(audience_of({"r-1", Role::reviewer, "", Tier::city, "370100"}), "reviewer:city:370100");
   EXPECT_EQ(audience_of({"a-1", Role::applicant, "91370102MA3C00000B", std::nullopt, ""}), "org:91370102MA3C00000B");
   EXPECT_EQ(audience_of(Actor{"ops", Role::admin, "", std::nullopt, ""}), "");
+}
+
+// CONTRACT §6: deadline reminders go to the tier's reviewers, the overdue one to the tier above too.
+namespace {
+Event reminder(const std::string& stage, const std::string& tier, const std::string& state) {
+  return event(
+      "declaration.reminder",
+      {{"from", state}, {"to", state}, {"reminder", stage}, {"tier", tier}, {"due_at", "2026-10-10T16:00:00.000Z"}});
+}
+std::vector<std::string> audiences(const Plan& p) {
+  std::vector<std::string> out;
+  for (const auto& e : p.inbox) out.push_back(e.audience);
+  return out;
+}
+const RegionCatalog& regions() {
+  static auto r = RegionCatalog::from_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json");
+  return r;
+}
+}  // namespace
+
+TEST(Reminders, DueSoonToTheTiersReviewersInChineseWithTheLastDay) {
+  auto e = reminder("due_soon", "county", "county_review");
+  EXPECT_TRUE(read_event(e.to_json().dump(), event_schemas())) << "the event keeps the declaration schema";
+  auto p = plan(e, templates(), "历下区");
+  EXPECT_EQ(audiences(p), std::vector<std::string>{"reviewer:county:370102"});
+  EXPECT_EQ(p.inbox[0].body,
+            "〔MSF-2026-370102-000001〕《某公司晨星工厂申报》将于 10月10日 到期，请及时办理（县级审核办理时限）。");
+  EXPECT_TRUE(p.inbox[0].email);
+  EXPECT_FALSE(p.applicant_text.has_value()) << "a reminder is the reviewers', not a step the applicant hears of";
+  EXPECT_FALSE(p.email.has_value());
+  EXPECT_EQ(p.email_subject, "【山东省数字经济申报平台】办理时限提醒 MSF-2026-370102-000001");
+}
+
+TEST(Reminders, OverdueGoesToTheTierAndTheTierAbove) {
+  auto county = plan(reminder("overdue", "county", "county_review"), templates(), "历下区");
+  EXPECT_EQ(audiences(county), (std::vector<std::string>{"reviewer:county:370102", "reviewer:city:370100"}));
+  EXPECT_NE(county.inbox[0].body.find("已超过县级审核办理时限（10月10日）"), std::string::npos) << county.inbox[0].body;
+  EXPECT_NE(county.inbox[1].body.find("历下区〔MSF-2026-370102-000001〕"), std::string::npos) << county.inbox[1].body;
+  auto city = plan(reminder("overdue", "city", "city_review"), templates(), "历下区");
+  EXPECT_EQ(audiences(city), (std::vector<std::string>{"reviewer:city:370100", "reviewer:province:370000"}));
+  auto province = plan(reminder("overdue", "province", "province_review"), templates(), "历下区");
+  EXPECT_EQ(audiences(province), std::vector<std::string>{"reviewer:province:370000"}) << "nobody above the province";
+  for (const auto& p : {county, city, province})
+    for (const auto& entry : p.inbox) EXPECT_EQ(entry.body.find('{'), std::string::npos) << entry.body;
+}
+
+TEST(Reminders, MailboxesByJurisdictionAndABadEntryNamed) {
+  auto m = read_mailboxes(json{{"county:370102", {"lixia@example.cn", "wang@example.cn"}},
+                               {"city:370100", {"jinan@example.cn"}},
+                               {"province:370000", json::array()}},
+                          regions());
+  EXPECT_EQ(mailboxes_of(m, "reviewer:county:370102"),
+            (std::vector<std::string>{"lixia@example.cn", "wang@example.cn"}));
+  EXPECT_TRUE(mailboxes_of(m, "reviewer:county:370203").empty());
+  EXPECT_TRUE(mailboxes_of(m, "org:91370102MA3C00000B").empty());
+  auto refused = [&](const json& doc) {
+    try {
+      read_mailboxes(doc, regions());
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(refused(json{{"county:370100", {"a@example.cn"}}}).find("'county:370100'"), std::string::npos)
+      << "370100 is a city, not a county";
+  EXPECT_NE(refused(json{{"city:370100", {"not an address"}}}).find("'city:370100'"), std::string::npos);
+  EXPECT_NE(refused(json{{"city:370100", "a@example.cn"}}).find("list"), std::string::npos);
+  EXPECT_NE(refused(json::array()).find("object"), std::string::npos);
 }
 
 TEST(Webhook, SignatureIsHmacOfTimestampDotBody) {

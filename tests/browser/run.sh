@@ -16,7 +16,7 @@ cleanup() { sdp_stack_stop "$VAR"; rm -rf "$TMP"; }
 trap cleanup EXIT
 
 sdp_stack_start "$VAR" --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 -- \
-  SDP_LOG_LEVEL=warn SDP_PUBLICITY_SECONDS=3600 \
+  SDP_LOG_LEVEL=warn \
   SDP_GATEWAY_CONSOLE_DIR="$SDP_ROOT/web/dist" SDP_GATEWAY_DEV_SIGN_IN_KEY="$VAR/keys/jwt-private.pem"
 sdp_log "console at $STACK_URL/ (logs in $VAR/log)"
 

@@ -64,8 +64,14 @@ struct Decl {
 
 struct Day {
   TokenMinter minter;
+  // The day is Monday 1 June 2026 on workflow's clock, whatever today is; 公示 (5 working days) ends
+  // once the clock is moved past it in the evening.
+  const std::chrono::system_clock::time_point morning = test::beijing_2026(6, 1, 9);
   test::NatsServer nats;
-  test::ServiceUnderTest workflow{"workflow", nats, {{"SDP_PUBLICITY_SECONDS", "2"}, {"SDP_PUBLICITY_POLL_MS", "100"}}};
+  test::ServiceUnderTest workflow{
+      "workflow",
+      nats,
+      {{"SDP_CLOCK_OFFSET_SECONDS", test::clock_offset_to(morning)}, {"SDP_PUBLICITY_POLL_MS", "100"}}};
   test::ServiceUnderTest scoring{"scoring", nats};
   test::ServiceUnderTest notify{"notify", nats, {{"SDP_NOTIFY_SEAL_KEY", std::string(64, 'd')}}};
   std::unique_ptr<test::ServiceUnderTest> gateway;
@@ -93,7 +99,8 @@ struct Day {
   std::string applicant(const std::string& org) { return minter.token(TokenMinter::applicant(org)); }
   // The day runs inside a round of each programme, opened by the admin over HTTP.
   std::string open_round(const std::string& kind) {
-    auto r = call("POST", "/v1/rounds", minter.token(TokenMinter::admin()), test::open_round_body(kind), {}, 201);
+    auto r = call("POST", "/v1/rounds", minter.token(TokenMinter::admin()),
+                  test::open_round_body(kind, std::chrono::hours(24), std::chrono::hours(24 * 30), morning), {}, 201);
     return r.value("id", "");
   }
   std::string reviewer(const std::string& tier, const std::string& region) {
@@ -284,12 +291,20 @@ TEST(DayOfWork, AProvinceDayAddsUp) {
     if (!any) break;
   }
 
-  // Evening: 公示 ends by itself.
+  // Evening: 公示 ends by itself once workflow's clock passes its end (restarted with the clock moved).
+  std::string last_end;
   for (auto& d : decls)
     if (d.expected_state == "publicity") {
       d.expected_state = "approved";
       d.actions.push_back("end_publicity");
+      ASSERT_TRUE(d.current["publicity_ends_at"].is_string()) << d.current.dump();
+      last_end = std::max(last_end, d.current["publicity_ends_at"].get<std::string>());
     }
+  ASSERT_FALSE(last_end.empty());
+  EXPECT_EQ(last_end, "2026-06-08T16:00:00.000Z") << "5 working days after Monday 1 June";
+  day.workflow.restart({{"SDP_CLOCK_OFFSET_SECONDS", test::clock_offset_to(test::utc_time(last_end) + 1min)}});
+  ASSERT_TRUE(day.workflow.wait_ready()) << day.workflow.process->log_text();
+  ASSERT_TRUE(test::eventually([&] { return test::http_get(day.gateway->url("/readyz")).status == 200; }, 20s));
   ASSERT_TRUE(test::eventually(
       [&] {
         for (const auto& d : decls)

@@ -142,19 +142,29 @@ nats::Options client_options(const test::NatsServer& server) {
   return o;
 }
 
+// Workflow's settings in a Stack: timers every 100 ms, the clock at `at` when given.
+std::map<std::string, std::string> workflow_settings(std::optional<std::chrono::system_clock::time_point> at) {
+  std::map<std::string, std::string> s{{"SDP_PUBLICITY_POLL_MS", "100"}};
+  if (at) s["SDP_CLOCK_OFFSET_SECONDS"] = test::clock_offset_to(*at);
+  return s;
+}
+
 // The workflow binary on a real NATS and MariaDB; scores are its own (no scoring service needed).
+// With `at`, workflow's clock starts there (SDP_CLOCK_OFFSET_SECONDS) and the rounds open around it.
 struct Stack {
+  std::optional<std::chrono::system_clock::time_point> at;
   test::NatsServer nats;
-  test::ServiceUnderTest workflow{"workflow", nats, {{"SDP_PUBLICITY_SECONDS", "2"}, {"SDP_PUBLICITY_POLL_MS", "100"}}};
+  test::ServiceUnderTest workflow{"workflow", nats, workflow_settings(at)};
   nats::Connection client{client_options(nats)};
   nats::Topology topology = nats::Topology::from_file(std::string(build_info::kSchemasDir) + "/nats/topology.json");
 
   std::map<std::string, std::string> rounds;  // kind -> an open round of it
 
-  Stack() {
+  explicit Stack(std::optional<std::chrono::system_clock::time_point> clock_at = std::nullopt) : at(clock_at) {
     EXPECT_TRUE(workflow.wait_ready()) << workflow.process->log_text();
     for (const char* kind : {"morning_star", "industry_brain"}) {
-      auto r = call(round_creation(admin(), test::open_round_body(kind)));
+      auto r = call(round_creation(
+          admin(), test::open_round_body(kind, std::chrono::hours(24), std::chrono::hours(24 * 30), at)));
       EXPECT_TRUE(r.has_value()) << why(r);
       if (r) rounds[kind] = r->id;
     }
@@ -209,6 +219,11 @@ struct Stack {
     return call(p);
   }
   Result<cmd::Document> stats(const Actor& actor) { return call(cmd::Statistics{actor}); }
+  // Workflow stopped and started again with its clock at `t` (the timers then catch up).
+  void move_clock_to(std::chrono::system_clock::time_point t) {
+    workflow.restart({{"SDP_CLOCK_OFFSET_SECONDS", test::clock_offset_to(t)}});
+    EXPECT_TRUE(workflow.wait_ready()) << workflow.process->log_text();
+  }
 };
 
 // A Workflow in this process on a database of its own, for tests that stop NATS under it.
@@ -257,7 +272,7 @@ struct InProcess {
 }  // namespace
 
 TEST(Workflow, TheFullPathToApprovedThroughPublicity) {
-  Stack s;
+  Stack s(test::beijing_2026(6, 1, 10));  // Monday 1 June 2026, 10:00 in Beijing
   EventLog log(s.client);
   auto d = s.create();
   EXPECT_EQ(d["state"], "draft");
@@ -290,8 +305,11 @@ TEST(Workflow, TheFullPathToApprovedThroughPublicity) {
   EXPECT_EQ(d["state"], "publicity");
   EXPECT_FALSE(d["publicity_ends_at"].is_null());
   EXPECT_EQ(d["score"]["verified_level"], 5) << "the decision's reply has its score";
+  // 公示 lasts the round's 5 working days: Tue 2 … Fri 5 and Mon 8 June.
+  EXPECT_EQ(d["publicity_ends_at"], "2026-06-08T16:00:00.000Z");
 
-  // The timer ends publicity by itself.
+  // The timer ends publicity by itself once workflow's clock has passed its end.
+  s.move_clock_to(test::utc_time(d["publicity_ends_at"]) + 1min);
   ASSERT_TRUE(test::eventually([&] { return s.get(applicant(), d)->body["state"] == "approved"; }, 15s));
   auto final_d = s.get(applicant(), d)->body;
   EXPECT_EQ(final_d["version"], 6);
@@ -827,15 +845,21 @@ TEST(Workflow, ChangesCommitWhileNatsIsDownAndEveryEventGoesOutInOrderWhenItRetu
   }
 }
 
+// A Workflow in process whose clock is at `t`.
+workflow::Settings clock_at(std::chrono::system_clock::time_point t) {
+  return {std::chrono::duration_cast<std::chrono::seconds>(t - std::chrono::system_clock::now())};
+}
+
 TEST(Workflow, PublicityEndsOnceEvenWithTwoInstances) {
   test::NatsServer nats;
   InProcess local;
-  // Walk one declaration to publicity in process, with a publicity of one second.
-  workflow::Settings quick;
-  quick.publicity = std::chrono::seconds(1);
-  workflow::Workflow wf(local.pool, local.scorer, local.regions, calendar(), quick, nullptr);
+  // Walk one declaration to publicity in process, on Monday 1 June 2026.
+  const auto monday = test::beijing_2026(6, 1, 10);
+  workflow::Workflow wf(local.pool, local.scorer, local.regions, calendar(), clock_at(monday), nullptr);
+  auto round = wf.create_round(round_creation(admin(), test::open_round_body("morning_star", 24h, 24h * 30, monday)));
+  ASSERT_TRUE(round.has_value()) << why(round);
   auto body = new_declaration();
-  body["round"] = local.round;
+  body["round"] = round->id;
   auto d = wf.create(creation(applicant(), body))->body;
   auto step = [&](const Result<cmd::Declaration>& r) {
     EXPECT_TRUE(r.has_value()) << why(r);
@@ -846,10 +870,13 @@ TEST(Workflow, PublicityEndsOnceEvenWithTwoInstances) {
   step(wf.decide(decision(reviewer("city", "370100"), d, Decision::approve)));
   step(wf.decide(decision(reviewer("province", "370000"), d, Decision::approve)));
   ASSERT_EQ(d["state"], "publicity");
-  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(wf.end_due_publicity(), 0) << "not before its end";
+  // Four instances whose clock is past the end of 公示 (5 working days: Monday 8 June) run the timer at once.
+  workflow::Workflow later(local.pool, local.scorer, local.regions, calendar(),
+                           clock_at(test::utc_time(d["publicity_ends_at"]) + 1s), nullptr);
   std::atomic<int> ended{0};
   std::vector<std::thread> timers;
-  for (int i = 0; i < 4; ++i) timers.emplace_back([&] { ended += wf.end_due_publicity(); });
+  for (int i = 0; i < 4; ++i) timers.emplace_back([&] { ended += later.end_due_publicity(); });
   for (auto& t : timers) t.join();
   EXPECT_EQ(ended.load(), 1);
   auto h = wf.history({admin(), d["id"]});
@@ -1229,4 +1256,97 @@ TEST(Workflow, TheMigrationToQuotasRanksTheRecommendationsMadeBeforeAndDatesTheA
   EXPECT_EQ(rank_and_validity(later), (json{{"rank", 1}, {"valid_until", nullptr}}));
   EXPECT_EQ(rank_and_validity(approved), (json{{"rank", 2}, {"valid_until", "2030-01-01"}}));
   EXPECT_EQ(rank_and_validity(at_city), (json{{"rank", nullptr}, {"valid_until", nullptr}}));
+}
+
+// CONTRACT §6: deadline reminders are timers in the rows, so they survive restarts and fire once.
+namespace {
+std::vector<std::string> reminders_in(EventLog& log, const std::string& id) {
+  std::vector<std::string> out;
+  for (const auto& e : log.of(id))
+    if (e["type"] == "declaration.reminder") out.push_back(e["data"]["reminder"].get<std::string>());
+  return out;
+}
+}  // namespace
+
+TEST(Workflow, AReminderFallingDueWhileWorkflowIsStoppedIsSentOnceAfterTheRestart) {
+  // Submitted at 10:00 on Monday 28 September 2026: the county's 5 working days end with the make-up
+  // Saturday 10 October (1-7 October are the National Day holidays).
+  Stack s(test::beijing_2026(9, 28, 10));
+  EventLog log(s.client);
+  auto d = s.submit(applicant(), s.create())->body;
+  ASSERT_EQ(d["due_at"], "2026-10-10T16:00:00.000Z");
+  std::this_thread::sleep_for(500ms);  // a few passes of the timer: nothing is due yet
+  EXPECT_TRUE(reminders_in(log, d["id"]).empty());
+
+  // The due-soon point (00:00 on 10 October) passes while workflow is down; it is sent after the restart.
+  s.move_clock_to(test::beijing_2026(10, 10, 9));
+  ASSERT_TRUE(test::eventually([&] { return !reminders_in(log, d["id"]).empty(); }, 15s));
+  s.move_clock_to(test::beijing_2026(10, 10, 9, 30));  // restarted again before the due date
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(reminders_in(log, d["id"]), std::vector<std::string>{"due_soon"}) << "sent once across restarts";
+
+  s.move_clock_to(test::beijing_2026(10, 12, 9));
+  ASSERT_TRUE(test::eventually([&] { return reminders_in(log, d["id"]).size() == 2; }, 15s));
+  s.move_clock_to(test::beijing_2026(10, 13, 9));
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(reminders_in(log, d["id"]), (std::vector<std::string>{"due_soon", "overdue"}));
+  for (const auto& e : log.of(d["id"]))
+    if (e["type"] == "declaration.reminder") {
+      EXPECT_EQ(e["data"]["tier"], "county");
+      EXPECT_EQ(e["data"]["due_at"], "2026-10-10T16:00:00.000Z");
+      EXPECT_EQ(e["version"], d["version"]) << "a reminder is not a step of the declaration";
+    }
+  auto h = s.history(applicant(), d);
+  EXPECT_EQ(h->body["items"].size(), 2u) << "create and submit; reminders are not in the history";
+}
+
+TEST(Workflow, TwoInstancesRunningTheReminderTimerSendEachReminderOnce) {
+  InProcess local;
+  const auto monday = test::beijing_2026(9, 28, 10);
+  workflow::Workflow wf(local.pool, local.scorer, local.regions, calendar(), clock_at(monday), nullptr);
+  auto round = wf.create_round(round_creation(admin(), test::open_round_body("morning_star", 24h, 24h * 30, monday)));
+  ASSERT_TRUE(round.has_value()) << why(round);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    auto body = new_declaration();
+    body["round"] = round->id;
+    auto d = wf.create(creation(applicant(), body))->body;
+    auto submitted = wf.submit({applicant(), d["id"], d["version"]});
+    ASSERT_TRUE(submitted.has_value()) << why(submitted);
+    ids.push_back(d["id"]);
+  }
+  // One declaration from before deadlines (migration 0006 left its due date open): the timer computes it.
+  {
+    auto c = local.pool.acquire();
+    c->execute("UPDATE declarations SET due_at = NULL, next_reminder_at = NULL WHERE id = ?", {ids.back()});
+  }
+  EXPECT_EQ(wf.fix_open_deadlines(), 1);
+  EXPECT_EQ(wf.fix_open_deadlines(), 0);
+  EXPECT_EQ(wf.send_due_reminders(), 0) << "nothing due on the day of arrival";
+
+  auto race = [&](std::chrono::system_clock::time_point t) {
+    workflow::Workflow a(local.pool, local.scorer, local.regions, calendar(), clock_at(t), nullptr);
+    workflow::Workflow b(local.pool, local.scorer, local.regions, calendar(), clock_at(t), nullptr);
+    std::atomic<int> sent{0};
+    std::vector<std::thread> timers;
+    for (auto* w : {&a, &b, &a, &b})
+      timers.emplace_back([&sent, w] {
+        for (int pass = 0; pass < 3; ++pass) sent += w->send_due_reminders();
+      });
+    for (auto& t : timers) t.join();
+    return sent.load();
+  };
+  EXPECT_EQ(race(test::beijing_2026(10, 10, 9)), 20) << "each due-soon reminder once";
+  EXPECT_EQ(race(test::beijing_2026(10, 10, 12)), 0);
+  EXPECT_EQ(race(test::beijing_2026(10, 11, 9)), 20) << "each overdue reminder once";
+  EXPECT_EQ(race(test::beijing_2026(10, 20, 9)), 0);
+
+  std::map<std::string, std::vector<std::string>> stages;
+  auto c = local.pool.acquire();
+  for (auto r = c->query("SELECT declaration_id, body FROM outbox ORDER BY id"); r.next();) {
+    auto e = json::parse(r.str("body"));
+    if (e["type"] == "declaration.reminder") stages[r.str("declaration_id")].push_back(e["data"]["reminder"]);
+  }
+  ASSERT_EQ(stages.size(), 20u);
+  for (const auto& id : ids) EXPECT_EQ(stages[id], (std::vector<std::string>{"due_soon", "overdue"})) << id;
 }

@@ -206,8 +206,16 @@ ServiceUnderTest::ServiceUnderTest(const std::string& service, const NatsServer&
       {"SDP_STARTUP_TIMEOUT_SECONDS", "20"},
   };
   for (auto& [k, v] : extra) env[k] = v;
+  env_ = env;
   auto binary = std::string(build_info::kBinaryDir) + "/" + service + "/sdp-" + service;
   process = std::make_unique<Process>(binary, std::vector<std::string>{}, env);
+}
+
+void ServiceUnderTest::restart(const std::map<std::string, std::string>& changed) {
+  if (!process->stop(SIGTERM)) ADD_FAILURE() << name << " did not stop on SIGTERM";
+  for (const auto& [k, v] : changed) env_[k] = v;
+  auto binary = std::string(build_info::kBinaryDir) + "/" + name + "/sdp-" + name;
+  process = std::make_unique<Process>(binary, std::vector<std::string>{}, env_);
 }
 
 bool ServiceUnderTest::wait_ready(std::chrono::milliseconds timeout) {

@@ -94,6 +94,12 @@ struct ServiceUnderTest {
   ServiceUnderTest(const std::string& service, const NatsServer& nats, std::map<std::string, std::string> extra = {});
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
   bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Stops the binary (SIGTERM) and starts it again on the same port and database, with `changed`
+  // settings over the first ones (workflow with SDP_CLOCK_OFFSET_SECONDS, to move its clock).
+  void restart(const std::map<std::string, std::string>& changed = {});
+
+ private:
+  std::map<std::string, std::string> env_;
 };
 
 // Waits until `check` is true or the time is up; returns the last result.

@@ -21,7 +21,7 @@ constexpr const char* kColumns =
     "id, number, kind, round_id, org, org_name, region, city, title, contact, payload, state, version, returned_by, "
     "decided, "
     "publicity_ends_at, arrived_at, due_at, score, score_version, created_at, updated_at, submitted_version, "
-    "recommendation_rank, valid_until";
+    "recommendation_rank, valid_until, reminders_sent, next_reminder_at";
 
 // A declaration as a caller is shown it (CONTRACT §2): its applicant, the row as it is; reviewers and
 // admins, the content and score last submitted, and nothing of one never submitted (the join finds
@@ -46,10 +46,9 @@ constexpr const char* kRecommendedStates = "('province_review', 'publicity', 'ap
 const Text kNoSuchDeclaration{"No such declaration", "申报不存在"};
 const Text kOnlyReviewersQueue{"Only reviewers have a pending queue", "只有审核人员有待审队列"};
 
-// The year of "now" in China Standard Time, for declaration numbers.
-int year_in_china() {
-  auto now = std::chrono::system_clock::now() + std::chrono::hours(8);
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
+// The year of `now` in China Standard Time, for declaration numbers.
+int year_in_china(Clock::time_point now) {
+  std::time_t t = std::chrono::system_clock::to_time_t(now + std::chrono::hours(8));
   std::tm tm{};
   gmtime_r(&t, &tm);
   return tm.tm_year + 1900;
@@ -92,10 +91,14 @@ Row read_row(const db::Result& r) {
   return d;
 }
 
+// The row under its lock, with what only the timers read (the views do not carry it).
 std::optional<Row> load(db::Connection& c, const std::string& id) {
   auto r = c.query(std::string("SELECT ") + kColumns + " FROM declarations WHERE id = ? FOR UPDATE", {id});
   if (!r.next()) return std::nullopt;
-  return read_row(r);
+  auto row = read_row(r);
+  row.reminders_sent = static_cast<int>(r.i64("reminders_sent"));
+  row.next_reminder_at = r.opt_str("next_reminder_at");
+  return row;
 }
 
 const char* view_for(const Actor& actor) { return actor.role == Role::applicant ? kOwnView : kSubmittedView; }
@@ -118,7 +121,7 @@ db::Param tier_param(const std::optional<Tier>& t) { return t ? db::Param(name(*
 db::Param score_param(const json& score) { return score.is_null() ? db::Param(nullptr) : db::Param(score.dump()); }
 
 void append_history(db::Connection& c, const std::string& id, const Actor& actor, std::string_view action,
-                    std::optional<State> from, State to, const std::string& comment) {
+                    std::optional<State> from, State to, const std::string& comment, const std::string& at) {
   int seq = 1;
   std::string prev = kGenesisHash;
   if (auto r =
@@ -127,8 +130,8 @@ void append_history(db::Connection& c, const std::string& id, const Actor& actor
     seq = static_cast<int>(r.i64("seq")) + 1;
     prev = r.str("hash");
   }
-  auto entry = make_entry(seq, now_rfc3339(), actor.to_json(), std::string(action),
-                          from ? std::string(name(*from)) : "", std::string(name(to)), comment, prev);
+  auto entry = make_entry(seq, at, actor.to_json(), std::string(action), from ? std::string(name(*from)) : "",
+                          std::string(name(to)), comment, prev);
   auto hash = entry["hash"].get<std::string>();
   entry.erase("hash");
   c.execute("INSERT INTO declaration_history (declaration_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
@@ -229,10 +232,10 @@ void apply(db::Connection& c, const Change& change) {
   // Only what changed is written: a decision does not send the 10 KB payload back.
   std::string sql =
       "UPDATE declarations SET state = ?, version = ?, returned_by = ?, decided = ?, publicity_ends_at = ?, "
-      "arrived_at = ?, due_at = ?, valid_until = ?, updated_at = ?";
-  std::vector<db::Param> params{name(d.state), d.version,           tier_param(d.returned_by),
-                                d.decided,     d.publicity_ends_at, d.arrived_at,
-                                d.due_at,      d.valid_until,       d.updated_at};
+      "arrived_at = ?, due_at = ?, reminders_sent = ?, next_reminder_at = ?, valid_until = ?, updated_at = ?";
+  std::vector<db::Param> params{
+      name(d.state), d.version,        tier_param(d.returned_by), d.decided,     d.publicity_ends_at, d.arrived_at,
+      d.due_at,      d.reminders_sent, d.next_reminder_at,        d.valid_until, d.updated_at};
   if (change.content_changed) {
     sql += ", title = ?, org_name = ?, contact = ?, payload = ?";
     params.insert(params.end(), {d.title, d.org_name ? db::Param(*d.org_name) : db::Param(nullptr),
@@ -262,7 +265,9 @@ void apply(db::Connection& c, const Change& change) {
         "?, ?, UTC_TIMESTAMP(6) FROM verdicts WHERE declaration_id = ?",
         {d.id, tier_param(change.actor.tier), change.verdict->dump(), d.id});
   move_place(c, change);
-  append_history(c, d.id, change.actor, name(change.action), change.from, d.state, change.comment);
+  // The entry is at the change's time (the workflow's clock), as the row's updated_at is.
+  append_history(c, d.id, change.actor, name(change.action), change.from, d.state, change.comment,
+                 *rfc3339_of_db_time(d.updated_at));
   enqueue(c, change.actor, change.event_type, d, change.event_data);
 }
 
@@ -277,11 +282,7 @@ Workflow::Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCa
 
 Circumstances Workflow::circumstances(db::Connection& c, const Row& row, std::optional<RoundRow> locked) const {
   const bool counted = locked.has_value();
-  Circumstances given{scorer_,
-                      load_verdicts(c, row.id),
-                      std::chrono::system_clock::now(),
-                      settings_.publicity,
-                      counted ? std::move(locked) : load_round(c, row.round),
+  Circumstances given{scorer_, load_verdicts(c, row.id), now(), counted ? std::move(locked) : load_round(c, row.round),
                       &calendar_};
   if (counted) given.recommended = recommended_in(c, row.round, row.city);  // exact: every taker holds the lock
   return given;
@@ -294,7 +295,8 @@ Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command)
     round = load_round(*c, command.round);
   }
   if (!round) return refuse(Problem::invalid("/round", {"no such round", "申报批次不存在"}));
-  auto planned = plan_create(command.actor, command, *round, scorer_, regions_, std::chrono::system_clock::now());
+  const auto at = now();
+  auto planned = plan_create(command.actor, command, *round, scorer_, regions_, at);
   if (!planned) return refuse(std::move(planned.error()));
   Row d = std::move(*planned);
   d.id = crypto::uuid_v7();
@@ -303,7 +305,7 @@ Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command)
   // county is not locked for the whole creation (a failed creation leaves a gap, not a duplicate).
   {
     auto c = pool_.acquire();
-    int year = year_in_china();
+    int year = year_in_china(at);
     c->execute(
         "INSERT INTO number_sequences (kind, year, region, last_value) VALUES (?, ?, ?, LAST_INSERT_ID(1)) "
         "ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1)",
@@ -315,7 +317,7 @@ Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command)
                   d.region.c_str(), static_cast<long long>(seq.i64("n")));
     d.number = number;
   }
-  d.created_at = d.updated_at = db_time(std::chrono::system_clock::now());
+  d.created_at = d.updated_at = db_time(at);
 
   auto created = db::transaction(pool_, [&](db::Connection& c) {
     c.execute(
@@ -326,7 +328,7 @@ Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command)
          d.region, d.city, d.title, d.contact.to_json().dump(), d.payload.dump(), score_param(d.score), d.score_version,
          command.actor.sub, d.created_at, d.updated_at});
     save_version(c, d);
-    append_history(c, d.id, command.actor, "create", std::nullopt, State::draft, "");
+    append_history(c, d.id, command.actor, "create", std::nullopt, State::draft, "", *rfc3339_of_db_time(d.created_at));
     enqueue(c, command.actor, "declaration.created", d, event_data(d, std::nullopt));
     return reply(d, regions_);
   });
@@ -551,24 +553,28 @@ json Workflow::round_figures(db::Connection& c, const Actor& actor, const RoundR
           {"at_tier", at_tier}, {"recommended", recommended},    {"approved_by_level", approved}};
 }
 
+namespace {
+// The ids a timer has due: selected without a lock, each then planned again under its row lock, so
+// that of several instances (or passes) exactly one acts on it.
+std::vector<std::string> due_ids(db::Pool& pool, const std::string& sql, const std::vector<db::Param>& params) {
+  std::vector<std::string> ids;
+  auto lease = pool.acquire();
+  for (auto r = lease->query(sql, params); r.next();) ids.push_back(r.str("id"));
+  return ids;
+}
+}  // namespace
+
 int Workflow::end_due_publicity() {
-  std::vector<std::string> due;
-  {
-    auto lease = pool_.acquire();
-    for (auto r = lease->query(
-             "SELECT id FROM declarations WHERE state = 'publicity' AND publicity_ends_at <= UTC_TIMESTAMP(6) "
-             "ORDER BY publicity_ends_at LIMIT 100");
-         r.next();)
-      due.push_back(r.str("id"));
-  }
   int ended = 0;
-  for (const auto& id : due) {
+  for (const auto& id : due_ids(pool_,
+                                "SELECT id FROM declarations WHERE state = 'publicity' AND publicity_ends_at <= ? "
+                                "ORDER BY publicity_ends_at LIMIT 100",
+                                {db_time(now())})) {
     // Planned again under the row lock: another instance may have ended it in between.
     bool done = db::transaction(pool_, [&](db::Connection& c) {
       auto row = load(c, id);
       if (!row) return false;
-      auto change = plan_end_publicity(
-          *row, {scorer_, {}, std::chrono::system_clock::now(), settings_.publicity, load_round(c, row->round)});
+      auto change = plan_end_publicity(*row, {scorer_, {}, now(), load_round(c, row->round), &calendar_});
       if (!change) return false;
       apply(c, *change);
       return true;
@@ -577,6 +583,58 @@ int Workflow::end_due_publicity() {
   }
   if (ended > 0 && outbox_written_) outbox_written_();
   return ended;
+}
+
+int Workflow::send_due_reminders() {
+  int sent = 0;
+  for (const auto& id : due_ids(pool_,
+                                "SELECT id FROM declarations WHERE next_reminder_at <= ? ORDER BY next_reminder_at "
+                                "LIMIT 100",
+                                {db_time(now())})) {
+    // The stage advances in the transaction that writes the event: a reminder is sent once.
+    bool done = db::transaction(pool_, [&](db::Connection& c) {
+      auto row = load(c, id);
+      auto reminder = row ? plan_reminder(*row, now()) : std::nullopt;
+      if (!reminder) return false;
+      const Row& d = reminder->row;
+      c.execute("UPDATE declarations SET reminders_sent = ?, next_reminder_at = ? WHERE id = ?",
+                {d.reminders_sent, d.next_reminder_at, d.id});
+      // Not a step of the declaration: no history entry, no new version; the event log keeps it.
+      if (reminder->event_type) enqueue(c, Actor::system("workflow"), *reminder->event_type, d, reminder->event_data);
+      return reminder->event_type.has_value();
+    });
+    sent += done ? 1 : 0;
+  }
+  if (sent > 0 && outbox_written_) outbox_written_();
+  return sent;
+}
+
+int Workflow::fix_open_deadlines() {
+  int fixed = 0;
+  std::string after;  // keyset over the open ones: those still unknown do not hide the rest
+  for (;;) {
+    auto ids = due_ids(pool_,
+                       "SELECT id FROM declarations WHERE id > ? AND ((state IN ('county_review', 'city_review', "
+                       "'province_review') AND due_at IS NULL) OR (state = 'publicity' AND publicity_ends_at IS "
+                       "NULL)) ORDER BY id LIMIT 100",
+                       {after});
+    if (ids.empty()) break;
+    after = ids.back();
+    for (const auto& id : ids)
+      fixed += db::transaction(pool_, [&](db::Connection& c) {
+        auto row = load(c, id);
+        auto open = row ? plan_open_deadline(*row, load_round(c, row->round), calendar_) : std::nullopt;
+        if (!open) return 0;
+        // A date now known, not a step: the version (and so the ETag) stays.
+        c.execute(
+            "UPDATE declarations SET arrived_at = ?, due_at = ?, reminders_sent = ?, next_reminder_at = ?, "
+            "publicity_ends_at = ? WHERE id = ?",
+            {open->arrived_at, open->due_at, open->reminders_sent, open->next_reminder_at, open->publicity_ends_at,
+             open->id});
+        return 1;
+      });
+  }
+  return fixed;
 }
 
 }  // namespace sdp::workflow

@@ -15,7 +15,9 @@
 namespace sdp::workflow {
 
 struct Settings {
-  std::chrono::seconds publicity{5 * 24 * 3600};
+  // Workflow's clock is the system's moved by this much (SDP_CLOCK_OFFSET_SECONDS): rehearsals and
+  // tests move time to see deadlines, reminders and 公示 pass; 0 in production.
+  std::chrono::seconds clock_offset{0};
 };
 
 // The places `city` holds in `round` (quota.hpp: recommended); exact only under the round's lock.
@@ -51,6 +53,15 @@ class Workflow {
 
   // Moves every declaration whose publicity has ended to approved; returns how many.
   int end_due_publicity();
+  // Sends every reminder that has fallen due (CONTRACT §6), each once even with several instances;
+  // returns how many were sent.
+  int send_due_reminders();
+  // Computes the deadlines left open (due_at at a tier, publicity_ends_at in 公示) that the calendar
+  // now covers; returns how many.
+  int fix_open_deadlines();
+
+  // The time for every rule workflow applies: the system's, moved by the configured offset.
+  Clock::time_point now() const { return Clock::now() + settings_.clock_offset; }
 
  private:
   // Loads the row under its lock, plans the command on it and applies the plan.

@@ -21,20 +21,40 @@ Result<Scored> score_of(const scoring::Scorer& scorer, Kind kind, const json& pa
 
 Snapshot snapshot(const Row& row) { return {row.state, row.returned_by, row.decided, row.kind == Kind::morning_star}; }
 
+// The due date of `days` working days from `arrival`, with the tier's first reminder: at the start
+// of its last working day (24 h before the end of it), or at the due date itself when it has only one.
+void start_deadline(Row& row, Clock::time_point arrival, int days, const WorkingDays& calendar) {
+  row.reminders_sent = 0;
+  row.next_reminder_at.reset();
+  auto due = calendar.due_at_if_known(arrival, days);
+  if (!due) return;
+  row.due_at = db_time(*due);
+  row.next_reminder_at = db_time(days >= 2 ? *due - std::chrono::hours(24) : *due);
+}
+
 // Arriving at a tier starts its 办理时限 (CONTRACT §6): due at the end of the round's working days
 // for that tier. Leaving the tiers ends it, but a return keeps the returning tier's due date.
 void set_deadline(Row& row, State from, const Circumstances& given) {
   const auto tier = review_tier(row.state);
   if (!tier) {
+    row.reminders_sent = 0;
+    row.next_reminder_at.reset();  // a returned declaration is the applicant's: no reviewer is reminded
     if (row.state != State::returned) row.arrived_at.reset(), row.due_at.reset();
     return;
   }
   if (row.state == from) return;
   row.arrived_at = db_time(given.now);
   row.due_at.reset();
+  row.reminders_sent = 0;
+  row.next_reminder_at.reset();
   if (given.round && given.calendar)
-    if (auto due = given.calendar->due_at_if_known(given.now, given.round->review_working_days.of(*tier)))
-      row.due_at = db_time(*due);
+    start_deadline(row, given.now, given.round->review_working_days.of(*tier), *given.calendar);
+}
+
+// The time a DATETIME(6) text of the row names.
+std::optional<Clock::time_point> time_of_row(const std::optional<std::string>& db_text) {
+  auto rfc = db_text ? rfc3339_of_db_time(*db_text) : std::nullopt;
+  return rfc ? parse_rfc3339(*rfc) : std::nullopt;
 }
 
 // The change `outcome` makes, before what is particular to the verb.
@@ -214,9 +234,12 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::SubmitD
                     const Circumstances& given) {
   auto c = begin(row, standing, command, Action::submit, given);
   if (!c) return c;
-  // The window bounds the first submission; a resubmission after a return is not bound by it.
+  // The window bounds the first submission; a resubmission after a return, the returning tier's due date.
   if (row.state == State::draft && given.round)
     if (auto p = outside_window(*given.round, given.now)) return refuse(std::move(*p));
+  if (row.state == State::returned && given.round && row.returned_by)
+    if (auto p = resubmission_closed(*given.round, *row.returned_by, time_of_row(row.due_at), given.now))
+      return refuse(std::move(*p));
   if (auto gaps = submission_gaps(row, given.scorer); !gaps.empty()) return refuse(Problem::invalid(std::move(gaps)));
   // Back to the province after its return: the return freed the place, so this needs one again.
   if (auto p = quota_check(*c, given)) return refuse(std::move(*p));
@@ -265,8 +288,13 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::DecideD
   if (auto p = quota_check(c, given)) return refuse(std::move(*p));  // the city's approve is its recommendation
   c.comment = command.comment;
   c.row.decided = true;
-  if (outcome->to == State::publicity && row.state != State::publicity)
-    c.row.publicity_ends_at = db_time(given.now + given.publicity);
+  if (outcome->to == State::publicity && row.state != State::publicity) {
+    // 公示 lasts the round's working days; open (fixed later) while the calendar lacks the year.
+    c.row.publicity_ends_at.reset();
+    if (given.round && given.calendar)
+      if (auto ends = given.calendar->due_at_if_known(given.now, given.round->publicity_working_days))
+        c.row.publicity_ends_at = db_time(*ends);
+  }
   if (command.verified) {
     c.verdict = *command.verified;
     rescore(c, *scored);
@@ -276,7 +304,8 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::DecideD
                                           : "declaration.rejected");
   c.event_data["tier"] = name(*standing.tier);
   c.event_data["comment"] = command.comment;
-  if (outcome->to == State::publicity) c.event_data["publicity_ends_at"] = api_time(c.row.publicity_ends_at);
+  if (outcome->to == State::publicity && c.row.publicity_ends_at)
+    c.event_data["publicity_ends_at"] = api_time(c.row.publicity_ends_at);
   return c;
 }
 
@@ -290,6 +319,55 @@ Result<Change> plan_end_publicity(const Row& row, const Circumstances& given) {
   c.event_type = "declaration.publicity_ended";
   c.event_data = event_data(c.row, c.from);
   return c;
+}
+
+std::optional<Reminder> plan_reminder(const Row& row, Clock::time_point now) {
+  const std::string at = db_time(now);
+  if (!row.next_reminder_at || *row.next_reminder_at > at) return std::nullopt;
+  Reminder r{row, std::nullopt, nullptr};
+  r.row.next_reminder_at.reset();
+  const auto tier = review_tier(row.state);
+  if (!tier || !row.due_at || row.reminders_sent >= 2) return r;  // nothing to remind of: the timer stops
+  std::string stage;
+  if (*row.due_at <= at) {
+    stage = "overdue";
+    r.row.reminders_sent = 2;
+  } else if (row.reminders_sent == 0) {
+    stage = "due_soon";
+    r.row.reminders_sent = 1;
+    r.row.next_reminder_at = row.due_at;
+  } else {
+    r.row.next_reminder_at = row.due_at;  // due soon was sent: the next is at the due date
+    return r;
+  }
+  r.event_type = "declaration.reminder";
+  r.event_data = event_data(row, row.state);
+  r.event_data["reminder"] = stage;
+  r.event_data["tier"] = name(*tier);
+  r.event_data["due_at"] = api_time(row.due_at);
+  return r;
+}
+
+std::optional<Row> plan_open_deadline(const Row& row, const std::optional<RoundRow>& round,
+                                      const WorkingDays& calendar) {
+  if (!round) return std::nullopt;
+  Row fixed = row;
+  if (auto tier = review_tier(row.state); tier && !row.due_at) {
+    auto arrival = time_of_row(row.arrived_at ? row.arrived_at : std::optional(row.updated_at));
+    if (!arrival) return std::nullopt;
+    fixed.arrived_at = db_time(*arrival);
+    start_deadline(fixed, *arrival, round->review_working_days.of(*tier), calendar);
+    if (!fixed.due_at) return std::nullopt;
+    return fixed;
+  }
+  if (row.state == State::publicity && !row.publicity_ends_at) {
+    auto approved = time_of_row(row.updated_at);
+    auto ends = approved ? calendar.due_at_if_known(*approved, round->publicity_working_days) : std::nullopt;
+    if (!ends) return std::nullopt;
+    fixed.publicity_ends_at = db_time(*ends);
+    return fixed;
+  }
+  return std::nullopt;
 }
 
 json event_data(const Row& row, std::optional<State> from) {

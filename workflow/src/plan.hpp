@@ -43,6 +43,10 @@ struct Row {
   // days end; due_at empty while the calendar lacks the year it falls in. A return keeps the
   // returning tier's due_at (the resubmission's limit once the round has closed).
   std::optional<std::string> arrived_at, due_at;
+  // The reminders of that tier (CONTRACT §6): how many were sent (0 none, 1 due soon, 2 overdue)
+  // and when the next one is due (DATETIME(6) text, UTC; none: nothing more to send).
+  int reminders_sent = 0;
+  std::optional<std::string> next_reminder_at;
   bool decided = false;                    // a reviewer has decided since it was last submitted from draft
   std::optional<int> recommendation_rank;  // the city's rank of its recommendation; none for applicants
   std::optional<std::string> valid_until;  // YYYY-MM-DD, once approved
@@ -74,9 +78,8 @@ struct Circumstances {
   const scoring::Scorer& scorer;
   std::vector<scoring::Verdict> verdicts;  // the declaration's, in the order given
   std::chrono::system_clock::time_point now;
-  std::chrono::seconds publicity{5 * 24 * 3600};
   std::optional<RoundRow> round;          // the declaration's: its window bounds the first submission
-  const WorkingDays* calendar = nullptr;  // deadlines are counted on it; none: no deadlines
+  const WorkingDays* calendar = nullptr;  // deadlines and 公示 are counted on it; none: left open
   // The places the declaration's city holds in its round, counted under the round's lock; set
   // whenever the change may take one (a city approve, a resubmission after the province's return).
   std::optional<int> recommended;
@@ -101,6 +104,23 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::DecideD
                     const Circumstances& given);
 // The publicity timer's: ends a publicity whose time is up.
 Result<Change> plan_end_publicity(const Row& row, const Circumstances& given);
+
+// A reminder of a tier's deadline (CONTRACT §6) falling due: the row with its reminder stage and
+// next reminder advanced, and the event to send, if any (none when only the timer moves).
+struct Reminder {
+  Row row;
+  std::optional<std::string> event_type;
+  nlohmann::json event_data;
+};
+// What the reminder timer does with `row` at `now`: nothing when no reminder is due yet. Due soon at
+// the start of the tier's last working day; overdue at due_at (both, if both have passed: overdue alone).
+std::optional<Reminder> plan_reminder(const Row& row, Clock::time_point now);
+
+// A deadline left open (due_at at a tier, publicity_ends_at in 公示) computed once `calendar` covers
+// it: the row with it (and its first reminder) set, or nothing when it is not open or still unknown.
+// A tier's count starts at arrived_at, 公示's at the province's approval (the row's last change).
+std::optional<Row> plan_open_deadline(const Row& row, const std::optional<RoundRow>& round,
+                                      const WorkingDays& calendar);
 
 // The facts every declaration event carries (schemas/events/declaration.schema.json); `from` empty on creation.
 nlohmann::json event_data(const Row& row, std::optional<State> from);

@@ -127,6 +127,20 @@ std::optional<Problem> outside_window(const RoundRow& round, Clock::time_point n
                  {}};
 }
 
+std::optional<Problem> resubmission_closed(const RoundRow& round, Tier returned_by,
+                                           std::optional<Clock::time_point> due, Clock::time_point now) {
+  if (now < round.closes_at || !due || now < *due) return std::nullopt;
+  const std::string tier = std::string(name(returned_by));
+  const std::string tier_zh = returned_by == Tier::county ? "县级" : returned_by == Tier::city ? "市级" : "省级";
+  return Problem{ProblemKind::conflict,
+                 {"The time for resubmitting has passed", "重新提交期限已过"},
+                 {"\"" + round.title + "\" closed on " + rfc3339(round.closes_at) + ", and the " + tier +
+                      " tier's due date for resubmitting after its return passed on " + rfc3339(*due),
+                  "“" + round.title + "”已于 " + china_time(round.closes_at) + " 截止申报，" + tier_zh +
+                      "退回后的重新提交期限 " + china_time(*due) + "（北京时间）已过"},
+                 {}};
+}
+
 Result<RoundRow> plan_create_round(const cmd::CreateRound& command, const RegionCatalog& regions) {
   if (command.actor.role != Role::admin) return refuse(Problem::forbidden(kAdminsOnly));
   auto opens = time_at(command.opens_at, "/opens_at");

@@ -47,6 +47,11 @@ cmd::RoundState round_state(const RoundRow& round, Clock::time_point now);
 // Creating or first submitting a declaration outside [opens_at, closes_at) is a conflict naming the dates.
 std::optional<Problem> outside_window(const RoundRow& round, Clock::time_point now);
 
+// Resubmitting after a return (CONTRACT §6) stays possible after closes_at until `due`, the returning
+// tier's due date (none: not known yet, so not refused); after both, a conflict naming both dates.
+std::optional<Problem> resubmission_closed(const RoundRow& round, Tier returned_by,
+                                           std::optional<Clock::time_point> due, Clock::time_point now);
+
 // A new round (id and times still to be given by the writer), or why not.
 Result<RoundRow> plan_create_round(const cmd::CreateRound& command, const RegionCatalog& regions);
 // The round after the patch (version bumped), or why not; `used` is each city's places in the

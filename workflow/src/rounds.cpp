@@ -158,7 +158,7 @@ Result<cmd::Round> Workflow::create_round(const cmd::CreateRound& command) {
   if (!planned) return refuse(std::move(planned.error()));
   RoundRow r = std::move(*planned);
   r.id = crypto::uuid_v7();
-  r.created_at = r.updated_at = db_time(Clock::now());
+  r.created_at = r.updated_at = db_time(now());
   auto lease = pool_.acquire();
   lease->execute(
       "INSERT INTO rounds (id, kind, year, title, opens_at, closes_at, review_working_days, quotas, "
@@ -170,7 +170,7 @@ Result<cmd::Round> Workflow::create_round(const cmd::CreateRound& command) {
 }
 
 cmd::Round Workflow::round_reply(db::Connection& c, const RoundRow& r) const {
-  auto body = r.to_json(Clock::now());
+  auto body = r.to_json(now());
   body["counts"] = counts_of(c, {r})[r.id];
   return {r.id, r.version, std::move(body)};
 }
@@ -183,8 +183,8 @@ Result<cmd::Document> Workflow::list_rounds(const cmd::ListRounds& command) {
     where += " AND kind = ?";
     params.emplace_back(name(*command.kind));
   }
-  const auto now = Clock::now();
-  const std::string at = db_time(now);
+  const auto at_now = now();
+  const std::string at = db_time(at_now);
   if (command.state == cmd::RoundState::scheduled) {
     where += " AND opens_at > ?";
     params.emplace_back(at);
@@ -206,7 +206,7 @@ Result<cmd::Document> Workflow::list_rounds(const cmd::ListRounds& command) {
   auto counts = counts_of(*lease, rounds);
   json items = json::array();
   for (const auto& r : rounds) {
-    items.push_back(r.to_json(now));
+    items.push_back(r.to_json(at_now));
     items.back()["counts"] = counts[r.id];
   }
   return cmd::Document{{{"items", items}}};
@@ -228,7 +228,7 @@ Result<cmd::Round> Workflow::update_round(const cmd::UpdateRound& command) {
                                      command.quotas ? used_places(c, round->id) : std::map<std::string, int>{});
     if (!planned) return refuse(std::move(planned.error()));
     RoundRow r = std::move(*planned);
-    r.updated_at = db_time(Clock::now());
+    r.updated_at = db_time(now());
     c.execute(
         "UPDATE rounds SET title = ?, opens_at = ?, closes_at = ?, review_working_days = ?, quotas = ?, "
         "publicity_working_days = ?, validity_years = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",

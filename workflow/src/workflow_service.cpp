@@ -7,15 +7,22 @@
 
 namespace sdp::workflow {
 
+namespace {
+constexpr long kMaxClockOffset = 400L * 24 * 3600;  // about a year either way: a rehearsal, not a new epoch
+// Open deadlines are looked for at the first pass and then this often (they wait for a new calendar).
+constexpr int kOpenDeadlinePasses = 60;
+}  // namespace
+
 ServiceSpec spec() {
-  return ServiceSpec{
-      "workflow",
-      8081,
-      1,
-      {{"SDP_PUBLICITY_SECONDS", "length of the public-notice period (公示) after the province approves", "432000",
-        check::integer(1, 90 * 24 * 3600)},
-       {"SDP_PUBLICITY_POLL_MS", "how often due publicity periods are ended", "1000", check::integer(10, 600000)},
-       {"SDP_OUTBOX_BATCH", "events the relay publishes per pass", "100", check::integer(1, 10000)}}};
+  return ServiceSpec{"workflow",
+                     8081,
+                     1,
+                     {{"SDP_CLOCK_OFFSET_SECONDS",
+                       "rehearsals and tests only: workflow's clock is the system's moved by this many seconds", "0",
+                       check::integer(-kMaxClockOffset, kMaxClockOffset)},
+                      {"SDP_PUBLICITY_POLL_MS", "how often the timers run (公示 ending, deadline reminders)", "1000",
+                       check::integer(10, 600000)},
+                      {"SDP_OUTBOX_BATCH", "events the relay publishes per pass", "100", check::integer(1, 10000)}}};
 }
 
 namespace {
@@ -37,16 +44,19 @@ void setup(Runtime& runtime) {
   auto ctx = std::make_shared<Context>(
       Context{scoring::Scorer::load(dir), RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
               WorkingDays::from_file(dir / "calendar" / "working_days.json"), nullptr, nullptr});
-  // Deadlines are counted in working days: a year the calendar lacks stops the start, with a message
-  // naming the State Council notice to add, rather than counting weekdays.
-  const int this_year = static_cast<int>(
-      Date{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() + std::chrono::hours(8))}.year());
-  ctx->calendar.require(this_year, this_year);
+  const Settings settings{cfg.seconds("SDP_CLOCK_OFFSET_SECONDS")};
+  if (settings.clock_offset.count() != 0)
+    log::warn("workflow's clock is moved: for rehearsals and tests only",
+              {{"offset_seconds", settings.clock_offset.count()}});
   ctx->relay =
       std::make_unique<OutboxRelay>(runtime.db(), runtime.nats(), static_cast<int>(cfg.integer("SDP_OUTBOX_BATCH")));
-  ctx->workflow = std::make_unique<Workflow>(runtime.db(), ctx->scorer, ctx->regions, ctx->calendar,
-                                             Settings{cfg.seconds("SDP_PUBLICITY_SECONDS")},
+  ctx->workflow = std::make_unique<Workflow>(runtime.db(), ctx->scorer, ctx->regions, ctx->calendar, settings,
                                              [relay = ctx->relay.get()] { relay->notify(); });
+  // Deadlines are counted in working days: a year the calendar lacks (on workflow's clock) stops the
+  // start, with a message naming the State Council notice to add, rather than counting weekdays.
+  const int this_year = static_cast<int>(
+      Date{std::chrono::floor<std::chrono::days>(ctx->workflow->now() + std::chrono::hours(8))}.year());
+  ctx->calendar.require(this_year, this_year);
 
   // The verb table: one typed command per verb (a new verb: a row here, its plan in plan.hpp).
   auto& nats = runtime.nats();
@@ -77,8 +87,13 @@ void setup(Runtime& runtime) {
   cmd::serve<cmd::RankRecommendations>(nats, topology, by(&Workflow::rank_recommendations));
 
   runtime.add_worker("outbox-relay", [ctx](std::stop_token st) { ctx->relay->run(st); });
-  runtime.add_periodic_worker("publicity-timer", cfg.millis("SDP_PUBLICITY_POLL_MS"), [ctx] {
+  // The timers: each pass selects what is due and acts on each row under its lock, so that with
+  // several instances every timer fires once; they live in the rows, so they survive restarts.
+  runtime.add_periodic_worker("timers", cfg.millis("SDP_PUBLICITY_POLL_MS"), [ctx, pass = 0]() mutable {
+    if (pass++ % kOpenDeadlinePasses == 0)
+      if (int n = ctx->workflow->fix_open_deadlines(); n > 0) log::info("open deadlines set", {{"declarations", n}});
     if (int n = ctx->workflow->end_due_publicity(); n > 0) log::info("publicity ended", {{"declarations", n}});
+    if (int n = ctx->workflow->send_due_reminders(); n > 0) log::info("reminders sent", {{"declarations", n}});
   });
 }
 

@@ -76,7 +76,7 @@ const WorkingDays& calendar() {
 }
 
 Circumstances given(std::vector<scoring::Verdict> verdicts = {}) {
-  return {scorer(), std::move(verdicts), kNow, 5 * 24h, open_round(), &calendar()};
+  return {scorer(), std::move(verdicts), kNow, open_round(), &calendar()};
 }
 
 // The end of a day in Beijing (24:00 China Standard Time) as the row's UTC text.
@@ -84,12 +84,15 @@ std::string end_of_beijing_day(int month, int day) {
   return db_time(std::chrono::sys_days{std::chrono::year{2026} / month / day} + 16h);
 }
 
-// The event data a change would publish must be what its consumers were promised.
-void expect_valid_event(const Change& c) {
+// The event data a plan would publish must be what its consumers were promised.
+void expect_valid_data(const std::string& type, const json& data) {
   static auto schema = JsonSchema::from_file(kDir + "/events/declaration.schema.json");
-  auto problems = schema.validate(c.event_data);
-  EXPECT_TRUE(problems.empty()) << c.event_type << " " << c.event_data.dump() << ": "
+  auto problems = schema.validate(data);
+  EXPECT_TRUE(problems.empty()) << type << " " << data.dump() << ": "
                                 << (problems.empty() ? "" : problems[0].pointer + " " + problems[0].message);
+}
+void expect_valid_event(const Change& c) {
+  expect_valid_data(c.event_type, c.event_data);
   EXPECT_EQ(c.event_data["from"], name(c.from));
   EXPECT_EQ(c.event_data["to"], name(c.row.state));
 }
@@ -375,8 +378,9 @@ TEST(PlanDecide, ApproveMovesUpOneTier) {
   auto province = decide(row(State::province_review), kProvince, Decision::approve);
   ASSERT_TRUE(province.has_value()) << province.error().title.en;
   EXPECT_EQ(province->row.state, State::publicity);
-  EXPECT_EQ(province->row.publicity_ends_at, db_time(kNow + 5 * 24h));
-  EXPECT_EQ(province->event_data["publicity_ends_at"], "2026-12-01T09:00:00.000Z");
+  // 公示: the round's 5 working days after Thursday 26 November (Fri 27, Mon 30, Tue 1, Wed 2, Thu 3).
+  EXPECT_EQ(province->row.publicity_ends_at, end_of_beijing_day(12, 3));
+  EXPECT_EQ(province->event_data["publicity_ends_at"], "2026-12-03T16:00:00.000Z");
   expect_valid_event(*province);
 }
 
@@ -537,4 +541,204 @@ TEST(Shown, ADraftIsTheApplicantsAloneAndAReviewerSeesItsJurisdiction) {
   Actor admin{"a-1", Role::admin, "", std::nullopt, ""};
   EXPECT_TRUE(shown(standing(admin, regions(), submitted), submitted));
   EXPECT_FALSE(shown(standing(applicant("91370102MA3C00001X"), regions(), submitted), submitted));
+}
+
+// ---- deadline timers, resubmission and 公示 in working days (CONTRACT §6) ----
+namespace {
+// An instant in Beijing (China Standard Time) on a day of 2026.
+std::chrono::system_clock::time_point beijing(int month, int day, int hour) {
+  return std::chrono::sys_days{std::chrono::year{2026} / month / day} + std::chrono::hours(hour) - 8h;
+}
+// The change of a plan made at `now`, with the round's deadlines.
+Circumstances given_at(std::chrono::system_clock::time_point now, RoundRow round = open_round()) {
+  auto g = given();
+  g.now = now;
+  g.round = std::move(round);
+  return g;
+}
+// A round taking declarations all through 2026, for first submissions on any day of it.
+RoundRow all_year() {
+  auto r = open_round();
+  r.opens_at = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1} - 8h;
+  r.closes_at = std::chrono::sys_days{std::chrono::year{2027} / 1 / 1} - 8h;
+  return r;
+}
+void expect_valid_reminder(const Reminder& r) {
+  ASSERT_TRUE(r.event_type.has_value());
+  expect_valid_data(*r.event_type, r.event_data);
+  EXPECT_EQ(r.event_data["from"], name(r.row.state)) << "a reminder is no change: from and to are its state";
+  EXPECT_EQ(r.event_data["to"], name(r.row.state));
+}
+}  // namespace
+
+TEST(PlanReminders, OverTheNationalDayWeekDueSoonAtTheStartOfTheLastWorkingDayThenOverdue) {
+  // Arriving at the county at 10:00 on Monday 28 September: 5 working days are Tue 29, Wed 30, then
+  // (1-7 October off) Thu 8, Fri 9 and the make-up Saturday 10 October.
+  auto d = row(State::draft);
+  auto c = plan(d, standing(applicant(), regions(), d), cmd::SubmitDeclaration{applicant(), d.id, d.version},
+                given_at(beijing(9, 28, 10), all_year()));
+  ASSERT_TRUE(c) << c.error().title.en;
+  EXPECT_EQ(c->row.due_at, end_of_beijing_day(10, 10));
+  EXPECT_EQ(c->row.next_reminder_at, db_time(beijing(10, 10, 0))) << "the start of the last working day";
+  EXPECT_EQ(c->row.reminders_sent, 0);
+
+  Row at_county = c->row;
+  EXPECT_EQ(plan_reminder(at_county, beijing(10, 9, 23)), std::nullopt) << "not yet";
+  auto soon = plan_reminder(at_county, beijing(10, 10, 0));
+  ASSERT_TRUE(soon.has_value());
+  EXPECT_EQ(soon->event_type, "declaration.reminder");
+  EXPECT_EQ(soon->event_data["reminder"], "due_soon");
+  EXPECT_EQ(soon->event_data["tier"], "county");
+  EXPECT_EQ(soon->event_data["due_at"], "2026-10-10T16:00:00.000Z");
+  EXPECT_EQ(soon->row.reminders_sent, 1);
+  EXPECT_EQ(soon->row.next_reminder_at, end_of_beijing_day(10, 10)) << "the next one at the due date";
+  EXPECT_EQ(soon->row.version, at_county.version) << "a reminder is not a step";
+  expect_valid_reminder(*soon);
+  // Planned again on the row it wrote (another instance, a later pass): nothing until due_at.
+  EXPECT_EQ(plan_reminder(soon->row, beijing(10, 10, 12)), std::nullopt);
+
+  auto late = plan_reminder(soon->row, beijing(10, 11, 0));
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->event_data["reminder"], "overdue");
+  EXPECT_EQ(late->row.reminders_sent, 2);
+  EXPECT_EQ(late->row.next_reminder_at, std::nullopt) << "nothing more to send";
+  expect_valid_reminder(*late);
+  EXPECT_EQ(plan_reminder(late->row, beijing(10, 20, 0)), std::nullopt) << "each reminder once";
+}
+
+TEST(PlanReminders, OverTheSpringFestivalAndWithOneWorkingDayOnlyTheOverdue) {
+  // At the city from 15:00 on Thursday 12 February: Fri 13, the make-up Saturday 14, (15-23 off),
+  // Tue 24 … Fri 27, the make-up Saturday 28, Mon 2, Tue 3 and Wed 4 March are its 10 working days.
+  auto at_county = row(State::county_review);
+  auto up = plan(at_county, standing(kCounty, regions(), at_county),
+                 cmd::DecideDeclaration{kCounty, at_county.id, at_county.version, Decision::approve, "", std::nullopt},
+                 given_at(beijing(2, 12, 15)));
+  ASSERT_TRUE(up) << up.error().title.en;
+  EXPECT_EQ(up->row.due_at, end_of_beijing_day(3, 4));
+  EXPECT_EQ(up->row.next_reminder_at, db_time(beijing(3, 4, 0)));
+  EXPECT_EQ(up->row.reminders_sent, 0) << "reset on arriving at a new tier";
+
+  // A round giving the county one working day: due at the end of the make-up Saturday 14 February;
+  // there is no working day before the last to remind on, so the first reminder is the overdue one.
+  auto quick = all_year();
+  quick.review_working_days.county = 1;
+  auto d = row(State::draft);
+  auto c = plan(d, standing(applicant(), regions(), d), cmd::SubmitDeclaration{applicant(), d.id, d.version},
+                given_at(beijing(2, 13, 9), quick));
+  ASSERT_TRUE(c) << c.error().title.en;
+  EXPECT_EQ(c->row.due_at, end_of_beijing_day(2, 14));
+  EXPECT_EQ(c->row.next_reminder_at, c->row.due_at);
+  EXPECT_EQ(plan_reminder(c->row, beijing(2, 14, 12)), std::nullopt);
+  auto late = plan_reminder(c->row, beijing(2, 15, 0));
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->event_data["reminder"], "overdue");
+}
+
+TEST(PlanReminders, BothDueWhileTheTimerWasStoppedOnlyTheOverdueIsSentAndLeavingTheTierStopsThem) {
+  auto at_county = row(State::county_review);
+  at_county.arrived_at = db_time(beijing(9, 28, 10));
+  at_county.due_at = end_of_beijing_day(10, 10);
+  at_county.next_reminder_at = db_time(beijing(10, 10, 0));
+  auto r = plan_reminder(at_county, beijing(10, 12, 9));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->event_data["reminder"], "overdue") << "a due-soon reminder after the due date would mislead";
+  EXPECT_EQ(r->row.reminders_sent, 2);
+
+  auto back = decide(at_county, kCounty, Decision::return_, "请补充材料");
+  ASSERT_TRUE(back) << back.error().title.en;
+  EXPECT_EQ(back->row.next_reminder_at, std::nullopt) << "a returned declaration is the applicant's";
+  EXPECT_EQ(back->row.due_at, at_county.due_at);
+  // A row whose timer is left over where no reminder applies: the timer stops, nothing is sent.
+  auto stray = back->row;
+  stray.next_reminder_at = db_time(beijing(10, 1, 0));
+  auto none = plan_reminder(stray, beijing(10, 12, 9));
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->event_type.has_value());
+  EXPECT_EQ(none->row.next_reminder_at, std::nullopt);
+}
+
+TEST(PlanPublicity, LastsTheRoundsWorkingDaysOverTheNationalDayWeek) {
+  // Approved by the province at 10:00 on Wednesday 30 September: 5 working days are Thu 8, Fri 9,
+  // the make-up Saturday 10, Mon 12 and Tue 13 October.
+  auto at_province = row(State::province_review);
+  cmd::DecideDeclaration approve{kProvince,         at_province.id, at_province.version,
+                                 Decision::approve, "同意公示",     std::nullopt};
+  auto c = plan(at_province, standing(kProvince, regions(), at_province), approve, given_at(beijing(9, 30, 10)));
+  ASSERT_TRUE(c) << c.error().title.en;
+  EXPECT_EQ(c->row.publicity_ends_at, end_of_beijing_day(10, 13));
+  EXPECT_EQ(c->event_data["publicity_ends_at"], "2026-10-13T16:00:00.000Z");
+  expect_valid_event(*c);
+
+  auto three = open_round();
+  three.publicity_working_days = 3;
+  auto shorter =
+      plan(at_province, standing(kProvince, regions(), at_province), approve, given_at(beijing(9, 30, 10), three));
+  EXPECT_EQ(shorter->row.publicity_ends_at, end_of_beijing_day(10, 10));
+
+  // Without the year in the calendar it stays open (the timer sets it later), and the event says nothing.
+  auto table = json::parse(std::ifstream(std::filesystem::path(kDir) / "calendar" / "working_days.json"));
+  table["years"].erase("2026");
+  const auto without_2026 = WorkingDays::from_json(table);
+  auto g = given_at(beijing(9, 30, 10));
+  g.calendar = &without_2026;
+  auto open = plan(at_province, standing(kProvince, regions(), at_province), approve, g);
+  ASSERT_TRUE(open) << open.error().title.en;
+  EXPECT_EQ(open->row.publicity_ends_at, std::nullopt);
+  EXPECT_FALSE(open->event_data.contains("publicity_ends_at"));
+  expect_valid_event(*open);
+}
+
+TEST(PlanOpenDeadlines, AreComputedOnceTheCalendarCoversThem) {
+  auto at_city = row(State::city_review);
+  at_city.arrived_at = db_time(beijing(2, 12, 15));
+  auto fixed = plan_open_deadline(at_city, open_round(), calendar());
+  ASSERT_TRUE(fixed.has_value());
+  EXPECT_EQ(fixed->due_at, end_of_beijing_day(3, 4));
+  EXPECT_EQ(fixed->next_reminder_at, db_time(beijing(3, 4, 0)));
+  EXPECT_EQ(fixed->version, at_city.version);
+  EXPECT_EQ(plan_open_deadline(*fixed, open_round(), calendar()), std::nullopt) << "no longer open";
+
+  auto table = json::parse(std::ifstream(std::filesystem::path(kDir) / "calendar" / "working_days.json"));
+  table["years"].erase("2026");
+  EXPECT_EQ(plan_open_deadline(at_city, open_round(), WorkingDays::from_json(table)), std::nullopt)
+      << "still unknown: left open";
+
+  // 公示 counts from the province's approval, the row's last change.
+  auto publicity = row(State::publicity);
+  publicity.updated_at = db_time(beijing(9, 30, 10));
+  auto ends = plan_open_deadline(publicity, open_round(), calendar());
+  ASSERT_TRUE(ends.has_value());
+  EXPECT_EQ(ends->publicity_ends_at, end_of_beijing_day(10, 13));
+  EXPECT_EQ(plan_open_deadline(row(State::approved), open_round(), calendar()), std::nullopt);
+}
+
+TEST(PlanResubmit, AfterTheRoundClosesUntilTheReturningTiersDueDate) {
+  // The round closed on 1 December; the city returned it with its due date at the end of 4 December.
+  auto returned = row(State::returned);
+  returned.returned_by = Tier::city;
+  returned.due_at = end_of_beijing_day(12, 4);
+  auto resubmit = [&](std::chrono::system_clock::time_point now, const Row& r) {
+    return plan(r, standing(applicant(), regions(), r), cmd::SubmitDeclaration{applicant(), r.id, r.version},
+                given_at(now));
+  };
+  auto in_time = resubmit(beijing(12, 4, 23), returned);
+  ASSERT_TRUE(in_time) << in_time.error().title.en;
+  EXPECT_EQ(in_time->row.state, State::city_review);
+
+  auto late = resubmit(beijing(12, 5, 0), returned);
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().kind, ProblemKind::conflict);
+  EXPECT_NE(late.error().detail.en.find("2026-12-01T00:00:00.000Z"), std::string::npos) << late.error().detail.en;
+  EXPECT_NE(late.error().detail.en.find("2026-12-04T16:00:00.000Z"), std::string::npos) << late.error().detail.en;
+  EXPECT_NE(late.error().detail.zh.find("2026-12-05 00:00（北京时间）已过"), std::string::npos)
+      << late.error().detail.zh;
+  EXPECT_NE(late.error().detail.zh.find("市级"), std::string::npos) << late.error().detail.zh;
+
+  // Before closes_at the due date does not bind; a due date not yet known does not refuse.
+  auto overdue_in_window = returned;
+  overdue_in_window.due_at = end_of_beijing_day(11, 20);
+  EXPECT_TRUE(resubmit(beijing(11, 27, 9), overdue_in_window).has_value());
+  auto unknown = returned;
+  unknown.due_at.reset();
+  EXPECT_TRUE(resubmit(beijing(12, 20, 9), unknown).has_value());
 }

@@ -53,7 +53,7 @@ Row row(State state) {
 }
 
 Circumstances given(std::map<std::string, int> quotas, std::optional<int> recommended) {
-  Circumstances g{scorer(), {}, at(2026, 11, 26, 1), 5 * 24h, round_with(std::move(quotas))};
+  Circumstances g{scorer(), {}, at(2026, 11, 26, 1), round_with(std::move(quotas))};
   g.recommended = recommended;
   return g;
 }
