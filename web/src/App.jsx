@@ -17,6 +17,7 @@ import Overview from './pages/Overview.jsx';
 import RoundList from './pages/rounds/RoundList.jsx';
 import RoundView from './pages/rounds/RoundView.jsx';
 import RoundForm from './pages/rounds/RoundForm.jsx';
+import RoundCity, { CityRankingRounds } from './pages/rounds/RoundCity.jsx';
 
 const { Header, Content } = Layout;
 
@@ -48,6 +49,7 @@ function menuFor(s) {
   }
   const items = [];
   if (s.role === 'reviewer') items.push({ key: '/pending', label: <Link to="/pending">待审队列</Link> });
+  if (s.role === 'reviewer' && s.tier === 'city') items.push({ key: '/ranking', label: <Link to="/ranking" data-testid="nav-ranking">本市推荐排序</Link> });
   items.push({ key: '/rounds', label: <Link to="/rounds" data-testid="nav-rounds">申报批次</Link> });
   items.push({ key: '/all', label: <Link to="/all">辖区申报</Link> });
   items.push({ key: '/overview', label: <Link to="/overview">统计概览</Link> });
@@ -119,6 +121,8 @@ export default function App() {
           <Route path="/rounds" element={<RoundList session={session} />} />
           <Route path="/rounds/new" element={<AdminOnly session={session}><RoundForm /></AdminOnly>} />
           <Route path="/rounds/:id/edit" element={<AdminOnly session={session}><RoundForm /></AdminOnly>} />
+          <Route path="/rounds/:id/cities/:city" element={<RoundCity session={session} />} />
+          <Route path="/ranking" element={<CityRankingRounds session={session} />} />
           <Route path="/rounds/:id" element={<RoundView session={session} />} />
           <Route path="*" element={<Result status="404" title="页面不存在" extra={<Link to="/">返回首页</Link>} />} />
         </Routes>

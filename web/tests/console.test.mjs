@@ -308,6 +308,7 @@ try {
   let roundId;
   let closedId;
   let scheduledId;
+  let id3;
   await step('admin creates a round in the console (Beijing-time window, deadlines, city quotas)', async () => {
     const p = admin.page;
     await signIn(p, 'admin');
@@ -416,7 +417,7 @@ try {
     await shot(a, '14-round-picker');
     await a.getByTestId('submit').click();
     await a.waitForURL(/#\/d\/[0-9a-f-]+$/);
-    const id3 = a.url().match(/#\/d\/([0-9a-f-]+)$/)[1];
+    id3 = a.url().match(/#\/d\/([0-9a-f-]+)$/)[1];
     await expectState(a, 'county_review');
     await a.getByTestId('round-link').getByText(roundTitle).waitFor();
     const d = await apiAs(a, 'GET', `/v1/declarations/${id3}`);
@@ -427,6 +428,104 @@ try {
     check((await a.getByTestId('round-edit').count()) === 0, 'the enterprise is offered 编辑');
     await a.goto(`${BASE}/#/rounds/${roundId}/edit`);
     await a.getByText('只有管理员可以创建或修改申报批次').waitFor();
+  });
+
+  // ---- the city's ranking of its recommendations, the queue's 下一件, the round's statistics ----
+  const inRound = []; // [{id, number}] of id3 and the two declared below, in the round
+  await step('the county reviewer approves in the console and goes on with 下一件; two more reach the city', async () => {
+    const mk = async (title) => {
+      const r = await apiAs(a, 'POST', '/v1/declarations', {
+        round: roundId, region: '370102', title, org_name: '济南历下某精密制造有限公司',
+        contact: { name: '王芳', phone: '0531-66668888' },
+        payload: { claimed_level: 1, criteria: Object.fromEntries(LEVEL1.map((c) => [c, { met: true, evidence: '见附件' }])) },
+      });
+      check(r.status === 201, `create: ${r.status} ${JSON.stringify(r.body)}`);
+      const sub = await apiAs(a, 'POST', `/v1/declarations/${r.body.id}/submit`);
+      check(sub.status < 300, `submit: ${sub.status} ${JSON.stringify(sub.body)}`);
+      return { id: r.body.id, number: r.body.number };
+    };
+    const d3 = await apiAs(a, 'GET', `/v1/declarations/${id3}`);
+    inRound.push({ id: id3, number: d3.body.number });
+    inRound.push(await mk(`浏览器测试推荐排序甲 ${Date.now()}`));
+    inRound.push(await mk(`浏览器测试推荐排序乙 ${Date.now()}`));
+    const p = county.page;
+    await p.goto(`${BASE}/#/pending`);
+    await p.getByTestId(`open-${inRound[0].number}`).waitFor();
+    const due = await p.locator('[data-testid="pending"] tr', { has: p.getByTestId(`open-${inRound[0].number}`) }).getByTestId('due-at').textContent();
+    check(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(due), `截止时间 reads ${due}`);
+    await p.getByTestId(`open-${inRound[0].number}`).click();
+    await p.getByTestId('decision-panel').waitFor();
+    await p.getByTestId('verify-all-claimed').click();
+    await waitLevel(p, 'verified-level', 1);
+    await decide(p, 'approve', '同意推荐至市级。');
+    await expectState(p, 'city_review');
+    await p.getByTestId('next-in-queue').click();
+    await p.waitForURL((u) => /#\/d\/[0-9a-f-]+/.test(u.hash) && !u.hash.includes(id3));
+    await expectState(p, 'county_review');
+    await p.getByTestId('decision-panel').waitFor();
+    // The other two go up behind the console's back; the city recommends the first two.
+    const approve = async (page, id, comment) => {
+      const g = await apiAs(page, 'GET', `/v1/declarations/${id}`);
+      const r = await apiAs(page, 'POST', `/v1/declarations/${id}/decisions`, { decision: 'approve', comment }, { 'If-Match': g.etag });
+      check(r.status < 300, `approve ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+    };
+    for (const d of inRound.slice(1)) await approve(p, d.id, '同意推荐至市级。');
+    for (const d of inRound.slice(0, 2)) await approve(city.page, d.id, '同意推荐至省级。');
+    inRound.approve = approve;
+  });
+
+  await step('the city reviewer ranks its recommendations (上移/下移, 保存排序; a list changed meanwhile is reloaded)', async () => {
+    const p = city.page;
+    const [d3, d4, d5] = inRound;
+    await p.getByTestId('nav-ranking').click();
+    await p.getByTestId(`rank-round-${roundId}`).click();
+    await p.getByTestId('ranking-table').waitFor();
+    await p.getByTestId(`rank-${d4.number}`).waitFor();
+    check((await p.getByTestId('ranking-quota').textContent()) === '已用 2 / 共 12，剩余 10', `quota reads ${await p.getByTestId('ranking-quota').textContent()}`);
+    check((await p.getByTestId(`rank-${d3.number}`).textContent()) === '1', 'the first recommendation is not ranked 1');
+    await p.getByTestId(`down-${d3.number}`).click();
+    check((await p.getByTestId(`rank-${d4.number}`).textContent()) === '1', 'moving down did not reorder');
+    // Meanwhile the city recommends a third: this ranking names two of three and is refused.
+    await inRound.approve(p, d5.id, '同意推荐至省级。');
+    await p.getByTestId('ranking-save').click();
+    await p.getByTestId('ranking-notice').getByText(/推荐名单已发生变化/).waitFor();
+    await p.getByTestId(`rank-${d5.number}`).waitFor();
+    check((await p.getByTestId('ranking-quota').textContent()) === '已用 3 / 共 12，剩余 9', 'the quota was not reloaded');
+    await p.getByTestId(`up-${d4.number}`).click();
+    await p.getByTestId(`up-${d5.number}`).click();
+    await p.getByTestId(`up-${d5.number}`).click(); // d5, d4, d3
+    await p.getByTestId('ranking-save').click();
+    await p.getByText('推荐排序已保存').waitFor();
+    const r = await apiAs(p, 'GET', `/v1/rounds/${roundId}/recommendations/370100`);
+    check(r.body.items.map((i) => i.id).join() === [d5.id, d4.id, d3.id].join(), `saved order ${r.body.items.map((i) => i.number)}`);
+    check(r.body.items.map((i) => i.recommendation_rank).join() === '1,2,3', 'ranks are not 1,2,3');
+    await shot(p, '18-city-ranking');
+  });
+
+  await step('the province sees the city\'s ranks (read-only) and the rank on the declaration', async () => {
+    const p = prov.page;
+    const [d3, d4, d5] = inRound;
+    await p.goto(`${BASE}/#/rounds/${roundId}`);
+    await p.getByTestId('city-ranking-370100').click();
+    await p.getByTestId(`rank-${d3.number}`).waitFor();
+    check((await p.getByTestId(`rank-${d5.number}`).textContent()) === '1' && (await p.getByTestId(`rank-${d3.number}`).textContent()) === '3',
+      'the province does not see the ranks');
+    check((await p.getByTestId('ranking-save').count()) === 0 && (await p.getByTestId(`up-${d4.number}`).count()) === 0, 'the province may reorder');
+    await p.getByTestId(`rec-open-${d4.number}`).click();
+    await p.getByTestId('decl-rank').getByText('济南市第 2 名').waitFor();
+  });
+
+  await step('the round page shows its statistics (统计)', async () => {
+    const p = admin.page;
+    await p.goto(`${BASE}/#/rounds/${roundId}`);
+    await p.getByTestId('round-stats').getByTestId('stat-recommended').waitFor();
+    const num = async (id) => Number(await p.getByTestId(id).textContent());
+    check(await num('stat-declared') >= 3 && await num('stat-submitted') >= 3, 'declared/submitted below 3');
+    check(await num('stat-recommended') === 3 && await num('rec-view-370100') === 3 && await num('stat-province') === 3,
+      `recommended ${await num('stat-recommended')}, at the province ${await num('stat-province')}`);
+    await p.getByTestId('stats-levels').waitFor();
+    await p.getByTestId('round-stats').scrollIntoViewIfNeeded();
+    await shot(p, '19-round-stats');
   });
 
   await step('with no open 产业大脑 round (the admin closes it in the console), the enterprise is told so plainly', async () => {
@@ -468,6 +567,18 @@ try {
     await p.getByTestId(`round-${roundId}`).waitFor();
     await fits('the round choice');
     await shot(p, '17-phone-round-picker');
+    await p.getByTestId('sign-out').click();
+    await signIn(p, 'city', { region: '370100' });
+    await p.goto(`${BASE}/#/rounds/${roundId}/cities/370100`);
+    await p.getByTestId(`rank-${inRound[0].number}`).waitFor();
+    await fits('the ranking');
+    await shot(p, '20-phone-ranking');
+    await p.goto(`${BASE}/#/rounds/${roundId}`);
+    await p.getByTestId('round-stats').getByTestId('stat-recommended').waitFor();
+    await fits('the round page with its statistics');
+    await p.goto(`${BASE}/#/pending`);
+    await p.waitForSelector('[data-testid="pending"] .ant-table-tbody');
+    await fits('the queue');
     await context.close();
   });
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Card, Descriptions, Space, Button, Alert, Spin, Table, Radio, Input, InputNumber, Select, Form, Popconfirm, Tag, Typography, App, Switch } from 'antd';
-import { Link, useNavigate, useParams } from 'react-router-dom';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, errorText, fieldErrors } from '../api.js';
 import { KIND, TIER, TIER_OF_STATE, DECISION, fmtTime } from '../labels.js';
 import { useMorningStar, useIndustryBrain } from '../data.js';
@@ -10,6 +10,8 @@ import { GRADE_OPTIONS } from '../components/IndustryBrainForm.jsx';
 import { usePreview } from '../components/ScorePanel.jsx';
 import History, { useHistory } from '../components/History.jsx';
 import { RoundLink } from '../components/RoundBits.jsx';
+import { canSeeRanking } from './rounds/RoundCity.jsx';
+import { queueFilters, queueQuery, nextInQueue } from '../queue.js';
 
 const TIERS = ['county', 'city', 'province'];
 
@@ -166,6 +168,19 @@ export default function DeclarationView({ session }) {
   const ms = useMorningStar();
   const ib = useIndustryBrain();
   const history = useHistory(id, reloadKey);
+  const [sp] = useSearchParams();
+  const qs = queueQuery(queueFilters(sp));
+  const [decided, setDecided] = useState(false);
+  const [nexting, setNexting] = useState(false);
+  useEffect(() => { setDecided(false); setMine({}); }, [id]);
+  const openNext = async () => {
+    setNexting(true);
+    try {
+      const next = await nextInQueue(queueFilters(sp), id);
+      if (next) nav(`/d/${next}${qs}`);
+      else { message.info('待审队列中已没有其他申报'); nav(`/pending${qs}`); }
+    } catch (e) { setActionError(errorText(e)); } finally { setNexting(false); }
+  };
 
   const load = useCallback(() => {
     api(`/v1/declarations/${id}`).then(({ data, etag: t }) => { setDecl(data); setEtag(t); setError(''); }, (e) => setError(errorText(e)));
@@ -199,6 +214,7 @@ export default function DeclarationView({ session }) {
     <Space direction="vertical" style={{ width: '100%' }} size="middle">
       <Card title={<h2 style={{ margin: 0, fontSize: 18 }}>{KIND[decl.kind]}申报 · {decl.number}</h2>}
         extra={<Space wrap>
+          {session.role === 'reviewer' && <Link to={`/pending${qs}`} data-testid="back-to-queue">待审队列</Link>}
           <Button onClick={refresh} data-testid="reload">刷新</Button>
           <Link to={`/d/${decl.id}/history`} data-testid="open-history">审计记录</Link>
         </Space>}>
@@ -217,6 +233,11 @@ export default function DeclarationView({ session }) {
           { key: 'c', label: '联系人', children: `${decl.contact?.name || ''} ${decl.contact?.phone || ''} ${decl.contact?.email || ''}` },
           { key: 'u', label: '更新时间', children: fmtTime(decl.updated_at) },
           ...(decl.publicity_ends_at ? [{ key: 'p', label: '公示截止', children: fmtTime(decl.publicity_ends_at) }] : []),
+          ...(decl.recommendation_rank ? [{ key: 'rk', label: '推荐排名', children: <span data-testid="decl-rank">
+            {decl.round && decl.city && canSeeRanking(session, decl.city)
+              ? <Link to={`/rounds/${decl.round}/cities/${decl.city}`}>{`${decl.city_name || ''}第 ${decl.recommendation_rank} 名`}</Link>
+              : `第 ${decl.recommendation_rank} 名`}</span> }] : []),
+          ...(decl.valid_until ? [{ key: 'vu', label: '有效期至', children: <span data-testid="decl-valid-until">{decl.valid_until}</span> }] : []),
           ...(decl.kind === 'morning_star' ? [
             { key: 'cl', label: '申报等级', children: levelText(decl.payload?.claimed_level) },
             { key: 'sl', label: '自评等级', children: <span data-testid="self-level">{score ? levelText(score.self_assessed_level) : '计算中'}</span> },
@@ -252,7 +273,14 @@ export default function DeclarationView({ session }) {
           : (ib.data ? <IndustryBrainClaims decl={decl} catalog={ib.data} canDecide={canDecide} mine={mine} setMine={setMine} score={preview.score} /> : <Spin />)}
       </Card>
 
-      {canDecide && <DecisionPanel decl={decl} etag={etag} verified={verifiedMine} onDone={refresh} />}
+      {canDecide && <DecisionPanel decl={decl} etag={etag} verified={verifiedMine} onDone={() => { setDecided(true); refresh(); }} />}
+      {decided && session.role === 'reviewer' && !canDecide && (
+        <Alert type="success" showIcon data-testid="decided" message="本件已办理"
+          action={<Space wrap>
+            <Button type="primary" onClick={openNext} loading={nexting} data-testid="next-in-queue">下一件</Button>
+            <Link to={`/pending${qs}`}>返回待审队列</Link>
+          </Space>} />
+      )}
 
       <Card title="办理过程" extra={<Link to={`/d/${decl.id}/history`}>单独查看</Link>}>
         <History id={decl.id} reloadKey={reloadKey} />

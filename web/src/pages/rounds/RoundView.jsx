@@ -4,10 +4,12 @@ import { KIND, TIER } from '../../labels.js';
 import { useRegions } from '../../data.js';
 import { useRound, windowText, recommendedTotal } from '../../rounds.js';
 import { RoundStateTag } from '../../components/RoundBits.jsx';
+import { canRank, canSeeRanking } from './RoundCity.jsx';
+import RoundStats from '../../components/RoundStats.jsx';
 
 // One round's page: its terms and, per city, the quota (and recommendations once `counts` come).
 // Read-only for everyone but the admin, who gets an 编辑 button. A city's ranking of its
-// recommendations will hang off the per-city rows (route /rounds/:id/cities/:city) when its API exists.
+// recommendations hangs off the per-city rows (/rounds/:id/cities/:city) for those who may read it.
 export default function RoundView({ session }) {
   const { id } = useParams();
   const { round, error, reload } = useRound(id);
@@ -28,6 +30,8 @@ export default function RoundView({ session }) {
     <Space direction="vertical" style={{ width: '100%' }} size="middle" data-testid="round-view">
       <Card title={<h2 style={{ margin: 0, fontSize: 18 }} data-testid="round-title">{round.title}</h2>}
         extra={<Space wrap>
+          {session.role === 'reviewer' && session.tier === 'city' && (
+            <Link to={`/rounds/${round.id}/cities/${session.region}`}><Button data-testid="round-my-ranking">本市推荐排序</Button></Link>)}
           <Button onClick={reload} data-testid="round-reload">刷新</Button>
           {admin && <Link to={`/rounds/${round.id}/edit`}><Button type="primary" data-testid="round-edit">编辑</Button></Link>}
         </Space>}>
@@ -51,6 +55,7 @@ export default function RoundView({ session }) {
           </Row>
         )}
       </Card>
+      {(admin || session.role === 'reviewer') && <RoundStats roundId={round.id} kind={round.kind} admin={admin} showCities={!counts} />}
       <Card title="各设区市推荐名额">
         <Table rowKey="code" size="small" pagination={false} dataSource={cities} data-testid="round-cities" scroll={{ x: 480 }}
           loading={!regions}
@@ -58,9 +63,14 @@ export default function RoundView({ session }) {
             { title: '设区市', dataIndex: 'name' },
             { title: '推荐名额', dataIndex: 'quota', render: (v, c) => <span data-testid={`quota-view-${c.code}`}>{v ?? '未设'}</span> },
             ...(counts ? [
-              { title: '已推荐', dataIndex: 'recommended', render: (v) => v ?? 0 },
+              { title: '已推荐', dataIndex: 'recommended', render: (v, c) => <span data-testid={`rec-view-${c.code}`}>{v ?? 0}</span> },
               { title: '剩余', key: 'left', render: (_, c) => (c.quota === undefined ? '—' : Math.max(0, c.quota - (c.recommended || 0))) },
             ] : []),
+            ...(cities.some((c) => canSeeRanking(session, c.code)) ? [{
+              title: '推荐名单', key: 'rank', render: (_, c) => (canSeeRanking(session, c.code)
+                ? <Link to={`/rounds/${round.id}/cities/${c.code}`} data-testid={`city-ranking-${c.code}`}>{canRank(session, c.code) ? '排序' : '查看排序'}</Link>
+                : null),
+            }] : []),
           ]} />
       </Card>
     </Space>
