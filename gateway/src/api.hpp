@@ -59,7 +59,13 @@ struct Query {
   std::optional<State> state;
   std::optional<cmd::RoundState> round_state;  // /v1/rounds' state=
   std::optional<Kind> kind;
-  std::optional<std::string> region;  // a county of Shandong
+  std::optional<std::string> region;  // a county of Shandong (the queue's county= by its former name)
+  // The reviewer's queue (CONTRACT §6):
+  std::optional<std::string> q;       // cmd::search_term: trimmed, Latin letters lower-cased, at most 50 characters
+  std::optional<std::string> round;   // a round's id (a lowercase UUID)
+  std::optional<std::string> county;  // a county of Shandong
+  bool overdue = false;
+  std::optional<cmd::QueueSort> sort;
 };
 
 // What a handler gets: the request, checked against its route.
