@@ -1294,6 +1294,7 @@ TEST(GatewayE2E, TheQueueSearchesFiltersSortsAndCounts) {
   EXPECT_EQ(ids_of(all.json()), (std::vector<std::string>{a["id"], b["id"], c["id"]})) << "first arrived first";
   const json item = all.json()["items"][0];
   EXPECT_EQ(item["claimed_level"], 3);
+  EXPECT_FALSE(item.contains("payload")) << "a list row; the content is the declaration's own read";
   EXPECT_TRUE(item["score_total"].is_null());
   EXPECT_EQ(item["overdue"], false);
   EXPECT_EQ(item["escalated"], false);

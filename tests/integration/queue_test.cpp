@@ -403,16 +403,17 @@ TEST(Queue, EveryShapeOfTheQueryUsesAnIndex) {
       std::string line;
       while (plan.next()) {
         const std::string table = plan.str("table");
+        if (table.starts_with("<derived")) continue;  // the page's ids, at most limit + 1 rows
         const std::string type = plan.str("type");
         const auto key = plan.opt_str("key");
         EXPECT_TRUE(key.has_value()) << shape.name << " (" << what << "): no index on " << table;
         EXPECT_NE(type, "ALL") << shape.name << " (" << what << "): a full scan of " << table;
         const std::string extra = plan.opt_str("Extra").value_or("");
         // A page in its index's order stops at limit + 1 rows; only an escalated one (two states) sorts.
-        if (std::string(what) == "page" && !shape.command.overdue) {
+        if (std::string(what) == "page" && !shape.command.overdue && plan.str("select_type") == "DERIVED") {
           EXPECT_EQ(extra.find("filesort"), std::string::npos) << shape.name << ": " << extra;
         }
-        if (table == "d")
+        if (table == "d" && (std::string(what) == "total" || plan.str("select_type") == "DERIVED"))
           line = type + " | " + key.value_or("NULL") + " | " + plan.opt_str("rows").value_or("?") + " | " + extra;
       }
       std::cout << "| " << shape.name << " | " << what << " | " << line << " |\n";

@@ -74,7 +74,9 @@ Result<QueueQuery> queue_query(const cmd::PendingReviews& command, const RegionC
     scope += "city_";
   }
   if (command.round) scope = "ix_queue_round_";
-  q.page_index = scope + (command.sort == cmd::QueueSort::due_at ? "due" : "arrived");
+  // Overdue: the due date's range (then, for arrived_at order or two states, a sort of those
+  // entries); otherwise the index in the page's order, read until the page is full.
+  q.page_index = scope + (command.sort == cmd::QueueSort::due_at || command.overdue ? "due" : "arrived");
   q.count_index = scope + (command.overdue ? "due" : "arrived");
   if (command.round) {
     q.where += " AND d.round_id = ?";
@@ -141,6 +143,7 @@ json queue_item(const Row& row, const RegionCatalog& regions, const WorkingDays&
   const bool has_total = row.kind == Kind::industry_brain && row.score.is_object() && row.score.contains("total") &&
                          row.score["total"].is_number();
   item["score_total"] = has_total ? row.score["total"] : json(nullptr);
+  item.erase("payload");  // the content is the declaration's own read
   return item;
 }
 

@@ -29,7 +29,7 @@ struct QueueQuery {
   std::vector<db::Param> params;
   std::string key;
   // The index (migration 0008) of the total and of the page: jurisdiction, or round, by the order
-  // the page reads (the total of an overdue queue reads the due date's range).
+  // the page reads (an overdue queue reads the due date's range).
   std::string count_index, page_index;
 };
 
@@ -52,9 +52,10 @@ std::string like_contains(std::string_view term);
 std::optional<int> working_days_left(const WorkingDays& calendar, std::chrono::system_clock::time_point now,
                                      std::chrono::system_clock::time_point due_at);
 
-// The declaration as its reviewer's queue shows it: the declaration, and working_days_left,
-// overdue, escalated (awaiting the tier below the caller's, shown because overdue), claimed_level
-// (晨星工厂) and score_total (产业大脑).
+// The declaration as its reviewer's queue shows it: the declaration without its payload (the
+// content is read with the declaration), and working_days_left, overdue, escalated (awaiting the
+// tier below the caller's, shown because overdue), claimed_level (晨星工厂, from the payload) and
+// score_total (产业大脑).
 nlohmann::json queue_item(const Row& row, const RegionCatalog& regions, const WorkingDays& calendar, Tier caller,
                           std::chrono::system_clock::time_point now);
 

@@ -132,7 +132,7 @@ TEST(QueueQuery, OverdueAddsTheTierBelowsOverdueForCityAndProvince) {
   EXPECT_EQ(std::get<std::string>(city->params[1].value), "county_review");
   EXPECT_EQ(std::get<std::string>(city->params[3].value), db_time(kNow));
   EXPECT_EQ(city->count_index, "ix_queue_city_due") << "the overdue range";
-  EXPECT_EQ(city->page_index, "ix_queue_city_arrived") << "the page's order";
+  EXPECT_EQ(city->page_index, "ix_queue_city_due") << "the overdue range, then its entries sorted";
   c.actor = reviewer(Tier::province, "370000");
   auto province = queue_query(c, regions(), kNow);
   EXPECT_EQ(province->where, " WHERE d.state IN (?, ?) AND d.due_key <= ?");
@@ -193,6 +193,8 @@ TEST(QueueItem, CarriesDaysLeftOverdueEscalationAndTheClaimedLevelOrTotal) {
   EXPECT_EQ(item["claimed_level"], 3);
   EXPECT_TRUE(item["score_total"].is_null());
   EXPECT_EQ(item["due_at"], "2026-09-30T16:00:00.000Z");
+  EXPECT_FALSE(item.contains("payload")) << "a list row, not the content";
+  EXPECT_EQ(item["number"], row.number);
 
   item = queue_item(row, regions(), calendar(), Tier::county, beijing("2026-09-29"));
   EXPECT_EQ(item["working_days_left"], 1);
