@@ -74,6 +74,9 @@ SERVICE_JSON=$(for svc in "${SERVICES[@]}"; do
   printf '{"service":"%s","idle_rss_kb":%s,"peak_rss_kb":%s,"cpu_s":%s}\n' "$svc" "${IDLE_RSS[$svc]}" \
     "$(rss_kb "$svc" VmHWM)" "$(echo "$(cpu_of "$svc") - ${CPU0[$svc]}" | bc)"
 done | jq -s .)
+# Last, as it adds 40,000 declarations: the reviewer's queue at 20,000 (bench/queue.sh).
+QUEUE_STACK_VAR="$VAR" QUEUE_GW="$GW" QUEUE_DB_PORT="$DB_PORT" "$SDP_ROOT/bench/queue.sh" "${1:-}"
+
 RESULTS=$(jq -n --argjson rawdb "$RAWDB" --argjson rawjs "$RAWJS" --arg wrk "$WRK" \
   --argjson cs "${RESULT[create_submit]}" --argjson lc "${RESULT[lifecycle]}" --argjson rd "${RESULT[read]}" \
   --argjson mx "${RESULT[mix]}" --argjson half "${RESULT[create_submit_half_load]}" \

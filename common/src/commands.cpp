@@ -63,6 +63,13 @@ class Reader {
     return std::nullopt;
   }
 
+  std::optional<bool> boolean(const char* section, const char* key) {
+    const json* v = member(section, key);
+    if (v && v->is_boolean()) return v->get<bool>();
+    if (v) add(pointer(section, key), {"must be true or false", "必须是 true 或 false"});
+    return std::nullopt;
+  }
+
   std::optional<ReviewDays> review_days(bool required) {
     const json* o = object("body", "review_working_days", required);
     if (!o) return std::nullopt;
@@ -391,11 +398,93 @@ Result<ListDeclarations> from_json(const json& j, Tag<ListDeclarations>) {
   return r.done(std::move(c));
 }
 
+std::string_view name(QueueSort s) { return s == QueueSort::due_at ? "due_at" : "arrived_at"; }
+
+std::optional<QueueSort> parse_queue_sort(std::string_view s) {
+  for (auto q : {QueueSort::arrived_at, QueueSort::due_at})
+    if (name(q) == s) return q;
+  return std::nullopt;
+}
+
+namespace {
+// The length of the UTF-8 sequence `lead` opens, 0 when it opens none.
+size_t sequence_length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+// The code points of `s`, or nothing when it is not UTF-8 (overlong forms and surrogates included).
+std::optional<std::vector<char32_t>> code_points(std::string_view s) {
+  std::vector<char32_t> out;
+  for (size_t i = 0; i < s.size();) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    const size_t n = sequence_length(lead);
+    if (n == 0 || i + n > s.size()) return std::nullopt;
+    char32_t c = n == 1 ? lead : lead & (0x7f >> n);
+    for (size_t k = 1; k < n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xc0) != 0x80) return std::nullopt;
+      c = (c << 6) | (b & 0x3f);
+    }
+    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+      return std::nullopt;
+    out.push_back(c);
+    i += n;
+  }
+  return out;
+}
+
+bool is_space(char32_t c) { return c == U' ' || c == U'\u3000'; }
+}  // namespace
+
+std::expected<std::optional<std::string>, Text> search_term(std::string_view raw) {
+  const Text too_long{"at most " + std::to_string(kMaxSearchChars) + " characters",
+                      "最多 " + std::to_string(kMaxSearchChars) + " 个字"};
+  // Bounded before it is decoded: 4 bytes a character at most, and spaces around.
+  if (raw.size() > 4 * kMaxSearchChars + 64) return std::unexpected(too_long);
+  auto points = code_points(raw);
+  if (!points) return std::unexpected(Text{"must be UTF-8 text", "必须是 UTF-8 文字"});
+  size_t first = 0, last = points->size();
+  while (first < last && is_space((*points)[first])) ++first;
+  while (last > first && is_space((*points)[last - 1])) --last;
+  if (first == last) return std::nullopt;
+  if (last - first > kMaxSearchChars) return std::unexpected(too_long);
+  std::string out;
+  for (size_t i = first; i < last; ++i) {
+    const char32_t c = (*points)[i];
+    if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+      return std::unexpected(Text{"must not hold control characters", "不能含有控制字符"});
+    if (c < 0x80) {
+      out += static_cast<char>(c >= U'A' && c <= U'Z' ? c - U'A' + U'a' : c);
+      continue;
+    }
+    if (c < 0x800) {
+      out += static_cast<char>(0xc0 | (c >> 6));
+    } else if (c < 0x10000) {
+      out += static_cast<char>(0xe0 | (c >> 12));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+    } else {
+      out += static_cast<char>(0xf0 | (c >> 18));
+      out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+    }
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  }
+  return out;
+}
+
 json to_json(const PendingReviews& c) {
   auto j = with_actor(c.actor);
   j["query"] = page_query(c.limit, c.cursor);
   if (c.kind) j["query"]["kind"] = name(*c.kind);
-  if (c.region) j["query"]["region"] = *c.region;
+  if (c.county) j["query"]["county"] = *c.county;
+  if (c.q) j["query"]["q"] = *c.q;
+  if (c.round) j["query"]["round"] = *c.round;
+  if (c.overdue) j["query"]["overdue"] = true;
+  j["query"]["sort"] = name(c.sort);
   return j;
 }
 Result<PendingReviews> from_json(const json& j, Tag<PendingReviews>) {
@@ -405,9 +494,21 @@ Result<PendingReviews> from_json(const json& j, Tag<PendingReviews>) {
   PendingReviews c;
   c.actor = *actor;
   c.kind = r.enumerated<Kind>("query", "kind", false, parse_kind, kKindExpected);
-  c.region = r.string("query", "region", false);
+  c.county = r.string("query", "county", false);
+  if (!c.county) c.county = r.string("query", "region", false);  // its name before rounds
   c.limit = r.limit();
   c.cursor = r.cursor();
+  if (auto q = r.string("query", "q", false)) {
+    auto term = search_term(*q);
+    if (term)
+      c.q = *term;
+    else
+      r.add("/query/q", term.error());
+  }
+  c.round = r.string("query", "round", false);
+  c.overdue = r.boolean("query", "overdue").value_or(false);
+  c.sort = r.enumerated<QueueSort>("query", "sort", false, parse_queue_sort, kQueueSortExpected)
+               .value_or(QueueSort::arrived_at);
   return r.done(std::move(c));
 }
 

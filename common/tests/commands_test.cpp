@@ -2,6 +2,8 @@
 // reports what is wrong where the HTTP request would have it, and replies carry problems by kind.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "sdp/command_bus.hpp"
 #include "sdp/commands.hpp"
 
@@ -78,8 +80,19 @@ TEST(Commands, EveryCommandSurvivesItsRoundTrip) {
   EXPECT_EQ(k.city, "370100");
   EXPECT_EQ(k.ids, (std::vector<std::string>{"d-2", "d-1"}));
   auto p = round_trip(PendingReviews{county(), std::nullopt, "370102", 20, std::nullopt});
-  EXPECT_EQ(p.region, "370102");
+  EXPECT_EQ(p.county, "370102");
   EXPECT_FALSE(p.cursor);
+  EXPECT_EQ(p.sort, QueueSort::arrived_at);
+  EXPECT_FALSE(p.overdue);
+  PageCursor due{"9999-12-31 23:59:59.999999", "0190f5a2-0000-7000-8000-000000000001", "due_at"};
+  p = round_trip(PendingReviews{county(), Kind::industry_brain, std::nullopt, 7, due, "msf-2026", cursor.id, true,
+                                QueueSort::due_at});
+  EXPECT_EQ(p.kind, Kind::industry_brain);
+  EXPECT_EQ(p.cursor, due);
+  EXPECT_EQ(p.q, "msf-2026");
+  EXPECT_EQ(p.round, cursor.id);
+  EXPECT_TRUE(p.overdue);
+  EXPECT_EQ(p.sort, QueueSort::due_at);
 
   EXPECT_EQ(round_trip(Inbox{applicant(), 9, cursor}).cursor, cursor);
   EXPECT_EQ(round_trip(SetWebhook{applicant(), "https://example.cn/hook", "0123456789abcdef"}).url,
@@ -236,4 +249,41 @@ TEST(Commands, EveryProblemKindHasItsName) {
                  ProblemKind::rule, ProblemKind::unavailable})
     EXPECT_EQ(parse_problem_kind(name(k)), k);
   EXPECT_EQ(parse_problem_kind("teapot"), std::nullopt);
+}
+
+TEST(Commands, TheQueuesSearchTermIsTrimmedLowerCasedAndBounded) {
+  EXPECT_EQ(search_term("  MSF-2026-3701 "), "msf-2026-3701");
+  EXPECT_EQ(search_term("\u3000济南ABC科技\u3000"), "济南abc科技") << "ideographic spaces trimmed, only Latin lowered";
+  EXPECT_EQ(search_term("Ｑ"), "Ｑ") << "full-width letters are left as they are";
+  EXPECT_EQ(search_term("   "), std::nullopt);
+  EXPECT_EQ(search_term(""), std::nullopt);
+  EXPECT_EQ(search_term(std::string(50, 'x')), std::string(50, 'x'));
+  std::string fifty_chinese;
+  for (int i = 0; i < 50; ++i) fifty_chinese += "智";
+  EXPECT_EQ(search_term(fifty_chinese), fifty_chinese) << "50 characters, 150 bytes";
+  EXPECT_FALSE(search_term(fifty_chinese + "造"));
+  EXPECT_FALSE(search_term(std::string(51, 'x')));
+  EXPECT_FALSE(search_term(std::string(100000, 'x')));
+  EXPECT_EQ(search_term(std::string(51, 'x')).error().zh, "最多 50 个字");
+  EXPECT_FALSE(search_term("a\nb")) << "a control character";
+  EXPECT_FALSE(search_term("a\x7f"));
+  EXPECT_FALSE(search_term("\xff\xfe")) << "not UTF-8";
+  EXPECT_FALSE(search_term("\xc0\xaf")) << "an overlong form";
+  EXPECT_FALSE(search_term("\xed\xa0\x80")) << "a surrogate";
+  EXPECT_FALSE(search_term("\xe6\x99")) << "cut short";
+}
+
+TEST(Commands, AQueueCommandWithBadQueryMembersIsRefusedAtTheirPointers) {
+  json j = to_json(PendingReviews{county(), std::nullopt, std::nullopt, 20, std::nullopt});
+  j["query"]["q"] = std::string(51, 'x');
+  j["query"]["overdue"] = "yes";
+  j["query"]["sort"] = "number";
+  auto r = from_json(j, Tag<PendingReviews>{});
+  ASSERT_FALSE(r);
+  std::set<std::string> pointers;
+  for (const auto& e : r.error().errors) pointers.insert(e.pointer);
+  EXPECT_EQ(pointers, (std::set<std::string>{"/query/q", "/query/overdue", "/query/sort"}));
+  json old = to_json(PendingReviews{county(), std::nullopt, std::nullopt, 20, std::nullopt});
+  old["query"]["region"] = "370102";  // its name before rounds
+  EXPECT_EQ(from_json(old, Tag<PendingReviews>{})->county, "370102");
 }

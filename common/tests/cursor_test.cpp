@@ -26,3 +26,14 @@ TEST(Cursor, RefusesWhatThePlatformDidNotIssue) {
   EXPECT_FALSE(sdp::decode_cursor("not*base64url"));
   EXPECT_FALSE(sdp::decode_cursor(""));
 }
+
+TEST(Cursor, NamesTheSortItWasTakenIn) {
+  const std::string id = "01a233fa-673a-7f1f-a6ad-83516a9adfe1";
+  PageCursor c{"9999-12-31 23:59:59.999999", id, "due_at"};
+  EXPECT_EQ(sdp::decode_cursor(sdp::encode_cursor(c)), c);
+  EXPECT_EQ(sdp::decode_cursor(sdp::encode_cursor({"2026-11-26 09:30:00", id, ""}))->sort, "");
+  for (const std::string& raw :
+       std::vector<std::string>{"2026-11-26 09:30:00|" + id + "|", "2026-11-26 09:30:00|" + id + "|Due",
+                                "2026-11-26 09:30:00|" + id + "|due|at"})
+    EXPECT_FALSE(sdp::decode_cursor(sdp::crypto::base64url_encode(raw))) << raw;
+}

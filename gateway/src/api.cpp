@@ -146,7 +146,11 @@ http::Response history(const ApiDeps& d, Input& in) { return forward(d, cmd::Dec
 
 http::Response pending(const ApiDeps& d, Input& in) {
   const auto& q = in.query;
-  return forward(d, cmd::PendingReviews{in.actor, q.kind, q.region, q.limit, q.cursor});
+  if (q.county && q.region && *q.county != *q.region)
+    return problem_response(Problem::invalid(
+        "/query/region", {"region is county's former name; give one of them", "region 即 county，请只给其一"}));
+  return forward(d, cmd::PendingReviews{in.actor, q.kind, q.county ? q.county : q.region, q.limit, q.cursor, q.q,
+                                        q.round, q.overdue, q.sort.value_or(cmd::QueueSort::arrived_at)});
 }
 
 http::Response inbox(const ApiDeps& d, Input& in) {
@@ -324,7 +328,7 @@ const std::vector<Route>& Api::routes() {
       {.method = "GET", .pattern = "/v1/declarations/{id}/history", .handler = history},
       {.method = "GET",
        .pattern = "/v1/reviews/pending",
-       .query = {"limit", "cursor", "kind", "region"},
+       .query = {"limit", "cursor", "kind", "region", "county", "q", "round", "overdue", "sort"},
        .handler = pending},
       {.method = "GET", .pattern = "/v1/notifications", .query = {"limit", "cursor"}, .handler = inbox},
       {.method = "POST", .pattern = "/v1/notifications/{id}/read", .handler = mark_read},
@@ -494,7 +498,10 @@ struct Api::Impl {
         else
           out.limit = n;
       } else if (k == "cursor") {
-        if (!(out.cursor = decode_cursor(v))) refuse_at(k, {"not a cursor this API issued", "无效的翻页标记"});
+        // A cursor naming a sort comes from a list that has one (the queue), not from this route.
+        out.cursor = decode_cursor(v);
+        if (!out.cursor || (!out.cursor->sort.empty() && std::ranges::find(route.query, "sort") == route.query.end()))
+          refuse_at(k, {"not a cursor this API issued", "无效的翻页标记"});
       } else if (k == "state" && route.pattern.starts_with("/v1/rounds")) {  // a round's state, not a declaration's
         if (!(out.round_state = cmd::parse_round_state(v)))
           refuse_at(k, {"must be scheduled, open or closed",
@@ -503,21 +510,34 @@ struct Api::Impl {
         if (!(out.state = parse_state(v))) refuse_at(k, {"unknown state '" + v + "'", "未知的状态 " + v});
       } else if (k == "kind") {
         if (!(out.kind = parse_kind(v))) refuse_at(k, cmd::kKindExpected);
-      } else if (k == "region") {
-        if (deps.regions.is_county(v))
-          out.region = v;
-        else
+      } else if (k == "region" || k == "county") {
+        if (!deps.regions.is_county(v))
           refuse_at(k, {"not a county-level code of Shandong", "不是山东省的县级行政区划代码"});
+        else
+          (k == "region" ? out.region : out.county) = v;
+      } else if (k == "q") {
+        auto term = cmd::search_term(v);
+        if (!term)
+          refuse_at(k, term.error());
+        else
+          out.q = *term;
       } else if (k == "round") {
         if (is_uuid(v))
           out.round = v;
         else
-          refuse_at(k, {"must be a round's id", "必须是申报批次的编号"});
+          refuse_at(k, {"must be a round's id (a lowercase UUID)", "必须是申报批次的编号（小写 UUID）"});
       } else if (k == "valid_until_before") {
         if (is_date(v))
           out.valid_until_before = v;
         else
           refuse_at(k, {"must be a date, YYYY-MM-DD", "必须是日期，格式为 YYYY-MM-DD"});
+      } else if (k == "overdue") {
+        if (v == "true" || v == "false")
+          out.overdue = v == "true";
+        else
+          refuse_at(k, {"must be true or false", "必须是 true 或 false"});
+      } else if (k == "sort") {
+        if (!(out.sort = cmd::parse_queue_sort(v))) refuse_at(k, cmd::kQueueSortExpected);
       }
     }
     if (!problems.empty()) return refuse(Problem::invalid(std::move(problems)));

@@ -59,9 +59,14 @@ struct Query {
   std::optional<State> state;
   std::optional<cmd::RoundState> round_state;  // /v1/rounds' state=
   std::optional<Kind> kind;
-  std::optional<std::string> region;              // a county of Shandong
-  std::optional<std::string> round;               // a round's id (/v1/stats)
+  std::optional<std::string> region;              // a county of Shandong (the queue's county= by its former name)
+  std::optional<std::string> round;               // a round's id, a lowercase UUID (/v1/stats, the queue)
   std::optional<std::string> valid_until_before;  // YYYY-MM-DD (/v1/declarations)
+  // The reviewer's queue (CONTRACT §6):
+  std::optional<std::string> q;       // cmd::search_term: trimmed, Latin letters lower-cased, at most 50 characters
+  std::optional<std::string> county;  // a county of Shandong
+  bool overdue = false;
+  std::optional<cmd::QueueSort> sort;
 };
 
 // What a handler gets: the request, checked against its route.

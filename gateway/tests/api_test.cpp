@@ -67,6 +67,7 @@ class ApiTest : public ::testing::Test {
 
   Actor applicant() const { return {"u-91370102", Role::applicant, kOrg, std::nullopt, ""}; }
   Actor county() const { return {"county-370102", Role::reviewer, "", Tier::county, "370102"}; }
+  Actor city() const { return {"city-370100", Role::reviewer, "", Tier::city, "370100"}; }
   std::string token(const Actor& a) const {
     json claims = a.role == Role::applicant ? TokenMinter::applicant(a.org)
                   : a.role == Role::admin   ? TokenMinter::admin()
@@ -228,10 +229,36 @@ TEST_F(ApiTest, ListsCarryTheirQueryDecoded) {
                                      cmd::Document{{{"items", json::array()}}});
   ASSERT_TRUE(p);
   EXPECT_EQ(p->actor, county());
-  EXPECT_EQ(p->region, "370102");
+  EXPECT_EQ(p->county, "370102");
   EXPECT_EQ(p->kind, std::nullopt);
   EXPECT_EQ(p->limit, cmd::kDefaultPageSize);
   EXPECT_EQ(p->cursor, std::nullopt);
+  EXPECT_EQ(p->sort, cmd::QueueSort::arrived_at);
+
+  subjects.clear();
+  const PageCursor due{"2026-10-09 16:00:00.000000", "0190f5a2-0000-7000-8000-000000000001", "due_at"};
+  p = sent<cmd::PendingReviews>(
+      request("GET",
+              "/v1/reviews/pending?q=%20%20MSF-2026%E3%80%80&round=0190f5a2-0000-7000-8000-000000000001&county=370102"
+              "&overdue=true&sort=due_at&kind=morning_star&cursor=" +
+                  encode_cursor(due),
+              token(city())),
+      cmd::Document{{{"items", json::array()}}});
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->q, "msf-2026") << "trimmed (an ideographic space too) and lower-cased at the edge";
+  EXPECT_EQ(p->round, "0190f5a2-0000-7000-8000-000000000001");
+  EXPECT_EQ(p->county, "370102");
+  EXPECT_TRUE(p->overdue);
+  EXPECT_EQ(p->sort, cmd::QueueSort::due_at);
+  EXPECT_EQ(p->kind, Kind::morning_star);
+  EXPECT_EQ(p->cursor, due);
+
+  subjects.clear();
+  p = sent<cmd::PendingReviews>(request("GET", "/v1/reviews/pending?q=+&overdue=false", token(city())),
+                                cmd::Document{{{"items", json::array()}}});
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->q, std::nullopt) << "a search of spaces is no search";
+  EXPECT_FALSE(p->overdue);
 
   subjects.clear();
   auto i = sent<cmd::Inbox>(request("GET", "/v1/notifications?limit=100", token(applicant())),
@@ -339,12 +366,30 @@ TEST_F(ApiTest, ARequiredIfMatchMissingIs428BeforeAnyCall) {
 
 TEST_F(ApiTest, BadQueriesAreRefusedAtTheirPointerBeforeAnyCall) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"/v1/declarations?cursor=AAAA", "/query/cursor"},      {"/v1/declarations?cursor=%3Cscript%3E", "/query/cursor"},
-      {"/v1/declarations?limit=0", "/query/limit"},           {"/v1/declarations?limit=101", "/query/limit"},
-      {"/v1/declarations?limit=ten", "/query/limit"},         {"/v1/declarations?state=pending", "/query/state"},
-      {"/v1/declarations?kind=smart_city", "/query/kind"},    {"/v1/declarations?sort=asc", "/query/sort"},
+      {"/v1/declarations?cursor=AAAA", "/query/cursor"},
+      {"/v1/declarations?cursor=%3Cscript%3E", "/query/cursor"},
+      {"/v1/declarations?limit=0", "/query/limit"},
+      {"/v1/declarations?limit=101", "/query/limit"},
+      {"/v1/declarations?limit=ten", "/query/limit"},
+      {"/v1/declarations?state=pending", "/query/state"},
+      {"/v1/declarations?kind=smart_city", "/query/kind"},
+      {"/v1/declarations?sort=asc", "/query/sort"},
       {"/v1/declarations?region=370102", "/query/region"},     // lists take no region
       {"/v1/reviews/pending?region=370100", "/query/region"},  // a city, not a county
+      {"/v1/reviews/pending?county=370100", "/query/county"},
+      {"/v1/reviews/pending?county=110101", "/query/county"},  // Beijing's
+      {"/v1/reviews/pending?county=370102&region=370103", "/query/region"},
+      {"/v1/reviews/pending?q=" + std::string(51, 'x'), "/query/q"},
+      {"/v1/reviews/pending?q=%0A", "/query/q"},
+      {"/v1/reviews/pending?q=%FF", "/query/q"},
+      {"/v1/reviews/pending?round=2026", "/query/round"},
+      {"/v1/reviews/pending?round=0190F5A2-0000-7000-8000-000000000001", "/query/round"},
+      {"/v1/reviews/pending?overdue=1", "/query/overdue"},
+      {"/v1/reviews/pending?sort=number", "/query/sort"},
+      {"/v1/reviews/pending?sort=due_at&limit=0", "/query/limit"},
+      {"/v1/declarations?cursor=" +
+           encode_cursor({"2026-10-09 16:00:00", "0190f5a2-0000-7000-8000-000000000001", "due_at"}),
+       "/query/cursor"},  // the queue's
       {"/v1/notifications?state=draft", "/query/state"},
   };
   for (const auto& [target, pointer] : cases) {

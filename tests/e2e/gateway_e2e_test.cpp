@@ -84,7 +84,7 @@ struct Platform {
 
   test::HttpReply send(const std::string& method, const std::string& path, const std::string& token,
                        const std::optional<json>& body = std::nullopt, std::vector<std::string> headers = {}) {
-    if (!token.empty()) headers.push_back("Authorization: Bearer " + token);
+    if (!token.empty()) headers.push_back(std::string("Authorization: Bearer ").append(token));
     if (body) headers.push_back("Content-Type: application/json");
     return test::http(method, url(path), headers, body ? std::optional<std::string>(body->dump()) : std::nullopt);
   }
@@ -1364,4 +1364,106 @@ TEST(GatewayE2E, ACityHitsItsQuotaAReturnFreesAPlaceAndTheCityRanks) {
   ASSERT_EQ(expiring.status, 200) << expiring.body;
   EXPECT_EQ(expiring.json()["items"].size(), 0u);
   EXPECT_EQ(p.send("GET", "/v1/declarations?valid_until_before=2026-02-30", province).status, 400);
+}
+
+// The reviewer's queue over HTTP (CONTRACT §6): search, filters, sorts, paging with its total, and
+// the refusals at the edge and by rule, each reply checked against openapi.json.
+TEST(GatewayE2E, TheQueueSearchesFiltersSortsAndCounts) {
+  Platform p;
+  auto declare = [&](const std::string& region, const std::string& org_name, const std::string& title,
+                     const std::string& org = kOrg) {
+    auto body = declaration_body(region);
+    body["org_name"] = org_name;
+    body["title"] = title;
+    auto d = p.create(org, body);
+    auto r = p.send("POST", "/v1/declarations/" + d["id"].get<std::string>() + "/submit", p.as_applicant(org));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.json();
+  };
+  auto a = declare("370102", "济南明湖Precision有限公司", "明湖智能工厂");
+  auto b = declare("370102", "历下区泉城装备有限公司", "泉城数字化车间", kOtherOrg);
+  auto c = declare("370102", "济南明湖Precision有限公司", "明湖二期");
+  auto elsewhere = declare("370103", "济南明湖Precision有限公司", "市中区工厂");
+  const auto county = p.as_reviewer("county", "370102");
+  auto queue = [&](const std::string& query, const std::string& token) {
+    return p.send("GET", "/v1/reviews/pending?" + query, token);
+  };
+  auto ids_of = [](const json& page) {
+    std::vector<std::string> out;
+    for (const auto& i : page["items"]) out.push_back(i["id"]);
+    return out;
+  };
+
+  auto all = queue("", county);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.json()["total"], 3);
+  EXPECT_EQ(ids_of(all.json()), (std::vector<std::string>{a["id"], b["id"], c["id"]})) << "first arrived first";
+  const json item = all.json()["items"][0];
+  EXPECT_EQ(item["claimed_level"], 3);
+  EXPECT_FALSE(item.contains("payload")) << "a list row; the content is the declaration's own read";
+  EXPECT_TRUE(item["score_total"].is_null());
+  EXPECT_EQ(item["overdue"], false);
+  EXPECT_EQ(item["escalated"], false);
+  EXPECT_EQ(item["org_name"], "济南明湖Precision有限公司");
+  EXPECT_EQ(item["round"], g_rounds["morning_star"]);
+  ASSERT_FALSE(item["due_at"].is_null()) << "the round gives the county 5 working days";
+  EXPECT_GE(item["working_days_left"].get<int>(), 4);
+  EXPECT_LE(item["working_days_left"].get<int>(), 5);
+
+  // q=: an org_name substring in another case, a number prefix, a title; percent-encoded UTF-8.
+  auto found = queue("q=%20precision%E6%9C%89%E9%99%90&limit=1", county);  // " precision有限"
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(found.json()["total"], 2);
+  EXPECT_EQ(ids_of(found.json()), std::vector<std::string>{a["id"]});
+  auto second =
+      queue("q=precision%E6%9C%89%E9%99%90&limit=1&cursor=" + found.json()["next_cursor"].get<std::string>(), county);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(ids_of(second.json()), std::vector<std::string>{c["id"]});
+  EXPECT_EQ(second.json()["total"], 2);
+  EXPECT_TRUE(second.json()["next_cursor"].is_null());
+  EXPECT_EQ(queue("q=" + b["number"].get<std::string>().substr(0, 15), county).json()["total"], 3) << "MSF-2026-370102";
+  EXPECT_EQ(ids_of(queue("q=" + b["number"].get<std::string>(), county).json()), std::vector<std::string>{b["id"]});
+  EXPECT_EQ(ids_of(queue("q=%E6%95%B0%E5%AD%97%E5%8C%96", county).json()), std::vector<std::string>{b["id"]})
+      << "数字化, in a title";
+  EXPECT_EQ(queue("q=%E5%B8%82%E4%B8%AD%E5%8C%BA", county).json()["total"], 0) << "市中区 is another county's";
+
+  // Filters and the sort by due date; a city sees both counties, and county= narrows it.
+  EXPECT_EQ(queue("round=" + g_rounds["morning_star"] + "&kind=morning_star&sort=due_at", county).json()["total"], 3);
+  EXPECT_EQ(queue("kind=industry_brain", county).json()["total"], 0);
+  EXPECT_EQ(queue("overdue=true", county).json()["total"], 0);
+  (void)elsewhere;
+  auto declare_at_city = [&](const json& d) {
+    auto r = p.send("POST", "/v1/declarations/" + d["id"].get<std::string>() + "/decisions", county,
+                    json{{"decision", "approve"}, {"comment", "同意"}}, {if_match(d)});
+    EXPECT_EQ(r.status, 200) << r.body;
+  };
+  declare_at_city(a);
+  const auto city = p.as_reviewer("city", "370100");
+  EXPECT_EQ(queue("", city).json()["total"], 1);
+  EXPECT_EQ(queue("county=370103", city).json()["total"], 0);
+  EXPECT_EQ(queue("county=370102&q=%E6%98%8E%E6%B9%96", city).json()["total"], 1) << "明湖";
+
+  // Refused: at the edge (400), and by rule (422), in Chinese when asked.
+  auto zh = [&](const std::string& query, const std::string& token) {
+    return p.send("GET", "/v1/reviews/pending?" + query, token, std::nullopt, {"Accept-Language: zh-CN"});
+  };
+  auto too_long = zh("q=" + std::string(51, 'x'), county);
+  EXPECT_EQ(too_long.status, 400);
+  EXPECT_EQ(too_long.json()["errors"][0]["pointer"], "/query/q");
+  EXPECT_EQ(too_long.json()["errors"][0]["message"], "最多 50 个字");
+  EXPECT_EQ(zh("sort=oldest", county).status, 400);
+  EXPECT_EQ(zh("overdue=yes", county).status, 400);
+  EXPECT_EQ(zh("round=not-a-round", county).status, 400);
+  auto outside = zh("county=370103", county);
+  EXPECT_EQ(outside.status, 422) << outside.body;
+  EXPECT_EQ(outside.json()["errors"][0]["pointer"], "/query/county");
+  EXPECT_EQ(outside.json()["title"], "该县（市、区）不在您的管辖范围内");
+  EXPECT_EQ(zh("county=370202", city).status, 422) << "Qingdao's, to Jinan";
+  auto page = queue("limit=1", county);
+  auto other_sort = zh("limit=1&sort=due_at&cursor=" + page.json()["next_cursor"].get<std::string>(), county);
+  EXPECT_EQ(other_sort.status, 422) << other_sort.body;
+  EXPECT_EQ(other_sort.json()["errors"][0]["pointer"], "/query/cursor");
+  EXPECT_EQ(p.send("GET", "/v1/declarations?cursor=" + page.json()["next_cursor"].get<std::string>(), county).status,
+            400)
+      << "the queue's cursor is not a list's";
 }

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "history.hpp"
+#include "queue.hpp"
 #include "rounds.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/cursor.hpp"
@@ -26,19 +27,30 @@ constexpr const char* kColumns =
 // A declaration as a caller is shown it (CONTRACT §2): its applicant, the row as it is; reviewers and
 // admins, the content and score last submitted, and nothing of one never submitted (the join finds
 // no version for it). Queries after these name the declarations' columns as d.<column>.
-constexpr const char* kOwnView =
+const std::string kOwnView =
     "SELECT d.id, d.number, d.kind, d.round_id, d.org, d.org_name, d.region, d.city, d.title, d.contact, d.payload, "
     "d.state, d.version, "
     "d.returned_by, d.decided, d.publicity_ends_at, d.arrived_at, d.due_at, d.score, d.score_version, d.created_at, "
     "d.updated_at, d.submitted_version, NULL AS recommendation_rank, d.valid_until "  // the rank is the city's
     "FROM declarations d";
-constexpr const char* kSubmittedView =
+// The submitted view's select and join, apart, so that a query can name the index of d between them.
+const std::string kSubmittedSelect =
     "SELECT d.id, d.number, d.kind, d.round_id, d.org, d.org_name, d.region, d.city, v.title, v.contact, v.payload, "
     "d.state, d.version, "
     "d.returned_by, d.decided, d.publicity_ends_at, d.arrived_at, d.due_at, d.submitted_score AS score, "
     "d.submitted_score_version AS score_version, d.created_at, d.updated_at, d.submitted_version, "
-    "d.recommendation_rank, d.valid_until FROM declarations d "
-    "JOIN declaration_versions v ON v.declaration_id = d.id AND v.version = d.submitted_version";
+    "d.recommendation_rank, d.valid_until FROM declarations d";
+const std::string kSubmittedJoin =
+    " JOIN declaration_versions v ON v.declaration_id = d.id AND v.version = d.submitted_version";
+const std::string kSubmittedView = kSubmittedSelect + kSubmittedJoin;
+// A queue item is a list row, not the content to review (GET /v1/declarations/{id} has that): of
+// the payload it carries only the claimed level, so a page of 20 is not 150 KB to parse and send.
+const std::string kQueueSelect = [] {
+  std::string select = kSubmittedSelect;
+  select.replace(select.find("v.payload"), 9,
+                 "JSON_OBJECT('claimed_level', JSON_EXTRACT(v.payload, '$.claimed_level')) AS payload");
+  return select;
+}();
 
 // The states in which a declaration holds one of its city's places (quota.hpp: recommended).
 constexpr const char* kRecommendedStates = "('province_review', 'publicity', 'approved')";
@@ -101,7 +113,7 @@ std::optional<Row> load(db::Connection& c, const std::string& id) {
   return row;
 }
 
-const char* view_for(const Actor& actor) { return actor.role == Role::applicant ? kOwnView : kSubmittedView; }
+const std::string& view_for(const Actor& actor) { return actor.role == Role::applicant ? kOwnView : kSubmittedView; }
 
 // The declaration as `actor` is shown it, if it may be shown at all.
 std::optional<Row> load_shown(db::Connection& c, const Actor& actor, const RegionCatalog& regions,
@@ -408,43 +420,73 @@ Result<cmd::Document> Workflow::list(const cmd::ListDeclarations& command) {
     where += " AND d.state = 'approved' AND d.valid_until < ?";
     params.emplace_back(*command.valid_until_before);
   }
-  return page(actor, std::move(where), std::move(params), false, command.limit, command.cursor);
+
+  return page(actor, std::move(where), std::move(params), command.limit, command.cursor);
+}
+
+Result<Workflow::QueueStatements> Workflow::pending_statements(const cmd::PendingReviews& command,
+                                                               std::chrono::system_clock::time_point now) const {
+  auto query = queue_query(command, regions_, now);
+  if (!query) return refuse(std::move(query.error()));
+  QueueStatements s;
+  // The total of every page: the rows matching the filters, counted on the queue indexes alone
+  // (a row at a tier has been submitted, so the view's join would not change the count).
+  s.count = {"SELECT COUNT(*) AS n FROM declarations d FORCE INDEX (" + query->count_index + ")" + query->where,
+             query->params};
+  if (command.cursor) after(*query, *command.cursor);
+  query->params.emplace_back(command.limit + 1);
+  // The page's ids from the index alone (it holds every column the filters read), then their rows:
+  // an escalated page sorts its index entries, never thousands of whole rows.
+  const std::string order = " ORDER BY " + query->key + ", d.id";
+  s.page = {kQueueSelect.substr(0, kQueueSelect.rfind(" FROM ")) +
+                " FROM (SELECT d.id FROM declarations d FORCE INDEX (" + query->page_index + ")" + query->where +
+                order + " LIMIT ?) page JOIN declarations d ON d.id = page.id" + kSubmittedJoin + order,
+            std::move(query->params)};
+  return s;
 }
 
 Result<cmd::Document> Workflow::pending(const cmd::PendingReviews& command) {
   const Actor& actor = command.actor;
   if (actor.role != Role::reviewer) return refuse(Problem::forbidden(kOnlyReviewersQueue));
-  if (!valid_jurisdiction(actor, regions_)) return cmd::Document{{{"items", json::array()}, {"next_cursor", nullptr}}};
-  std::string where = " WHERE d.state = ?";
-  std::vector<db::Param> params{name(review_state(*actor.tier))};
-  restrict_to_jurisdiction(actor, where, params);
-  if (command.kind) {
-    where += " AND d.kind = ?";
-    params.emplace_back(name(*command.kind));
+  if (!valid_jurisdiction(actor, regions_))
+    return cmd::Document{{{"items", json::array()}, {"next_cursor", nullptr}, {"total", 0}}};
+  const auto now = this->now();  // workflow's clock, as the deadlines were set on
+  auto statements = pending_statements(command, now);
+  if (!statements) return refuse(std::move(statements.error()));
+  auto lease = pool_.acquire();
+  auto counted = lease->query(statements->count.sql, statements->count.params);
+  counted.next();
+  const int64_t total = counted.i64("n");
+  auto rows = lease->query(statements->page.sql, statements->page.params);
+  json items = json::array();
+  std::optional<std::string> next;
+  int n = 0;
+  PageCursor last;
+  while (rows.next()) {
+    if (++n > command.limit) {
+      next = encode_cursor(last);
+      break;
+    }
+    auto d = read_row(rows);
+    last = cursor_of(d, command.sort);
+    items.push_back(queue_item(d, regions_, calendar_, *actor.tier, now));
   }
-  if (command.region) {
-    where += " AND d.region = ?";
-    params.emplace_back(*command.region);
-  }
-  return page(actor, std::move(where), std::move(params), true, command.limit, command.cursor);
+  return cmd::Document{
+      {{"items", std::move(items)}, {"next_cursor", next ? json(*next) : json(nullptr)}, {"total", total}}};
 }
 
-// One page of the caller's view: lists newest first, a reviewer's queue oldest first (first come,
-// first reviewed).
-Result<cmd::Document> Workflow::page(const Actor& actor, std::string where, std::vector<db::Param> params, bool pending,
-                                     int limit, const std::optional<PageCursor>& cursor) {
-  const std::string time_col = pending ? "d.updated_at" : "d.created_at";
-  const std::string cmp = pending ? ">" : "<";
+// One page of the caller's view, newest first.
+Result<cmd::Document> Workflow::page(const Actor& actor, std::string where, std::vector<db::Param> params, int limit,
+                                     const std::optional<PageCursor>& cursor) {
   if (cursor) {
-    where += " AND (" + time_col + " " + cmp + " ? OR (" + time_col + " = ? AND d.id " + cmp + " ?))";
+    where += " AND (d.created_at < ? OR (d.created_at = ? AND d.id < ?))";
     params.emplace_back(cursor->time);
     params.emplace_back(cursor->time);
     params.emplace_back(cursor->id);
   }
-  const std::string order = pending ? " ORDER BY d.updated_at ASC, d.id ASC" : " ORDER BY d.created_at DESC, d.id DESC";
   params.emplace_back(limit + 1);
   auto lease = pool_.acquire();
-  auto rows = lease->query(view_for(actor) + where + order + " LIMIT ?", params);
+  auto rows = lease->query(view_for(actor) + where + " ORDER BY d.created_at DESC, d.id DESC LIMIT ?", params);
   json items = json::array();
   std::optional<std::string> next;
   int n = 0;
@@ -455,7 +497,7 @@ Result<cmd::Document> Workflow::page(const Actor& actor, std::string where, std:
       break;
     }
     auto d = read_row(rows);
-    last = {pending ? d.updated_at : d.created_at, d.id};
+    last = {d.created_at, d.id, ""};
     items.push_back(d.to_json(regions_));
   }
   return cmd::Document{{{"items", items}, {"next_cursor", next ? json(*next) : json(nullptr)}}};

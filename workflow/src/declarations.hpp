@@ -41,6 +41,17 @@ class Workflow {
   Result<cmd::Declaration> get(const cmd::GetDeclaration& command);
   Result<cmd::Document> list(const cmd::ListDeclarations& command);
   Result<cmd::Document> pending(const cmd::PendingReviews& command);
+  // The two statements pending() runs for `command` at `now` (the total, then the page), for
+  // EXPLAIN in tests and docs/performance.md; a refusal as pending() would answer it.
+  struct Statement {
+    std::string sql;
+    std::vector<db::Param> params;
+  };
+  struct QueueStatements {
+    Statement count, page;
+  };
+  Result<QueueStatements> pending_statements(const cmd::PendingReviews& command,
+                                             std::chrono::system_clock::time_point now) const;
   Result<cmd::Document> history(const cmd::DeclarationHistory& command);
   Result<cmd::Document> stats(const cmd::Statistics& command);
   // Rounds (rounds.cpp).
@@ -74,8 +85,8 @@ class Workflow {
   // The round as its reply, with its counts (declared, submitted, recommended per city against quota).
   cmd::Round round_reply(db::Connection& c, const RoundRow& round) const;
   cmd::Document recommendations_reply(db::Connection& c, const RoundRow& round, const std::string& city) const;
-  Result<cmd::Document> page(const Actor& actor, std::string where, std::vector<db::Param> params, bool pending,
-                             int limit, const std::optional<PageCursor>& cursor);
+  Result<cmd::Document> page(const Actor& actor, std::string where, std::vector<db::Param> params, int limit,
+                             const std::optional<PageCursor>& cursor);
 
   db::Pool& pool_;
   const scoring::Scorer& scorer_;

@@ -12,6 +12,7 @@
 // commands.cpp, a row in the gateway's route table and one in its service's verb table.
 
 #include <cstdint>
+#include <expected>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -154,14 +155,32 @@ struct ListDeclarations {
   std::optional<std::string> valid_until_before;  // YYYY-MM-DD: approved ratings expiring before that day
 };
 
+// The orders of a reviewer's queue: first arrived first (the default), or nearest due date first
+// (no due date last). A cursor names the order it was taken in.
+enum class QueueSort { arrived_at, due_at };
+std::string_view name(QueueSort s);
+std::optional<QueueSort> parse_queue_sort(std::string_view s);
+inline const Text kQueueSortExpected{"must be arrived_at or due_at",
+                                     "必须是 arrived_at（按到达时间）或 due_at（按办理时限）"};
+
+// q= of a queue as it is searched for: trimmed of spaces (ASCII and the ideographic U+3000), Latin
+// letters lower-cased; nothing when that leaves it empty; a problem when it is not UTF-8, holds a
+// control character or is longer than kMaxSearchChars characters.
+inline constexpr size_t kMaxSearchChars = 50;
+std::expected<std::optional<std::string>, Text> search_term(std::string_view raw);
+
 struct PendingReviews {
   static constexpr std::string_view service = "workflow", verb = "pending";
-  using Reply = Document;  // {items, next_cursor}
+  using Reply = Document;  // {items, next_cursor, total}
   Actor actor;
   std::optional<Kind> kind;
-  std::optional<std::string> region;  // a county of the caller's jurisdiction
+  std::optional<std::string> county;  // a county-level code; outside the caller's jurisdiction: refused (rule)
   int limit = kDefaultPageSize;
-  std::optional<PageCursor> cursor;
+  std::optional<PageCursor> cursor;  // taken in `sort`, else refused (rule)
+  std::optional<std::string> q;      // a search_term: a substring of number, org, org_name or title
+  std::optional<std::string> round;  // a round's id
+  bool overdue = false;              // only those past due_at, with the tier below's (escalated)
+  QueueSort sort = QueueSort::arrived_at;
 };
 
 struct DeclarationHistory {
