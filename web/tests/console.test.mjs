@@ -515,6 +515,24 @@ try {
     await p.getByTestId('decl-rank').getByText('济南市第 2 名').waitFor();
   });
 
+  await step('the province searches its queue: a number finds one, a round filters, the total says how many', async () => {
+    const p = prov.page;
+    const [d3] = inRound;
+    await p.goto(`${BASE}/#/pending`);
+    await p.getByTestId('pending-total').getByText(/共 \d+ 件/).waitFor();
+    const all = Number((await p.getByTestId('pending-total').textContent()).match(/共 (\d+) 件/)[1]);
+    check(all >= 3, `the province's queue holds ${all}, not the round's three`);
+    await p.locator('[data-testid="pending-q"]').locator('xpath=descendant-or-self::input').first().fill(d3.number);
+    await p.getByTestId('pending-total').getByText('共 1 件').waitFor();
+    check(p.url().includes(`q=${encodeURIComponent(d3.number)}`) || p.url().includes(`q=${d3.number}`), 'the search is not kept in the URL');
+    await p.locator('[data-testid="pending"] .ant-table-tbody').getByText(d3.number).waitFor();
+    await p.goto(`${BASE}/#/pending?round=${roundId}`);
+    await p.getByTestId('pending-total').getByText('共 3 件').waitFor();
+    await p.goto(`${BASE}/#/pending?q=${encodeURIComponent('没有这家企业')}`);
+    await p.getByTestId('pending-total').getByText('共 0 件').waitFor();
+    await p.getByText('没有符合条件的待审申报').waitFor();
+  });
+
   await step('the round page shows its statistics (统计)', async () => {
     const p = admin.page;
     await p.goto(`${BASE}/#/rounds/${roundId}`);

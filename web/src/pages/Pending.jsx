@@ -41,7 +41,7 @@ export default function Pending({ session }) {
   const [text, setText] = useState(f.q || '');
   const q = useDebounced(text.trim(), 400);
   const rounds = useRounds({ kind: f.kind || '' });
-  const [s, setS] = useState({ items: [], cursor: null, total: null, loading: false, error: '', degraded: false });
+  const [s, setS] = useState({ items: [], cursor: null, total: null, loading: false, error: '' });
 
   const set = useCallback((k, v) => setSp((old) => {
     const n = new URLSearchParams(old);
@@ -53,10 +53,10 @@ export default function Pending({ session }) {
   const load = useCallback(async (cursor) => {
     setS((o) => ({ ...o, loading: true, error: '' }));
     try {
-      const { data, degraded } = await fetchPending(queueFilters(new URLSearchParams(key)), { cursor });
+      const { data } = await fetchPending(queueFilters(new URLSearchParams(key)), { cursor });
       setS((o) => ({
         items: cursor ? [...o.items, ...data.items] : data.items, cursor: data.next_cursor,
-        total: typeof data.total === 'number' ? data.total : null, loading: false, error: '', degraded,
+        total: typeof data.total === 'number' ? data.total : null, loading: false, error: '',
       }));
     } catch (e) {
       setS((o) => ({ ...o, loading: false, error: errorText(e) }));
@@ -108,10 +108,6 @@ export default function Pending({ session }) {
           options={[{ value: '', label: '按到达时间' }, { value: 'due_at', label: '按截止时间' }]} />
         <Button onClick={() => load(null)}>刷新</Button>
       </Space>
-      {s.degraded && (
-        <Alert type="info" showIcon style={{ marginBottom: 12 }} data-testid="pending-degraded"
-          message="服务器暂不支持搜索、批次、超期和排序筛选，下面列出的是未按这些条件筛选的待审申报。" />
-      )}
       {s.error && <Alert type="error" showIcon message={s.error} style={{ marginBottom: 12 }} />}
       <div style={{ marginBottom: 8 }} data-testid="pending-total">
         {s.total !== null ? `共 ${s.total} 件` : `已加载 ${s.items.length} 件${s.cursor ? '，还有更多' : ''}`}
