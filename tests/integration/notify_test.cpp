@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "actors.hpp"
 #include "rounds.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/command_bus.hpp"
@@ -26,22 +27,10 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kOrg = "91370102MA3C00000B";
+using namespace test::actors;  // commands carry the token's claims as the actor
+
 const std::string kSecret = "a-webhook-secret-of-the-org";
 const std::string kSealKey(64, 'b');
-
-// Commands carry the token's claims as the actor: the same claims the test tokens have.
-Actor actor_of(const json& claims) { return *Actor::from_json(claims); }
-Actor applicant() { return actor_of(test::TokenMinter::applicant(kOrg)); }
-Actor reviewer(const std::string& tier, const std::string& region) {
-  return actor_of(test::TokenMinter::reviewer(tier, region));
-}
-
-// Why a command was refused; nothing when it was answered.
-template <class R>
-std::optional<ProblemKind> refusal(const Result<R>& reply) {
-  return reply ? std::nullopt : std::optional(reply.error().kind);
-}
 
 // A webhook receiver on a fixed loopback port that can go down and come back.
 struct Receiver {

@@ -11,6 +11,7 @@
 #include <set>
 #include <tuple>
 
+#include "actors.hpp"
 #include "declarations.hpp"
 #include "queue.hpp"
 #include "rounds.hpp"
@@ -25,20 +26,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kOrg = "91370102MA3C00000B";
-const std::string kOtherOrg = "91350100M000100Y43";
-
-Actor actor_of(const json& claims) { return *Actor::from_json(claims); }
-Actor applicant(const std::string& org = kOrg) { return actor_of(test::TokenMinter::applicant(org)); }
-Actor reviewer(const std::string& tier, const std::string& region) {
-  return actor_of(test::TokenMinter::reviewer(tier, region));
-}
-Actor admin() { return actor_of(test::TokenMinter::admin()); }
-
-template <class R>
-std::string why(const Result<R>& r) {
-  return r ? std::string() : r.error().title.en + " " + r.error().detail.en;
-}
+using namespace test::actors;  // commands carry the token's claims as the actor
 
 const WorkingDays& calendar() {
   static const auto table =

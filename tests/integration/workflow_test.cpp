@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "actors.hpp"
 #include "declarations.hpp"
 #include "outbox.hpp"
 #include "rounds.hpp"
@@ -28,26 +29,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kOrg = "91370102MA3C00000B";
-const std::string kOtherOrg = "91350100M000100Y43";
-
-// Commands carry the token's claims as the actor: the same shape the test tokens have.
-Actor actor_of(const json& claims) { return *Actor::from_json(claims); }
-Actor applicant(const std::string& org = kOrg) { return actor_of(test::TokenMinter::applicant(org)); }
-Actor reviewer(const std::string& tier, const std::string& region) {
-  return actor_of(test::TokenMinter::reviewer(tier, region));
-}
-Actor admin() { return actor_of(test::TokenMinter::admin()); }
-
-// The kind of a refusal, none for a success.
-template <class R>
-std::optional<ProblemKind> refusal(const Result<R>& r) {
-  return r ? std::nullopt : std::optional<ProblemKind>(r.error().kind);
-}
-template <class R>
-std::string why(const Result<R>& r) {
-  return r ? std::string() : r.error().title.en + " " + r.error().detail.en;
-}
+using namespace test::actors;  // commands carry the token's claims as the actor
 
 // A create command from the API's body {kind, region, title, contact, payload}, through the codec.
 cmd::CreateDeclaration creation(const Actor& actor, const json& body) {

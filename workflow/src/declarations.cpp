@@ -454,9 +454,6 @@ Result<cmd::Document> Workflow::pending(const cmd::PendingReviews& command) {
   auto statements = pending_statements(command, now);
   if (!statements) return refuse(std::move(statements.error()));
   auto lease = pool_.acquire();
-  auto counted = lease->query(statements->count.sql, statements->count.params);
-  counted.next();
-  const int64_t total = counted.i64("n");
   auto rows = lease->query(statements->page.sql, statements->page.params);
   json items = json::array();
   std::optional<std::string> next;
@@ -470,6 +467,14 @@ Result<cmd::Document> Workflow::pending(const cmd::PendingReviews& command) {
     auto d = read_row(rows);
     last = cursor_of(d, command.sort);
     items.push_back(queue_item(d, regions_, calendar_, *actor.tier, now));
+  }
+  // A first page that is the whole queue is its total: a search that finds a few (or none) scans
+  // the queue once, not twice. Otherwise the matches of every page are counted.
+  int64_t total = static_cast<int64_t>(items.size());
+  if (command.cursor || next) {
+    auto counted = lease->query(statements->count.sql, statements->count.params);
+    counted.next();
+    total = counted.i64("n");
   }
   return cmd::Document{
       {{"items", std::move(items)}, {"next_cursor", next ? json(*next) : json(nullptr)}, {"total", total}}};
