@@ -194,12 +194,16 @@ constexpr bool kMayMoveAPlace = std::is_same_v<C, cmd::SubmitDeclaration> || std
 // only under the round row's lock, taken before the declaration's (the order the ranking takes
 // too), so two city approvals of the last place cannot both find it free. A plain read: the
 // declaration's lock comes after.
-std::optional<RoundRow> lock_round_if_places_may_move(db::Connection& c, const std::string& id) {
+std::optional<Decision> decision_of(const cmd::SubmitDeclaration&) { return std::nullopt; }
+std::optional<Decision> decision_of(const cmd::DecideDeclaration& command) { return command.decision; }
+
+std::optional<RoundRow> lock_round_if_places_may_move(db::Connection& c, const std::string& id,
+                                                      std::optional<Decision> decision) {
   auto r = c.query("SELECT round_id, state, returned_by FROM declarations WHERE id = ?", {id});
   if (!r.next()) return std::nullopt;
   const auto state = parse_state(r.str("state"));
   const auto returned_by = r.is_null("returned_by") ? std::nullopt : parse_tier(r.str("returned_by"));
-  if (!state || !may_move_a_place(*state, returned_by)) return std::nullopt;
+  if (!state || !may_move_a_place(*state, returned_by, decision)) return std::nullopt;
   return load_round(c, r.str("round_id"), true);
 }
 
@@ -352,11 +356,12 @@ template <class C>
 Result<cmd::Declaration> Workflow::perform(const C& command) {
   auto done = db::transaction(pool_, [&](db::Connection& c) -> Result<cmd::Declaration> {
     std::optional<RoundRow> locked;
-    if constexpr (kMayMoveAPlace<C>) locked = lock_round_if_places_may_move(c, command.id);
+    if constexpr (kMayMoveAPlace<C>) locked = lock_round_if_places_may_move(c, command.id, decision_of(command));
     auto row = load(c, command.id);
     if (!row) return refuse(Problem::not_found(kNoSuchDeclaration));
     if constexpr (kMayMoveAPlace<C>)  // it moved on between the two reads: lock now (a deadlock is retried)
-      if (!locked && may_move_a_place(row->state, row->returned_by)) locked = load_round(c, row->round, true);
+      if (!locked && may_move_a_place(row->state, row->returned_by, decision_of(command)))
+        locked = load_round(c, row->round, true);
     auto change = plan(*row, standing(command.actor, regions_, *row), command, circumstances(c, *row, locked));
     if (!change) return refuse(std::move(change.error()));
     apply(c, *change);

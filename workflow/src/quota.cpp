@@ -12,11 +12,13 @@ Place place_change(State from, State to) {
   return recommended(to) ? Place::take : Place::free;
 }
 
-bool may_move_a_place(State state, std::optional<Tier> returned_by) {
+bool may_move_a_place(State state, std::optional<Tier> returned_by, std::optional<Decision> decision) {
   // A city approve takes one; a resubmission after the province's return takes one back; a
-  // province return or rejection (in review or in publicity) frees one.
-  return state == State::city_review || recommended(state) ||
-         (state == State::returned && returned_by == Tier::province);
+  // province return or rejection (in review or in publicity) frees one. Nothing else moves one:
+  // a city's return or rejection, the province's approval, a resubmission to the county or city.
+  if (!decision) return state == State::returned && returned_by == Tier::province;
+  if (*decision == Decision::approve) return state == State::city_review;
+  return recommended(state);
 }
 
 std::optional<Problem> quota_refusal(const std::map<std::string, int>& quotas, const std::string& city, int used) {

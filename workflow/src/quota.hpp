@@ -22,8 +22,10 @@ bool recommended(State s);
 enum class Place { keep, take, free };
 Place place_change(State from, State to);
 
-// Whether a command on a declaration in `state` could take or free a place (so the round is locked first).
-bool may_move_a_place(State state, std::optional<Tier> returned_by);
+// Whether a command on a declaration in `state` takes or frees a place (so the round is locked
+// first): `decision` is the reviewer's, none for the applicant's submit. Only these lock the
+// round, so the province's approvals of one round do not queue behind each other.
+bool may_move_a_place(State state, std::optional<Tier> returned_by, std::optional<Decision> decision);
 
 // Why the city may not recommend one more when it holds `used` places, or nothing when it may.
 // `quotas` empty: the round sets no quotas (rounds migrated from before quotas, the local stack's);

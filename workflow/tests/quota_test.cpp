@@ -84,13 +84,18 @@ TEST(Quota, ACityHoldsAPlaceAtTheProvinceInPublicityAndOnceApproved) {
 }
 
 TEST(Quota, TheRoundIsLockedForEveryStateFromWhichAPlaceMayMove) {
-  EXPECT_TRUE(may_move_a_place(State::city_review, std::nullopt));
-  EXPECT_TRUE(may_move_a_place(State::province_review, std::nullopt));
-  EXPECT_TRUE(may_move_a_place(State::publicity, std::nullopt));
-  EXPECT_TRUE(may_move_a_place(State::returned, Tier::province));
-  EXPECT_FALSE(may_move_a_place(State::returned, Tier::city)) << "back to the city: no place taken";
-  EXPECT_FALSE(may_move_a_place(State::county_review, std::nullopt));
-  EXPECT_FALSE(may_move_a_place(State::draft, std::nullopt));
+  constexpr std::optional<Decision> kSubmit;
+  EXPECT_TRUE(may_move_a_place(State::city_review, std::nullopt, Decision::approve)) << "the city recommends";
+  EXPECT_FALSE(may_move_a_place(State::city_review, std::nullopt, Decision::return_));
+  EXPECT_FALSE(may_move_a_place(State::city_review, std::nullopt, Decision::reject));
+  EXPECT_FALSE(may_move_a_place(State::province_review, std::nullopt, Decision::approve)) << "into 公示: kept";
+  EXPECT_TRUE(may_move_a_place(State::province_review, std::nullopt, Decision::return_));
+  EXPECT_TRUE(may_move_a_place(State::province_review, std::nullopt, Decision::reject));
+  EXPECT_TRUE(may_move_a_place(State::publicity, std::nullopt, Decision::reject)) << "an objection upheld";
+  EXPECT_TRUE(may_move_a_place(State::returned, Tier::province, kSubmit));
+  EXPECT_FALSE(may_move_a_place(State::returned, Tier::city, kSubmit)) << "back to the city: no place taken";
+  EXPECT_FALSE(may_move_a_place(State::county_review, std::nullopt, Decision::approve));
+  EXPECT_FALSE(may_move_a_place(State::draft, std::nullopt, kSubmit));
 }
 
 TEST(Quota, TheLastPlaceIsTakenAndThenTheQuotaIsExhaustedWithItsCounts) {
