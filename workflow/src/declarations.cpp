@@ -214,10 +214,11 @@ void move_place(db::Connection& c, const Change& change) {
   switch (place_change(change.from, d.state)) {
     case Place::keep: return;
     case Place::take: {
-      auto r = c.query(std::string("SELECT COALESCE(MAX(recommendation_rank), 0) + 1 AS n FROM declarations "
-                                   "WHERE round_id = ? AND city = ? AND state IN ") +
-                           kRecommendedStates,
-                       {d.round, d.city});
+      // Only recommendations carry a rank: the newest rank of the city is the index's last entry.
+      auto r = c.query(
+          "SELECT COALESCE(MAX(recommendation_rank), 0) + 1 AS n FROM declarations FORCE INDEX (idx_declarations_rank) "
+          "WHERE round_id = ? AND city = ?",
+          {d.round, d.city});
       r.next();
       c.execute("UPDATE declarations SET recommendation_rank = ? WHERE id = ?", {r.i64("n"), d.id});
       return;
@@ -300,7 +301,8 @@ Circumstances Workflow::circumstances(db::Connection& c, const Row& row, std::op
   const bool counted = locked.has_value();
   Circumstances given{scorer_, load_verdicts(c, row.id), now(), counted ? std::move(locked) : load_round(c, row.round),
                       &calendar_};
-  if (counted) given.recommended = recommended_in(c, row.round, row.city);  // exact: every taker holds the lock
+  // Counted when the round sets quotas (exact: every taker holds the lock); without, nothing to check.
+  if (counted && !given.round->quotas.empty()) given.recommended = recommended_in(c, row.round, row.city);
   return given;
 }
 
