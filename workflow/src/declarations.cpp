@@ -52,9 +52,6 @@ const std::string kQueueSelect = [] {
   return select;
 }();
 
-// The states in which a declaration holds one of its city's places (quota.hpp: recommended).
-constexpr const char* kRecommendedStates = "('province_review', 'publicity', 'approved')";
-
 const Text kNoSuchDeclaration{"No such declaration", "申报不存在"};
 const Text kOnlyReviewersQueue{"Only reviewers have a pending queue", "只有审核人员有待审队列"};
 
@@ -238,7 +235,7 @@ void move_place(db::Connection& c, const Change& change) {
 
 int recommended_in(db::Connection& c, const std::string& round, const std::string& city) {
   auto r = c.query(std::string("SELECT COUNT(*) AS n FROM declarations WHERE round_id = ? AND city = ? AND state IN ") +
-                       kRecommendedStates,
+                       kRecommendedStatesSql,
                    {round, city});
   r.next();
   return static_cast<int>(r.i64("n"));
@@ -584,7 +581,7 @@ json Workflow::round_figures(db::Connection& c, const Actor& actor, const RoundR
   for (const char* s : {"county_review", "city_review", "province_review"}) at_tier[s] = by_state.value(s, 0);
   json recommended = json::object();
   for (auto q = c.query("SELECT d.city, COUNT(*) AS n FROM declarations d" + where + " AND d.state IN " +
-                            kRecommendedStates + " GROUP BY d.city",
+                            kRecommendedStatesSql + " GROUP BY d.city",
                         params);
        q.next();)
     recommended[q.str("city")] = {{"recommended", q.i64("n")}, {"quota", nullptr}};

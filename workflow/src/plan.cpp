@@ -51,10 +51,9 @@ void set_deadline(Row& row, State from, const Circumstances& given) {
     start_deadline(row, given.now, given.round->review_working_days.of(*tier), *given.calendar);
 }
 
-// The time a DATETIME(6) text of the row names.
+// The time a DATETIME(6) text of the row names, if it names one.
 std::optional<Clock::time_point> time_of_row(const std::optional<std::string>& db_text) {
-  auto rfc = db_text ? rfc3339_of_db_time(*db_text) : std::nullopt;
-  return rfc ? parse_rfc3339(*rfc) : std::nullopt;
+  return db_text ? time_of_db(*db_text) : std::nullopt;
 }
 
 // The change `outcome` makes, before what is particular to the verb.

@@ -38,11 +38,6 @@ bool county_in_jurisdiction(const Actor& reviewer, const RegionCatalog& regions,
 
 }  // namespace
 
-std::optional<Clock::time_point> time_of_db(std::string_view db_time) {
-  auto rfc = rfc3339_of_db_time(db_time);
-  return rfc ? parse_rfc3339(*rfc) : std::nullopt;
-}
-
 Result<QueueQuery> queue_query(const cmd::PendingReviews& command, const RegionCatalog& regions,
                                Clock::time_point now) {
   const Actor& actor = command.actor;

@@ -59,7 +59,4 @@ std::optional<int> working_days_left(const WorkingDays& calendar, std::chrono::s
 nlohmann::json queue_item(const Row& row, const RegionCatalog& regions, const WorkingDays& calendar, Tier caller,
                           std::chrono::system_clock::time_point now);
 
-// DATETIME(6) text as a time point; nothing when it is not one.
-std::optional<std::chrono::system_clock::time_point> time_of_db(std::string_view db_time);
-
 }  // namespace sdp::workflow

@@ -17,6 +17,8 @@ namespace sdp::workflow {
 
 // A city's approve is its recommendation: it holds a place while at the province, in publicity or approved.
 bool recommended(State s);
+// The same states as SQL, for the queries that count or list a city's recommendations.
+inline constexpr const char* kRecommendedStatesSql = "('province_review', 'publicity', 'approved')";
 
 // What a change of state does to the city's places in the round.
 enum class Place { keep, take, free };

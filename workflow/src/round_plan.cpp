@@ -73,6 +73,11 @@ std::optional<Clock::time_point> parse_rfc3339(std::string_view text) {
   return sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} - minutes{offset_minutes};
 }
 
+std::optional<Clock::time_point> time_of_db(std::string_view db_text) {
+  auto rfc = rfc3339_of_db_time(db_text);
+  return rfc ? parse_rfc3339(*rfc) : std::nullopt;
+}
+
 std::string rfc3339(Clock::time_point t) {
   using namespace std::chrono;
   auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000;

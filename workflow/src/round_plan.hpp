@@ -39,6 +39,8 @@ struct RoundRow {
 
 // RFC 3339 ("2026-03-01T00:00:00+08:00", "…Z", fractions allowed) as a time point; nothing when it is not one.
 std::optional<Clock::time_point> parse_rfc3339(std::string_view text);
+// A DATETIME(6) text as the rows hold it ("2026-03-01 08:00:00.000000", UTC) as a time point.
+std::optional<Clock::time_point> time_of_db(std::string_view db_text);
 // A time as the API writes it: RFC 3339 in UTC with milliseconds.
 std::string rfc3339(Clock::time_point t);
 

@@ -18,8 +18,7 @@ constexpr const char* kRoundColumns =
 const Text kNoSuchRound{"No such round", "申报批次不存在"};
 
 Clock::time_point time_of(const std::string& db_text, const char* column) {
-  auto rfc = rfc3339_of_db_time(db_text);
-  auto t = rfc ? parse_rfc3339(*rfc) : std::nullopt;
+  auto t = time_of_db(db_text);
   if (!t) throw Error(ErrorSource::database, std::string("rounds.") + column + " holds no time");
   return *t;
 }
@@ -56,13 +55,11 @@ std::string quotas_json(const std::map<std::string, int>& quotas) {
   return q.dump();
 }
 
-constexpr const char* kRecommended = "('province_review', 'publicity', 'approved')";  // quota.hpp: recommended
-
 // Each city's places in the round, by city.
 std::map<std::string, int> used_places(db::Connection& c, const std::string& round) {
   std::map<std::string, int> out;
   for (auto r = c.query(std::string("SELECT city, COUNT(*) AS n FROM declarations WHERE round_id = ? AND state IN ") +
-                            kRecommended + " GROUP BY city",
+                            kRecommendedStatesSql + " GROUP BY city",
                         {round});
        r.next();)
     out[r.str("city")] = static_cast<int>(r.i64("n"));
@@ -92,7 +89,7 @@ std::map<std::string, json> counts_of(db::Connection& c, const std::vector<Round
        q.next();)
     out[q.str("round_id")].update({{"declared", q.i64("declared")}, {"submitted", q.i64("submitted")}});
   for (auto q = c.query("SELECT round_id, city, COUNT(*) AS n FROM declarations WHERE round_id IN " + in +
-                            " AND state IN " + kRecommended + " GROUP BY round_id, city",
+                            " AND state IN " + kRecommendedStatesSql + " GROUP BY round_id, city",
                         ids);
        q.next();) {
     auto& city = out[q.str("round_id")]["cities"][q.str("city")];
@@ -119,12 +116,13 @@ std::optional<Problem> may_read_recommendations(const Actor& actor, const std::s
 // The city's recommendations in the round, in its order, as the province reviews them (the content last submitted).
 json recommendation_items(db::Connection& c, const std::string& round, const std::string& city) {
   json items = json::array();
-  for (auto r = c.query(std::string("SELECT d.id, d.number, d.kind, d.org_name, v.title, d.state, "
-                                    "d.recommendation_rank, d.submitted_score, v.payload FROM declarations d "
-                                    "JOIN declaration_versions v ON v.declaration_id = d.id AND v.version = "
-                                    "d.submitted_version WHERE d.round_id = ? AND d.city = ? AND d.state IN ") +
-                            kRecommended + " ORDER BY d.recommendation_rank IS NULL, d.recommendation_rank, d.id",
-                        {round, city});
+  for (auto r =
+           c.query(std::string("SELECT d.id, d.number, d.kind, d.org_name, v.title, d.state, "
+                               "d.recommendation_rank, d.submitted_score, v.payload FROM declarations d "
+                               "JOIN declaration_versions v ON v.declaration_id = d.id AND v.version = "
+                               "d.submitted_version WHERE d.round_id = ? AND d.city = ? AND d.state IN ") +
+                       kRecommendedStatesSql + " ORDER BY d.recommendation_rank IS NULL, d.recommendation_rank, d.id",
+                   {round, city});
        r.next();) {
     const auto score = r.is_null("submitted_score") ? json() : json::parse(r.str("submitted_score"));
     const auto payload = json::parse(r.str("payload"));
