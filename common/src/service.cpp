@@ -221,6 +221,13 @@ int Runtime::run(const std::function<void(Runtime&)>& setup) {
         log::error("worker stopped by an error", {{"worker", name}, {"error", e.what()}});
       }
     });
+  // A subscription made in setup() is only sent to NATS; the round trip of a flush makes the server
+  // hold it before /readyz says ready, or a caller's first request could find no responder.
+  try {
+    nats_->flush(std::chrono::seconds(5));
+  } catch (const std::exception& e) {
+    log::warn("NATS did not confirm the subscriptions before ready", {{"error", e.what()}});
+  }
   started_ = true;
   log::info("ready");
 
