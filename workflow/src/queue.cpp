@@ -69,10 +69,14 @@ Result<QueueQuery> queue_query(const cmd::PendingReviews& command, const RegionC
     scope += "city_";
   }
   if (command.round) scope = "ix_queue_round_";
-  // Overdue: the due date's range (then, for arrived_at order or two states, a sort of those
-  // entries); otherwise the index in the page's order, read until the page is full.
-  q.page_index = scope + (command.sort == cmd::QueueSort::due_at || command.overdue ? "due" : "arrived");
-  q.count_index = scope + (command.overdue ? "due" : "arrived");
+  // Only the arrived indexes hold search_text (migration 0014): a search reads one of them, and
+  // in due_at order sorts the entries it matched. Otherwise overdue reads the due date's range
+  // (then, for arrived_at order or two states, a sort of those entries), and a page the index in
+  // its order, read until the page is full. A total without a search counts the narrower due
+  // index's entries, about half the bytes.
+  const bool due_index = !command.q && (command.sort == cmd::QueueSort::due_at || command.overdue);
+  q.page_index = scope + (due_index ? "due" : "arrived");
+  q.count_index = scope + (command.q ? "arrived" : "due");
   if (command.round) {
     q.where += " AND d.round_id = ?";
     q.params.emplace_back(*command.round);
@@ -131,10 +135,10 @@ json queue_item(const Row& row, const RegionCatalog& regions, const WorkingDays&
   item["working_days_left"] = left ? json(*left) : json(nullptr);
   item["overdue"] = due && now >= *due;
   item["escalated"] = row.state != review_state(caller);
-  const auto level = row.payload.find("claimed_level");
-  item["claimed_level"] = row.kind == Kind::morning_star && level != row.payload.end() && level->is_number_integer()
-                              ? *level
-                              : json(nullptr);
+  // The submitted score carries the claim it was computed for (CONTRACT §3); the item has no payload.
+  const bool has_claim = row.kind == Kind::morning_star && row.score.is_object() &&
+                         row.score.contains("claimed_level") && row.score["claimed_level"].is_number_integer();
+  item["claimed_level"] = has_claim ? row.score["claimed_level"] : json(nullptr);
   const bool has_total = row.kind == Kind::industry_brain && row.score.is_object() && row.score.contains("total") &&
                          row.score["total"].is_number();
   item["score_total"] = has_total ? row.score["total"] : json(nullptr);

@@ -120,8 +120,12 @@ TEST(QueueQuery, EveryFilterNarrowsItParameterised) {
   after(*q, {"2026-10-09 16:00:00.000000", c.round.value(), "due_at"});
   EXPECT_TRUE(q->where.ends_with(" AND (d.due_key > ? OR (d.due_key = ? AND d.id > ?))"));
   EXPECT_EQ(q->params.size(), 8u);
-  EXPECT_EQ(q->page_index, "ix_queue_round_due");
+  EXPECT_EQ(q->page_index, "ix_queue_round_arrived") << "only the arrived indexes hold search_text (0014)";
   EXPECT_EQ(q->count_index, "ix_queue_round_arrived");
+  c.q.reset();
+  q = queue_query(c, regions(), kNow);
+  EXPECT_EQ(q->page_index, "ix_queue_round_due") << "without a search, the index in the page's order";
+  EXPECT_EQ(q->count_index, "ix_queue_round_due") << "and a total on the narrower due index";
 }
 
 TEST(QueueQuery, OverdueAddsTheTierBelowsOverdueForCityAndProvince) {
@@ -182,7 +186,8 @@ TEST(QueueItem, CarriesDaysLeftOverdueEscalationAndTheClaimedLevelOrTotal) {
   row.region = "370102";
   row.city = "370100";
   row.state = State::county_review;
-  row.payload = {{"claimed_level", 3}, {"criteria", json::object()}};
+  row.payload = json::object();                                    // the queue's select carries none
+  row.score = {{"claimed_level", 3}, {"self_assessed_level", 2}};  // the submitted score has the claim
   row.arrived_at = "2026-09-24 02:00:00.000000";
   row.due_at = "2026-09-30 16:00:00.000000";  // the end of 30 Sep, Beijing time
   row.created_at = row.updated_at = *row.arrived_at;
