@@ -28,8 +28,8 @@ std::string checked_catalog_version(const nlohmann::json& j, const std::string& 
 
 // `inputs.integer_units`: units of the catalogue whose values are counted in whole numbers; a
 // unit no indicator has is a typo that would leave a count taking decimals.
-std::set<std::string, std::less<>> integer_units(const nlohmann::json& j, const IndustryBrainCatalog& catalog,
-                                                 const std::string& where) {
+std::set<std::string, std::less<>> read_integer_units(const nlohmann::json& j, const IndustryBrainCatalog& catalog,
+                                                      const std::string& where) {
   std::set<std::string, std::less<>> out;
   auto inputs = j.find("inputs");
   if (inputs == j.end()) return out;
@@ -150,7 +150,7 @@ IndustryBrainModel IndustryBrainModel::from_json(const nlohmann::json& j, const 
     }
     m.indicators[im.id] = std::move(im);
   }
-  m.integer_units = integer_units(j, catalog, where);
+  m.integer_units = read_integer_units(j, catalog, where);
   for (const auto& [dim, weight] : m.dimension_weights) {
     double sum = 0;
     for (const auto& ind : catalog.indicators) {

@@ -53,7 +53,7 @@ TEST(Scorer, SchemaAndRuleProblemsTogetherWithPointers) {
   EXPECT_EQ((*e)["indicators"]["L1P1"]["points"], 0);
   EXPECT_NE(std::ranges::find((*e)["missing"], "L1P1"), (*e)["missing"].end());
   auto w = scorer().validate_verified(Kind::industry_brain, json{{"indicators", {{"L1P1", json::object()}}}});
-  EXPECT_EQ(pointers(w), std::vector<std::string>{"/verified/indicators/L1P1/value"}) << "a correction gives a value";
+  EXPECT_EQ(pointers(w), std::vector<std::string>{"/verified/indicators/L1P1"}) << "a correction gives a value";
   // An item's evidence before its claim: not met, no problem.
   EXPECT_TRUE(
       scorer().validate_payload(Kind::morning_star, json{{"criteria", {{"MS01", {{"evidence", "x"}}}}}}).empty());
