@@ -30,7 +30,8 @@ json catalogue(const std::string& file) {
 // Every indicator given: whole numbers for counts, 3 for L5P5's 等级, grade B for the graded.
 json full_indicators() {
   json out = json::object();
-  for (const auto& i : catalogue("industry_brain.json")["indicators"]) {
+  const auto ib = catalogue("industry_brain.json");  // named: a temporary's member would dangle
+  for (const auto& i : ib["indicators"]) {
     const auto id = i["id"].get<std::string>();
     out[id] = i["input"] == "grade" ? json{{"grade", "B"}} : json{{"value", id == "L5P5" ? 3 : 12}};
   }
@@ -99,7 +100,8 @@ struct Stack {
 // pointer -> message, of a 400.
 std::map<std::string, std::string> errors_of(const test::HttpReply& r) {
   std::map<std::string, std::string> out;
-  for (const auto& e : r.json()["errors"]) out[e["pointer"]] += e["message"].get<std::string>();
+  const auto body = r.json();
+  for (const auto& e : body["errors"]) out[e["pointer"].get<std::string>()] += e["message"].get<std::string>();
   return out;
 }
 
@@ -194,7 +196,8 @@ TEST(Drafts, AClaimAboveTheSelfAssessedLevelIsSubmittedWithBothInTheScore) {
   Stack s;
   auto d = s.title_only("morning_star");
   json criteria = json::object();
-  for (const auto& c : catalogue("morning_star.json")["criteria"])
+  const auto ms = catalogue("morning_star.json");
+  for (const auto& c : ms["criteria"])
     if (c["levels"].size() == 5) criteria[c["id"].get<std::string>()] = {{"met", true}};  // level 1's stars
   d = s.put(d, {{"title", "晨星工厂申报"},
                 {"org_name", "某公司"},
@@ -323,7 +326,8 @@ TEST(Drafts, ReviewersSeeWhatChangedBetweenTheVersionsTheyMaySee) {
   EXPECT_EQ(mine.json()["from"], first_submitted);
   EXPECT_EQ(mine.json()["to"], edited);
   std::set<std::string> changed;
-  for (const auto& c : mine.json()["changes"])
+  const auto mine_body = mine.json();
+  for (const auto& c : mine_body["changes"])
     changed.insert(c["pointer"].get<std::string>() + " " + c["field"].get<std::string>());
   EXPECT_EQ(changed,
             (std::set<std::string>{"/title title", "/payload/criteria/MS05 met", "/payload/criteria/MS05 evidence"}));
