@@ -131,10 +131,11 @@ class Reader {
     return c;
   }
 
-  Contact contact() {
+  // A draft's contact may be left out or hold empty members (checked at submit); an empty e-mail is none.
+  std::optional<Contact> contact() {
+    const json* o = object("body", "contact", false);
+    if (!o) return std::nullopt;
     Contact c;
-    const json* o = object("body", "contact", true);
-    if (!o) return c;
     auto text = [&](const char* key) -> const json* {
       auto it = o->find(key);
       return it == o->end() || it->is_null() ? nullptr : &*it;
@@ -143,13 +144,13 @@ class Reader {
       const json* v = text(key);
       if (v && v->is_string())
         (std::string_view(key) == "name" ? c.name : c.phone) = v->get<std::string>();
-      else
+      else if (v)
         add(std::string("/contact/") + key, {"must be a string", "必须是文字"});
     }
     if (const json* v = text("email")) {
-      if (v->is_string())
-        c.email = v->get<std::string>();
-      else
+      if (v->is_string()) {
+        if (!v->get_ref<const std::string&>().empty()) c.email = v->get<std::string>();
+      } else
         add("/contact/email", {"must be a string", "必须是文字"});
     }
     return c;
@@ -213,7 +214,7 @@ Result<C> about_one(Reader& r) {
 Contact Contact::from_json(const json& j) {
   auto text = [&](const char* key) { return j.is_object() ? j.value(key, std::string()) : std::string(); };
   Contact c{text("name"), text("phone"), std::nullopt};
-  if (j.is_object() && j.contains("email") && j["email"].is_string()) c.email = j["email"].get<std::string>();
+  if (auto email = text("email"); !email.empty()) c.email = std::move(email);  // an emptied e-mail is none
   return c;
 }
 
@@ -289,7 +290,7 @@ Result<CreateDeclaration> from_json(const json& j, Tag<CreateDeclaration>) {
   c.org_name = r.string("body", "org_name", false);
   c.region = r.string("body", "region", true).value_or("");
   c.title = r.string("body", "title", true).value_or("");
-  c.contact = r.contact();
+  c.contact = r.contact().value_or(Contact{});
   if (const json* p = r.object("body", "payload", false)) c.payload = *p;
   return r.done(std::move(c));
 }
@@ -310,7 +311,9 @@ json to_json(const UpdateDeclaration& c) {
   auto j = with_actor(c.actor);
   j["id"] = c.id;
   j["expected_version"] = c.expected_version;
-  j["body"] = {{"title", c.title}, {"contact", c.contact.to_json()}, {"payload", c.payload}};
+  j["body"] = {{"title", c.title}};
+  if (c.contact) j["body"]["contact"] = c.contact->to_json();
+  if (c.payload) j["body"]["payload"] = *c.payload;
   if (c.org_name) j["body"]["org_name"] = *c.org_name;
   return j;
 }
@@ -324,7 +327,7 @@ Result<UpdateDeclaration> from_json(const json& j, Tag<UpdateDeclaration>) {
   c->title = r.string("body", "title", true).value_or("");
   c->org_name = r.string("body", "org_name", false);
   c->contact = r.contact();
-  if (const json* p = r.object("body", "payload", true)) c->payload = *p;
+  if (const json* p = r.object("body", "payload", false)) c->payload = *p;
   return r.done(std::move(*c));
 }
 
@@ -524,6 +527,44 @@ Result<DeclarationHistory> from_json(const json& j, Tag<DeclarationHistory>) {
   return r.done(std::move(*c));
 }
 
+json to_json(const DeleteDeclaration& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["expected_version"] = c.expected_version;
+  return j;
+}
+Result<DeleteDeclaration> from_json(const json& j, Tag<DeleteDeclaration>) {
+  Reader r(j);
+  auto c = about_one<DeleteDeclaration>(r);
+  if (!c) return c;
+  auto version = r.expected_version();
+  if (!version) return refuse(if_match_required());
+  c->expected_version = *version;
+  return r.done(std::move(*c));
+}
+
+json to_json(const DeclarationDiff& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["query"] = json::object();
+  if (c.from) j["query"]["from"] = *c.from;
+  if (c.to) j["query"]["to"] = *c.to;
+  return j;
+}
+Result<DeclarationDiff> from_json(const json& j, Tag<DeclarationDiff>) {
+  Reader r(j);
+  auto c = about_one<DeclarationDiff>(r);
+  if (!c) return c;
+  for (auto [key, field] : {std::pair{"from", &c->from}, {"to", &c->to}})
+    if (auto v = r.integer("query", key, false)) {
+      if (*v >= 1)
+        *field = *v;
+      else
+        r.add(std::string("/query/") + key, {"must be a version, 1 or more", "必须是版本号（不小于 1 的整数）"});
+    }
+  return r.done(std::move(*c));
+}
+
 json to_json(const Statistics& c) {
   auto j = with_actor(c.actor);
   if (c.round) j["query"] = {{"round", *c.round}};
@@ -712,6 +753,35 @@ Result<MarkRead> from_json(const json& j, Tag<MarkRead>) {
   auto c = about_one<MarkRead>(r);
   if (!c) return c;
   return r.done(std::move(*c));
+}
+
+json to_json(const MarkManyRead& c) {
+  auto j = with_actor(c.actor);
+  j["body"] = c.all ? json{{"all", true}} : json{{"ids", c.ids}};
+  return j;
+}
+Result<MarkManyRead> from_json(const json& j, Tag<MarkManyRead>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  MarkManyRead c;
+  c.actor = *actor;
+  c.all = r.boolean("body", "all").value_or(false);
+  if (const json* ids = r.member("body", "ids")) {
+    if (ids->is_array() && ids->size() <= kMaxMarkRead) {
+      for (size_t i = 0; i < ids->size(); ++i)
+        if ((*ids)[i].is_string())
+          c.ids.push_back((*ids)[i].get<std::string>());
+        else
+          r.add("/ids/" + std::to_string(i), {"must be a string", "必须是文字"});
+    } else {
+      r.add("/ids", {"must be an array of at most " + std::to_string(kMaxMarkRead) + " notification ids",
+                     "必须是至多 " + std::to_string(kMaxMarkRead) + " 个通知编号的数组"});
+    }
+  }
+  if (c.all == !c.ids.empty())  // both, or neither
+    r.add("", {"give either all: true or ids", "请给出 all: true 或 ids 之一"});
+  return r.done(std::move(c));
 }
 
 json to_json(const GetWebhook& c) { return with_actor(c.actor); }

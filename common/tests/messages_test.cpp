@@ -120,8 +120,8 @@ TEST(SchemaMessages, AnUpdateNamesTheFieldsItTakes) {
       json::parse(R"({"kind": "x", "title": "t", "contact": {"name": "n", "phone": "1234567"}, "payload": {}})"));
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].pointer, "/kind");
-  EXPECT_EQ(problems[0].message, "unknown field 'kind': an update takes only title, contact, payload, org_name");
-  EXPECT_EQ(problems[0].message_zh, "未知字段 kind：修改只接受 title、contact、payload、org_name");
+  EXPECT_EQ(problems[0].message, "unknown field 'kind': an update takes only title, contact, org_name, payload");
+  EXPECT_EQ(problems[0].message_zh, "未知字段 kind：修改只接受 title、contact、org_name、payload");
 }
 
 TEST(SchemaMessages, AnyDescriptionValijsonMayWriteBecomesPlainWords) {

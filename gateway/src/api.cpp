@@ -16,6 +16,7 @@ namespace {
 using nlohmann::json;
 
 const Text kNotFound{"Not found", "未找到"};
+constexpr int64_t kMaxVersion = 2147483647;  // the versions' column is an INT
 
 std::string text_of(const json& j, const char* key) {
   auto it = j.find(key);
@@ -39,6 +40,13 @@ http::Response reply_of(int status, const cmd::Round& d) {
 
 http::Response reply_of(int status, const cmd::Document& d) { return http::Response::json(status, d.body.dump()); }
 
+// Done, nothing to say: 204 has no body.
+http::Response reply_of(int status, const cmd::Empty&) {
+  http::Response r;
+  r.status = status;
+  return r;
+}
+
 // The command sent to its service, and the reply as HTTP: `status` on success.
 template <class C>
 http::Response forward(const ApiDeps& d, const C& command, int status = 200) {
@@ -48,6 +56,12 @@ http::Response forward(const ApiDeps& d, const C& command, int status = 200) {
 
 // ---- bodies (valid against their schema, so members have the types it names) ----
 std::string text(const json& body, const char* key) { return body.value(key, std::string()); }
+
+// A draft's contact may be left out (CONTRACT §3: a draft may be incomplete).
+std::optional<cmd::Contact> contact_of(const json& body) {
+  auto it = body.find("contact");
+  return it == body.end() ? std::nullopt : std::optional(cmd::Contact::from_json(*it));
+}
 
 std::optional<std::string> optional_text(const json& body, const char* key) {
   return body.contains(key) ? std::optional(text(body, key)) : std::nullopt;
@@ -111,7 +125,7 @@ http::Response create(const ApiDeps& d, Input& in) {
   return forward(d,
                  cmd::CreateDeclaration{in.actor, parse_kind(text(b, "kind")), text(b, "round"), text(b, "region"),
                                         text(b, "title"), optional_text(b, "org_name"),
-                                        cmd::Contact::from_json(b.at("contact")), take(b, "payload")},
+                                        contact_of(b).value_or(cmd::Contact{}), take(b, "payload")},
                  201);
 }
 
@@ -125,7 +139,7 @@ http::Response get(const ApiDeps& d, Input& in) { return forward(d, cmd::GetDecl
 http::Response update(const ApiDeps& d, Input& in) {
   auto& b = in.body;
   return forward(d, cmd::UpdateDeclaration{in.actor, in.id, *in.version, text(b, "title"), optional_text(b, "org_name"),
-                                           cmd::Contact::from_json(b.at("contact")), take(b, "payload")});
+                                           contact_of(b), take_optional(b, "payload")});
 }
 
 http::Response submit(const ApiDeps& d, Input& in) {
@@ -144,6 +158,14 @@ http::Response decide(const ApiDeps& d, Input& in) {
 
 http::Response history(const ApiDeps& d, Input& in) { return forward(d, cmd::DeclarationHistory{in.actor, in.id}); }
 
+http::Response remove(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::DeleteDeclaration{in.actor, in.id, *in.version}, 204);
+}
+
+http::Response diff(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::DeclarationDiff{in.actor, in.id, in.query.from, in.query.to});
+}
+
 http::Response pending(const ApiDeps& d, Input& in) {
   const auto& q = in.query;
   if (q.county && q.region && *q.county != *q.region)
@@ -158,6 +180,12 @@ http::Response inbox(const ApiDeps& d, Input& in) {
 }
 
 http::Response mark_read(const ApiDeps& d, Input& in) { return forward(d, cmd::MarkRead{in.actor, in.id}); }
+
+http::Response mark_many_read(const ApiDeps& d, Input& in) {
+  std::vector<std::string> ids;
+  for (const auto& id : in.body.value("ids", json::array())) ids.push_back(id.get<std::string>());
+  return forward(d, cmd::MarkManyRead{in.actor, in.body.value("all", false), std::move(ids)});
+}
 
 http::Response get_webhook(const ApiDeps& d, Input& in) { return forward(d, cmd::GetWebhook{in.actor}); }
 
@@ -307,6 +335,7 @@ const std::vector<Route>& Api::routes() {
        .schema = "declaration.update.schema.json",
        .if_match = required,
        .handler = update},
+      {.method = "DELETE", .pattern = "/v1/declarations/{id}", .if_match = required, .handler = remove},
       {.method = "POST",
        .pattern = "/v1/declarations/{id}/submit",
        .optional_body = true,
@@ -326,12 +355,17 @@ const std::vector<Route>& Api::routes() {
        .idempotent = true,
        .handler = decide},
       {.method = "GET", .pattern = "/v1/declarations/{id}/history", .handler = history},
+      {.method = "GET", .pattern = "/v1/declarations/{id}/diff", .query = {"from", "to"}, .handler = diff},
       {.method = "GET",
        .pattern = "/v1/reviews/pending",
        .query = {"limit", "cursor", "kind", "region", "county", "q", "round", "overdue", "sort"},
        .handler = pending},
       {.method = "GET", .pattern = "/v1/notifications", .query = {"limit", "cursor"}, .handler = inbox},
       {.method = "POST", .pattern = "/v1/notifications/{id}/read", .handler = mark_read},
+      {.method = "POST",
+       .pattern = "/v1/notifications/read",
+       .schema = "notifications.read.schema.json",
+       .handler = mark_many_read},
       {.method = "GET", .pattern = "/v1/webhook", .handler = get_webhook},
       {.method = "PUT", .pattern = "/v1/webhook", .schema = "webhook.schema.json", .handler = set_webhook},
       {.method = "POST", .pattern = "/v1/scoring/preview", .schema = "preview.schema.json", .handler = preview},
@@ -536,6 +570,13 @@ struct Api::Impl {
           out.overdue = v == "true";
         else
           refuse_at(k, {"must be true or false", "必须是 true 或 false"});
+      } else if (k == "from" || k == "to") {  // a declaration's version (the diff)
+        int64_t n = 0;
+        auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec != std::errc{} || ptr != v.data() + v.size() || n < 1 || n > kMaxVersion)
+          refuse_at(k, {"must be a version, a whole number from 1", "必须是版本号（不小于 1 的整数）"});
+        else
+          (k == "from" ? out.from : out.to) = n;
       } else if (k == "sort") {
         if (!(out.sort = cmd::parse_queue_sort(v))) refuse_at(k, cmd::kQueueSortExpected);
       }

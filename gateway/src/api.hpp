@@ -67,6 +67,7 @@ struct Query {
   std::optional<std::string> county;  // a county of Shandong
   bool overdue = false;
   std::optional<cmd::QueueSort> sort;
+  std::optional<int64_t> from, to;  // a diff's versions
 };
 
 // What a handler gets: the request, checked against its route.

@@ -43,6 +43,9 @@ CatalogDocuments build_catalogs(const scoring::Scorer& scorer, const nlohmann::j
     const auto& im = model.indicators.at(ind["id"].get<std::string>());
     out["weight"] = im.weight;
     out["scoring_rule"] = scoring_rule(im);
+    // Whether the value must be whole (the model in force counts its unit), so a form can say so before the API does.
+    if (ind.value("input", "") == "value")
+      out["integer"] = model.takes_integer(*scorer.industry_brain_catalog().find(ind["id"].get<std::string>()));
     indicators.push_back(out);
   }
   nlohmann::json ib_out = {{"version", ib["version"]}, {"title", ib.value("title", "")}, {"dimensions", dims},

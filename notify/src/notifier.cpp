@@ -12,8 +12,15 @@ using nlohmann::json;
 const Text kOnlyApplicants{"Only an applicant registers a webhook for its org", "只有申报单位可以设置本单位的回调"};
 const Text kForAdmins{"For admins", "仅供管理员使用"};
 
-cmd::Document page(json items, json next_cursor) {
-  return {{{"items", std::move(items)}, {"next_cursor", std::move(next_cursor)}}};
+cmd::Document page(json items, json next_cursor, int64_t unread) {
+  return {{{"items", std::move(items)}, {"next_cursor", std::move(next_cursor)}, {"unread", unread}}};
+}
+
+// The audience's unread notifications, all of them (not a page's): the console's badge and page agree.
+int64_t unread_of(db::Connection& c, const std::string& audience) {
+  auto r = c.query("SELECT COUNT(*) AS n FROM notifications WHERE audience = ? AND read_at IS NULL", {audience});
+  r.next();
+  return r.i64("n");
 }
 
 // The receiver a delivery counts against for the per-receiver limit: its URL's host.
@@ -39,6 +46,10 @@ int Notifier::on_events(const std::vector<Event>& events) {
 bool Notifier::record(db::Connection& c, const Event& e) {
   auto p = plan(e, templates_, regions_.name_of(e.data.value("region", "")));
   if (!db::mark_processed(c, "notify", e.id)) return false;
+  // A deleted draft is forgotten: its org's notifications of it go (reviewers never had any).
+  if (e.type == "declaration.deleted")
+    c.execute("DELETE FROM notifications WHERE declaration_id = ? AND audience = ?",
+              {e.declaration_id, "org:" + e.data.value("org", "")});
   for (const auto& entry : p.inbox)
     c.execute(
         "INSERT IGNORE INTO notifications (id, audience, event_id, event_type, declaration_id, number, title, body, "
@@ -77,7 +88,7 @@ bool Notifier::record(db::Connection& c, const Event& e) {
 
 Result<cmd::Document> Notifier::answer(const cmd::Inbox& command) {
   auto audience = audience_of(command.actor);
-  if (audience.empty()) return page(json::array(), nullptr);
+  if (audience.empty()) return page(json::array(), nullptr, 0);
   std::vector<db::Param> params{audience};
   std::string where = "audience = ?";
   if (const auto& after = command.cursor) {
@@ -110,7 +121,7 @@ Result<cmd::Document> Notifier::answer(const cmd::Inbox& command) {
                      {"created_at", api_time(last.time)},
                      {"read", !r.is_null("read_at")}});
   }
-  return page(std::move(items), std::move(next));
+  return page(std::move(items), std::move(next), unread_of(*c, audience));
 }
 
 Result<cmd::Document> Notifier::answer(const cmd::MarkRead& command) {
@@ -121,6 +132,30 @@ Result<cmd::Document> Notifier::answer(const cmd::MarkRead& command) {
   if (audience.empty() || !r.next()) return refuse(Problem::not_found({"No such notification", "通知不存在"}));
   c->execute("UPDATE notifications SET read_at = COALESCE(read_at, UTC_TIMESTAMP(6)) WHERE id = ?", {command.id});
   return cmd::Document{{{"id", command.id}, {"read", true}}};
+}
+
+Result<cmd::Document> Notifier::answer(const cmd::MarkManyRead& command) {
+  auto audience = audience_of(command.actor);
+  if (audience.empty()) return cmd::Document{{{"unread", 0}}};
+  auto c = pool_.acquire();
+  // Only the caller's own: ids of another audience (or of none) are passed over, not reported, so
+  // that whether they exist does not leak.
+  if (command.all) {
+    c->execute("UPDATE notifications SET read_at = UTC_TIMESTAMP(6) WHERE audience = ? AND read_at IS NULL",
+               {audience});
+  } else {
+    std::string marks;
+    std::vector<db::Param> params{audience};
+    for (const auto& id : command.ids) {
+      marks += marks.empty() ? "?" : ", ?";
+      params.emplace_back(id);
+    }
+    c->execute(
+        "UPDATE notifications SET read_at = UTC_TIMESTAMP(6) WHERE audience = ? AND read_at IS NULL AND id IN (" +
+            marks + ")",
+        params);
+  }
+  return cmd::Document{{{"unread", unread_of(*c, audience)}}};
 }
 
 Result<cmd::Document> Notifier::answer(const cmd::GetWebhook& command) {

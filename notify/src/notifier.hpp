@@ -27,6 +27,7 @@ class Notifier {
   // The commands notify serves (the gateway's, and the operators' dead-letter pair).
   Result<cmd::Document> answer(const cmd::Inbox& c);
   Result<cmd::Document> answer(const cmd::MarkRead& c);
+  Result<cmd::Document> answer(const cmd::MarkManyRead& c);
   Result<cmd::Document> answer(const cmd::GetWebhook& c);
   Result<cmd::Document> answer(const cmd::SetWebhook& c);
   Result<cmd::Document> answer(const cmd::DeadDeliveries& c);

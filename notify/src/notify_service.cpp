@@ -88,8 +88,8 @@ void setup(Runtime& runtime) {
                                   {"allow_private_urls", s.allow_private},
                                   {"reviewer_mailboxes", !cfg.str("SDP_REVIEWER_MAILBOXES").empty()}});
 
-  serve<cmd::Inbox, cmd::MarkRead, cmd::GetWebhook, cmd::SetWebhook, cmd::DeadDeliveries, cmd::ReplayDeliveries>(
-      runtime, ctx);
+  serve<cmd::Inbox, cmd::MarkRead, cmd::MarkManyRead, cmd::GetWebhook, cmd::SetWebhook, cmd::DeadDeliveries,
+        cmd::ReplayDeliveries>(runtime, ctx);
 
   auto consumer = std::make_shared<nats::PullConsumer>(
       runtime.nats(), runtime.topology().consumers.at("notify"), [ctx](const nats::Message& m) {

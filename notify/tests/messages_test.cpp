@@ -93,8 +93,6 @@ TEST(Messages, EveryEventTypeHasAnApplicantMessageWithTheComment) {
     json extra;
     const char* must_contain;
   } cases[] = {
-      {"declaration.created", {{"to", "draft"}}, "草稿"},
-      {"declaration.updated", {{"to", "draft"}}, "保存"},
       {"declaration.submitted", {{"to", "county_review"}, {"arrives_at", "county"}}, "县级审核"},
       {"declaration.withdrawn", {{"to", "withdrawn"}}, "撤回"},
       {"declaration.returned",
@@ -115,6 +113,17 @@ TEST(Messages, EveryEventTypeHasAnApplicantMessageWithTheComment) {
     EXPECT_EQ(text->find('{'), std::string::npos) << "an unfilled placeholder in " << *text;
   }
   EXPECT_FALSE(templates().applicant_message(event("declaration.teleported", {})).has_value());
+}
+
+// Issue 15: state changes are told, saves are not. Creating a draft, saving it or deleting it sends
+// the applicant nothing (no inbox row, so no webhook and no e-mail either); reviewers never hear of drafts.
+TEST(Messages, ASaveIsNoStateChangeAndTellsNobody) {
+  for (const char* type : {"declaration.created", "declaration.updated", "declaration.deleted"}) {
+    auto p = plan(event(type, {{"to", std::string(type) == "declaration.deleted" ? "deleted" : "draft"}}), templates(),
+                  "历下区");
+    EXPECT_FALSE(p.applicant_text) << type;
+    EXPECT_TRUE(p.inbox.empty()) << type;
+  }
 }
 
 TEST(Messages, ReviewersOfTheArrivalTierAndJurisdiction) {

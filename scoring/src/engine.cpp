@@ -21,8 +21,42 @@ const nlohmann::json& member(const nlohmann::json& j, const char* key) {
 
 constexpr const char* kTrueOrFalseZh = "必须是 true（达标）或 false（未达标）";
 
-// Checks one industry_brain input ({"value": n} or {"grade": "A".."D"}) against its indicator.
-void check_ib_input(const Indicator& ind, const nlohmann::json& input, const std::string& at, Problems& problems) {
+// "23.5" for a number of 个 is no count: the words for a value that must be whole, with its unit.
+std::string whole_number_zh(const Indicator& ind) { return "必须是整数（单位：" + ind.unit.value_or("") + "）"; }
+
+// Checks one industry_brain value against its indicator: a number >= 0, whole where the model counts
+// its unit (`integer`), within the catalogue's range; the range said with its bounds.
+void check_ib_value(const Indicator& ind, bool integer, const nlohmann::json& v, const std::string& at,
+                    Problems& problems) {
+  if (!v.is_number()) {
+    problems.push_back({at, "must be a number", "必须是数字"});
+    return;
+  }
+  const double x = v.get<double>();
+  const bool whole = v.is_number_integer() || (std::isfinite(x) && x == std::floor(x));
+  if (!std::isfinite(x) || x < 0) {
+    problems.push_back(
+        {at, "must be a number >= 0 (it is " + v.dump() + ")", "必须是不小于 0 的数（填写的是 " + v.dump() + "）"});
+  } else if (ind.value_range && (x < ind.value_range->first || x > ind.value_range->second || (integer && !whole))) {
+    auto low = std::to_string(static_cast<int>(ind.value_range->first));
+    auto high = std::to_string(static_cast<int>(ind.value_range->second));
+    const std::string unit = ind.unit ? "（" + *ind.unit + "）" : "";
+    problems.push_back({at,
+                        std::string("must be a ") + (integer ? "whole number" : "number") + " from " + low + " to " +
+                            high + " (it is " + v.dump() + ")",
+                        "必须是 " + low + " 到 " + high + " 之间的" + (integer ? "整数" : "数") + unit + "（填写的是 " +
+                            v.dump() + "）"});
+  } else if (integer && !whole) {
+    problems.push_back({at, "must be a whole number of " + ind.unit.value_or("") + " (it is " + v.dump() + ")",
+                        whole_number_zh(ind) + "，填写的是 " + v.dump()});
+  }
+}
+
+// Checks one industry_brain input ({"value": n} or {"grade": "A".."D"}) against its indicator. A
+// draft's input may be empty (nothing chosen yet: it scores 0 and is a gap at submission); a
+// reviewer's correction may not (`allow_empty` false).
+void check_ib_input(const Indicator& ind, bool integer, const nlohmann::json& input, const std::string& at,
+                    bool allow_empty, Problems& problems) {
   if (!input.is_object()) {
     problems.push_back({at, "must be an object with 'value' or 'grade'", "必须是含 value 或 grade 的对象"});
     return;
@@ -33,29 +67,17 @@ void check_ib_input(const Indicator& ind, const nlohmann::json& input, const std
       problems.push_back({at + "/grade", ind.id + " (" + ind.name + ") takes a number 'value', not a grade",
                           ind.id + "（" + ind.name + "）填写数值 value，不评档"});
     if (!has_value) {
-      if (!has_grade) problems.push_back({at + "/value", "a number is required", "须填写数值"});
+      if (!has_grade && !allow_empty) problems.push_back({at + "/value", "a number is required", "须填写数值"});
       return;
     }
-    const auto& v = input["value"];
-    if (!v.is_number()) {
-      problems.push_back({at + "/value", "must be a number", "必须是数字"});
-      return;
-    }
-    double x = v.get<double>();
-    if (!std::isfinite(x) || x < 0)
-      problems.push_back({at + "/value", "must be a number >= 0", "必须是不小于 0 的数"});
-    else if (ind.value_range && (x < ind.value_range->first || x > ind.value_range->second)) {
-      auto low = std::to_string(static_cast<int>(ind.value_range->first));
-      auto high = std::to_string(static_cast<int>(ind.value_range->second));
-      problems.push_back(
-          {at + "/value", "must lie between " + low + " and " + high, "必须在 " + low + " 到 " + high + " 之间"});
-    }
+    check_ib_value(ind, integer, input["value"], at + "/value", problems);
   } else {
     if (has_value)
       problems.push_back({at + "/value", ind.id + " (" + ind.name + ") is graded A–D, not a number",
                           ind.id + "（" + ind.name + "）按 A–D 评档，不填数值"});
     if (!has_grade) {
-      if (!has_value) problems.push_back({at + "/grade", "a grade A, B, C or D is required", "须选择 A、B、C 或 D 档"});
+      if (!has_value && !allow_empty)
+        problems.push_back({at + "/grade", "a grade A, B, C or D is required", "须选择 A、B、C 或 D 档"});
       return;
     }
     const auto& g = input["grade"];
@@ -64,7 +86,13 @@ void check_ib_input(const Indicator& ind, const nlohmann::json& input, const std
   }
 }
 
+bool takes_integer(const IndustryBrainModel* model, const Indicator& ind) { return model && model->takes_integer(ind); }
+
 }  // namespace
+
+bool has_input(const nlohmann::json& input) {
+  return input.is_object() && (input.contains("value") || input.contains("grade"));
+}
 
 // ---- results as JSON ----
 nlohmann::json MorningStarScore::to_json() const {
@@ -119,7 +147,7 @@ Problems check_morning_star_payload(const MorningStarCatalog& catalog, const nlo
   for (const auto& [id, claim] : member(payload, "criteria").items()) {
     if (!catalog.find(id))
       problems.push_back({ptr("/payload", "criteria", id), "unknown criterion '" + id + "'", "未知的评价条目 " + id});
-    else if (!claim.is_object() || !claim.contains("met") || !claim["met"].is_boolean())
+    else if (!claim.is_object() || (claim.contains("met") && !claim["met"].is_boolean()))  // a draft may leave it out
       problems.push_back({ptr("/payload", "criteria", id, "met"), "must be true or false", kTrueOrFalseZh});
   }
   if (payload.contains("claimed_level")) {
@@ -156,7 +184,7 @@ std::expected<MorningStarScore, Problems> score_morning_star(const MorningStarCa
   if (!problems.empty()) return std::unexpected(std::move(problems));
 
   std::map<std::string, bool, std::less<>> claimed;  // an item left out counts as not met
-  for (const auto& [id, claim] : member(payload, "criteria").items()) claimed[id] = claim["met"].get<bool>();
+  for (const auto& [id, claim] : member(payload, "criteria").items()) claimed[id] = claim.value("met", false);
 
   MorningStarScore s;
   s.model = model.id;
@@ -187,27 +215,29 @@ std::expected<MorningStarScore, Problems> score_morning_star(const MorningStarCa
 }
 
 // ---- 产业大脑 ----
-Problems check_industry_brain_payload(const IndustryBrainCatalog& catalog, const nlohmann::json& payload) {
+Problems check_industry_brain_payload(const IndustryBrainCatalog& catalog, const nlohmann::json& payload,
+                                      const IndustryBrainModel* model) {
   Problems problems;
   for (const auto& [id, input] : member(payload, "indicators").items()) {
     const auto* ind = catalog.find(id);
     if (!ind)
       problems.push_back({ptr("/payload", "indicators", id), "unknown indicator '" + id + "'", "未知的指标 " + id});
     else
-      check_ib_input(*ind, input, ptr("/payload", "indicators", id), problems);
+      check_ib_input(*ind, takes_integer(model, *ind), input, ptr("/payload", "indicators", id), true, problems);
   }
   cap_problems(problems);
   return problems;
 }
 
-Problems check_industry_brain_verified(const IndustryBrainCatalog& catalog, const nlohmann::json& verified) {
+Problems check_industry_brain_verified(const IndustryBrainCatalog& catalog, const nlohmann::json& verified,
+                                       const IndustryBrainModel* model) {
   Problems problems;
   for (const auto& [id, input] : member(verified, "indicators").items()) {
     const auto* ind = catalog.find(id);
     if (!ind)
       problems.push_back({ptr("/verified", "indicators", id), "unknown indicator '" + id + "'", "未知的指标 " + id});
     else
-      check_ib_input(*ind, input, ptr("/verified", "indicators", id), problems);
+      check_ib_input(*ind, takes_integer(model, *ind), input, ptr("/verified", "indicators", id), false, problems);
   }
   cap_problems(problems);
   return problems;
@@ -216,6 +246,7 @@ Problems check_industry_brain_verified(const IndustryBrainCatalog& catalog, cons
 namespace {
 
 // Points of every indicator and dimension for one set of inputs; missing inputs score 0.
+// (has_input: an empty input of a draft counts as missing.)
 IndustryBrainScore points_for(const IndustryBrainCatalog& catalog, const IndustryBrainModel& model,
                               const std::map<std::string, nlohmann::json>& inputs) {
   IndustryBrainScore s;
@@ -225,7 +256,7 @@ IndustryBrainScore points_for(const IndustryBrainCatalog& catalog, const Industr
     const auto& im = model.indicators.at(ind.id);
     Points p{0, im.weight};
     auto it = inputs.find(ind.id);
-    if (it == inputs.end()) {
+    if (it == inputs.end() || !has_input(it->second)) {
       s.missing.push_back(ind.id);
     } else if (ind.input == Indicator::Input::value) {
       p.points = round2(im.weight * im.normalisation.fraction_of_value(it->second["value"].get<double>()));
@@ -245,9 +276,9 @@ std::expected<IndustryBrainScore, Problems> score_industry_brain(const IndustryB
                                                                  const IndustryBrainModel& model,
                                                                  const nlohmann::json& payload,
                                                                  const std::vector<Verdict>& verdicts) {
-  auto problems = check_industry_brain_payload(catalog, payload);
+  auto problems = check_industry_brain_payload(catalog, payload, &model);
   for (const auto& v : verdicts) {
-    auto more = check_industry_brain_verified(catalog, v.verified);
+    auto more = check_industry_brain_verified(catalog, v.verified, &model);
     problems.insert(problems.end(), more.begin(), more.end());
   }
   cap_problems(problems);

@@ -1,5 +1,6 @@
 #include "sdp/scoring/model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -23,6 +24,25 @@ std::string checked_catalog_version(const nlohmann::json& j, const std::string& 
   auto v = j.value("catalog_version", "");
   if (v != expected) fault(where + ": 'catalog_version' is '" + v + "' but the catalogue is '" + expected + "'");
   return v;
+}
+
+// `inputs.integer_units`: units of the catalogue whose values are counted in whole numbers; a
+// unit no indicator has is a typo that would leave a count taking decimals.
+std::set<std::string, std::less<>> read_integer_units(const nlohmann::json& j, const IndustryBrainCatalog& catalog,
+                                                      const std::string& where) {
+  std::set<std::string, std::less<>> out;
+  auto inputs = j.find("inputs");
+  if (inputs == j.end()) return out;
+  const auto& units = inputs->is_object() ? inputs->value("integer_units", nlohmann::json()) : nlohmann::json();
+  if (!units.is_array()) fault(where + ": 'inputs.integer_units' must be an array of units");
+  for (const auto& u : units) {
+    if (!u.is_string()) fault(where + ": 'inputs.integer_units' must be an array of units");
+    auto unit = u.get<std::string>();
+    if (std::ranges::none_of(catalog.indicators, [&](const Indicator& ind) { return ind.unit == unit; }))
+      fault(where + ": 'inputs.integer_units' names " + unit + ", which no indicator of the catalogue has");
+    out.insert(unit);
+  }
+  return out;
 }
 
 }  // namespace
@@ -130,6 +150,7 @@ IndustryBrainModel IndustryBrainModel::from_json(const nlohmann::json& j, const 
     }
     m.indicators[im.id] = std::move(im);
   }
+  m.integer_units = read_integer_units(j, catalog, where);
   for (const auto& [dim, weight] : m.dimension_weights) {
     double sum = 0;
     for (const auto& ind : catalog.indicators) {

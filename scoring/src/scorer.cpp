@@ -63,14 +63,14 @@ Problems Scorer::validate_payload(Kind kind, const nlohmann::json& payload) cons
   const auto& schema = kind == Kind::morning_star ? *ms_payload_ : *ib_payload_;
   if (auto problems = rooted("/payload", schema.validate(payload)); !problems.empty()) return problems;
   return kind == Kind::morning_star ? check_morning_star_payload(*ms_catalog_, payload)
-                                    : check_industry_brain_payload(*ib_catalog_, payload);
+                                    : check_industry_brain_payload(*ib_catalog_, payload, ib_model_.get());
 }
 
 Problems Scorer::validate_verified(Kind kind, const nlohmann::json& verified) const {
   const auto& schema = kind == Kind::morning_star ? *ms_verified_ : *ib_verified_;
   if (auto problems = rooted("/verified", schema.validate(verified)); !problems.empty()) return problems;
   return kind == Kind::morning_star ? check_morning_star_verified(*ms_catalog_, verified)
-                                    : check_industry_brain_verified(*ib_catalog_, verified);
+                                    : check_industry_brain_verified(*ib_catalog_, verified, ib_model_.get());
 }
 
 std::expected<nlohmann::json, Problems> Scorer::score(Kind kind, const nlohmann::json& payload,

@@ -1,7 +1,11 @@
 // Scorer: schemas, rules and models together, as the services use them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+
+#include <unistd.h>
 
 #include "sdp/build_info.hpp"
 #include "sdp/error.hpp"
@@ -41,8 +45,18 @@ TEST(Scorer, SchemaAndRuleProblemsTogetherWithPointers) {
             (std::vector<std::string>{"/payload/claimed_level", "/payload/colour", "/payload/criteria/MS01/met"}));
   auto q = scorer().validate_payload(Kind::morning_star, json{{"criteria", {{"MS00", {{"met", true}}}}}});
   EXPECT_EQ(pointers(q), std::vector<std::string>{"/payload/criteria/MS00"});
+  // A draft's empty input is no problem (issue 15): it scores 0 and is a gap at submission.
   auto r = scorer().validate_payload(Kind::industry_brain, json{{"indicators", {{"L1P1", json::object()}}}});
-  EXPECT_EQ(pointers(r), std::vector<std::string>{"/payload/indicators/L1P1"});
+  EXPECT_TRUE(r.empty());
+  auto e = scorer().score(Kind::industry_brain, json{{"indicators", {{"L1P1", {{"evidence", "统计快报"}}}}}});
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ((*e)["indicators"]["L1P1"]["points"], 0);
+  EXPECT_NE(std::ranges::find((*e)["missing"], "L1P1"), (*e)["missing"].end());
+  auto w = scorer().validate_verified(Kind::industry_brain, json{{"indicators", {{"L1P1", json::object()}}}});
+  EXPECT_EQ(pointers(w), std::vector<std::string>{"/verified/indicators/L1P1"}) << "a correction gives a value";
+  // An item's evidence before its claim: not met, no problem.
+  EXPECT_TRUE(
+      scorer().validate_payload(Kind::morning_star, json{{"criteria", {{"MS01", {{"evidence", "x"}}}}}}).empty());
   auto v = scorer().validate_verified(Kind::industry_brain, json{{"indicators", {{"L1P3", {{"value", 2}}}}}});
   EXPECT_EQ(pointers(v), std::vector<std::string>{"/verified/indicators/L1P3/value"});
 }
@@ -103,4 +117,58 @@ TEST(Scorer, MergedProblemsStayCapped) {
   ASSERT_FALSE(s.has_value());
   ASSERT_EQ(s.error().size(), sdp::kMaxProblems + 1);
   EXPECT_EQ(s.error().back(), (sdp::SchemaProblem{"", "and 70 more problems", "另有 70 处问题未列出"}));
+}
+
+// Issue 15: in the model in force (2026.2) a count is a whole number of its unit; decimals and
+// negatives are refused with the unit or the bounds said, never clamped; the 2026.1 model, which
+// took any number, still loads and scores as it did.
+TEST(Scorer, ACountIsAWholeNumberOfItsUnitInTheModelInForce) {
+  const auto in_force = Scorer::load(sdp::build_info::kSchemasDir);
+  EXPECT_EQ(in_force.industry_brain_model().id.version, "2026.2");
+  auto zh = [&](const json& indicators, bool verified = false) {
+    auto p = verified ? in_force.validate_verified(Kind::industry_brain, json{{"indicators", indicators}})
+                      : in_force.validate_payload(Kind::industry_brain, json{{"indicators", indicators}});
+    return p.size() == 1 ? p[0].pointer + " " + p[0].message_zh : std::to_string(p.size()) + " problems";
+  };
+  EXPECT_EQ(zh({{"L1P2", {{"value", 23.5}}}}), "/payload/indicators/L1P2/value 必须是整数（单位：个），填写的是 23.5");
+  EXPECT_EQ(zh({{"L1P4", {{"value", 50.5}}}}), "/payload/indicators/L1P4/value 必须是整数（单位：家），填写的是 50.5");
+  EXPECT_EQ(zh({{"L4P6", {{"value", 3.2}}}}, true),
+            "/verified/indicators/L4P6/value 必须是整数（单位：次），填写的是 3.2");
+  EXPECT_TRUE(zh({{"L1P4", {{"value", -5}}}}).starts_with("/payload/indicators/L1P4/value ")) << "never clamped to 0";
+  EXPECT_EQ(zh({{"L5P5", {{"value", 9}}}}),
+            "/payload/indicators/L5P5/value 必须是 1 到 5 之间的整数（等级）（填写的是 9）");
+  EXPECT_EQ(zh({{"L5P5", {{"value", 2.5}}}}),
+            "/payload/indicators/L5P5/value 必须是 1 到 5 之间的整数（等级）（填写的是 2.5）");
+  // A whole number written 50.0 is whole; amounts (亿元, TB, %, 万元) take decimals.
+  EXPECT_EQ(zh({{"L1P4", {{"value", 50.0}}},
+                {"L1P1", {{"value", 23.5}}},
+                {"L2P2", {{"value", 0.5}}},
+                {"L1P10", {{"value", 12.5}}},
+                {"L5P4", {{"value", 1.5}}}}),
+            "0 problems");
+  // Which take whole numbers is the model's data, from the catalogue's units.
+  int whole = 0;
+  for (const auto& ind : in_force.industry_brain_catalog().indicators)
+    whole += in_force.industry_brain_model().takes_integer(ind);
+  EXPECT_EQ(whole, 20) << "the 19 counts and L5P5";
+  EXPECT_TRUE(
+      scorer().validate_payload(Kind::industry_brain, json{{"indicators", {{"L1P2", {{"value", 23.5}}}}}}).empty())
+      << "2026.1 took any number";
+}
+
+TEST(Scorer, AnIntegerUnitNoIndicatorHasStopsTheLoad) {
+  auto dir = std::filesystem::temp_directory_path() / ("sdp-units-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(sdp::build_info::kSchemasDir, dir, std::filesystem::copy_options::recursive);
+  auto path = dir / "models/industry_brain/2026.2.json";
+  auto model = json::parse(std::ifstream(path));
+  model["inputs"]["integer_units"].push_back("件");
+  std::ofstream(path) << model.dump();
+  try {
+    Scorer::load(dir, "2026.1", "2026.2");
+    ADD_FAILURE() << "loaded a model naming a unit no indicator has";
+  } catch (const sdp::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("integer_units' names 件"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }

@@ -35,7 +35,8 @@ const std::string kOwnView =
     "FROM declarations d";
 // The submitted view's select and join, apart, so that a query can name the index of d between them.
 const std::string kSubmittedSelect =
-    "SELECT d.id, d.number, d.kind, d.round_id, d.org, d.org_name, d.region, d.city, v.title, v.contact, v.payload, "
+    "SELECT d.id, d.number, d.kind, d.round_id, d.org, COALESCE(v.org_name, d.org_name) AS org_name, d.region, d.city, "
+    "v.title, v.contact, v.payload, "
     "d.state, d.version, "
     "d.returned_by, d.decided, d.publicity_ends_at, d.arrived_at, d.due_at, d.submitted_score AS score, "
     "d.submitted_score_version AS score_version, d.created_at, d.updated_at, d.submitted_version, "
@@ -130,7 +131,8 @@ db::Param tier_param(const std::optional<Tier>& t) { return t ? db::Param(name(*
 db::Param score_param(const json& score) { return score.is_null() ? db::Param(nullptr) : db::Param(score.dump()); }
 
 void append_history(db::Connection& c, const std::string& id, const Actor& actor, std::string_view action,
-                    std::optional<State> from, State to, const std::string& comment, const std::string& at) {
+                    std::optional<State> from, State to, const std::string& comment, const std::string& at,
+                    const json& extra = json::object()) {
   int seq = 1;
   std::string prev = kGenesisHash;
   if (auto r =
@@ -140,7 +142,7 @@ void append_history(db::Connection& c, const std::string& id, const Actor& actor
     prev = r.str("hash");
   }
   auto entry = make_entry(seq, at, actor.to_json(), std::string(action), from ? std::string(name(*from)) : "",
-                          std::string(name(to)), comment, prev);
+                          std::string(name(to)), comment, prev, extra);
   auto hash = entry["hash"].get<std::string>();
   entry.erase("hash");
   c.execute("INSERT INTO declaration_history (declaration_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
@@ -149,9 +151,20 @@ void append_history(db::Connection& c, const std::string& id, const Actor& actor
 
 void save_version(db::Connection& c, const Row& d) {
   c.execute(
-      "INSERT INTO declaration_versions (declaration_id, version, title, contact, payload, created_at) "
-      "VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))",
-      {d.id, d.version, d.title, d.contact.to_json().dump(), d.payload.dump()});
+      "INSERT INTO declaration_versions (declaration_id, version, title, org_name, contact, payload, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))",
+      {d.id, d.version, d.title, d.org_name ? db::Param(*d.org_name) : db::Param(nullptr), d.contact.to_json().dump(),
+       d.payload.dump()});
+}
+
+// One content version as it was saved; none when there is no such version.
+std::optional<Content> load_content(db::Connection& c, const std::string& id, int64_t version) {
+  auto r = c.query(
+      "SELECT title, org_name, contact, payload FROM declaration_versions WHERE declaration_id = ? AND version = ?",
+      {id, version});
+  if (!r.next()) return std::nullopt;
+  return Content{r.str("title"), r.opt_str("org_name"), cmd::Contact::from_json(json::parse(r.str("contact"))),
+                 json::parse(r.str("payload"))};
 }
 
 void enqueue(db::Connection& c, const Actor& actor, const std::string& type, const Row& d, const json& data) {
@@ -264,11 +277,16 @@ void apply(db::Connection& c, const Change& change) {
   // The row is locked while planned, so this holds; if it ever did not, nothing is written.
   if (changed != 1) throw Error(ErrorSource::database, "declaration " + d.id + " changed while planned");
   if (change.content_changed) save_version(c, d);
-  if (change.submits)  // reviewers see the newest content from now on
+  if (change.submits) {  // reviewers see the newest content from now on, and may compare it with the next
     c.execute(
         "UPDATE declarations SET submitted_version = (SELECT MAX(version) FROM declaration_versions WHERE "
         "declaration_id = ?) WHERE id = ?",
         {d.id, d.id});
+    c.execute(
+        "UPDATE declaration_versions SET submitted = TRUE WHERE declaration_id = ? AND version = (SELECT "
+        "submitted_version FROM declarations WHERE id = ?)",
+        {d.id, d.id});
+  }
   if (change.submits || (change.verdict && change.rescored))  // the content reviewers see is the row's
     c.execute(
         "UPDATE declarations SET submitted_score = ?, submitted_score_version = ?, level_reached = ? WHERE id = ?",
@@ -281,7 +299,7 @@ void apply(db::Connection& c, const Change& change) {
   move_place(c, change);
   // The entry is at the change's time (the workflow's clock), as the row's updated_at is.
   append_history(c, d.id, change.actor, name(change.action), change.from, d.state, change.comment,
-                 *rfc3339_of_db_time(d.updated_at));
+                 *rfc3339_of_db_time(d.updated_at), change.history_extra);
   enqueue(c, change.actor, change.event_type, d, change.event_data);
 }
 
@@ -361,7 +379,11 @@ Result<cmd::Declaration> Workflow::perform(const C& command) {
     if constexpr (kMayMoveAPlace<C>)  // it moved on between the two reads: lock now (a deadlock is retried)
       if (!locked && may_move_a_place(row->state, row->returned_by, decision_of(command)))
         locked = load_round(c, row->round, true);
-    auto change = plan(*row, standing(command.actor, regions_, *row), command, circumstances(c, *row, locked));
+    auto given = circumstances(c, *row, locked);
+    if constexpr (std::is_same_v<C, cmd::SubmitDeclaration>)
+      if (row->state == State::returned && row->submitted_version)
+        given.last_submitted = load_content(c, row->id, *row->submitted_version);
+    auto change = plan(*row, standing(command.actor, regions_, *row), command, given);
     if (!change) return refuse(std::move(change.error()));
     apply(c, *change);
     if (command.actor.role == Role::applicant) {
@@ -529,6 +551,109 @@ Result<cmd::Document> Workflow::history(const cmd::DeclarationHistory& command) 
   return cmd::Document{{{"items", entries},
                         {"chain_valid", broken < 0},
                         {"first_broken_seq", broken < 0 ? json(nullptr) : json(broken)}}};
+}
+
+Result<cmd::Empty> Workflow::remove(const cmd::DeleteDeclaration& command) {
+  auto done = db::transaction(pool_, [&](db::Connection& c) -> Result<cmd::Empty> {
+    auto row = load(c, command.id);
+    if (!row) return refuse(Problem::not_found(kNoSuchDeclaration));
+    auto planned = plan_delete(*row, standing(command.actor, regions_, *row), command);
+    if (!planned) return refuse(std::move(planned.error()));
+    // The audit keeps the number, who deleted it and the head of its chain; the draft's content,
+    // which no reviewer ever saw, goes with its versions and history.
+    int entries = 0;
+    std::string head = kGenesisHash;
+    if (auto h = c.query("SELECT seq, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq DESC LIMIT 1",
+                         {row->id});
+        h.next()) {
+      entries = static_cast<int>(h.i64("seq"));  // seq counts from 1 without gaps
+      head = h.str("hash");
+    }
+    c.execute(
+        "INSERT INTO deleted_declarations (id, number, kind, round_id, org, region, version, history_entries, "
+        "history_head, created_by, created_at, deleted_by, deleted_at) "
+        "SELECT id, number, kind, round_id, org, region, version, ?, ?, created_by, created_at, ?, ? "
+        "FROM declarations WHERE id = ?",
+        {entries, head, command.actor.sub, db_time(now()), row->id});
+    for (const char* table : {"declaration_history", "declaration_versions", "verdicts"})
+      c.execute(std::string("DELETE FROM ") + table + " WHERE declaration_id = ?", {row->id});
+    c.execute("DELETE FROM declarations WHERE id = ? AND version = ?", {row->id, row->version});
+    Row gone = *planned;
+    gone.version = row->version + 1;  // the event describes the change after the last version
+    enqueue(c, command.actor, "declaration.deleted", gone, deleted_event_data(gone));
+    return cmd::Empty{};
+  });
+  if (done && outbox_written_) outbox_written_();
+  return done;
+}
+
+namespace {
+// A declaration's content versions, oldest first: (version, submitted).
+std::vector<std::pair<int64_t, bool>> content_versions(db::Connection& c, const std::string& id) {
+  std::vector<std::pair<int64_t, bool>> out;
+  for (auto r = c.query("SELECT version, submitted FROM declaration_versions WHERE declaration_id = ? ORDER BY version",
+                        {id});
+       r.next();)
+    out.emplace_back(r.i64("version"), r.i64("submitted") != 0);
+  return out;
+}
+
+// The content version in force at declaration version `v`: the newest saved at or before it.
+std::optional<std::pair<int64_t, bool>> in_force_at(const std::vector<std::pair<int64_t, bool>>& versions, int64_t v) {
+  std::optional<std::pair<int64_t, bool>> out;
+  for (const auto& cv : versions)
+    if (cv.first <= v) out = cv;
+  return out;
+}
+
+// The newest submitted content version before `v`, if any.
+std::optional<int64_t> submitted_before(const std::vector<std::pair<int64_t, bool>>& versions, int64_t v) {
+  std::optional<int64_t> out;
+  for (const auto& [version, submitted] : versions)
+    if (submitted && version < v) out = version;
+  return out;
+}
+
+const Text kNoSuchVersion{"No such version", "该版本不存在或不可查看"};
+}  // namespace
+
+Result<cmd::Document> Workflow::diff(const cmd::DeclarationDiff& command) {
+  auto lease = pool_.acquire();
+  auto d = load_shown(*lease, command.actor, regions_, command.id);
+  if (!d) return refuse(Problem::not_found(kNoSuchDeclaration));
+  const bool owner = command.actor.role == Role::applicant;  // shown, so its own
+  const auto versions = content_versions(*lease, d->id);
+  // A version the caller may see: any of the applicant's; reviewers' and admins', those submitted (CONTRACT §2).
+  auto visible = [&](int64_t v) -> std::optional<int64_t> {
+    if (v > d->version) return std::nullopt;
+    auto cv = in_force_at(versions, v);
+    if (!cv || (!owner && !cv->second)) return std::nullopt;
+    return cv->first;
+  };
+  std::optional<int64_t> to;
+  if (command.to) {
+    to = visible(*command.to);
+  } else if (!versions.empty()) {
+    to = owner ? versions.back().first : d->submitted_version;
+  }
+  if (!to) return refuse(Problem::not_found(kNoSuchVersion));
+  std::optional<int64_t> from;
+  if (command.from) {
+    if (*command.from > command.to.value_or(*to))
+      return refuse(Problem::invalid("/query/from", {"must not be after to", "起始版本不能晚于结束版本"}));
+    from = visible(*command.from);
+    if (!from) return refuse(Problem::not_found(kNoSuchVersion));
+  } else {
+    from = submitted_before(versions, *to);  // the version returned, before the one compared
+  }
+  json changes = json::array();
+  if (from) {
+    auto before = load_content(*lease, d->id, *from);
+    auto after = load_content(*lease, d->id, *to);
+    if (!before || !after) return refuse(Problem::not_found(kNoSuchVersion));
+    for (const auto& change : content_changes(d->kind, *before, *after)) changes.push_back(change.to_json());
+  }
+  return cmd::Document{{{"from", from ? json(*from) : json(nullptr)}, {"to", *to}, {"changes", std::move(changes)}}};
 }
 
 Result<cmd::Document> Workflow::stats(const cmd::Statistics& command) {

@@ -53,6 +53,10 @@ class Workflow {
   Result<QueueStatements> pending_statements(const cmd::PendingReviews& command,
                                              std::chrono::system_clock::time_point now) const;
   Result<cmd::Document> history(const cmd::DeclarationHistory& command);
+  // Deletes a draft never submitted: a tombstone row, its rows gone, declaration.deleted enqueued.
+  Result<cmd::Empty> remove(const cmd::DeleteDeclaration& command);
+  // What changed between two content versions the caller may see (diff.hpp).
+  Result<cmd::Document> diff(const cmd::DeclarationDiff& command);
   Result<cmd::Document> stats(const cmd::Statistics& command);
   // Rounds (rounds.cpp).
   Result<cmd::Round> create_round(const cmd::CreateRound& command);

@@ -137,6 +137,8 @@ std::optional<Problem> quota_check(const Change& c, const Circumstances& given) 
 
 }  // namespace
 
+Content content_of(const Row& row) { return {row.title, row.org_name, row.contact, row.payload}; }
+
 json Row::to_json(const RegionCatalog& regions) const {
   return {{"id", id},
           {"number", number},
@@ -217,13 +219,16 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::UpdateD
                     const Circumstances& given) {
   auto c = begin(row, standing, command, Action::update, given);
   if (!c) return c;
-  if (auto problems = given.scorer.validate_payload(row.kind, command.payload); !problems.empty())
-    return refuse(Problem::invalid(std::move(problems)));
+  if (command.payload)
+    if (auto problems = given.scorer.validate_payload(row.kind, *command.payload); !problems.empty())
+      return refuse(Problem::invalid(std::move(problems)));
+  // What the command leaves out stays as it is.
   c->row.title = command.title;
   if (command.org_name) c->row.org_name = command.org_name;
-  c->row.contact = command.contact;
-  c->row.payload = command.payload;
+  if (command.contact) c->row.contact = *command.contact;
+  if (command.payload) c->row.payload = *command.payload;
   c->content_changed = true;
+  c->history_extra = history_changes(content_changes(row.kind, content_of(row), content_of(c->row)));
   if (auto p = score_content(*c, given)) return refuse(std::move(*p));
   announce(*c, "declaration.updated");
   return c;
@@ -245,6 +250,9 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::SubmitD
   // Scored again with the model in force at submission: what reviewers see is never stale.
   if (auto p = score_content(*c, given)) return refuse(std::move(*p));
   c->submits = true;
+  // A resubmission says what changed since the version that was returned.
+  if (row.state == State::returned && given.last_submitted)
+    c->history_extra = history_changes(content_changes(row.kind, *given.last_submitted, content_of(row)));
   announce(*c, "declaration.submitted");
   return c;
 }
@@ -320,6 +328,26 @@ Result<Change> plan_end_publicity(const Row& row, const Circumstances& given) {
   return c;
 }
 
+Result<Row> plan_delete(const Row& row, const Standing& standing, const cmd::DeleteDeclaration& command) {
+  if (auto p = guard(row, standing, command.expected_version)) return refuse(std::move(*p));
+  if (standing.role != Role::applicant)
+    return refuse(Problem::forbidden({"Only the applicant may delete its draft", "只有申报单位可以删除本单位的草稿"}));
+  // A draft is never submitted (a return leaves it `returned`); submitted_version says so all the same.
+  if (row.state != State::draft || row.submitted_version)
+    return refuse({ProblemKind::conflict,
+                   {"Only a draft never submitted can be deleted", "只有从未提交过的草稿可以删除"},
+                   {"it is " + std::string(name(row.state)) + "; withdraw it instead",
+                    "该申报当前状态为" + std::string(zh_name(row.state)) + "，不能删除，可以撤回"},
+                   {}});
+  return row;
+}
+
+json deleted_event_data(const Row& row) {
+  auto data = event_data(row, State::draft);
+  data["to"] = "deleted";
+  return data;
+}
+
 std::optional<Reminder> plan_reminder(const Row& row, Clock::time_point now) {
   const std::string at = db_time(now);
   if (!row.next_reminder_at || *row.next_reminder_at > at) return std::nullopt;
@@ -381,21 +409,42 @@ json event_data(const Row& row, std::optional<State> from) {
           {"to", name(row.state)}};
 }
 
+namespace {
+bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+}  // namespace
+
 std::vector<SchemaProblem> submission_gaps(const Row& row, const scoring::Scorer& scorer) {
   std::vector<SchemaProblem> gaps;
-  if (!row.org_name || row.org_name->find_first_not_of(" \t\r\n") == std::string::npos)
-    gaps.push_back({"/org_name", "the organisation's name is required at submission", "提交前须填写企业名称"});
+  if (!row.org_name || blank(*row.org_name))
+    gaps.push_back(
+        {"/org_name", "the organisation's name is required at submission", "企业名称不能为空，提交前须填写"});
+  if (blank(row.contact.name))
+    gaps.push_back({"/contact/name", "the contact's name is required", "联系人姓名不能为空"});
+  if (blank(row.contact.phone))
+    gaps.push_back({"/contact/phone", "the contact's phone number is required", "联系电话不能为空"});
   if (row.kind == Kind::industry_brain) {
+    if (!row.payload.contains("cluster_name") || !row.payload["cluster_name"].is_string() ||
+        blank(row.payload["cluster_name"].get<std::string>()))
+      gaps.push_back({"/payload/cluster_name", "the cluster's name is required", "产业集群名称不能为空，提交前须填写"});
     const auto& given = row.payload.value("indicators", json::object());
-    for (const auto& ind : scorer.industry_brain_catalog().indicators)
-      if (!given.contains(ind.id))
-        gaps.push_back({"/payload/indicators/" + ind.id, ind.id + " " + ind.name + " is required at submission",
-                        "提交前须填写 " + ind.id + " " + ind.name});
-    if (!row.payload.contains("cluster_name"))
-      gaps.push_back({"/payload/cluster_name", "the cluster's name is required", "提交前须填写产业集群名称"});
+    for (const auto& ind : scorer.industry_brain_catalog().indicators) {
+      auto it = given.find(ind.id);
+      if (it == given.end() || !scoring::has_input(*it))
+        gaps.push_back({"/payload/indicators/" + ind.id,
+                        ind.id + " " + ind.name + " is required at submission" +
+                            (ind.input == scoring::Indicator::Input::grade ? " (a grade A–D)" : " (a value)"),
+                        "提交前须填写 " + ind.id + " " + ind.name +
+                            (ind.input == scoring::Indicator::Input::grade ? "（选择 A–D 档）" : "（填写数值）")});
+    }
   } else if (!row.payload.contains("claimed_level")) {
-    gaps.push_back({"/payload/claimed_level", "the claimed level is required at submission", "提交前须选择申报等级"});
+    gaps.push_back(
+        {"/payload/claimed_level", "the claimed level is required at submission", "申报等级不能为空，提交前须选择"});
   }
+  // What the draft holds that the rules in force refuse (a decimal count saved before 2026.2): in the same
+  // reply, so that one round of corrections suffices.
+  auto problems = scorer.validate_payload(row.kind, row.payload);
+  gaps.insert(gaps.end(), std::make_move_iterator(problems.begin()), std::make_move_iterator(problems.end()));
+  cap_problems(gaps);
   return gaps;
 }
 

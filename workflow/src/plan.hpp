@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "diff.hpp"
 #include "quota.hpp"
 #include "round_plan.hpp"
 #include "sdp/actor.hpp"
@@ -71,6 +72,8 @@ struct Change {
   std::optional<nlohmann::json> verdict;  // the deciding tier's verdict, to be kept
   std::string event_type;
   nlohmann::json event_data;  // schemas/events/declaration.schema.json
+  // Members the history entry adds: {"changes": […]} of a save or a resubmission (diff.hpp).
+  nlohmann::json history_extra = nlohmann::json::object();
 };
 
 // What a plan needs besides the row and the command.
@@ -83,7 +86,12 @@ struct Circumstances {
   // The places the declaration's city holds in its round, counted under the round's lock; set
   // whenever the change may take one (a city approve, a resubmission after the province's return).
   std::optional<int> recommended;
+  // The content last submitted, for a resubmission's account of what changed since the return.
+  std::optional<Content> last_submitted;
 };
+
+// The content a row holds now.
+Content content_of(const Row& row);
 
 // How `actor` relates to `row`, and whether it may see it (a draft never submitted is the applicant's alone).
 Standing standing(const Actor& actor, const RegionCatalog& regions, const Row& row);
@@ -125,7 +133,15 @@ std::optional<Row> plan_open_deadline(const Row& row, const std::optional<RoundR
 // The facts every declaration event carries (schemas/events/declaration.schema.json); `from` empty on creation.
 nlohmann::json event_data(const Row& row, std::optional<State> from);
 
-// The submission gaps CONTRACT §3 lists, each with its pointer.
+// A draft never submitted, to be deleted by its applicant (If-Match required): the row as it is,
+// or why not (not_found, precondition_failed, forbidden for another role, conflict once submitted).
+Result<Row> plan_delete(const Row& row, const Standing& standing, const cmd::DeleteDeclaration& command);
+// The declaration.deleted event's data: the draft's facts, `from` draft, `to` deleted.
+nlohmann::json deleted_event_data(const Row& row);
+
+// Everything submit requires and the draft lacks or holds wrongly, in one list (CONTRACT §3: every
+// gap listed with its pointer): org_name, contact name and phone, the payload's gaps, and what the
+// rules in force refuse in it.
 std::vector<SchemaProblem> submission_gaps(const Row& row, const scoring::Scorer& scorer);
 
 }  // namespace sdp::workflow

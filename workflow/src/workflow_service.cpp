@@ -79,6 +79,8 @@ void setup(Runtime& runtime) {
   cmd::serve<cmd::ListDeclarations>(nats, topology, by(&Workflow::list));
   cmd::serve<cmd::PendingReviews>(nats, topology, by(&Workflow::pending));
   cmd::serve<cmd::DeclarationHistory>(nats, topology, by(&Workflow::history));
+  cmd::serve<cmd::DeleteDeclaration>(nats, topology, by(&Workflow::remove));
+  cmd::serve<cmd::DeclarationDiff>(nats, topology, by(&Workflow::diff));
   cmd::serve<cmd::Statistics>(nats, topology, by(&Workflow::stats));
   cmd::serve<cmd::CreateRound>(nats, topology, by(&Workflow::create_round));
   cmd::serve<cmd::ListRounds>(nats, topology, by(&Workflow::list_rounds));

@@ -81,3 +81,24 @@ TEST(History, TheFirstEntryComesFromNullAndAnOlderEmptyFromStillVerifies) {
   older["hash"] = entry_hash(kGenesisHash, older);
   EXPECT_EQ(first_broken_link({older}), -1);
 }
+
+// Issue 15: a save's or resubmission's `changes` is part of the hashed entry, and hashes as the
+// console recomputes it (web/src/components/History.jsx: keys sorted at every depth, arrays in
+// order): the expected hash is the console's canonical() over the same entry, run in Node.
+TEST(History, AnEntryWithItsChangesHashesAsTheConsoleRecomputesIt) {
+  const json actor = {{"sub", "u-1"}, {"role", "applicant"}, {"org", "91370102MA3C00000B"}};
+  const json extra = {{"changes", {"/title", "/payload/criteria/MS05", "/contact"}}, {"changes_truncated", true}};
+  auto e = make_entry(2, "2026-11-26T08:00:02.000Z", actor, "update", "draft", "draft", "", kGenesisHash, extra);
+  EXPECT_EQ(e["changes"], extra["changes"]);
+  EXPECT_EQ(e["hash"], "f9c59cc347cd809e4e7ed72956ccbe08cff5ab9c6bfdac1ddc0c4c8f2219ca49");
+  EXPECT_EQ(first_broken_link({e}), -1);
+  auto tampered = e;
+  tampered["changes"] = json::array({"/title"});
+  EXPECT_EQ(first_broken_link({tampered}), 2) << "editing what a save changed breaks the chain";
+  // Entries written before the field existed verify as they are, beside new ones.
+  auto c = chain();
+  auto next = make_entry(5, "2026-11-26T08:00:05.000Z", actor, "update", "returned", "returned", "", c.back()["hash"],
+                         {{"changes", json::array()}});
+  c.push_back(next);
+  EXPECT_EQ(first_broken_link(c), -1);
+}

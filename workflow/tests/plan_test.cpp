@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include "plan.hpp"
 #include "schemas_data.hpp"
@@ -103,7 +104,7 @@ Result<Change> update(const Row& r, const Actor& a, json payload, std::optional<
                            version.value_or(r.version),
                            "新标题",
                            std::nullopt,
-                           {"李四", "13900000000", std::nullopt},
+                           cmd::Contact{"李四", "13900000000", std::nullopt},
                            std::move(payload)};
   return plan(r, standing(a, regions(), r), u, given());
 }
@@ -261,6 +262,86 @@ TEST(PlanSubmit, AnIndustryBrainDeclarationListsEveryGapWithItsPointer) {
   EXPECT_EQ(submission_gaps(row(State::draft, Kind::industry_brain), scorer()).size(), 33u) << "32 indicators, a name";
 }
 
+// Issue 15: one round of errors. An empty industry_brain draft (a title alone) gets every gap in one
+// reply: org_name, the contact's name and phone ("required", not "malformed"), the cluster's name
+// and all 32 indicators, an empty input counting as missing; and a decimal count saved before the
+// rule is in the same list.
+TEST(PlanSubmit, AnEmptyDraftGetsEveryGapAtOnce) {
+  auto r = row(State::draft, Kind::industry_brain);
+  r.org_name = "";
+  r.contact = {"", "", std::nullopt};
+  r.payload = {{"indicators", {{"L1P1", json::object()}, {"L1P2", {{"value", 2.5}}}}}};
+  auto c = submit(r);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().kind, ProblemKind::invalid);
+  std::map<std::string, std::string> zh;
+  for (const auto& e : c.error().errors) zh[e.pointer] += e.message_zh;
+  EXPECT_EQ(zh["/org_name"], "企业名称不能为空，提交前须填写");
+  EXPECT_EQ(zh["/contact/name"], "联系人姓名不能为空");
+  EXPECT_EQ(zh["/contact/phone"], "联系电话不能为空");
+  EXPECT_TRUE(zh.contains("/payload/cluster_name"));
+  EXPECT_NE(zh["/payload/indicators/L1P1"].find("提交前须填写 L1P1"), std::string::npos) << "an empty input is a gap";
+  EXPECT_NE(zh["/payload/indicators/L1P2/value"].find("必须是整数（单位：个）"), std::string::npos)
+      << zh["/payload/indicators/L1P2/value"];
+  int indicators = 0;
+  for (const auto& [pointer, _] : zh) indicators += pointer.starts_with("/payload/indicators/L") ? 1 : 0;
+  EXPECT_EQ(indicators, 32) << "31 missing or empty, and L1P2's decimal";
+  EXPECT_EQ(c.error().errors.size(), 3u + 1u + 32u);
+}
+
+TEST(PlanUpdate, ADraftMayBeATitleAloneAndWhatIsLeftOutStays) {
+  auto r = row(State::draft);
+  cmd::UpdateDeclaration u{applicant(), r.id, r.version, "只改标题", std::nullopt, std::nullopt, std::nullopt};
+  auto c = plan(r, standing(applicant(), regions(), r), u, given());
+  ASSERT_TRUE(c.has_value()) << c.error().title.en;
+  EXPECT_EQ(c->row.title, "只改标题");
+  EXPECT_EQ(c->row.contact, r.contact);
+  EXPECT_EQ(c->row.payload, r.payload);
+  EXPECT_EQ(c->history_extra, (json{{"changes", {"/title"}}}));
+}
+
+TEST(PlanUpdate, TheHistoryEntrySaysWhatChanged) {
+  auto r = row(State::draft);
+  auto payload = r.payload;
+  payload["criteria"]["MS05"]["met"] = false;
+  payload["criteria"]["MS07"]["evidence"] = "见附件 3";
+  auto c = update(r, applicant(), payload);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->history_extra,
+            (json{{"changes", {"/title", "/contact", "/payload/criteria/MS05", "/payload/criteria/MS07"}}}));
+}
+
+TEST(PlanSubmit, AResubmissionSaysWhatChangedSinceTheReturn) {
+  auto r = row(State::returned);
+  auto g = given();
+  g.last_submitted = content_of(r);
+  g.last_submitted->payload["criteria"]["MS12"]["met"] = false;  // the returned version lacked MS12
+  auto c = plan(r, standing(applicant(), regions(), r), cmd::SubmitDeclaration{applicant(), r.id, std::nullopt}, g);
+  ASSERT_TRUE(c.has_value()) << c.error().title.en;
+  EXPECT_EQ(c->history_extra, (json{{"changes", {"/payload/criteria/MS12"}}}));
+  auto first = submit(row(State::draft));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->history_extra.empty()) << "a first submission compares with nothing";
+}
+
+TEST(PlanDelete, OnlyTheOwnersDraftNeverSubmittedAtItsVersion) {
+  auto draft = row(State::draft);
+  auto del = [&](const Row& r, const Actor& a, int64_t version) {
+    return plan_delete(r, standing(a, regions(), r), cmd::DeleteDeclaration{a, r.id, version});
+  };
+  EXPECT_TRUE(del(draft, applicant(), draft.version).has_value());
+  EXPECT_EQ(del(draft, applicant(), draft.version - 1).error().kind, ProblemKind::precondition_failed);
+  EXPECT_EQ(del(draft, applicant("91350100M000100Y43"), draft.version).error().kind, ProblemKind::not_found);
+  EXPECT_EQ(del(draft, kCounty, draft.version).error().kind, ProblemKind::not_found) << "a draft is the applicant's";
+  auto returned = row(State::returned);
+  EXPECT_EQ(del(returned, applicant(), returned.version).error().kind, ProblemKind::conflict);
+  EXPECT_EQ(del(returned, kCounty, returned.version).error().kind, ProblemKind::forbidden);
+  auto data = deleted_event_data(draft);
+  EXPECT_EQ(data["from"], "draft");
+  EXPECT_EQ(data["to"], "deleted");
+  expect_valid_data("declaration.deleted", data);
+}
+
 // ---- rounds (CONTRACT §6) ----
 TEST(PlanCreate, TheDeclarationTakesItsRoundsKindAndNamesIt) {
   auto c = creation("370102", json::object());
@@ -322,7 +403,7 @@ TEST(PlanSubmit, TheOrgNameIsRequired) {
   ASSERT_FALSE(c.has_value());
   EXPECT_EQ(c.error().kind, ProblemKind::invalid);
   EXPECT_EQ(c.error().errors.at(0).pointer, "/org_name");
-  EXPECT_EQ(c.error().errors.at(0).message_zh, "提交前须填写企业名称");
+  EXPECT_EQ(c.error().errors.at(0).message_zh, "企业名称不能为空，提交前须填写");
 }
 
 TEST(PlanSubmit, AMorningStarDeclarationNeedsItsClaimedLevel) {

@@ -112,9 +112,10 @@ struct UpdateDeclaration {
   std::string id;
   int64_t expected_version = 0;  // If-Match, required
   std::string title;
-  std::optional<std::string> org_name;  // none: unchanged
-  Contact contact;
-  nlohmann::json payload = nlohmann::json::object();
+  // None: unchanged. A draft may be incomplete (CONTRACT §3): submit checks what is required.
+  std::optional<std::string> org_name;
+  std::optional<Contact> contact;
+  std::optional<nlohmann::json> payload;
 };
 
 struct SubmitDeclaration {
@@ -181,6 +182,25 @@ struct PendingReviews {
   std::optional<std::string> round;  // a round's id
   bool overdue = false;              // only those past due_at, with the tier below's (escalated)
   QueueSort sort = QueueSort::arrived_at;
+};
+
+// Deletes a draft never submitted (owner only; If-Match required): its content and history go,
+// a tombstone keeps its number for the audit.
+struct DeleteDeclaration {
+  static constexpr std::string_view service = "workflow", verb = "delete";
+  using Reply = Empty;
+  Actor actor;
+  std::string id;
+  int64_t expected_version = 0;  // If-Match, required
+};
+
+// What changed between two content versions the caller may see (none given: the defaults).
+struct DeclarationDiff {
+  static constexpr std::string_view service = "workflow", verb = "diff";
+  using Reply = Document;  // {from, to, changes: [{pointer, item, field, before, after}]}
+  Actor actor;
+  std::string id;
+  std::optional<int64_t> from, to;
 };
 
 struct DeclarationHistory {
@@ -275,6 +295,16 @@ struct MarkRead {
   std::string id;
 };
 
+// Marks the caller's notifications read: all of them, or those named (at most kMaxMarkRead).
+inline constexpr size_t kMaxMarkRead = 100;
+struct MarkManyRead {
+  static constexpr std::string_view service = "notify", verb = "mark_many_read";
+  using Reply = Document;  // {unread}: the caller's unread count after
+  Actor actor;
+  bool all = false;
+  std::vector<std::string> ids;
+};
+
 struct GetWebhook {
   static constexpr std::string_view service = "notify", verb = "get_webhook";
   using Reply = Document;  // {url, org, updated_at}
@@ -338,6 +368,9 @@ SDP_COMMAND_CODEC(DecideDeclaration)
 SDP_COMMAND_CODEC(ListDeclarations)
 SDP_COMMAND_CODEC(PendingReviews)
 SDP_COMMAND_CODEC(DeclarationHistory)
+SDP_COMMAND_CODEC(DeleteDeclaration)
+SDP_COMMAND_CODEC(DeclarationDiff)
+SDP_COMMAND_CODEC(MarkManyRead)
 SDP_COMMAND_CODEC(Statistics)
 SDP_COMMAND_CODEC(Inbox)
 SDP_COMMAND_CODEC(MarkRead)

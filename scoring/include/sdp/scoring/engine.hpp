@@ -57,8 +57,14 @@ int reached_level(const MorningStarCatalog& catalog, const MorningStarModel& mod
 // Rule checks beyond the JSON Schema: unknown ids, inputs of the wrong kind, values out of range.
 Problems check_morning_star_payload(const MorningStarCatalog& catalog, const nlohmann::json& payload);
 Problems check_morning_star_verified(const MorningStarCatalog& catalog, const nlohmann::json& verified);
-Problems check_industry_brain_payload(const IndustryBrainCatalog& catalog, const nlohmann::json& payload);
-Problems check_industry_brain_verified(const IndustryBrainCatalog& catalog, const nlohmann::json& verified);
+// With a model, a value of a unit it counts (IndustryBrainModel::integer_units) must be whole.
+Problems check_industry_brain_payload(const IndustryBrainCatalog& catalog, const nlohmann::json& payload,
+                                      const IndustryBrainModel* model = nullptr);
+Problems check_industry_brain_verified(const IndustryBrainCatalog& catalog, const nlohmann::json& verified,
+                                       const IndustryBrainModel* model = nullptr);
+// Whether an industry_brain input gives a value or a grade: a draft's empty one ({} or evidence
+// alone) scores 0 and is a gap at submission.
+bool has_input(const nlohmann::json& input);
 
 std::expected<MorningStarScore, Problems> score_morning_star(const MorningStarCatalog& catalog,
                                                              const MorningStarModel& model,

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +49,10 @@ struct IndustryBrainModel {
   ModelId id;
   std::string catalog_version;
   double total = 100;
+  // The units whose values are whole numbers (counts: 个, 家, 项 …; 等级): `inputs.integer_units`,
+  // each a unit of the catalogue. Empty in models before 2026.2, which took any number.
+  std::set<std::string, std::less<>> integer_units;
+  bool takes_integer(const Indicator& ind) const { return ind.unit && integer_units.contains(*ind.unit); }
   std::vector<std::pair<std::string, double>> dimension_weights;  // in catalogue order
   std::map<std::string, IndicatorModel> indicators;
   nlohmann::json document;
