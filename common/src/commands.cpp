@@ -209,6 +209,17 @@ Result<C> about_one(Reader& r) {
   return c;
 }
 
+// A command about one versioned thing: also its expected version (If-Match), which it needs.
+template <class C>
+Result<C> about_one_version(Reader& r) {
+  auto c = about_one<C>(r);
+  if (!c) return c;
+  auto version = r.expected_version();
+  if (!version) return refuse(if_match_required());
+  c->expected_version = *version;
+  return c;
+}
+
 }  // namespace
 
 Contact Contact::from_json(const json& j) {
@@ -319,11 +330,8 @@ json to_json(const UpdateDeclaration& c) {
 }
 Result<UpdateDeclaration> from_json(const json& j, Tag<UpdateDeclaration>) {
   Reader r(j);
-  auto c = about_one<UpdateDeclaration>(r);
+  auto c = about_one_version<UpdateDeclaration>(r);
   if (!c) return c;
-  auto version = r.expected_version();
-  if (!version) return refuse(if_match_required());
-  c->expected_version = *version;
   c->title = r.string("body", "title", true).value_or("");
   c->org_name = r.string("body", "org_name", false);
   c->contact = r.contact();
@@ -365,11 +373,8 @@ json to_json(const DecideDeclaration& c) {
 }
 Result<DecideDeclaration> from_json(const json& j, Tag<DecideDeclaration>) {
   Reader r(j);
-  auto c = about_one<DecideDeclaration>(r);
+  auto c = about_one_version<DecideDeclaration>(r);
   if (!c) return c;
-  auto version = r.expected_version();
-  if (!version) return refuse(if_match_required());
-  c->expected_version = *version;
   c->decision = r.enumerated<Decision>(
                      "body", "decision", true, parse_decision,
                      {"must be approve, return or reject", "必须是 approve（通过）、return（退回）或 reject（不通过）"})
@@ -535,11 +540,8 @@ json to_json(const DeleteDeclaration& c) {
 }
 Result<DeleteDeclaration> from_json(const json& j, Tag<DeleteDeclaration>) {
   Reader r(j);
-  auto c = about_one<DeleteDeclaration>(r);
+  auto c = about_one_version<DeleteDeclaration>(r);
   if (!c) return c;
-  auto version = r.expected_version();
-  if (!version) return refuse(if_match_required());
-  c->expected_version = *version;
   return r.done(std::move(*c));
 }
 
@@ -662,11 +664,8 @@ json to_json(const UpdateRound& c) {
 }
 Result<UpdateRound> from_json(const json& j, Tag<UpdateRound>) {
   Reader r(j);
-  auto c = about_one<UpdateRound>(r);
+  auto c = about_one_version<UpdateRound>(r);
   if (!c) return c;
-  auto version = r.expected_version();
-  if (!version) return refuse(if_match_required());
-  c->expected_version = *version;
   c->title = r.string("body", "title", false);
   c->opens_at = r.string("body", "opens_at", false);
   c->closes_at = r.string("body", "closes_at", false);

@@ -7,19 +7,20 @@
 #include <set>
 #include <thread>
 
-#include "rounds.hpp"
 #include "sdp/build_info.hpp"
+#include "stack.hpp"
 #include "test_env.hpp"
 #include "tokens.hpp"
 
 using namespace sdp;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using test::if_match;
 using test::TokenMinter;
 
 namespace {
 
-const std::string kOrg = "91370102MA3C00000B";
+const std::string& kOrg = test::kApplicantOrg;
 const std::string kOtherOrg = "91350100M000100Y43";
 const std::string kZh = "Accept-Language: zh-CN,zh;q=0.9";
 
@@ -38,41 +39,12 @@ json full_indicators() {
   return out;
 }
 
-// The stack, with an admin's open round of each kind.
-struct Stack {
-  TokenMinter minter;
-  test::NatsServer nats;
-  test::ServiceUnderTest workflow{"workflow", nats};
-  test::ServiceUnderTest scoring{"scoring", nats};
-  test::ServiceUnderTest notify{
-      "notify", nats, {{"SDP_NOTIFY_SEAL_KEY", std::string(64, 'c')}, {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true"}}};
-  std::unique_ptr<test::ServiceUnderTest> gateway;
-  std::map<std::string, std::string> rounds;
-
-  Stack() {
-    gateway = std::make_unique<test::ServiceUnderTest>(
-        "gateway", nats,
-        std::map<std::string, std::string>{{"SDP_JWT_PUBLIC_KEYS", minter.rsa_public_pem().string()},
-                                           {"SDP_JWT_ISSUER", "sdp-test"}});
-    EXPECT_TRUE(workflow.wait_ready() && scoring.wait_ready() && notify.wait_ready());
-    EXPECT_TRUE(gateway->wait_ready()) << gateway->process->log_text();
-    for (const char* kind : {"morning_star", "industry_brain"}) {
-      auto r = call("POST", "/v1/rounds", minter.token(TokenMinter::admin()), test::open_round_body(kind));
-      EXPECT_EQ(r.status, 201) << r.body;
-      rounds[kind] = r.json()["id"];
-    }
-  }
-
+// The stack, with an admin's open round of each kind; every request asks for Chinese.
+struct Stack : test::Stack {
   test::HttpReply call(const std::string& method, const std::string& path, const std::string& token,
                        const std::optional<json>& body = std::nullopt, std::vector<std::string> headers = {}) {
-    headers.push_back("Authorization: Bearer " + token);
     headers.push_back(kZh);
-    if (body) headers.push_back("Content-Type: application/json");
-    return test::http(method, gateway->url(path), headers, body ? std::optional(body->dump()) : std::nullopt);
-  }
-  std::string applicant(const std::string& org = kOrg) { return minter.token(TokenMinter::applicant(org)); }
-  std::string reviewer(const std::string& tier, const std::string& region) {
-    return minter.token(TokenMinter::reviewer(tier, region));
+    return send(method, path, token, body, std::move(headers));
   }
 
   // A draft with a title alone (and the round and county a number needs).
@@ -93,8 +65,6 @@ struct Stack {
                 body ? std::vector<std::string>{if_match(d)} : std::vector<std::string>{});
   }
   json inbox(const std::string& token) { return call("GET", "/v1/notifications?limit=100", token).json(); }
-
-  static std::string if_match(const json& d) { return "If-Match: \"" + std::to_string(d["version"].get<int>()) + "\""; }
 };
 
 // pointer -> message, of a 400.
@@ -121,7 +91,7 @@ TEST(Drafts, ATitleAloneIsADraftAndSubmitListsEveryGapAtOnceInChinese) {
   EXPECT_EQ(d["title"], "第三次保存");
   // A phone that is given must be a phone, said with its pointer, in Chinese.
   auto bad = s.call("PUT", "/v1/declarations/" + d["id"].get<std::string>(), s.applicant(),
-                    json{{"title", "t"}, {"contact", {{"phone", "不是电话"}}}}, {Stack::if_match(d)});
+                    json{{"title", "t"}, {"contact", {{"phone", "不是电话"}}}}, {if_match(d)});
   ASSERT_EQ(bad.status, 400) << bad.body;
   EXPECT_NE(errors_of(bad)["/contact/phone"].find("电话号码"), std::string::npos) << bad.body;
 
@@ -167,7 +137,7 @@ TEST(Drafts, CountsAreWholeNumbersNegativesAndOutOfRangeAreRefusedAlsoInThePrevi
     SCOPED_TRACE(c.input.dump());
     const json payload = {{"indicators", json::object({{c.input[0], c.input[1]}})}};
     auto saved = s.call("PUT", "/v1/declarations/" + d["id"].get<std::string>(), s.applicant(),
-                        json{{"title", "t"}, {"payload", payload}}, {Stack::if_match(d)});
+                        json{{"title", "t"}, {"payload", payload}}, {if_match(d)});
     ASSERT_EQ(saved.status, 400) << saved.body;
     EXPECT_NE(errors_of(saved)[c.pointer].find(c.words), std::string::npos) << saved.body;
     auto preview =
@@ -221,15 +191,15 @@ TEST(Drafts, ADraftNeverSubmittedIsDeletedByItsOwnerAtItsVersionAndLeavesNoTrace
 
   EXPECT_EQ(s.call("DELETE", path, s.applicant()).status, 428);
   EXPECT_EQ(s.call("DELETE", path, s.applicant(), std::nullopt, {"If-Match: \"1\""}).status, 412);
-  EXPECT_EQ(s.call("DELETE", path, s.applicant(kOtherOrg), std::nullopt, {Stack::if_match(d)}).status, 404);
-  EXPECT_EQ(s.call("DELETE", path, s.reviewer("county", "370102"), std::nullopt, {Stack::if_match(d)}).status, 404)
+  EXPECT_EQ(s.call("DELETE", path, s.applicant(kOtherOrg), std::nullopt, {if_match(d)}).status, 404);
+  EXPECT_EQ(s.call("DELETE", path, s.reviewer("county", "370102"), std::nullopt, {if_match(d)}).status, 404)
       << "a draft is the applicant's alone";
-  auto gone = s.call("DELETE", path, s.applicant(), std::nullopt, {Stack::if_match(d)});
+  auto gone = s.call("DELETE", path, s.applicant(), std::nullopt, {if_match(d)});
   ASSERT_EQ(gone.status, 204) << gone.body;
   EXPECT_TRUE(gone.body.empty());
   EXPECT_EQ(s.call("GET", path, s.applicant()).status, 404);
   EXPECT_EQ(s.call("GET", path + "/history", s.applicant()).status, 404);
-  EXPECT_EQ(s.call("DELETE", path, s.applicant(), std::nullopt, {Stack::if_match(d)}).status, 404) << "a replay";
+  EXPECT_EQ(s.call("DELETE", path, s.applicant(), std::nullopt, {if_match(d)}).status, 404) << "a replay";
   EXPECT_EQ(s.call("GET", "/v1/declarations", s.applicant()).json()["items"].size(), 0u);
   EXPECT_EQ(declared(), 0) << "the round no longer counts it";
 
@@ -242,13 +212,12 @@ TEST(Drafts, ADraftNeverSubmittedIsDeletedByItsOwnerAtItsVersionAndLeavesNoTrace
   e = s.post(e, "submit", s.applicant()).json();
   auto county = s.reviewer("county", "370102");
   EXPECT_EQ(
-      s.call("DELETE", "/v1/declarations/" + e["id"].get<std::string>(), county, std::nullopt, {Stack::if_match(e)})
-          .status,
+      s.call("DELETE", "/v1/declarations/" + e["id"].get<std::string>(), county, std::nullopt, {if_match(e)}).status,
       403);
   e = s.post(e, "decisions", county, json{{"decision", "return"}, {"comment", "请补充材料"}}).json();
   ASSERT_EQ(e["state"], "returned");
-  auto refused = s.call("DELETE", "/v1/declarations/" + e["id"].get<std::string>(), s.applicant(), std::nullopt,
-                        {Stack::if_match(e)});
+  auto refused =
+      s.call("DELETE", "/v1/declarations/" + e["id"].get<std::string>(), s.applicant(), std::nullopt, {if_match(e)});
   EXPECT_EQ(refused.status, 409) << refused.body;
   EXPECT_NE(refused.json()["title"].get<std::string>().find("从未提交"), std::string::npos) << refused.body;
   auto stats = s.call("GET", "/v1/stats", s.reviewer("province", "370000")).json();
@@ -264,7 +233,7 @@ TEST(Drafts, SavesNotifyNobodyStateChangesDoAndTheInboxCountsAndMarksAllRead) {
                 {"payload", {{"claimed_level", 1}}}});
   auto draft = s.title_only("morning_star");
   ASSERT_EQ(s.call("DELETE", "/v1/declarations/" + draft["id"].get<std::string>(), s.applicant(), std::nullopt,
-                   {Stack::if_match(draft)})
+                   {if_match(draft)})
                 .status,
             204);
   d = s.post(d, "submit", s.applicant()).json();  // a state change: told

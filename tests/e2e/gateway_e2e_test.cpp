@@ -16,17 +16,19 @@
 #include "rounds.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/crypto.hpp"
+#include "stack.hpp"
 #include "test_env.hpp"
 #include "tokens.hpp"
 
 using namespace sdp;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using test::if_match;
 using test::TokenMinter;
 
 namespace {
 
-const std::string kOrg = "91370102MA3C00000B";
+const std::string& kOrg = test::kApplicantOrg;
 const std::string kOtherOrg = "91350100M000100Y43";
 
 json all_met(int claimed = 3) {
@@ -49,71 +51,29 @@ json declaration_body(const std::string& region = "370102") {
           {"payload", all_met()}};
 }
 
-struct Platform {
-  TokenMinter minter;
-  test::NatsServer nats;
-  test::ServiceUnderTest workflow{"workflow", nats};
-  test::ServiceUnderTest scoring{"scoring", nats};
-  test::ServiceUnderTest notify{
-      "notify", nats, {{"SDP_NOTIFY_SEAL_KEY", std::string(64, 'c')}, {"SDP_NOTIFY_ALLOW_PRIVATE_URLS", "true"}}};
-  std::unique_ptr<test::ServiceUnderTest> gateway;
-
-  Platform() {
-    gateway = std::make_unique<test::ServiceUnderTest>(
-        "gateway", nats,
-        std::map<std::string, std::string>{
-            {"SDP_JWT_PUBLIC_KEYS", minter.rsa_public_pem().string() + "," + minter.ec_public_pem().string()},
-            {"SDP_JWT_ISSUER", "sdp-test"},
-            {"SDP_HTTP_READ_TIMEOUT_MS", "2000"},
-            {"SDP_GATEWAY_DEADLINE_MS", "1500"}});
-    EXPECT_TRUE(workflow.wait_ready());
-    EXPECT_TRUE(scoring.wait_ready());
-    EXPECT_TRUE(notify.wait_ready());
-    EXPECT_TRUE(gateway->wait_ready()) << gateway->process->log_text();
-    for (const char* kind : {"morning_star", "industry_brain"}) g_rounds[kind] = open_round(kind)["id"];
-  }
-
-  // A round of `kind` open from a day ago for 30 days, opened by the admin over HTTP.
-  json open_round(const std::string& kind) {
-    auto r = send("POST", "/v1/rounds", minter.token(TokenMinter::admin()), test::open_round_body(kind));
-    EXPECT_EQ(r.status, 201) << r.body;
-    return r.json();
-  }
-
-  std::string url(const std::string& path) const { return gateway->url(path); }
-
-  test::HttpReply send(const std::string& method, const std::string& path, const std::string& token,
-                       const std::optional<json>& body = std::nullopt, std::vector<std::string> headers = {}) {
-    if (!token.empty()) headers.push_back(std::string("Authorization: Bearer ").append(token));
-    if (body) headers.push_back("Content-Type: application/json");
-    return test::http(method, url(path), headers, body ? std::optional<std::string>(body->dump()) : std::nullopt);
-  }
-
-  std::string as_applicant(const std::string& org = kOrg) { return minter.token(TokenMinter::applicant(org)); }
-  std::string as_reviewer(const std::string& tier, const std::string& region) {
-    return minter.token(TokenMinter::reviewer(tier, region));
+struct Platform : test::Stack {
+  Platform() : test::Stack({.gateway = {{"SDP_HTTP_READ_TIMEOUT_MS", "2000"}, {"SDP_GATEWAY_DEADLINE_MS", "1500"}}}) {
+    g_rounds = rounds;
   }
 
   json create(const std::string& org = kOrg, const json& body = declaration_body()) {
-    auto r = send("POST", "/v1/declarations", as_applicant(org), body);
+    auto r = send("POST", "/v1/declarations", applicant(org), body);
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json();
   }
   json submitted(const std::string& org = kOrg) {
     auto d = create(org);
-    auto r = send("POST", "/v1/declarations/" + d["id"].get<std::string>() + "/submit", as_applicant(org));
+    auto r = send("POST", "/v1/declarations/" + d["id"].get<std::string>() + "/submit", applicant(org));
     EXPECT_EQ(r.status, 200) << r.body;
     return r.json();
   }
 };
 
-std::string if_match(const json& d) { return "If-Match: \"" + std::to_string(d["version"].get<int>()) + "\""; }
-
 }  // namespace
 
 TEST(GatewayE2E, EveryEndpointOverHttp) {
   Platform p;
-  auto applicant = p.as_applicant();
+  auto applicant = p.applicant();
   // Catalogues and the OpenAPI document, no token needed.
   auto ms = p.send("GET", "/v1/catalogs/morning-star", "");
   EXPECT_EQ(ms.status, 200);
@@ -154,7 +114,7 @@ TEST(GatewayE2E, EveryEndpointOverHttp) {
   d = sub.json();
   EXPECT_EQ(d["state"], "county_review");
 
-  auto county = p.as_reviewer("county", "370102");
+  auto county = p.reviewer("county", "370102");
   auto pending = p.send("GET", "/v1/reviews/pending?limit=10", county);
   ASSERT_EQ(pending.status, 200);
   EXPECT_EQ(pending.json()["items"][0]["id"], id);
@@ -174,7 +134,7 @@ TEST(GatewayE2E, EveryEndpointOverHttp) {
   ASSERT_EQ(list.status, 200);
   EXPECT_EQ(list.json()["items"].size(), 1u);
 
-  auto stats = p.send("GET", "/v1/stats", p.as_reviewer("province", "370000"));
+  auto stats = p.send("GET", "/v1/stats", p.reviewer("province", "370000"));
   ASSERT_EQ(stats.status, 200);
   EXPECT_EQ(stats.json()["by_state"]["city_review"], 1);
 
@@ -237,13 +197,13 @@ TEST(GatewayE2E, TheAuthorisationMatrix) {
     std::string token;
   };
   std::vector<Who> who = {
-      {"owner", p.as_applicant()},
-      {"other applicant", p.as_applicant(kOtherOrg)},
-      {"county in jurisdiction", p.as_reviewer("county", "370102")},
-      {"county elsewhere", p.as_reviewer("county", "370103")},
-      {"city in jurisdiction", p.as_reviewer("city", "370100")},
-      {"city elsewhere", p.as_reviewer("city", "370200")},
-      {"province", p.as_reviewer("province", "370000")},
+      {"owner", p.applicant()},
+      {"other applicant", p.applicant(kOtherOrg)},
+      {"county in jurisdiction", p.reviewer("county", "370102")},
+      {"county elsewhere", p.reviewer("county", "370103")},
+      {"city in jurisdiction", p.reviewer("city", "370100")},
+      {"city elsewhere", p.reviewer("city", "370200")},
+      {"province", p.reviewer("province", "370000")},
       {"admin", p.minter.token(TokenMinter::admin())},
   };
   struct Row {
@@ -306,7 +266,7 @@ TEST(GatewayE2E, TheAuthorisationMatrix) {
 
   // Tokens that must never pass, on every authenticated route.
   auto claims = p.minter.defaults(TokenMinter::applicant());
-  auto good = p.as_applicant();
+  auto good = p.applicant();
   TokenMinter stranger;
   auto forged_claims = claims;
   forged_claims["org"] = kOtherOrg;
@@ -351,7 +311,7 @@ struct BadRequest {
 // Bad input of every kind, answered by the gateway, the workflow and scoring; `draft` is one of
 // the applicant's drafts. None of them creates anything.
 std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
-  auto token = p.as_applicant();
+  auto token = p.applicant();
   auto id = draft["id"].get<std::string>();
   auto base = declaration_body();
   auto with = [&](const std::function<void(json&)>& change) {
@@ -362,7 +322,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
   const std::string ct = "Content-Type: application/json";
   const std::string auth = "Authorization: Bearer " + token;
   const std::string decl = "/v1/declarations/" + id;
-  const std::string reviewer = "Authorization: Bearer " + p.as_reviewer("county", "370102");
+  const std::string reviewer = "Authorization: Bearer " + p.reviewer("county", "370102");
   std::string big(1024 * 1024 + 10, 'x');
   return {
       {"malformed JSON", "POST", "/v1/declarations", "{\"kind\": ", {ct, auth}, 400, "validation", ""},
@@ -625,7 +585,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
        "POST",
        decl + "/decisions",
        "{\"decision\":\"maybe\"}",
-       {ct, "Authorization: Bearer " + p.as_reviewer("county", "370102"), "If-Match: \"1\""},
+       {ct, "Authorization: Bearer " + p.reviewer("county", "370102"), "If-Match: \"1\""},
        400,
        "validation",
        "/decision"},
@@ -756,7 +716,7 @@ std::vector<BadRequest> bad_requests(Platform& p, const json& draft) {
 
 TEST(GatewayE2E, BadInputIsRefusedWithTypeAndPointer) {
   Platform p;
-  auto token = p.as_applicant();
+  auto token = p.applicant();
   auto d = p.create();
   auto cases = bad_requests(p, d);
   ASSERT_GE(cases.size(), 30u);
@@ -805,7 +765,7 @@ std::vector<std::string> readable_texts(const json& problem) {
 
 TEST(GatewayE2E, MessagesAreChineseWhenAskedAndPlainAlways) {
   Platform p;
-  auto token = p.as_applicant();
+  auto token = p.applicant();
   auto d = p.create();
   auto decl = "/v1/declarations/" + d["id"].get<std::string>();
   const std::string ct = "Content-Type: application/json", auth = "Authorization: Bearer " + token;
@@ -870,7 +830,7 @@ TEST(GatewayE2E, MessagesAreChineseWhenAskedAndPlainAlways) {
 // twice acted as the last one; a claim of the wrong type was a 500. Each is refused, with a pointer.
 TEST(GatewayE2E, HostileJsonIsRefusedWithAPointerAndTheGatewayStaysUp) {
   Platform p;
-  auto token = p.as_applicant();
+  auto token = p.applicant();
   const std::string ct = "Content-Type: application/json";
   const std::string auth = "Authorization: Bearer " + token;
   auto create_with = [](const std::string& title_part, const std::string& payload) {
@@ -941,8 +901,8 @@ TEST(GatewayE2E, HostileJsonIsRefusedWithAPointerAndTheGatewayStaysUp) {
 // one short answer, with a capped list of problems, and leaves no thread behind.
 TEST(GatewayE2E, AMebibyteOfUnknownKeysIsRefusedWithAShortList) {
   Platform p;
-  auto token = p.as_applicant();
-  auto reviewer = p.as_reviewer("county", "370102");
+  auto token = p.applicant();
+  auto reviewer = p.reviewer("county", "370102");
   auto draft = p.create();
   auto submitted = p.submitted();
   // {"x0000000":<value>,…} up to about 1,000,000 bytes.
@@ -1038,7 +998,7 @@ TEST(GatewayE2E, AMebibyteOfUnknownKeysIsRefusedWithAShortList) {
 
 TEST(GatewayE2E, IdempotencyKeysReplayAndRefuse) {
   Platform p;
-  auto token = p.as_applicant();
+  auto token = p.applicant();
   auto body = declaration_body();
   auto first = p.send("POST", "/v1/declarations", token, body, {"Idempotency-Key: order-2026-0001"});
   auto again = p.send("POST", "/v1/declarations", token, body, {"Idempotency-Key: order-2026-0001"});
@@ -1051,8 +1011,7 @@ TEST(GatewayE2E, IdempotencyKeysReplayAndRefuse) {
   auto other = p.send("POST", "/v1/declarations", token, body, {"Idempotency-Key: order-2026-0001"});
   EXPECT_EQ(other.status, 422);
   // Keys are per caller: another org's same key is its own.
-  auto theirs =
-      p.send("POST", "/v1/declarations", p.as_applicant(kOtherOrg), body, {"Idempotency-Key: order-2026-0001"});
+  auto theirs = p.send("POST", "/v1/declarations", p.applicant(kOtherOrg), body, {"Idempotency-Key: order-2026-0001"});
   EXPECT_EQ(theirs.status, 201);
 }
 
@@ -1092,7 +1051,7 @@ TEST(GatewayE2E, ASlowClientIsCutOffWhileOthersAreServed) {
 
 TEST(GatewayE2E, ADependencyThatDoesNotAnswerIs503AndNothingHalfDone) {
   Platform p;
-  auto token = p.as_applicant();
+  auto token = p.applicant();
   auto d = p.create();
   p.workflow.process->stop(SIGTERM);
   auto t0 = std::chrono::steady_clock::now();
@@ -1168,7 +1127,7 @@ TEST(GatewayE2E, MetricsLabelsNeverComeFromTheClient) {
 // response is content-sniffed.
 TEST(GatewayE2E, ApiResponsesAreNeitherCachedNorSniffed) {
   Platform p;
-  auto token = p.as_applicant();
+  auto token = p.applicant();
   auto d = p.create();
   auto id = d["id"].get<std::string>();
   for (const auto& r : {p.send("GET", "/v1/declarations/" + id, token), p.send("GET", "/v1/declarations", token),
@@ -1189,7 +1148,7 @@ TEST(GatewayE2E, ApiResponsesAreNeitherCachedNorSniffed) {
 TEST(GatewayE2E, RoundsOverHttpAndADeclarationInOne) {
   Platform p;
   const auto admin = p.minter.token(TokenMinter::admin());
-  const auto applicant = p.as_applicant();
+  const auto applicant = p.applicant();
   const std::string zh = "Accept-Language: zh-CN,zh;q=0.9";
 
   // POST: the admin alone; the schema bounds the body; the service checks the dates.
@@ -1221,7 +1180,7 @@ TEST(GatewayE2E, RoundsOverHttpAndADeclarationInOne) {
   EXPECT_EQ(round["state"], "open");
 
   // GET one and the list, by any role.
-  auto got = p.send("GET", path, p.as_reviewer("county", "370102"));
+  auto got = p.send("GET", path, p.reviewer("county", "370102"));
   ASSERT_EQ(got.status, 200) << got.body;
   EXPECT_EQ(got.json()["title"], body["title"]);
   auto listed = p.send("GET", "/v1/rounds?kind=morning_star&state=open", applicant);
@@ -1268,10 +1227,10 @@ TEST(GatewayE2E, RoundsOverHttpAndADeclarationInOne) {
 TEST(GatewayE2E, ACityHitsItsQuotaAReturnFreesAPlaceAndTheCityRanks) {
   Platform p;
   const auto admin = p.minter.token(TokenMinter::admin());
-  const auto applicant = p.as_applicant();
-  const auto county = p.as_reviewer("county", "370102");
-  const auto city = p.as_reviewer("city", "370100");
-  const auto province = p.as_reviewer("province", "370000");
+  const auto applicant = p.applicant();
+  const auto county = p.reviewer("county", "370102");
+  const auto city = p.reviewer("city", "370100");
+  const auto province = p.reviewer("province", "370000");
   const std::string zh = "Accept-Language: zh-CN,zh;q=0.9";
 
   auto body = test::open_round_body("morning_star");
@@ -1379,7 +1338,7 @@ TEST(GatewayE2E, TheQueueSearchesFiltersSortsAndCounts) {
     body["org_name"] = org_name;
     body["title"] = title;
     auto d = p.create(org, body);
-    auto r = p.send("POST", "/v1/declarations/" + d["id"].get<std::string>() + "/submit", p.as_applicant(org));
+    auto r = p.send("POST", "/v1/declarations/" + d["id"].get<std::string>() + "/submit", p.applicant(org));
     EXPECT_EQ(r.status, 200) << r.body;
     return r.json();
   };
@@ -1387,7 +1346,7 @@ TEST(GatewayE2E, TheQueueSearchesFiltersSortsAndCounts) {
   auto b = declare("370102", "历下区泉城装备有限公司", "泉城数字化车间", kOtherOrg);
   auto c = declare("370102", "济南明湖Precision有限公司", "明湖二期");
   auto elsewhere = declare("370103", "济南明湖Precision有限公司", "市中区工厂");
-  const auto county = p.as_reviewer("county", "370102");
+  const auto county = p.reviewer("county", "370102");
   auto queue = [&](const std::string& query, const std::string& token) {
     return p.send("GET", "/v1/reviews/pending?" + query, token);
   };
@@ -1441,7 +1400,7 @@ TEST(GatewayE2E, TheQueueSearchesFiltersSortsAndCounts) {
     EXPECT_EQ(r.status, 200) << r.body;
   };
   declare_at_city(a);
-  const auto city = p.as_reviewer("city", "370100");
+  const auto city = p.reviewer("city", "370100");
   EXPECT_EQ(queue("", city).json()["total"], 1);
   EXPECT_EQ(queue("county=370103", city).json()["total"], 0);
   EXPECT_EQ(queue("county=370102&q=%E6%98%8E%E6%B9%96", city).json()["total"], 1) << "明湖";

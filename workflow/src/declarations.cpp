@@ -282,10 +282,9 @@ void apply(db::Connection& c, const Change& change) {
         "UPDATE declarations SET submitted_version = (SELECT MAX(version) FROM declaration_versions WHERE "
         "declaration_id = ?) WHERE id = ?",
         {d.id, d.id});
-    c.execute(
-        "UPDATE declaration_versions SET submitted = TRUE WHERE declaration_id = ? AND version = (SELECT "
-        "submitted_version FROM declarations WHERE id = ?)",
-        {d.id, d.id});
+    c.execute(  // the same newest version, marked where the diff reads it
+        "UPDATE declaration_versions SET submitted = TRUE WHERE declaration_id = ? ORDER BY version DESC LIMIT 1",
+        {d.id});
   }
   if (change.submits || (change.verdict && change.rescored))  // the content reviewers see is the row's
     c.execute(
@@ -685,9 +684,9 @@ Result<cmd::Document> Workflow::stats(const cmd::Statistics& command) {
     const int64_t n = r.i64("n");
     add(by_state, r.str("state"), n);
     add(by_kind, r.str("kind"), n);
-    const std::string city = r.str("city");
-    if (!by_city.contains(city)) by_city[city] = {{"name", regions_.name_of(city)}, {"count", 0}};
-    by_city[city]["count"] = by_city[city]["count"].get<int64_t>() + n;
+    auto& city = by_city[r.str("city")];
+    if (city.is_null()) city = {{"name", regions_.name_of(r.str("city"))}};
+    add(city, "count", n);
     if (r.str("kind") == "morning_star") add(levels, r.is_null("level_reached") ? "none" : r.str("level_reached"), n);
   }
   json out{{"by_state", std::move(by_state)},
