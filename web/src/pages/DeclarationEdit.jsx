@@ -18,7 +18,7 @@ import { useItemNames } from '../lib/itemNames.js';
 import { pointerLabel } from '../lib/pointers.js';
 import { submissionGaps } from '../lib/submitChecks.js';
 
-const AUTOSAVE_MS = 4000; // a save to the server this long after the last change
+const AUTOSAVE_MS = 8000; // a save to the server this long after the last change (each save is a version in the history)
 const RETRY_MS = 15000; // and again this often while the server cannot be reached
 
 // The county code inside a 统一社会信用代码 (characters 3–8), a sensible default region.
@@ -345,7 +345,8 @@ function Editor() {
   };
   const takeServer = () => {
     setDecl(conflict.server); setEtag(conflict.etag);
-    setF(fieldsOf(conflict.server)); setRev((r) => r + 1); setSavedRev((r) => r + 1);
+    const n = latest.current.rev + 1;
+    setF(fieldsOf(conflict.server)); setRev(n); setSavedRev(n);
     dropDraft(draftKey({ id: conflict.server.id }));
     setConflict(null); setStatus({ kind: 'idle' });
   };
