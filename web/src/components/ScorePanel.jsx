@@ -12,12 +12,13 @@ export function usePreview(kind, payload, verified) {
   const [score, setScore] = useState(null);
   const [error, setError] = useState('');
   useEffect(() => {
+    if (!kind) return undefined; // the declaration is still loading: nothing to score yet
     let live = true;
     api('/v1/scoring/preview', { method: 'POST', body: JSON.parse(debounced) })
       .then(({ data }) => { if (live) { setScore(data); setError(''); } })
       .catch(() => live && setError('评分预览暂不可用'));
     return () => { live = false; };
-  }, [debounced]);
+  }, [debounced]); // eslint-disable-line react-hooks/exhaustive-deps
   return { score, error, pending: debounced !== body };
 }
 

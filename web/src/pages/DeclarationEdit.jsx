@@ -475,6 +475,10 @@ function Editor() {
                 <Button danger type="text" data-testid="delete-draft">删除草稿</Button>
               </Popconfirm>
             )}
+            {conflict && <>
+              <Button size="small" type="primary" ghost onClick={keepMine}>保留我的修改</Button>
+              <Button size="small" onClick={takeServer}>载入服务器版本</Button>
+            </>}
             {general && <Button type="link" danger size="small" onClick={() => document.getElementById('error-summary')?.scrollIntoView({ behavior: 'smooth' })}>
               查看需修改之处</Button>}
             <SaveStatus status={dirty && status.kind !== 'offline' && status.kind !== 'refused' && status.kind !== 'conflict' && status.kind !== 'saving' ? { kind: 'dirty' } : status} />
