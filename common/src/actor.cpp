@@ -5,8 +5,11 @@
 namespace sdp {
 namespace {
 
-constexpr Names<Role, 4> kRoles{
-    {{Role::applicant, "applicant"}, {Role::reviewer, "reviewer"}, {Role::admin, "admin"}, {Role::system, "system"}}};
+constexpr Names<Role, 5> kRoles{{{Role::applicant, "applicant"},
+                                 {Role::reviewer, "reviewer"},
+                                 {Role::admin, "admin"},
+                                 {Role::system, "system"},
+                                 {Role::expert, "expert"}}};
 constexpr Names<Tier, 3> kTiers{{{Tier::county, "county"}, {Tier::city, "city"}, {Tier::province, "province"}}};
 
 std::string string_at(const nlohmann::json& j, const char* key) {

@@ -63,6 +63,30 @@ class Reader {
     return std::nullopt;
   }
 
+  std::optional<double> number(const char* section, const char* key, bool required) {
+    const json* v = member(section, key);
+    if (v && v->is_number()) return v->get<double>();
+    if (v || required) add(pointer(section, key), {"must be a number", "必须是数字"});
+    return std::nullopt;
+  }
+
+  // An array of strings (required), each problem at its index.
+  std::vector<std::string> strings(const char* section, const char* key) {
+    std::vector<std::string> out;
+    const json* a = member(section, key);
+    if (!a || !a->is_array()) {
+      add(pointer(section, key), {"must be an array of strings", "必须是文字的数组"});
+      return out;
+    }
+    for (size_t i = 0; i < a->size(); ++i) {
+      if ((*a)[i].is_string())
+        out.push_back((*a)[i].get<std::string>());
+      else
+        add(pointer(section, key) + "/" + std::to_string(i), {"must be a string", "必须是文字"});
+    }
+    return out;
+  }
+
   std::optional<bool> boolean(const char* section, const char* key) {
     const json* v = member(section, key);
     if (v && v->is_boolean()) return v->get<bool>();
@@ -722,6 +746,197 @@ Result<RankRecommendations> from_json(const json& j, Tag<RankRecommendations>) {
   } else {
     r.add("/ids", {"must be an array of declaration ids", "必须是申报编号的数组"});
   }
+  return r.done(std::move(*c));
+}
+
+// ---- expert review and objections ----
+std::string_view name(ObjectionState s) { return s == ObjectionState::open ? "open" : "resolved"; }
+std::optional<ObjectionState> parse_objection_state(std::string_view s) {
+  for (auto o : {ObjectionState::open, ObjectionState::resolved})
+    if (name(o) == s) return o;
+  return std::nullopt;
+}
+std::string_view name(ObjectionOutcome o) { return o == ObjectionOutcome::upheld ? "upheld" : "dismissed"; }
+std::optional<ObjectionOutcome> parse_objection_outcome(std::string_view s) {
+  for (auto o : {ObjectionOutcome::upheld, ObjectionOutcome::dismissed})
+    if (name(o) == s) return o;
+  return std::nullopt;
+}
+
+namespace {
+const Text kObjectionStateExpected{"must be open or resolved", "必须是 open（待处理）或 resolved（已处理）"};
+const Text kOutcomeExpected{"must be upheld or dismissed", "必须是 upheld（异议成立）或 dismissed（异议不成立）"};
+}  // namespace
+
+json to_json(const CreateExpert& c) {
+  auto j = with_actor(c.actor);
+  json kinds = json::array();
+  for (auto k : c.kinds) kinds.push_back(name(k));
+  j["body"] = {{"sub", c.sub},
+               {"name", c.name},
+               {"employer", c.employer ? json(*c.employer) : json(nullptr)},
+               {"home_region", c.home_region},
+               {"kinds", kinds}};
+  return j;
+}
+Result<CreateExpert> from_json(const json& j, Tag<CreateExpert>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  CreateExpert c;
+  c.actor = *actor;
+  c.sub = r.string("body", "sub", true).value_or("");
+  c.name = r.string("body", "name", true).value_or("");
+  c.employer = r.string("body", "employer", false);
+  c.home_region = r.string("body", "home_region", true).value_or("");
+  auto kinds = r.strings("body", "kinds");
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    if (auto k = parse_kind(kinds[i]))
+      c.kinds.push_back(*k);
+    else
+      r.add("/kinds/" + std::to_string(i), kKindExpected);
+  }
+  return r.done(std::move(c));
+}
+
+json to_json(const ListExperts& c) {
+  auto j = with_actor(c.actor);
+  j["query"] = json::object();
+  if (c.kind) j["query"]["kind"] = name(*c.kind);
+  return j;
+}
+Result<ListExperts> from_json(const json& j, Tag<ListExperts>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  ListExperts c{*actor, r.enumerated<Kind>("query", "kind", false, parse_kind, kKindExpected)};
+  return r.done(std::move(c));
+}
+
+json to_json(const AssignPanel& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["body"] = {{"experts", c.experts}, {"due_at", c.due_at}};
+  return j;
+}
+Result<AssignPanel> from_json(const json& j, Tag<AssignPanel>) {
+  Reader r(j);
+  auto c = about_one<AssignPanel>(r);
+  if (!c) return c;
+  c->experts = r.strings("body", "experts");
+  c->due_at = r.string("body", "due_at", true).value_or("");
+  return r.done(std::move(*c));
+}
+
+json to_json(const GetPanel& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  return j;
+}
+Result<GetPanel> from_json(const json& j, Tag<GetPanel>) {
+  Reader r(j);
+  auto c = about_one<GetPanel>(r);
+  if (!c) return c;
+  return r.done(std::move(*c));
+}
+
+json to_json(const PanelCandidates& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  return j;
+}
+Result<PanelCandidates> from_json(const json& j, Tag<PanelCandidates>) {
+  Reader r(j);
+  auto c = about_one<PanelCandidates>(r);
+  if (!c) return c;
+  return r.done(std::move(*c));
+}
+
+json to_json(const SubmitExpertReview& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["body"] = {{"score", c.score}, {"opinion", c.opinion}};
+  if (c.items) j["body"]["items"] = *c.items;
+  return j;
+}
+Result<SubmitExpertReview> from_json(const json& j, Tag<SubmitExpertReview>) {
+  Reader r(j);
+  auto c = about_one<SubmitExpertReview>(r);
+  if (!c) return c;
+  c->score = r.number("body", "score", true).value_or(0);
+  c->opinion = r.string("body", "opinion", true).value_or("");
+  if (const json* items = r.object("body", "items", false)) c->items = *items;
+  return r.done(std::move(*c));
+}
+
+json to_json(const AssignedReviews& c) {
+  auto j = with_actor(c.actor);
+  j["query"] = page_query(c.limit, c.cursor);
+  return j;
+}
+Result<AssignedReviews> from_json(const json& j, Tag<AssignedReviews>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  AssignedReviews c;
+  c.actor = *actor;
+  c.limit = r.limit();
+  c.cursor = r.cursor();
+  return r.done(std::move(c));
+}
+
+json to_json(const PublicNotices&) { return json::object(); }
+Result<PublicNotices> from_json(const json&, Tag<PublicNotices>) { return PublicNotices{}; }
+
+json to_json(const FileObjection& c) {
+  json body = {{"name", c.name}, {"phone", c.phone}, {"content", c.content}};
+  if (c.id_number) body["id_number"] = *c.id_number;
+  if (c.org) body["org"] = *c.org;
+  return {{"query", {{"number", c.number}}}, {"body", body}};
+}
+Result<FileObjection> from_json(const json& j, Tag<FileObjection>) {
+  Reader r(j);
+  FileObjection c;
+  c.number = r.string("query", "number", true).value_or("");
+  c.name = r.string("body", "name", true).value_or("");
+  c.id_number = r.string("body", "id_number", false);
+  c.org = r.string("body", "org", false);
+  c.phone = r.string("body", "phone", true).value_or("");
+  c.content = r.string("body", "content", true).value_or("");
+  return r.done(std::move(c));
+}
+
+json to_json(const ListObjections& c) {
+  auto j = with_actor(c.actor);
+  j["query"] = page_query(c.limit, c.cursor);
+  if (c.state) j["query"]["state"] = name(*c.state);
+  return j;
+}
+Result<ListObjections> from_json(const json& j, Tag<ListObjections>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  ListObjections c;
+  c.actor = *actor;
+  c.state = r.enumerated<ObjectionState>("query", "state", false, parse_objection_state, kObjectionStateExpected);
+  c.limit = r.limit();
+  c.cursor = r.cursor();
+  return r.done(std::move(c));
+}
+
+json to_json(const ResolveObjection& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["body"] = {{"outcome", name(c.outcome)}, {"comment", c.comment}};
+  return j;
+}
+Result<ResolveObjection> from_json(const json& j, Tag<ResolveObjection>) {
+  Reader r(j);
+  auto c = about_one<ResolveObjection>(r);
+  if (!c) return c;
+  c->outcome = r.enumerated<ObjectionOutcome>("body", "outcome", true, parse_objection_outcome, kOutcomeExpected)
+                   .value_or(ObjectionOutcome::dismissed);
+  c->comment = r.string("body", "comment", true).value_or("");
   return r.done(std::move(*c));
 }
 

@@ -20,4 +20,26 @@ bool valid_uscc(std::string_view code) {
   return kAlphabet[(31 - sum % 31) % 31] == code[17];
 }
 
+bool valid_resident_id(std::string_view n) {
+  static constexpr std::array<int, 17> kWeights = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr std::string_view kCheck = "10X98765432";
+  if (n.size() != 18) return false;
+  int sum = 0;
+  for (size_t i = 0; i < 17; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(n[i]))) return false;
+    sum += (n[i] - '0') * kWeights[i];
+  }
+  auto digits = [&](size_t at, size_t len) {
+    int v = 0;
+    for (size_t i = at; i < at + len; ++i) v = v * 10 + (n[i] - '0');
+    return v;
+  };
+  const int year = digits(6, 4), month = digits(10, 2), day = digits(12, 2);
+  static constexpr std::array<int, 12> kDays = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < 1900 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month == 2 && day == 29 && !leap) return false;
+  return kCheck[sum % 11] == n[17];
+}
+
 }  // namespace sdp

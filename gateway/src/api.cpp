@@ -236,6 +236,88 @@ http::Response rank_recommendations(const ApiDeps& d, Input& in) {
   return forward(d, cmd::RankRecommendations{in.actor, in.id, in.city, std::move(ids)});
 }
 
+// ---- expert review and objections during 公示 (CONTRACT §8) ----
+std::vector<std::string> strings_of(const json& array) {
+  std::vector<std::string> out;
+  for (const auto& s : array) out.push_back(s.get<std::string>());
+  return out;
+}
+
+std::optional<std::string> optional_string(const json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_string() ? std::optional(it->get<std::string>()) : std::nullopt;
+}
+
+http::Response create_expert(const ApiDeps& d, Input& in) {
+  const auto& b = in.body;
+  std::vector<Kind> kinds;
+  for (const auto& k : b.at("kinds")) kinds.push_back(*parse_kind(k.get<std::string>()));
+  return forward(d,
+                 cmd::CreateExpert{in.actor, text(b, "sub"), text(b, "name"), optional_string(b, "employer"),
+                                   text(b, "home_region"), std::move(kinds)},
+                 201);
+}
+
+http::Response list_experts(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::ListExperts{in.actor, in.query.kind});
+}
+
+// The pool to pick an expert from at the development sign-in; there only when it is on.
+http::Response dev_experts(const ApiDeps& d, Input&) {
+  if (!d.dev_sign_in) return problem_response(Problem::not_found(kNotFound));
+  auto r = forward(d, cmd::ListExperts{Actor{"dev-sign-in", Role::admin, "", std::nullopt, ""}, std::nullopt});
+  r.headers["Cache-Control"] = "no-store";
+  return r;
+}
+
+http::Response assign_panel(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::AssignPanel{in.actor, in.id, strings_of(in.body.at("experts")), text(in.body, "due_at")});
+}
+
+http::Response get_panel(const ApiDeps& d, Input& in) { return forward(d, cmd::GetPanel{in.actor, in.id}); }
+
+http::Response panel_candidates(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::PanelCandidates{in.actor, in.id});
+}
+
+http::Response expert_review(const ApiDeps& d, Input& in) {
+  auto& b = in.body;
+  return forward(d,
+                 cmd::SubmitExpertReview{in.actor, in.id, b.at("score").get<double>(), text(b, "opinion"),
+                                         take_optional(b, "items")},
+                 201);
+}
+
+http::Response assigned_reviews(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::AssignedReviews{in.actor, in.query.limit, in.query.cursor});
+}
+
+http::Response public_notices(const ApiDeps& d, Input&) {
+  auto r = forward(d, cmd::PublicNotices{});
+  if (r.status == 200) r.headers["Cache-Control"] = "public, max-age=60";
+  return r;
+}
+
+http::Response file_objection(const ApiDeps& d, Input& in) {
+  const auto& b = in.body;
+  if (auto problems = objection_problems(b); !problems.empty())
+    return problem_response(Problem::invalid(std::move(problems)));
+  return forward(d,
+                 cmd::FileObjection{in.number, text(b, "name"), optional_string(b, "id_number"),
+                                    optional_string(b, "org"), text(b, "phone"), text(b, "content")},
+                 201);
+}
+
+http::Response list_objections(const ApiDeps& d, Input& in) {
+  const auto& q = in.query;
+  return forward(d, cmd::ListObjections{in.actor, q.objection_state, q.limit, q.cursor});
+}
+
+http::Response resolve_objection(const ApiDeps& d, Input& in) {
+  return forward(d, cmd::ResolveObjection{in.actor, in.id, *cmd::parse_objection_outcome(text(in.body, "outcome")),
+                                          text(in.body, "comment")});
+}
+
 // ---- request helpers ----
 std::vector<std::string_view> segments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -249,7 +331,7 @@ std::vector<std::string_view> segments(std::string_view path) {
 }
 
 struct Fit {
-  std::string_view id, city;  // "" when the pattern has none
+  std::string_view id, city, number;  // "" when the pattern has none
 };
 
 // The {id} and {city} of `parts` when they fit `pattern`; nothing when they do not.
@@ -262,6 +344,8 @@ std::optional<Fit> fit(std::string_view pattern, const std::vector<std::string_v
       out.id = parts[i];
     else if (want[i] == "{city}")
       out.city = parts[i];
+    else if (want[i] == "{number}")
+      out.number = parts[i];
     else if (want[i] != parts[i])
       return std::nullopt;
   }
@@ -280,6 +364,11 @@ bool is_date(std::string_view s) {
   return std::chrono::year_month_day{std::chrono::year(static_cast<int>(num(0, 4))), std::chrono::month(num(5, 2)),
                                      std::chrono::day(num(8, 2))}
       .ok();
+}
+
+bool is_number(std::string_view s) {
+  static const std::regex form("(MSF|IBR)-[0-9]{4}-[0-9]{6}-[0-9]{6}");
+  return std::regex_match(s.begin(), s.end(), form);
 }
 
 bool is_uuid(std::string_view s) {
@@ -388,6 +477,39 @@ const std::vector<Route>& Api::routes() {
        .pattern = "/v1/rounds/{id}/recommendations/{city}",
        .schema = "recommendations.rank.schema.json",
        .handler = rank_recommendations},
+      // Expert review and objections during 公示 (CONTRACT §8).
+      {.method = "POST",
+       .pattern = "/v1/experts",
+       .schema = "expert.create.schema.json",
+       .idempotent = true,
+       .handler = create_expert},
+      {.method = "GET", .pattern = "/v1/experts", .query = {"kind"}, .handler = list_experts},
+      {.method = "GET", .pattern = "/v1/dev/experts", .authenticated = false, .handler = dev_experts},
+      {.method = "PUT",
+       .pattern = "/v1/declarations/{id}/panel",
+       .schema = "panel.assign.schema.json",
+       .handler = assign_panel},
+      {.method = "GET", .pattern = "/v1/declarations/{id}/panel", .handler = get_panel},
+      {.method = "GET", .pattern = "/v1/declarations/{id}/panel/candidates", .handler = panel_candidates},
+      {.method = "POST",
+       .pattern = "/v1/declarations/{id}/expert-reviews",
+       .schema = "expert_review.schema.json",
+       .idempotent = true,
+       .handler = expert_review},
+      {.method = "GET", .pattern = "/v1/reviews/assigned", .query = {"limit", "cursor"}, .handler = assigned_reviews},
+      {.method = "GET", .pattern = "/v1/public/notices", .authenticated = false, .handler = public_notices},
+      {.method = "POST",
+       .pattern = "/v1/public/notices/{number}/objections",
+       .authenticated = false,
+       .schema = "objection.create.schema.json",
+       .rate_limited = true,
+       .handler = file_objection},
+      {.method = "GET", .pattern = "/v1/objections", .query = {"state", "limit", "cursor"}, .handler = list_objections},
+      {.method = "POST",
+       .pattern = "/v1/objections/{id}/resolution",
+       .schema = "objection.resolve.schema.json",
+       .idempotent = true,
+       .handler = resolve_objection},
   };
   return r;
 }
@@ -440,6 +562,14 @@ http::Response problem_response(int status, const Text& title, const Text& detai
   return render(status, Problem{ProblemKind::invalid, title, detail, {}});  // the kind is not read
 }
 
+http::Response too_many_requests(std::chrono::seconds retry_after) {
+  auto r = problem_response(429, {"Too many requests", "提交过于频繁"},
+                            {"try again in " + std::to_string(retry_after.count()) + " seconds",
+                             "请 " + std::to_string(retry_after.count()) + " 秒后再试"});
+  r.headers["Retry-After"] = std::to_string(retry_after.count());
+  return r;
+}
+
 void localize(http::Response& r, Language language) {
   auto ct = r.headers.find("Content-Type");
   if (ct == r.headers.end() || ct->second != "application/problem+json") return;
@@ -477,7 +607,7 @@ struct Api::Impl {
 
   struct Match {
     const Route* route;
-    std::string id, city;
+    std::string id, city, number;
   };
 
   // The route of the method and path, or 404 / 405.
@@ -489,7 +619,7 @@ struct Api::Impl {
       auto fitted = fit(r.pattern, parts);
       if (!fitted) continue;
       if (r.method == req.method || (r.method == "GET" && req.method == "HEAD"))
-        return Match{&r, std::string(fitted->id), std::string(fitted->city)};
+        return Match{&r, std::string(fitted->id), std::string(fitted->city), std::string(fitted->number)};
       allow += (allow.empty() ? "" : ", ") + std::string(r.method);
     }
     if (allow.empty()) return std::unexpected(problem_response(Problem::not_found(kNotFound)));
@@ -536,6 +666,9 @@ struct Api::Impl {
         out.cursor = decode_cursor(v);
         if (!out.cursor || (!out.cursor->sort.empty() && std::ranges::find(route.query, "sort") == route.query.end()))
           refuse_at(k, {"not a cursor this API issued", "无效的翻页标记"});
+      } else if (k == "state" && route.pattern.starts_with("/v1/objections")) {  // an objection's state
+        if (!(out.objection_state = cmd::parse_objection_state(v)))
+          refuse_at(k, {"must be open or resolved", "必须是 open（待处理）或 resolved（已处理）"});
       } else if (k == "state" && route.pattern.starts_with("/v1/rounds")) {  // a round's state, not a declaration's
         if (!(out.round_state = cmd::parse_round_state(v)))
           refuse_at(k, {"must be scheduled, open or closed",
@@ -686,9 +819,14 @@ struct Api::Impl {
     if (!match->id.empty() && !is_uuid(match->id)) return problem_response(Problem::not_found(kNotFound));
     if (!match->city.empty() && !deps.regions.is_city(match->city))
       return problem_response(Problem::not_found(kNotFound));
+    if (!match->number.empty() && !is_number(match->number)) return problem_response(Problem::not_found(kNotFound));
+    if (route.rate_limited && deps.objection_limit)
+      if (auto wait = deps.objection_limit->admit(req.remote_address, std::chrono::steady_clock::now()))
+        return too_many_requests(*wait);
     auto in = read(req, route, std::move(match->id));
     if (!in) return std::move(in.error());
     in->city = std::move(match->city);
+    in->number = std::move(match->number);
     return run(route, *in);
   }
 };

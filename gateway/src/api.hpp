@@ -17,6 +17,7 @@
 #include "console.hpp"
 #include "idempotency.hpp"
 #include "jwt.hpp"
+#include "public.hpp"
 #include "sdp/command_bus.hpp"
 #include "sdp/http.hpp"
 #include "sdp/json_schema.hpp"
@@ -50,6 +51,7 @@ struct ApiDeps {
   IdempotencyStore* idempotency = nullptr;  // null: Idempotency-Key is ignored
   const DevSignIn* dev_sign_in = nullptr;   // null: POST /v1/dev/sign-in answers 404
   std::string sign_in_url;                  // the identity provider's sign-in page, for the console
+  RateLimiter* objection_limit = nullptr;   // per client address, on the routes marked rate_limited; null: none
 };
 
 // A request's query parameters, decoded; only those its route takes are set.
@@ -67,7 +69,8 @@ struct Query {
   std::optional<std::string> county;  // a county of Shandong
   bool overdue = false;
   std::optional<cmd::QueueSort> sort;
-  std::optional<int64_t> from, to;  // a diff's versions
+  std::optional<int64_t> from, to;                     // a diff's versions
+  std::optional<cmd::ObjectionState> objection_state;  // /v1/objections' state=
 };
 
 // What a handler gets: the request, checked against its route.
@@ -79,19 +82,22 @@ struct Input {
   Query query;
   nlohmann::json body;  // parsed, and valid against the route's schema; null when the route reads none
   std::string city;     // the {city} of the pattern: a city code of Shandong
+  std::string number;   // the {number} of the pattern: a declaration's number (MSF-2026-370102-000001)
 };
 
 enum class IfMatch { none, optional, required };
 
 struct Route {
   std::string_view method;
-  std::string_view pattern;  // e.g. "/v1/declarations/{id}/submit"; {id} matches a UUID, {city} a city code
+  std::string_view pattern;  // e.g. "/v1/declarations/{id}/submit"; {id} matches a UUID, {city} a city code,
+                             // {number} a declaration's number
   bool authenticated = true;
   std::string_view schema;              // schemas/api/<schema> validates the body, which is required; "": no body read
   bool optional_body = false;           // without a schema: a body may come, and must then be JSON
   std::vector<std::string_view> query;  // the parameters it takes; any other is 400 (public routes ignore theirs)
   IfMatch if_match = IfMatch::none;
-  bool idempotent = false;  // a POST that honours Idempotency-Key
+  bool idempotent = false;    // a POST that honours Idempotency-Key
+  bool rate_limited = false;  // counted per client address (ApiDeps::objection_limit) before anything is read
   http::Response (*handler)(const ApiDeps&, Input&) = nullptr;
 };
 
@@ -102,6 +108,8 @@ int http_status(ProblemKind kind);
 http::Response problem_response(const Problem& problem);
 // A refusal only HTTP has (405, 415, 500…), in the same shape.
 http::Response problem_response(int status, const Text& title, const Text& detail = {});
+// 429 with Retry-After: the client address has used up its rate (CONTRACT §8's objections).
+http::Response too_many_requests(std::chrono::seconds retry_after);
 
 // Keeps only `language`'s words in a problem+json response (title, detail, errors[].message),
 // falling back to English, so the shape stays CONTRACT §3's; other responses are left alone.

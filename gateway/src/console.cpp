@@ -193,6 +193,11 @@ std::variant<json, std::vector<SchemaProblem>> DevSignIn::sign_in(const json& re
     claims["tier"] = tier;
     claims["region"] = region;
     sub = "dev-" + tier + "-" + region;
+  } else if (role == "expert") {  // CONTRACT §8: sub is the expert's id in the pool (GET /v1/dev/experts lists it)
+    refuse_extra({"org", "tier", "region"});
+    if (!given("sub"))
+      problems.push_back({"/sub", "an expert signs in as an expert of the pool: give its id as sub",
+                          "评审专家须从专家库中选择（sub 为专家编号）"});
   } else {
     refuse_extra({"org", "tier", "region"});
     sub = "dev-admin";

@@ -36,7 +36,10 @@ ServiceSpec spec() {
        {"SDP_GATEWAY_DEV_SIGN_IN_KEY",
         "DEVELOPMENT ONLY: a PEM RSA private key (its public half trusted) with which POST /v1/dev/sign-in mints a "
         "token for any role; empty (the default): development sign-in is off",
-        "", nullptr}}};
+        "", nullptr},
+       {"SDP_GATEWAY_OBJECTIONS_PER_MINUTE",
+        "objections (POST /v1/public/notices/{number}/objections) one client address may file a minute; beyond, 429",
+        "5", check::integer(1, 100000)}}};
 }
 
 namespace {
@@ -67,6 +70,7 @@ struct Context {
   std::unique_ptr<DevSignIn> dev_sign_in;
   std::unique_ptr<Api> api;
   std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<RateLimiter> objection_limit;
 };
 
 }  // namespace
@@ -96,6 +100,9 @@ void setup(Runtime& runtime) {
     ctx->dev_sign_in = DevSignIn::from_key_file(key, policy, std::chrono::hours(8));
     log::warn("development sign-in is ON: anyone reaching this gateway can sign in as anyone (never in production)");
   }
+  // No proxy rule is configured: the client address is the peer's (behind a proxy, the proxy's).
+  ctx->objection_limit = std::make_unique<RateLimiter>(
+      static_cast<int>(cfg.integer("SDP_GATEWAY_OBJECTIONS_PER_MINUTE")), std::chrono::seconds(60));
   auto deadline = cfg.millis("SDP_GATEWAY_DEADLINE_MS");
   ApiDeps deps{ctx->keys,
                policy,
@@ -114,7 +121,8 @@ void setup(Runtime& runtime) {
                },
                ctx->idempotency.get(),
                ctx->dev_sign_in.get(),
-               cfg.str("SDP_GATEWAY_SIGN_IN_URL")};
+               cfg.str("SDP_GATEWAY_SIGN_IN_URL"),
+               ctx->objection_limit.get()};
   ctx->api = std::make_unique<Api>(std::move(deps));
   ctx->pool = std::make_unique<ThreadPool>(static_cast<int>(cfg.integer("SDP_GATEWAY_WORKERS")),
                                            static_cast<size_t>(cfg.integer("SDP_GATEWAY_QUEUE")));

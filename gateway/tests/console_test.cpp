@@ -111,11 +111,12 @@ TEST(DevSignIn, MintsTokensTheGatewayAcceptsForEveryRole) {
   auto sign_in = DevSignIn::from_key_file(pair.private_pem, kPolicy, std::chrono::hours(8));
   auto keys = KeySet::from_pem_files({pair.public_pem.string()});
   int64_t now = 1'790'000'000;
-  for (const auto& request : {json{{"role", "applicant"}, {"org", "91370102MA3C00000B"}},
-                              json{{"role", "reviewer"}, {"tier", "county"}, {"region", "370102"}},
-                              json{{"role", "reviewer"}, {"tier", "city"}, {"region", "370200"}},
-                              json{{"role", "reviewer"}, {"tier", "province"}, {"region", "370000"}},
-                              json{{"role", "admin"}, {"sub", "ops.zhang"}}}) {
+  for (const auto& request :
+       {json{{"role", "applicant"}, {"org", "91370102MA3C00000B"}},
+        json{{"role", "reviewer"}, {"tier", "county"}, {"region", "370102"}},
+        json{{"role", "reviewer"}, {"tier", "city"}, {"region", "370200"}},
+        json{{"role", "reviewer"}, {"tier", "province"}, {"region", "370000"}},
+        json{{"role", "admin"}, {"sub", "ops.zhang"}}, json{{"role", "expert"}, {"sub", "E01"}}}) {
     auto out = sign_in->sign_in(request, regions(), now);
     ASSERT_TRUE(std::holds_alternative<json>(out)) << request.dump();
     const auto& j = std::get<json>(out);
@@ -152,6 +153,8 @@ TEST(DevSignIn, NamesEveryClaimThatDoesNotFitTheRole) {
   EXPECT_EQ(problems({{"role", "reviewer"}, {"tier", "city"}, {"region", "370102"}}), P{"/region"});
   EXPECT_EQ(problems({{"role", "reviewer"}, {"tier", "province"}, {"region", "110000"}}), P{"/region"});
   EXPECT_EQ(problems({{"role", "admin"}, {"org", "91370102MA3C00000B"}}), P{"/org"});
+  EXPECT_EQ(problems({{"role", "expert"}}), P{"/sub"}) << "an expert is picked from the pool by its id";
+  EXPECT_EQ(problems({{"role", "expert"}, {"sub", "E01"}, {"tier", "province"}}), P{"/tier"});
 }
 
 TEST(DevSignIn, RefusesAKeyThatIsNotAnRsaPrivateKey) {

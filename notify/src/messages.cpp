@@ -89,6 +89,17 @@ std::string Templates::reminder_message(const Event& e, const std::string& part,
   return fill(reminders[part].get<std::string>(), e, region_name);
 }
 
+std::optional<std::string> Templates::expert_message(const Event& e) const {
+  if (!doc_.contains("experts") || !doc_["experts"].contains(e.type)) return std::nullopt;
+  return fill(doc_["experts"][e.type].get<std::string>(), e, "");
+}
+
+std::string Templates::objection_message(const Event& e) const {
+  if (!doc_["reviewer"].contains("objection_filed"))
+    throw Error(ErrorSource::config, "notify templates: 'reviewer.objection_filed' is missing");
+  return fill(doc_["reviewer"]["objection_filed"].get<std::string>(), e, "");
+}
+
 std::optional<std::string> Templates::applicant_message(const Event& e) const {
   if (!doc_["applicant"].contains(e.type)) return std::nullopt;
   return fill(doc_["applicant"][e.type].get<std::string>(), e, "");
@@ -112,6 +123,17 @@ Plan plan(const Event& e, const Templates& templates, const std::string& region_
                   : tier == "city" ? d.value("city", "")
                                    : std::string(kProvinceRegion);
     p.inbox.push_back({"reviewer:" + tier + ":" + region, *text});
+  }
+  // A panel's assignment or reminder (CONTRACT §8): each expert it names, in its own inbox; never the applicant.
+  if (auto text = templates.expert_message(e); text && d.contains("experts") && d["experts"].is_array()) {
+    for (const auto& sub : d["experts"])
+      if (sub.is_string()) p.inbox.push_back({"expert:" + sub.get<std::string>(), *text});
+    return p;
+  }
+  // An objection filed during 公示: the province's reviewers, who resolve it; it names no objector.
+  if (e.type == "declaration.objection_filed") {
+    p.inbox.push_back({"reviewer:province:" + std::string(kProvinceRegion), templates.objection_message(e)});
+    return p;
   }
   // A deadline reminder (CONTRACT §6): the tier's reviewers, and when overdue the tier above's too
   // (the province's overdue goes to the province alone); inbox and e-mail, never the applicant.
@@ -165,6 +187,7 @@ std::string audience_of(const Actor& actor) {
   if (actor.role == Role::applicant) return "org:" + actor.org;
   if (actor.role == Role::reviewer && actor.tier)
     return "reviewer:" + std::string(name(*actor.tier)) + ":" + actor.region;
+  if (actor.role == Role::expert) return "expert:" + actor.sub;
   return {};
 }
 

@@ -32,6 +32,10 @@ class Templates {
   static Templates from_json(const nlohmann::json& j);  // throws sdp::Error naming a missing part
   std::optional<std::string> applicant_message(const Event& e) const;
   std::optional<std::string> reviewer_message(const Event& e, const std::string& region_name) const;
+  // The text for the experts of a panel event (CONTRACT §8), none for another event.
+  std::optional<std::string> expert_message(const Event& e) const;
+  // The province's text of a new objection.
+  std::string objection_message(const Event& e) const;
   // A declaration.reminder's text for `part` (due_soon, overdue, overdue_above, email_subject).
   std::string reminder_message(const Event& e, const std::string& part, const std::string& region_name) const;
 
@@ -41,7 +45,7 @@ class Templates {
 };
 
 struct InboxEntry {
-  std::string audience;  // "org:<USCC>" | "reviewer:<tier>:<region>"
+  std::string audience;  // "org:<USCC>" | "reviewer:<tier>:<region>" | "expert:<sub>"
   std::string body;
   bool email = false;  // also e-mailed to the audience's reviewer mailboxes (deadline reminders)
 };

@@ -238,3 +238,35 @@ TEST(Webhook, PrivateAndLoopbackUrlsAreRefusedUnlessAllowed) {
   EXPECT_TRUE(refuse_url("ftp://example.cn/h", true).has_value());
   EXPECT_TRUE(refuse_url("not a url", true).has_value());
 }
+
+// CONTRACT §8: a panel's experts hear of their assignment and are reminded, each in its own inbox;
+// a new objection goes to the province, and none of it reaches the applicant.
+TEST(ExpertNotices, EachExpertOfAPanelEventGetsItsOwnEntryAndTheApplicantNone) {
+  auto assigned = plan(event("declaration.panel_assigned", {{"from", "province_review"},
+                                                            {"to", "province_review"},
+                                                            {"experts", {"e-1", "e-2"}},
+                                                            {"due_at", "2026-07-01T10:00:00.000Z"}}),
+                       templates(), "历下区");
+  ASSERT_EQ(assigned.inbox.size(), 2u);
+  EXPECT_EQ(assigned.inbox[0].audience, "expert:e-1");
+  EXPECT_EQ(assigned.inbox[1].audience, "expert:e-2");
+  EXPECT_NE(assigned.inbox[0].body.find("评审专家"), std::string::npos) << assigned.inbox[0].body;
+  EXPECT_NE(assigned.inbox[0].body.find("7月1日"), std::string::npos) << assigned.inbox[0].body;
+  EXPECT_FALSE(assigned.applicant_text);
+  EXPECT_FALSE(assigned.email);
+  auto reminded = plan(event("declaration.panel_reminder", {{"from", "province_review"},
+                                                            {"to", "province_review"},
+                                                            {"experts", {"e-2"}},
+                                                            {"due_at", "2026-07-01T10:00:00Z"}}),
+                       templates(), "历下区");
+  ASSERT_EQ(reminded.inbox.size(), 1u);
+  EXPECT_EQ(reminded.inbox[0].audience, "expert:e-2");
+  EXPECT_NE(reminded.inbox[0].body.find("尚未提交"), std::string::npos);
+  auto objected =
+      plan(event("declaration.objection_filed", {{"from", "publicity"}, {"to", "publicity"}, {"objection", "0190-ab"}}),
+           templates(), "历下区");
+  ASSERT_EQ(objected.inbox.size(), 1u);
+  EXPECT_EQ(objected.inbox[0].audience, "reviewer:province:370000");
+  EXPECT_FALSE(objected.applicant_text) << "the applicant is not told by whom, nor by a message at all";
+  EXPECT_EQ(audience_of(*Actor::from_json({{"sub", "e-1"}, {"role", "expert"}})), "expert:e-1");
+}

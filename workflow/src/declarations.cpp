@@ -12,6 +12,7 @@
 #include "sdp/error.hpp"
 #include "sdp/event.hpp"
 #include "sdp/time.hpp"
+#include "store.hpp"
 
 namespace sdp::workflow {
 namespace {
@@ -71,6 +72,8 @@ E parsed(std::optional<E> e, const char* column) {
   return *e;
 }
 
+}  // namespace
+
 Row read_row(const db::Result& r) {
   Row d;
   d.id = r.str("id");
@@ -119,9 +122,19 @@ std::optional<Row> load_shown(db::Connection& c, const Actor& actor, const Regio
   auto r = c.query(std::string(view_for(actor)) + " WHERE d.id = ?", {id});
   if (!r.next()) return std::nullopt;
   auto row = read_row(r);
-  if (!shown(standing(actor, regions, row), row)) return std::nullopt;
+  if (!shown(standing_in(c, actor, regions, row), row)) return std::nullopt;
   return row;
 }
+
+Standing standing_in(db::Connection& c, const Actor& actor, const RegionCatalog& regions, const Row& row) {
+  auto s = standing(actor, regions, row);
+  if (actor.role == Role::expert)
+    s.assigned =
+        c.query("SELECT 1 FROM panel_members WHERE declaration_id = ? AND expert_sub = ?", {row.id, actor.sub}).next();
+  return s;
+}
+
+namespace {
 
 cmd::Declaration reply(const Row& row, const RegionCatalog& regions) {
   return {row.id, row.version, row.to_json(regions)};
@@ -130,9 +143,11 @@ cmd::Declaration reply(const Row& row, const RegionCatalog& regions) {
 db::Param tier_param(const std::optional<Tier>& t) { return t ? db::Param(name(*t)) : db::Param(nullptr); }
 db::Param score_param(const json& score) { return score.is_null() ? db::Param(nullptr) : db::Param(score.dump()); }
 
+}  // namespace
+
 void append_history(db::Connection& c, const std::string& id, const Actor& actor, std::string_view action,
                     std::optional<State> from, State to, const std::string& comment, const std::string& at,
-                    const json& extra = json::object()) {
+                    const json& extra) {
   int seq = 1;
   std::string prev = kGenesisHash;
   if (auto r =
@@ -148,6 +163,8 @@ void append_history(db::Connection& c, const std::string& id, const Actor& actor
   c.execute("INSERT INTO declaration_history (declaration_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
             {id, seq, entry.dump(), hash});
 }
+
+namespace {
 
 void save_version(db::Connection& c, const Row& d) {
   c.execute(
@@ -167,11 +184,15 @@ std::optional<Content> load_content(db::Connection& c, const std::string& id, in
                  json::parse(r.str("payload"))};
 }
 
+}  // namespace
+
 void enqueue(db::Connection& c, const Actor& actor, const std::string& type, const Row& d, const json& data) {
   auto e = make_event(type, d.id, d.version, actor.to_json(), data);
   c.execute("INSERT INTO outbox (event_id, declaration_id, subject, body) VALUES (?, ?, ?, ?)",
             {e.id, e.declaration_id, e.subject(), e.to_json().dump()});
 }
+
+namespace {
 
 std::vector<scoring::Verdict> load_verdicts(db::Connection& c, const std::string& id) {
   std::vector<scoring::Verdict> out;
@@ -317,6 +338,8 @@ Circumstances Workflow::circumstances(db::Connection& c, const Row& row, std::op
                       &calendar_};
   // Counted when the round sets quotas (exact: every taker holds the lock); without, nothing to check.
   if (counted && !given.round->quotas.empty()) given.recommended = recommended_in(c, row.round, row.city);
+  if (row.state == State::province_review) given.panel_pending = panel_holds(c, row.id, given.now);
+  if (row.state == State::publicity) given.open_objections = open_objections(c, row.id);
   return given;
 }
 
@@ -382,7 +405,7 @@ Result<cmd::Declaration> Workflow::perform(const C& command) {
     if constexpr (std::is_same_v<C, cmd::SubmitDeclaration>)
       if (row->state == State::returned && row->submitted_version)
         given.last_submitted = load_content(c, row->id, *row->submitted_version);
-    auto change = plan(*row, standing(command.actor, regions_, *row), command, given);
+    auto change = plan(*row, standing_in(c, command.actor, regions_, *row), command, given);
     if (!change) return refuse(std::move(change.error()));
     apply(c, *change);
     if (command.actor.role == Role::applicant) {
@@ -412,6 +435,7 @@ Result<cmd::Declaration> Workflow::get(const cmd::GetDeclaration& command) {
     body["verdicts"].push_back({{"tier", r.str("tier")},
                                 {"verified", json::parse(r.str("verified"))},
                                 {"decided_at", api_time(r.str("decided_at"))}});
+  body["publicity_hold"] = d->state == State::publicity ? publicity_hold(open_objections(*lease, d->id)) : json();
   return cmd::Declaration{d->id, d->version, std::move(body)};
 }
 
@@ -429,6 +453,10 @@ Result<cmd::Document> Workflow::list(const cmd::ListDeclarations& command) {
       if (!valid_jurisdiction(actor, regions_))
         return cmd::Document{{{"items", json::array()}, {"next_cursor", nullptr}}};
       restrict_to_jurisdiction(actor, where, params);
+      break;
+    case Role::expert:  // the declarations on its panels (CONTRACT §8)
+      where += " AND d.id IN (SELECT declaration_id FROM panel_members WHERE expert_sub = ?)";
+      params.emplace_back(actor.sub);
       break;
     case Role::admin: break;
     case Role::system: return refuse(Problem::forbidden({"Not for the system", "不供系统调用"}));
@@ -556,7 +584,7 @@ Result<cmd::Empty> Workflow::remove(const cmd::DeleteDeclaration& command) {
   auto done = db::transaction(pool_, [&](db::Connection& c) -> Result<cmd::Empty> {
     auto row = load(c, command.id);
     if (!row) return refuse(Problem::not_found(kNoSuchDeclaration));
-    auto planned = plan_delete(*row, standing(command.actor, regions_, *row), command);
+    auto planned = plan_delete(*row, standing_in(c, command.actor, regions_, *row), command);
     if (!planned) return refuse(std::move(planned.error()));
     // The audit keeps the number, who deleted it and the head of its chain; the draft's content,
     // which no reviewer ever saw, goes with its versions and history.
@@ -747,14 +775,17 @@ std::vector<std::string> due_ids(db::Pool& pool, const std::string& sql, const s
 int Workflow::end_due_publicity() {
   int ended = 0;
   for (const auto& id : due_ids(pool_,
-                                "SELECT id FROM declarations WHERE state = 'publicity' AND publicity_ends_at <= ? "
-                                "ORDER BY publicity_ends_at LIMIT 100",
+                                "SELECT id FROM declarations d WHERE state = 'publicity' AND publicity_ends_at <= ? "
+                                "AND NOT EXISTS (SELECT 1 FROM objections o WHERE o.declaration_id = d.id AND "
+                                "o.state = 'open') ORDER BY publicity_ends_at LIMIT 100",
                                 {db_time(now())})) {
     // Planned again under the row lock: another instance may have ended it in between.
     bool done = db::transaction(pool_, [&](db::Connection& c) {
       auto row = load(c, id);
       if (!row) return false;
-      auto change = plan_end_publicity(*row, {scorer_, {}, now(), load_round(c, row->round), &calendar_});
+      Circumstances given{scorer_, {}, now(), load_round(c, row->round), &calendar_};
+      given.open_objections = open_objections(c, row->id);  // one filed since the selection holds it
+      auto change = plan_end_publicity(*row, given);
       if (!change) return false;
       apply(c, *change);
       return true;

@@ -65,6 +65,18 @@ class Workflow {
   Result<cmd::Round> update_round(const cmd::UpdateRound& command);
   Result<cmd::Document> get_recommendations(const cmd::GetRecommendations& command);
   Result<cmd::Document> rank_recommendations(const cmd::RankRecommendations& command);
+  // Expert review and objections during 公示 (experts.cpp, CONTRACT §8).
+  Result<cmd::Document> create_expert(const cmd::CreateExpert& command);
+  Result<cmd::Document> list_experts(const cmd::ListExperts& command);
+  Result<cmd::Document> assign_panel(const cmd::AssignPanel& command);
+  Result<cmd::Document> get_panel(const cmd::GetPanel& command);
+  Result<cmd::Document> panel_candidates(const cmd::PanelCandidates& command);
+  Result<cmd::Document> review(const cmd::SubmitExpertReview& command);
+  Result<cmd::Document> assigned(const cmd::AssignedReviews& command);
+  Result<cmd::Document> public_notices(const cmd::PublicNotices& command);
+  Result<cmd::Document> file_objection(const cmd::FileObjection& command);
+  Result<cmd::Document> list_objections(const cmd::ListObjections& command);
+  Result<cmd::Document> resolve_objection(const cmd::ResolveObjection& command);
 
   // Moves every declaration whose publicity has ended to approved; returns how many.
   int end_due_publicity();
@@ -74,6 +86,9 @@ class Workflow {
   // Computes the deadlines left open (due_at at a tier, publicity_ends_at in 公示) that the calendar
   // now covers; returns how many.
   int fix_open_deadlines();
+  // Reminds the experts of every panel whose reminder has fallen due (one day before its due date)
+  // who have not reviewed yet, once; returns how many panels were reminded.
+  int send_panel_reminders();
 
   // The time for every rule workflow applies: the system's, moved by the configured offset.
   Clock::time_point now() const { return Clock::now() + settings_.clock_offset; }

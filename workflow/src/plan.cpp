@@ -278,6 +278,7 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::DecideD
   auto verdicts = given.verdicts;
   if (command.verified && standing.tier) verdicts.push_back({std::string(name(*standing.tier)), *command.verified});
   auto snap = snapshot(row);
+  snap.panel_pending = given.panel_pending;
   std::optional<Scored> scored;
   const bool province_approves_level =
       action == Action::approve && snap.morning_star && review_tier(row.state) == Tier::province;
@@ -317,7 +318,9 @@ Result<Change> plan(const Row& row, const Standing& standing, const cmd::DecideD
 }
 
 Result<Change> plan_end_publicity(const Row& row, const Circumstances& given) {
-  auto outcome = transition(snapshot(row), Action::end_publicity, Standing{Role::system});
+  auto snap = snapshot(row);
+  snap.objection_open = given.open_objections > 0;
+  auto outcome = transition(snap, Action::end_publicity, Standing{Role::system});
   if (!outcome) return refuse(std::move(outcome.error()));
   if (!row.publicity_ends_at || *row.publicity_ends_at > db_time(given.now))
     return refuse({ProblemKind::conflict, {"publicity has not ended yet", "公示期尚未结束"}, {}, {}});

@@ -88,6 +88,10 @@ struct Circumstances {
   std::optional<int> recommended;
   // The content last submitted, for a resubmission's account of what changed since the return.
   std::optional<Content> last_submitted;
+  // CONTRACT §8: the panel holds the province's approve (reviews missing, before its due date); the
+  // objections still open hold the end of 公示.
+  bool panel_pending = false;
+  int open_objections = 0;
 };
 
 // The content a row holds now.

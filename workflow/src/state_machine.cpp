@@ -7,13 +7,15 @@
 namespace sdp::workflow {
 namespace {
 
-constexpr Names<Action, 7> kActions{{{Action::update, "update"},
+constexpr Names<Action, 9> kActions{{{Action::update, "update"},
                                      {Action::submit, "submit"},
                                      {Action::withdraw, "withdraw"},
                                      {Action::approve, "approve"},
                                      {Action::return_, "return"},
                                      {Action::reject, "reject"},
-                                     {Action::end_publicity, "end_publicity"}}};
+                                     {Action::end_publicity, "end_publicity"},
+                                     {Action::assign_panel, "assign_panel"},
+                                     {Action::expert_review, "expert_review"}}};
 
 std::unexpected<Problem> refuse(ProblemKind kind, std::string reason, std::string reason_zh) {
   return sdp::refuse({kind, {std::move(reason), std::move(reason_zh)}, {}, {}});
@@ -59,6 +61,7 @@ bool visible(const Standing& actor) {
   switch (actor.role) {
     case Role::applicant: return actor.owner;
     case Role::reviewer: return actor.in_jurisdiction;
+    case Role::expert: return actor.assigned;
     case Role::admin:
     case Role::system: return true;
   }
@@ -119,6 +122,10 @@ Result<Outcome> transition(const Snapshot& d, Action action, const Standing& act
       if (action == Action::reject) return Outcome{State::rejected};
       if (*tier == Tier::county) return Outcome{State::city_review};
       if (*tier == Tier::city) return Outcome{State::province_review};
+      if (d.panel_pending)
+        return refuse(ProblemKind::conflict,
+                      "the expert panel has not finished its reviews and its due date has not passed",
+                      "专家评审尚未全部完成且未到评审截止时间，暂不能通过");
       if (d.morning_star && d.verified_level.value_or(0) == 0)
         return refuse(ProblemKind::rule, "a 晨星工厂 declaration whose verified level is 0 cannot be approved",
                       "核验后等级为 0（未达到一级）的晨星工厂申报不能通过");
@@ -130,7 +137,26 @@ Result<Outcome> transition(const Snapshot& d, Action action, const Standing& act
         return refuse(ProblemKind::forbidden, "publicity ends by itself", "公示期满后自动结束");
       if (s != State::publicity)
         return refuse(ProblemKind::conflict, "not in publicity" + in_state(s), "该申报不在公示中" + zh_in_state(s));
+      if (d.objection_open)
+        return refuse(ProblemKind::conflict, "an objection to it is open", "有异议尚未处理，公示暂不结束");
       return Outcome{State::approved};
+
+    case Action::assign_panel:
+      if (actor.role != Role::reviewer || actor.tier != Tier::province)
+        return refuse(ProblemKind::forbidden, "only a province reviewer assigns an expert panel",
+                      "只有省级审核人员可以组织专家评审");
+      if (s != State::province_review)
+        return refuse(ProblemKind::conflict, "a panel is assigned in province review" + in_state(s),
+                      "只有省级审核中的申报可以组织专家评审" + zh_in_state(s));
+      return Outcome{s};
+
+    case Action::expert_review:
+      if (actor.role != Role::expert)
+        return refuse(ProblemKind::forbidden, "only an expert of the panel reviews", "只有评审专家可以提交评审意见");
+      if (s != State::province_review)
+        return refuse(ProblemKind::conflict, "experts review in province review" + in_state(s),
+                      "只有省级审核中的申报可以提交专家评审意见" + zh_in_state(s));
+      return Outcome{s};
   }
   return refuse(ProblemKind::conflict, "unknown action", "未知的操作");
 }

@@ -11,7 +11,9 @@
 
 namespace sdp::workflow {
 
-enum class Action { update, submit, withdraw, approve, return_, reject, end_publicity };
+// assign_panel and expert_review (CONTRACT §8) leave the state as it is: the province's panel and
+// its experts' reviews happen within province_review.
+enum class Action { update, submit, withdraw, approve, return_, reject, end_publicity, assign_panel, expert_review };
 
 std::string_view name(Action a);
 Action action_of(Decision d);
@@ -23,6 +25,10 @@ struct Snapshot {
   bool decided_since_submit = false;  // a reviewer has decided since it was last submitted from draft
   bool morning_star = false;
   std::optional<int> verified_level;  // 晨星工厂: the level with every verdict so far, this decision's included
+  // The guards of CONTRACT §8: a panel assigned whose reviews are not all in and whose due_at has not
+  // passed holds the province's approve; an open objection holds the end of 公示.
+  bool panel_pending = false;
+  bool objection_open = false;
 };
 
 // How the one who acts relates to the declaration (visibility is decided before the machine).
@@ -31,6 +37,7 @@ struct Standing {
   std::optional<Tier> tier;      // reviewers
   bool owner = false;            // the applicant's org is the declaration's
   bool in_jurisdiction = false;  // the reviewer's region contains the declaration's
+  bool assigned = false;         // experts: on the declaration's panel
 };
 
 struct Outcome {

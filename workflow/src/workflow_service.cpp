@@ -21,8 +21,8 @@ ServiceSpec spec() {
                      {{"SDP_CLOCK_OFFSET_SECONDS",
                        "rehearsals and tests only: workflow's clock is the system's moved by this many seconds", "0",
                        check::integer(-kMaxClockOffset, kMaxClockOffset)},
-                      {"SDP_PUBLICITY_POLL_MS", "how often the timers run (公示 ending, deadline reminders)", "1000",
-                       check::integer(10, 600000)},
+                      {"SDP_PUBLICITY_POLL_MS", "how often the timers run (公示 ending, deadline and expert reminders)",
+                       "1000", check::integer(10, 600000)},
                       {"SDP_OUTBOX_BATCH", "events the relay publishes per pass", "100", check::integer(1, 10000)}}};
 }
 
@@ -88,6 +88,17 @@ void setup(Runtime& runtime) {
   cmd::serve<cmd::UpdateRound>(nats, topology, by(&Workflow::update_round));
   cmd::serve<cmd::GetRecommendations>(nats, topology, by(&Workflow::get_recommendations));
   cmd::serve<cmd::RankRecommendations>(nats, topology, by(&Workflow::rank_recommendations));
+  cmd::serve<cmd::CreateExpert>(nats, topology, by(&Workflow::create_expert));
+  cmd::serve<cmd::ListExperts>(nats, topology, by(&Workflow::list_experts));
+  cmd::serve<cmd::AssignPanel>(nats, topology, by(&Workflow::assign_panel));
+  cmd::serve<cmd::GetPanel>(nats, topology, by(&Workflow::get_panel));
+  cmd::serve<cmd::PanelCandidates>(nats, topology, by(&Workflow::panel_candidates));
+  cmd::serve<cmd::SubmitExpertReview>(nats, topology, by(&Workflow::review));
+  cmd::serve<cmd::AssignedReviews>(nats, topology, by(&Workflow::assigned));
+  cmd::serve<cmd::PublicNotices>(nats, topology, by(&Workflow::public_notices));
+  cmd::serve<cmd::FileObjection>(nats, topology, by(&Workflow::file_objection));
+  cmd::serve<cmd::ListObjections>(nats, topology, by(&Workflow::list_objections));
+  cmd::serve<cmd::ResolveObjection>(nats, topology, by(&Workflow::resolve_objection));
 
   runtime.add_worker("outbox-relay", [ctx](std::stop_token st) { ctx->relay->run(st); });
   // The timers: each pass selects what is due and acts on each row under its lock, so that with
@@ -97,6 +108,7 @@ void setup(Runtime& runtime) {
       if (int n = ctx->workflow->fix_open_deadlines(); n > 0) log::info("open deadlines set", {{"declarations", n}});
     if (int n = ctx->workflow->end_due_publicity(); n > 0) log::info("publicity ended", {{"declarations", n}});
     if (int n = ctx->workflow->send_due_reminders(); n > 0) log::info("reminders sent", {{"declarations", n}});
+    if (int n = ctx->workflow->send_panel_reminders(); n > 0) log::info("experts reminded", {{"panels", n}});
   });
 }
 

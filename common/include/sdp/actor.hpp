@@ -10,7 +10,7 @@
 
 namespace sdp {
 
-enum class Role { applicant, reviewer, admin, system };
+enum class Role { applicant, reviewer, admin, system, expert };
 enum class Tier { county, city, province };
 
 std::string_view name(Role r);
@@ -28,6 +28,7 @@ struct Actor {
   std::string org;           // applicants: 统一社会信用代码
   std::optional<Tier> tier;  // reviewers
   std::string region;        // reviewers: their jurisdiction
+  // experts (CONTRACT §8): `sub` is the expert's id in the pool
 
   // The platform itself (the publicity timer), under `sub`.
   static Actor system(std::string sub) { return Actor{std::move(sub), Role::system, "", std::nullopt, ""}; }

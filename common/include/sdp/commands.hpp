@@ -279,6 +279,111 @@ struct RankRecommendations {
   std::vector<std::string> ids;
 };
 
+// ---- expert review and objections during 公示 (CONTRACT §8), workflow ----
+// An expert of the pool: `sub` is the id its tokens carry.
+struct CreateExpert {
+  static constexpr std::string_view service = "workflow", verb = "create_expert";
+  using Reply = Document;  // the expert
+  Actor actor;
+  std::string sub, name;
+  std::optional<std::string> employer;  // 统一社会信用代码 of its employer; none: no employer to conflict with
+  std::string home_region;              // a county or city code of Shandong
+  std::vector<Kind> kinds;
+};
+
+struct ListExperts {
+  static constexpr std::string_view service = "workflow", verb = "list_experts";
+  using Reply = Document;  // {items}
+  Actor actor;
+  std::optional<Kind> kind;
+};
+
+// Assigns (or re-assigns) a declaration's panel; experts who have reviewed stay on it.
+struct AssignPanel {
+  static constexpr std::string_view service = "workflow", verb = "assign_panel";
+  using Reply = Document;  // the panel, as GetPanel
+  Actor actor;
+  std::string id;
+  std::vector<std::string> experts;  // subs
+  std::string due_at;                // RFC 3339
+};
+
+struct GetPanel {
+  static constexpr std::string_view service = "workflow", verb = "get_panel";
+  using Reply = Document;  // {experts, due_at, reviews, result}
+  Actor actor;
+  std::string id;
+};
+
+// The pool's experts of the declaration's kind, each with the conflict that would refuse it (the
+// province's check before saving a panel).
+struct PanelCandidates {
+  static constexpr std::string_view service = "workflow", verb = "panel_candidates";
+  using Reply = Document;  // {items: [{sub, name, …, assigned, conflict}]}
+  Actor actor;
+  std::string id;
+};
+
+struct SubmitExpertReview {
+  static constexpr std::string_view service = "workflow", verb = "expert_review";
+  using Reply = Document;  // the panel as the expert now sees it
+  Actor actor;
+  std::string id;
+  double score = 0;
+  std::string opinion;
+  std::optional<nlohmann::json> items;  // {dimension or criterion id: note}
+};
+
+// An expert's queue: the declarations assigned to it, newest assignment first.
+struct AssignedReviews {
+  static constexpr std::string_view service = "workflow", verb = "assigned_reviews";
+  using Reply = Document;  // {items, next_cursor, total}
+  Actor actor;
+  int limit = kDefaultPageSize;
+  std::optional<PageCursor> cursor;
+};
+
+// The declarations in 公示, for anyone: nothing private in them.
+struct PublicNotices {
+  static constexpr std::string_view service = "workflow", verb = "public_notices";
+  using Reply = Document;  // {items, total}
+};
+
+// A real-name objection to a declaration in 公示, from anyone (checked at the edge: name, an identity
+// number or an org's code, phone, content).
+struct FileObjection {
+  static constexpr std::string_view service = "workflow", verb = "file_objection";
+  using Reply = Document;  // {id, number, state, filed_at}
+  std::string number, name;
+  std::optional<std::string> id_number, org;
+  std::string phone, content;
+};
+
+enum class ObjectionState { open, resolved };
+std::string_view name(ObjectionState s);
+std::optional<ObjectionState> parse_objection_state(std::string_view s);
+enum class ObjectionOutcome { upheld, dismissed };
+std::string_view name(ObjectionOutcome o);
+std::optional<ObjectionOutcome> parse_objection_outcome(std::string_view s);
+
+struct ListObjections {
+  static constexpr std::string_view service = "workflow", verb = "list_objections";
+  using Reply = Document;  // {items, next_cursor}
+  Actor actor;
+  std::optional<ObjectionState> state;
+  int limit = kDefaultPageSize;
+  std::optional<PageCursor> cursor;
+};
+
+struct ResolveObjection {
+  static constexpr std::string_view service = "workflow", verb = "resolve_objection";
+  using Reply = Document;  // the objection
+  Actor actor;
+  std::string id;
+  ObjectionOutcome outcome = ObjectionOutcome::dismissed;
+  std::string comment;
+};
+
 // ---- notify ----
 struct Inbox {
   static constexpr std::string_view service = "notify", verb = "inbox";
@@ -379,6 +484,17 @@ SDP_COMMAND_CODEC(SetWebhook)
 SDP_COMMAND_CODEC(DeadDeliveries)
 SDP_COMMAND_CODEC(ReplayDeliveries)
 SDP_COMMAND_CODEC(PreviewScore)
+SDP_COMMAND_CODEC(CreateExpert)
+SDP_COMMAND_CODEC(ListExperts)
+SDP_COMMAND_CODEC(AssignPanel)
+SDP_COMMAND_CODEC(GetPanel)
+SDP_COMMAND_CODEC(PanelCandidates)
+SDP_COMMAND_CODEC(SubmitExpertReview)
+SDP_COMMAND_CODEC(AssignedReviews)
+SDP_COMMAND_CODEC(PublicNotices)
+SDP_COMMAND_CODEC(FileObjection)
+SDP_COMMAND_CODEC(ListObjections)
+SDP_COMMAND_CODEC(ResolveObjection)
 #undef SDP_COMMAND_CODEC
 
 // ---- messages ----

@@ -1,0 +1,39 @@
+#pragma once
+// What the workflow's writers share of a declaration's rows (declarations.cpp) with the expert
+// review and objections of CONTRACT §8 (experts.cpp): reading rows as a caller is shown them, the
+// hash-chained history and the outbox, and the holds a panel or an objection puts on a change.
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "plan.hpp"
+#include "sdp/db.hpp"
+
+namespace sdp::workflow {
+
+Row read_row(const db::Result& r);
+// The row under its lock.
+std::optional<Row> load(db::Connection& c, const std::string& id);
+// The declaration as `actor` is shown it, if it may be shown at all.
+std::optional<Row> load_shown(db::Connection& c, const Actor& actor, const RegionCatalog& regions,
+                              const std::string& id);
+// standing(), with an expert's assignment to the declaration read from its panel.
+Standing standing_in(db::Connection& c, const Actor& actor, const RegionCatalog& regions, const Row& row);
+// The next entry of the declaration's hash-chained history (the row must be locked).
+void append_history(db::Connection& c, const std::string& id, const Actor& actor, std::string_view action,
+                    std::optional<State> from, State to, const std::string& comment, const std::string& at,
+                    const nlohmann::json& extra = nlohmann::json::object());
+// An event of the declaration into the outbox, in the caller's transaction.
+void enqueue(db::Connection& c, const Actor& actor, const std::string& type, const Row& d, const nlohmann::json& data);
+
+// Whether the declaration's panel holds the province's approve at `now` (panel.hpp: panel_pending).
+bool panel_holds(db::Connection& c, const std::string& id, std::chrono::system_clock::time_point now);
+// The declaration's objections not yet resolved.
+int open_objections(db::Connection& c, const std::string& id);
+// What the declaration's view says of its 公示 being held: null when nothing holds it.
+nlohmann::json publicity_hold(int open_objections);
+
+}  // namespace sdp::workflow
