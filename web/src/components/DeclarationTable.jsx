@@ -1,6 +1,7 @@
 import { Table, Tag, Button, Alert, Space } from 'antd';
 import { Link } from 'react-router-dom';
 import { STATE, STATE_COLOR, KIND, fmtTime } from '../labels.js';
+import { loadingProp } from './Loading.jsx';
 
 export function StateTag({ state }) {
   return <Tag color={STATE_COLOR[state]} data-testid="state">{STATE[state] || state}</Tag>;
@@ -19,7 +20,7 @@ export default function DeclarationTable({ items, loading, error, nextCursor, on
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       {error && <Alert type="error" showIcon message={error} />}
-      <Table rowKey="id" size="middle" columns={columns} dataSource={items} loading={loading} pagination={false}
+      <Table rowKey="id" size="middle" columns={columns} dataSource={items} loading={loadingProp(loading)} pagination={false}
         data-testid={testid} scroll={{ x: 800 }} locale={{ emptyText: '暂无申报' }} />
       {nextCursor && <Button onClick={onMore} loading={loading}>加载更多</Button>}
     </Space>

@@ -8,6 +8,7 @@ import { errorText } from '../api.js';
 import { fetchPending, queueFilters, queueQuery } from '../queue.js';
 import { StateTag } from '../components/DeclarationTable.jsx';
 import { levelText } from '../components/MorningStarForm.jsx';
+import { loadingProp } from '../components/Loading.jsx';
 
 // 剩余工作日 of a queue item: red "超期 N 个工作日" once past due_at.
 export function DaysLeft({ item }) {
@@ -112,7 +113,7 @@ export default function Pending({ session }) {
       <div style={{ marginBottom: 8 }} data-testid="pending-total">
         {s.total !== null ? `共 ${s.total} 件` : `已加载 ${s.items.length} 件${s.cursor ? '，还有更多' : ''}`}
       </div>
-      <Table rowKey="id" size="middle" columns={columns} dataSource={s.items} loading={s.loading} pagination={false}
+      <Table rowKey="id" size="middle" columns={columns} dataSource={s.items} loading={loadingProp(s.loading)} pagination={false}
         data-testid="pending" scroll={{ x: 1300 }} tableLayout="fixed" locale={{ emptyText: Object.keys(f).length ? '没有符合条件的待审申报' : '暂无待审申报' }}
         rowClassName={(r) => (r.overdue ? 'row-overdue' : '')} />
       {s.cursor && <Button style={{ marginTop: 8 }} onClick={() => load(s.cursor)} loading={s.loading}>加载更多</Button>}

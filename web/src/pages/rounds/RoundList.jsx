@@ -4,6 +4,7 @@ import { Link } from 'react-router-dom';
 import { KIND, ROUND_STATE } from '../../labels.js';
 import { useRounds, windowText, recommendedTotal } from '../../rounds.js';
 import { RoundStateTag } from '../../components/RoundBits.jsx';
+import { loadingProp } from '../../components/Loading.jsx';
 
 // 申报批次: every round, newest first; the admin creates and edits them, everyone else reads.
 // `counts` (declared, submitted, per-city recommended / quota) are shown when the reply has them.
@@ -46,7 +47,7 @@ export default function RoundList({ session }) {
         <Button onClick={reload}>刷新</Button>
       </Space>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
-      <Table rowKey="id" size="middle" columns={columns} dataSource={items || []} loading={loading} pagination={false}
+      <Table rowKey="id" size="middle" columns={columns} dataSource={items || []} loading={loadingProp(loading)} pagination={false}
         data-testid="rounds" scroll={{ x: 900 }} locale={{ emptyText: '暂无申报批次' }} />
     </Card>
   );
