@@ -135,6 +135,12 @@ async function visit(role, kind, page, route) {
   await settle(page, route.ready);
   check(!(await page.getByText('页面不存在').count()), `${route.path} is 页面不存在`);
   await page.screenshot({ path: path.join(SHOTS, `p-${role}-${route.name}-${kind}.png`), fullPage: true });
+  await fits(page, kind, role, route);
+  if (route.check) await route.check(page, kind, role);
+}
+
+// At 390 px: too wide fails (or, for the pages being reworked, warns), naming what sticks out.
+async function fits(page, kind, role, route) {
   if (kind !== 'phone') return;
   const o = await overflow(page);
   if (!o) return;
@@ -192,11 +198,32 @@ try {
   if (failed) throw new Error('set-up failed');
 
   const { d1, d2, d3, round } = data;
-  const R = (name, p, ready) => ({ name, path: p, ready });
+  const R = (name, p, ready, check) => ({ name, path: p, ready, check });
+  // 统计概览: every city of the province for the province and the admin; no zero slice in the pie.
+  const overviewCheck = async (page, kind, role) => {
+    const stats = (await must(tok[role], 'GET', '/v1/stats')).body.by_state;
+    const want = [['县级审核', 'county_review'], ['市级审核', 'city_review'], ['省级审核', 'province_review'], ['公示', 'publicity']]
+      .filter(([, k]) => (stats[k] || 0) > 0).map(([n]) => n).join(',');
+    const slices = await page.getByTestId('tier-card').getAttribute('data-slices');
+    check(slices === want, `the pie shows ${slices}, the non-zero tiers are ${want}`);
+    const rows = await page.locator('[data-testid="city-table"] .ant-table-tbody tr.ant-table-row').count();
+    const cities = role === 'admin' || role === 'province' ? 16 : 1;
+    check(rows === cities, `the city table has ${rows} rows, not ${cities}`);
+  };
+  // The webhook page: plain words first, the technical details folded until asked for.
+  const webhookCheck = async (page, kind, role) => {
+    await page.getByTestId('webhook-intro').getByText('本系统在申报状态变化时自动通知贵单位的业务系统').waitFor();
+    check(!(await page.getByText('HMAC-SHA256').first().isVisible().catch(() => false)), 'HMAC shows before the technical notes are opened');
+    await page.getByRole('button', { name: '技术说明（供贵单位技术人员）' }).click();
+    await page.getByTestId('webhook-tech').getByText('HMAC-SHA256').first().waitFor();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, `p-${role}-webhook-tech-${kind}.png`), fullPage: true });
+    await fits(page, kind, role, { name: 'webhook-tech', path: '/webhook (技术说明 open)' });
+  };
   const reviewerRoutes = (d) => [
     R('pending', '/pending', '[data-testid="pending"] .ant-table-tbody'),
     R('all', '/all', '[data-testid="all-declarations"] .ant-table-tbody'),
-    R('overview', '/overview', '[data-testid="chart-state"] canvas'),
+    R('overview', '/overview', '[data-testid="chart-state"] canvas', overviewCheck),
     R('rounds', '/rounds', '[data-testid="rounds"] .ant-table-tbody'),
     R('rounds-id', `/rounds/${round}`, '[data-testid="round-title"]'),
     R('d', `/d/${d}`, '[data-testid="decl-state"]'),
@@ -212,7 +239,7 @@ try {
       R('d-edit', `/d/${d3}/edit`, '[data-testid="title"]'),
       R('d-history', `/d/${d1}/history`, '[data-testid^="history-"]'),
       R('inbox', '/inbox', '[data-testid="inbox-unread"][data-count]:not([data-count=""])'),
-      R('webhook', '/webhook', '[data-testid="webhook-url"]'),
+      R('webhook', '/webhook', '[data-testid="webhook-url"]', webhookCheck),
       R('rounds', '/rounds', '[data-testid="rounds"] .ant-table-tbody'),
       R('rounds-id', `/rounds/${round}`, '[data-testid="round-title"]'),
     ],
@@ -224,7 +251,7 @@ try {
     ],
     province: reviewerRoutes(d1),
     admin: [
-      R('overview', '/overview', '[data-testid="chart-state"] canvas'),
+      R('overview', '/overview', '[data-testid="chart-state"] canvas', overviewCheck),
       R('rounds', '/rounds', '[data-testid="rounds"] .ant-table-tbody'),
       R('rounds-new', '/rounds/new', '[data-testid="quota-370100"]'),
       R('rounds-id-edit', `/rounds/${round}/edit`, '[data-testid="quota-370100"]'),
@@ -239,6 +266,32 @@ try {
     province: ['待审队列', '申报批次', '辖区申报', '统计概览', '消息'],
     admin: ['申报批次', '辖区申报', '统计概览'],
   };
+
+  for (const kind of ['phone', 'desktop']) {
+    await step(`the sign-in page at ${kind === 'phone' ? '390×844 fits' : '1366×768'}`, async () => {
+      const context = await browser.newContext({ ...VIEWPORTS[kind], locale: 'zh-CN' });
+      const page = await context.newPage();
+      page.setDefaultTimeout(T);
+      await page.goto(`${BASE}/#/`);
+      await settle(page, '[data-testid="sign-in"]');
+      await page.screenshot({ path: path.join(SHOTS, `p-anon-sign-in-${kind}.png`), fullPage: true });
+      await fits(page, kind, 'anon', { name: 'sign-in', path: '/ (sign-in)' });
+      await context.close();
+    });
+  }
+
+  await step('统计概览 of a jurisdiction with nothing in it says 暂无数据 instead of an empty pie', async () => {
+    const { context, page } = await browse(await token({ role: 'reviewer', tier: 'city', region: '371700' }), 'phone');
+    await page.goto(`${BASE}/#/overview`);
+    await settle(page, '[data-testid="chart-state"] canvas');
+    await page.getByTestId('chart-tier-empty').locator('.ant-empty-description', { hasText: '暂无数据' }).waitFor();
+    check(!(await page.getByTestId('chart-tier').count()), 'an empty pie is drawn');
+    const rows = await page.locator('[data-testid="city-table"] .ant-table-tbody tr.ant-table-row').allTextContents();
+    check(rows.length === 1 && rows[0].includes('菏泽市') && rows[0].endsWith('0'), `the city table reads ${JSON.stringify(rows)}`);
+    await page.screenshot({ path: path.join(SHOTS, 'p-city371700-overview-empty-phone.png'), fullPage: true });
+    await fits(page, 'phone', 'city 371700', { name: 'overview', path: '/overview' });
+    await context.close();
+  });
 
   for (const [role, routes] of Object.entries(ROLES)) {
     for (const kind of ['phone', 'desktop']) {

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Card, Row, Col, Statistic, Alert, Button, Table, Empty } from 'antd';
 import { api, errorText } from '../api.js';
 import { STATE, KIND, TIER } from '../labels.js';
-import { useRegions, cityOfCounty } from '../data.js';
+import { useRegions, cityOfCounty, regionNames } from '../data.js';
 import Chart from '../components/Chart.jsx';
 import Loading from '../components/Loading.jsx';
 
@@ -36,7 +36,9 @@ export default function Overview({ session }) {
   const cities = cityRows(regions, stats.by_city, session);
   const levels = stats.morning_star_levels || {};
   const levelKeys = ['0', '1', '2', '3', '4', '5'];
-  const scope = session.role === 'admin' ? '全省（管理员）' : `${TIER[session.tier]}辖区 ${session.region}`;
+  const placeName = regionNames(regions)[session.region];
+  const scope = session.role === 'admin' ? '全省（管理员）'
+    : `${TIER[session.tier]}辖区 ${placeName ? `${placeName}（${session.region}）` : session.region}`;
   // Horizontal bars: the names stay level and readable on a phone as on a desktop.
   const hbar = (names, values, color, name) => ({
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } }, grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
@@ -57,14 +59,14 @@ export default function Overview({ session }) {
   const cityOpt = hbar(cities.map((c) => c.name), cities.map((c) => c.count), '#2f8f5b', '申报数');
   const levelOpt = {
     tooltip: { trigger: 'axis' }, grid: { left: 48, right: 16, top: 24, bottom: 32 },
-    xAxis: { type: 'category', data: levelKeys.map((l) => (l === '0' ? '未达一级' : `${l}级`)) },
+    xAxis: { type: 'category', data: levelKeys.map((l) => (l === '0' ? '未达一级' : `${l}级`)), axisLabel: { interval: 0, fontSize: 11 } },
     yAxis: { type: 'value', minInterval: 1 },
     series: [{ type: 'bar', name: '晨星工厂', data: levelKeys.map((l) => levels[l] || 0), itemStyle: { color: '#d48806' }, label: { show: true, position: 'top' } }],
   };
   return (
     <div data-testid="overview">
       <Card title={<h2 style={{ margin: 0, fontSize: 18 }}>统计概览 · {scope}</h2>} className="wrap-head" extra={<Button onClick={load}>刷新</Button>} style={{ marginBottom: 16 }}>
-        <Row gutter={16}>
+        <Row gutter={[16, 12]}>
           <Col xs={12} md={6}><Statistic title="申报总数" value={total} /></Col>
           <Col xs={12} md={6}><Statistic title="审核中" value={inReview} /></Col>
           <Col xs={12} md={6}><Statistic title="公示中" value={byState.publicity || 0} /></Col>
@@ -76,7 +78,7 @@ export default function Overview({ session }) {
       </Card>
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={14}><Card title="按状态"><Chart option={stateOpt} label="按状态统计的申报数条形图" testid="chart-state" height={320} /></Card></Col>
-        <Col xs={24} lg={10}><Card title="审核中按层级">{slices.length
+        <Col xs={24} lg={10}><Card title="审核中按层级" data-testid="tier-card" data-slices={slices.map((x) => x.name).join(',')}>{slices.length
           ? <Chart option={tierOpt} label="各审核层级申报数饼图" testid="chart-tier" height={320} />
           : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description="暂无数据" data-testid="chart-tier-empty" style={{ height: 280, paddingTop: 80, margin: 0 }} />}</Card></Col>
         <Col xs={24} lg={14}><Card title="按设区市">{regions

@@ -48,7 +48,7 @@ export default function RoundView({ session }) {
           { key: 'q', label: '推荐名额合计', children: Object.keys(round.quotas || {}).length ? quotaSum : '未设' },
         ]} />
         {counts && (
-          <Row gutter={16} style={{ marginTop: 16 }} data-testid="round-counts">
+          <Row gutter={[16, 12]} style={{ marginTop: 16 }} data-testid="round-counts">
             <Col xs={12} md={6}><Statistic title="已申报" value={counts.declared ?? 0} /></Col>
             <Col xs={12} md={6}><Statistic title="已提交" value={counts.submitted ?? 0} /></Col>
             <Col xs={12} md={6}><Statistic title="已推荐" value={recommendedTotal(counts)} /></Col>
