@@ -81,7 +81,7 @@ function UnreadBadge({ session }) {
   );
 }
 
-// The header's navigation: a horizontal menu on wide screens; at 600 px and below a 菜单 button
+// The header's navigation: a horizontal menu on wide screens; at 900 px and below a 菜单 button
 // opening a drawer with the same entries (CSS decides which one shows, so nothing flashes).
 function Navigation({ session, selected }) {
   const [open, setOpen] = useState(false);
