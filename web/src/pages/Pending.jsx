@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Card, Button, Space, Select, Input, Switch, Table, Alert, Tag, Typography } from 'antd';
+import { Card, Button, Space, Select, Input, Switch, Table, Alert, Tag, Typography, Grid } from 'antd';
 import { Link, useSearchParams } from 'react-router-dom';
 import { KIND, TIER } from '../labels.js';
 import { useRegions, useDebounced } from '../data.js';
@@ -43,6 +43,7 @@ export default function Pending({ session }) {
   const q = useDebounced(text.trim(), 400);
   const rounds = useRounds({ kind: f.kind || '' });
   const [s, setS] = useState({ items: [], cursor: null, total: null, loading: false, error: '' });
+  const phone = !Grid.useBreakpoint().sm; // the number stays at the left while the rest scrolls
 
   const set = useCallback((k, v) => setSp((old) => {
     const n = new URLSearchParams(old);
@@ -72,7 +73,7 @@ export default function Pending({ session }) {
   const roundOpts = (rounds.items || []).map((r) => ({ value: r.id, label: r.title }));
 
   const columns = [
-    { title: '申报编号', dataIndex: 'number', width: 190, render: (v, r) => <Link to={`/d/${r.id}${key}`} data-testid={`open-${v}`}>{v}</Link> },
+    { title: '申报编号', dataIndex: 'number', width: phone ? 140 : 190, fixed: phone ? 'left' : undefined, render: (v, r) => <Link to={`/d/${r.id}${key}`} data-testid={`open-${v}`}>{v}</Link> },
     { title: '企业名称', dataIndex: 'org_name', width: 160, render: (v) => v || '—' },
     { title: '申报名称', dataIndex: 'title', ellipsis: true, width: 220 },
     { title: '类型', dataIndex: 'kind', width: 80, render: (v) => KIND[v] || v },
