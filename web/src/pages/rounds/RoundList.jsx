@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Card, Table, Select, Space, Button, Alert, Typography } from 'antd';
+import { Card, Table, Select, Space, Button, Alert, Typography, Grid } from 'antd';
 import { Link } from 'react-router-dom';
 import { KIND, ROUND_STATE } from '../../labels.js';
 import { useRounds, windowText, recommendedTotal } from '../../rounds.js';
@@ -13,14 +13,16 @@ export default function RoundList({ session }) {
   const [state, setState] = useState('');
   const { items, error, loading, reload } = useRounds({ kind, state });
   const admin = session.role === 'admin';
+  const phone = !Grid.useBreakpoint().sm; // the title stays at the left while the rest scrolls
   const hasCounts = (items || []).some((r) => r.counts);
   const quotaTotal = (r) => Object.values(r.quotas || {}).reduce((a, b) => a + b, 0);
   const columns = [
-    { title: '批次名称', dataIndex: 'title', render: (v, r) => <Link to={`/rounds/${r.id}`} data-testid={`round-open-${r.id}`}>{v}</Link> },
+    { title: '批次名称', dataIndex: 'title', ...(phone && { fixed: 'left', width: 130 }),
+      render: (v, r) => <Link to={`/rounds/${r.id}`} data-testid={`round-open-${r.id}`}>{v}</Link> },
+    { title: '状态', dataIndex: 'state', width: 90, render: (v) => <RoundStateTag state={v} /> },
     { title: '类型', dataIndex: 'kind', width: 100, render: (v) => KIND[v] || v },
     { title: '年度', dataIndex: 'year', width: 70 },
     { title: '申报时间（北京时间）', key: 'window', width: 300, render: (_, r) => windowText(r) },
-    { title: '状态', dataIndex: 'state', width: 90, render: (v) => <RoundStateTag state={v} /> },
     ...(hasCounts ? [
       { title: '已申报', key: 'declared', width: 80, render: (_, r) => r.counts?.declared ?? '—' },
       { title: '已提交', key: 'submitted', width: 80, render: (_, r) => r.counts?.submitted ?? '—' },
