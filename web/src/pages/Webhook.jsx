@@ -33,13 +33,11 @@ function TechNotes() {
   return (
     <div className="tech-notes" data-testid="webhook-tech">
       <Typography.Paragraph>
-        每次申报状态变化，平台向登记的地址发送一次 HTTP POST，正文为 JSON（UTF-8）。贵单位系统返回 2xx 即视为送达；
-        未送达时平台会按退避间隔自动重试，直至送达，因此对方系统暂时停机也不会漏收。
+        每次申报状态变化，平台向登记的地址发送一次 HTTP POST，正文为 JSON（UTF-8）。贵单位系统返回 2xx 即视为送达；未送达时平台会按退避间隔自动重试，直至送达，因此对方系统暂时停机也不会漏收。
       </Typography.Paragraph>
       <ul>
         <li><Typography.Text code>X-Timestamp</Typography.Text>：发送时刻（Unix 秒）。</li>
-        <li><Typography.Text code>X-Signature</Typography.Text>：<Typography.Text code>sha256=</Typography.Text> 加上以签名密钥对
-          “<Typography.Text code>时间戳.正文</Typography.Text>” 计算的 HMAC-SHA256（十六进制小写）。</li>
+        <li><Typography.Text code>X-Signature</Typography.Text>：<Typography.Text code>sha256=</Typography.Text> 加上以签名密钥对“<Typography.Text code>时间戳.正文</Typography.Text>”计算的 HMAC-SHA256（十六进制小写）。</li>
         <li><Typography.Text code>X-Event-Id</Typography.Text> 与正文中的 <Typography.Text code>id</Typography.Text>：事件的唯一编号，重试时不变，可用于去重。</li>
       </ul>
       <Typography.Text strong>请求示例</Typography.Text>
@@ -83,12 +81,10 @@ export default function Webhook() {
   return (
     <Card title={<h2 style={{ margin: 0, fontSize: 18 }}>Webhook 设置（状态变化自动通知）</h2>} style={{ maxWidth: 760 }}>
       <Typography.Paragraph data-testid="webhook-intro">
-        本系统在申报状态变化时自动通知贵单位的业务系统（例如 OA、ERP 或内部审批系统）：提交、审核通过、退回修改、进入公示、认定等每一步，
-        都会立即发送到贵单位登记的接收地址，无需专人登录本平台查看。
+        本系统在申报状态变化时自动通知贵单位的业务系统（例如 OA、ERP 或内部审批系统）：提交、审核通过、退回修改、进入公示、认定等每一步，都会立即发送到贵单位登记的接收地址，无需专人登录本平台查看。
       </Typography.Paragraph>
       <Typography.Paragraph type="secondary">
-        如果贵单位没有这样的业务系统，可以不设置：站内“消息”照常收到全部通知。需要设置时，请向贵单位的技术人员索取“接收地址”，
-        并与其约定一个“签名密钥”（16–256 个字符，双方各存一份，用于确认通知确实来自本平台）。重新保存即更换地址和密钥；密钥加密保存，不会再次显示。
+        如果贵单位没有这样的业务系统，可以不设置：站内“消息”照常收到全部通知。需要设置时，请向贵单位的技术人员索取“接收地址”，并与其约定一个“签名密钥”（16–256 个字符，双方各存一份，用于确认通知确实来自本平台）。重新保存即更换地址和密钥；密钥加密保存，不会再次显示。
       </Typography.Paragraph>
       {saved
         ? <Alert type="success" showIcon style={{ marginBottom: 12 }} data-testid="webhook-current"
