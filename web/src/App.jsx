@@ -4,6 +4,7 @@ import { Routes, Route, Navigate, Link, useLocation, useNavigate } from 'react-r
 import { getSession, onSessionChange, signOut } from './auth.js';
 import { ROLE, TIER } from './labels.js';
 import { useUnread, refreshUnread, resetUnread } from './unread.js';
+import { useRegions, regionNames } from './data.js';
 import SignIn from './pages/SignIn.jsx';
 import MyDeclarations from './pages/MyDeclarations.jsx';
 import DeclarationEdit from './pages/DeclarationEdit.jsx';
@@ -58,9 +59,10 @@ function menuFor(s, prefix = '') {
   return items;
 }
 
-function whoText(s) {
+// Who is signed in; a reviewer's jurisdiction by name when the catalogue has come, always with its code.
+function whoText(s, names) {
   if (s.role === 'applicant') return `企业 ${s.org}`;
-  if (s.role === 'reviewer') return `${TIER[s.tier] || ''}审核员 ${s.region}`;
+  if (s.role === 'reviewer') return `${TIER[s.tier] || ''}审核员 ${names[s.region] ? `${names[s.region]}（${s.region}）` : s.region}`;
   return ROLE[s.role] || s.role;
 }
 
@@ -114,6 +116,7 @@ export default function App() {
   const session = useSession();
   const loc = useLocation();
   const nav = useNavigate();
+  const { data: regions } = useRegions();
   if (!session) {
     return (
       <Routes>
@@ -130,7 +133,7 @@ export default function App() {
         <Navigation session={session} selected={selected} />
         <span className="who">
           <UnreadBadge session={session} />
-          <span data-testid="who" className="who-text">{whoText(session)}</span>
+          <span data-testid="who" className="who-text">{whoText(session, regionNames(regions))}</span>
           <Button size="small" data-testid="sign-out" onClick={() => { signOut(); nav('/'); }}>退出</Button>
         </span>
       </Header>
