@@ -5,6 +5,7 @@
 #include <chrono>
 #include <regex>
 
+#include "evidence.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/json_parse.hpp"
@@ -249,10 +250,10 @@ std::vector<std::string_view> segments(std::string_view path) {
 }
 
 struct Fit {
-  std::string_view id, city;  // "" when the pattern has none
+  std::string_view id, city, file;  // "" when the pattern has none
 };
 
-// The {id} and {city} of `parts` when they fit `pattern`; nothing when they do not.
+// The {id}, {city} and {file} of `parts` when they fit `pattern`; nothing when they do not.
 std::optional<Fit> fit(std::string_view pattern, const std::vector<std::string_view>& parts) {
   auto want = segments(pattern);
   if (want.size() != parts.size()) return std::nullopt;
@@ -262,6 +263,8 @@ std::optional<Fit> fit(std::string_view pattern, const std::vector<std::string_v
       out.id = parts[i];
     else if (want[i] == "{city}")
       out.city = parts[i];
+    else if (want[i] == "{file}")
+      out.file = parts[i];
     else if (want[i] != parts[i])
       return std::nullopt;
   }
@@ -355,6 +358,15 @@ const std::vector<Route>& Api::routes() {
        .idempotent = true,
        .handler = decide},
       {.method = "GET", .pattern = "/v1/declarations/{id}/history", .handler = history},
+      // Evidence files (CONTRACT §7): the upload's body is the file, streamed (evidence.cpp).
+      {.method = "POST",
+       .pattern = "/v1/declarations/{id}/files",
+       .query = {"item"},
+       .handler = upload_file,
+       .admit = admit_upload},
+      {.method = "GET", .pattern = "/v1/declarations/{id}/files", .handler = list_files},
+      {.method = "DELETE", .pattern = "/v1/declarations/{id}/files/{file}", .handler = delete_file},
+      {.method = "GET", .pattern = "/v1/files/{id}", .handler = download_file},
       {.method = "GET", .pattern = "/v1/declarations/{id}/diff", .query = {"from", "to"}, .handler = diff},
       {.method = "GET",
        .pattern = "/v1/reviews/pending",
@@ -477,7 +489,7 @@ struct Api::Impl {
 
   struct Match {
     const Route* route;
-    std::string id, city;
+    std::string id, city, file;
   };
 
   // The route of the method and path, or 404 / 405.
@@ -489,7 +501,7 @@ struct Api::Impl {
       auto fitted = fit(r.pattern, parts);
       if (!fitted) continue;
       if (r.method == req.method || (r.method == "GET" && req.method == "HEAD"))
-        return Match{&r, std::string(fitted->id), std::string(fitted->city)};
+        return Match{&r, std::string(fitted->id), std::string(fitted->city), std::string(fitted->file)};
       allow += (allow.empty() ? "" : ", ") + std::string(r.method);
     }
     if (allow.empty()) return std::unexpected(problem_response(Problem::not_found(kNotFound)));
@@ -577,6 +589,13 @@ struct Api::Impl {
           refuse_at(k, {"must be a version, a whole number from 1", "必须是版本号（不小于 1 的整数）"});
         else
           (k == "from" ? out.from : out.to) = n;
+      } else if (k == "item") {
+        static const std::regex form("[A-Za-z0-9_]{1,32}");
+        if (std::regex_match(v, form))
+          out.item = v;
+        else
+          refuse_at(k, {"must be a criterion or indicator id, or declaration",
+                        "必须是指标编号，或 declaration（整份申报的材料）"});
       } else if (k == "sort") {
         if (!(out.sort = cmd::parse_queue_sort(v))) refuse_at(k, cmd::kQueueSortExpected);
       }
@@ -686,14 +705,31 @@ struct Api::Impl {
     if (!match->id.empty() && !is_uuid(match->id)) return problem_response(Problem::not_found(kNotFound));
     if (!match->city.empty() && !deps.regions.is_city(match->city))
       return problem_response(Problem::not_found(kNotFound));
+    if (!match->file.empty() && !is_uuid(match->file)) return problem_response(Problem::not_found(kNotFound));
     auto in = read(req, route, std::move(match->id));
     if (!in) return std::move(in.error());
     in->city = std::move(match->city);
+    in->file = std::move(match->file);
     return run(route, *in);
+  }
+
+  http::BodyPlan admit(const http::Request& req) const {
+    auto match = this->match(req);
+    if (!match || !match->route->admit) return {};  // answered as any other request
+    if (!is_uuid(match->id)) return {nullptr, problem_response(Problem::not_found(kNotFound))};
+    auto in = read(req, *match->route, std::move(match->id));
+    if (!in) return {nullptr, std::move(in.error())};
+    return match->route->admit(deps, *in);
   }
 };
 
 Api::Api(ApiDeps deps) : impl_(std::make_shared<Impl>(std::move(deps))) {}
+
+http::BodyPlan Api::admit(const http::Request& header) const {
+  auto plan = impl_->admit(header);
+  if (plan.refusal) localize(*plan.refusal, preferred_language(header.header("Accept-Language")));
+  return plan;
+}
 
 http::Response Api::handle(const http::Request& req, std::string* matched_route) const {
   auto response = impl_->respond(req, matched_route);

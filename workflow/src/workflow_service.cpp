@@ -88,6 +88,11 @@ void setup(Runtime& runtime) {
   cmd::serve<cmd::UpdateRound>(nats, topology, by(&Workflow::update_round));
   cmd::serve<cmd::GetRecommendations>(nats, topology, by(&Workflow::get_recommendations));
   cmd::serve<cmd::RankRecommendations>(nats, topology, by(&Workflow::rank_recommendations));
+  cmd::serve<cmd::AddFile>(nats, topology, by(&Workflow::add_file));
+  cmd::serve<cmd::ListFiles>(nats, topology, by(&Workflow::list_files));
+  cmd::serve<cmd::DeleteFile>(nats, topology, by(&Workflow::delete_file));
+  cmd::serve<cmd::FileAccess>(nats, topology, by(&Workflow::file_access));
+  cmd::serve<cmd::NamedBlobs>(nats, topology, by(&Workflow::named_blobs));
 
   runtime.add_worker("outbox-relay", [ctx](std::stop_token st) { ctx->relay->run(st); });
   // The timers: each pass selects what is due and acts on each row under its lock, so that with
