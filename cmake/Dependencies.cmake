@@ -18,6 +18,14 @@ set_target_properties(cnats::nats PROPERTIES
   IMPORTED_LOCATION "${NATS_LIBRARY}"
   INTERFACE_INCLUDE_DIRECTORIES "${NATS_INCLUDE_DIR}")
 
+# libmagic (Debian's libmagic-dev) decides evidence files' types from their content; no CMake package.
+find_path(MAGIC_INCLUDE_DIR magic.h REQUIRED)
+find_library(MAGIC_LIBRARY magic REQUIRED)
+add_library(Magic::magic UNKNOWN IMPORTED)
+set_target_properties(Magic::magic PROPERTIES
+  IMPORTED_LOCATION "${MAGIC_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${MAGIC_INCLUDE_DIR}")
+
 # MySQL Connector/C++ 1.1 ships no CMake package: import it by hand, once.
 find_path(MYSQLCPPCONN_INCLUDE_DIR mysql_driver.h REQUIRED)
 find_library(MYSQLCPPCONN_LIBRARY mysqlcppconn REQUIRED)

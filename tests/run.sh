@@ -24,6 +24,7 @@ else
   sdp_build
 fi
 sdp_build_web
+sdp_install_s3_test_server
 
 TMP=$(mktemp -d /tmp/sdp-test.XXXXXX)
 DB_PORT=$(sdp_free_port)

@@ -448,8 +448,9 @@ size_t sequence_length(unsigned char lead) {
   return 0;
 }
 
-// The code points of `s`, or nothing when it is not UTF-8 (overlong forms and surrogates included).
-std::optional<std::vector<char32_t>> code_points(std::string_view s) {
+}  // namespace
+
+std::optional<std::vector<char32_t>> utf8_code_points(std::string_view s) {
   std::vector<char32_t> out;
   for (size_t i = 0; i < s.size();) {
     const auto lead = static_cast<unsigned char>(s[i]);
@@ -469,6 +470,7 @@ std::optional<std::vector<char32_t>> code_points(std::string_view s) {
   return out;
 }
 
+namespace {
 bool is_space(char32_t c) { return c == U' ' || c == U'\u3000'; }
 }  // namespace
 
@@ -477,7 +479,7 @@ std::expected<std::optional<std::string>, Text> search_term(std::string_view raw
                       "最多 " + std::to_string(kMaxSearchChars) + " 个字"};
   // Bounded before it is decoded: 4 bytes a character at most, and spaces around.
   if (raw.size() > 4 * kMaxSearchChars + 64) return std::unexpected(too_long);
-  auto points = code_points(raw);
+  auto points = utf8_code_points(raw);
   if (!points) return std::unexpected(Text{"must be UTF-8 text", "必须是 UTF-8 文字"});
   size_t first = 0, last = points->size();
   while (first < last && is_space((*points)[first])) ++first;
@@ -1062,6 +1064,94 @@ Result<PreviewScore> from_json(const json& j, Tag<PreviewScore>) {
   c.kind = r.enumerated<Kind>("body", "kind", true, parse_kind, kKindExpected).value_or(Kind::morning_star);
   if (const json* p = r.object("body", "payload", true)) c.payload = *p;
   if (const json* v = r.object("body", "verified", false)) c.verified = *v;
+  return r.done(std::move(c));
+}
+
+// ---- evidence files ----
+json to_json(const AddFile& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["body"] = {{"item", c.item}, {"name", c.name},           {"media_type", c.media_type}, {"sha256", c.sha256},
+               {"size", c.size}, {"max_total", c.max_total}, {"max_count", c.max_count}};
+  return j;
+}
+Result<AddFile> from_json(const json& j, Tag<AddFile>) {
+  Reader r(j);
+  auto c = about_one<AddFile>(r);
+  if (!c) return c;
+  c->item = r.string("body", "item", true).value_or("");
+  c->name = r.string("body", "name", true).value_or("");
+  c->media_type = r.string("body", "media_type", true).value_or("");
+  c->sha256 = r.string("body", "sha256", true).value_or("");
+  for (auto [key, field] : {std::pair{"size", &c->size}, {"max_total", &c->max_total}}) {
+    const json* v = r.member("body", key);
+    if (v && v->is_number_integer() && v->get<int64_t>() >= 0)
+      *field = v->get<int64_t>();
+    else
+      r.add(std::string("/") + key, {"must be a whole number", "必须是整数"});
+  }
+  c->max_count = r.integer("body", "max_count", true).value_or(0);
+  return r.done(std::move(*c));
+}
+
+json to_json(const ListFiles& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  return j;
+}
+Result<ListFiles> from_json(const json& j, Tag<ListFiles>) {
+  Reader r(j);
+  auto c = about_one<ListFiles>(r);
+  if (!c) return c;
+  return r.done(std::move(*c));
+}
+
+json to_json(const DeleteFile& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  j["query"] = {{"file", c.file_id}};
+  return j;
+}
+Result<DeleteFile> from_json(const json& j, Tag<DeleteFile>) {
+  Reader r(j);
+  auto c = about_one<DeleteFile>(r);
+  if (!c) return c;
+  c->file_id = r.string("query", "file", true).value_or("");
+  return r.done(std::move(*c));
+}
+
+json to_json(const FileAccess& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.file_id;
+  return j;
+}
+Result<FileAccess> from_json(const json& j, Tag<FileAccess>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  FileAccess c{*actor, r.id()};
+  return r.done(std::move(c));
+}
+
+json to_json(const NamedBlobs& c) {
+  auto j = with_actor(c.actor);
+  j["body"] = {{"sha256s", c.sha256s}};
+  return j;
+}
+Result<NamedBlobs> from_json(const json& j, Tag<NamedBlobs>) {
+  Reader r(j);
+  auto actor = r.actor();
+  if (!actor) return refuse(actor.error());
+  NamedBlobs c;
+  c.actor = *actor;
+  const json* list = r.member("body", "sha256s");
+  if (list && list->is_array() && list->size() <= kMaxNamedBlobs) {
+    for (const auto& s : *list)
+      if (s.is_string()) c.sha256s.push_back(s.get<std::string>());
+  } else {
+    r.add("/sha256s", {"must be an array of at most " + std::to_string(kMaxNamedBlobs) + " hashes",
+                       "必须是至多 " + std::to_string(kMaxNamedBlobs) + " 个哈希值的数组"});
+  }
   return r.done(std::move(c));
 }
 

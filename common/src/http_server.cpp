@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -235,7 +236,8 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void do_read() {
     parser_.emplace();
-    parser_->body_limit(server_.options.body_limit);
+    // Checked once the header is in (on_header): a streamed body has its sink's limit instead.
+    parser_->body_limit(kUnlimited);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
     // A new connection's first request, and bytes already buffered, start the read timeout now.
     if (first_request_ || buffer_.size() > 0) return read_header();
@@ -259,7 +261,90 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read(ec, 0);
     if (auto refusal = framing_refusal(parser_->get())) return reject(refusal->first, refusal->second, {});
+    request_ = header_of(parser_->get());
+    if (server_.options.streamer) {
+      auto plan = server_.options.streamer(request_);
+      if (plan.refusal) return refuse(std::move(*plan.refusal));
+      if (plan.sink) return start_stream(std::move(plan.sink));
+    }
+    if (auto length = parser_->content_length(); length && *length > server_.options.body_limit)
+      return on_read(bhttp::error::body_limit, 0);
+    parser_->body_limit(server_.options.body_limit);  // a chunked body is counted as it comes
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  Request header_of(const bhttp::request<bhttp::string_body>& msg) const {
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    for (const auto& field : msg) {
+      auto name = std::string(field.name_string());
+      auto [it, fresh] = req.headers.emplace(name, std::string(field.value()));
+      if (!fresh) it->second += ", " + std::string(field.value());
+    }
+    req.remote_address = remote_;
+    return req;
+  }
+
+  // ---- a streamed body: read in bounded chunks into the sink, each chunk with its own timeout ----
+  void start_stream(std::shared_ptr<BodySink> sink) {
+    stream_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    stream_parser_->body_limit(kUnlimited);  // the sink counts
+    sink_ = std::move(sink);
+    chunk_.resize(server_.options.stream_chunk);
+    // A client that waits for 100 Continue is told to go on (it would otherwise wait a second).
+    if (beast::iequals(request_.header("Expect"), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(server_.options.write_timeout);
+      return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) return self->do_close();
+                                self->read_chunk();
+                              });
+    }
+    read_chunk();
+  }
+
+  void read_chunk() {
+    stream_.expires_after(server_.options.read_timeout);
+    auto& body = stream_parser_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    bhttp::async_read(stream_, buffer_, *stream_parser_,
+                      beast::bind_front_handler(&Session::on_chunk, shared_from_this()));
+  }
+
+  void on_chunk(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      sink_.reset();  // cut off: the sink discards what it took
+      stream_parser_.reset();
+      return on_read(ec, 0);
+    }
+    const std::size_t got = chunk_.size() - stream_parser_->get().body().size;
+    if (got > 0)
+      if (auto refusal = sink_->write(chunk_.data(), got)) {
+        sink_.reset();
+        return refuse(std::move(*refusal));
+      }
+    if (!stream_parser_->is_done()) return read_chunk();
+    first_request_ = false;
+    const unsigned version = stream_parser_->get().version();
+    const bool keep_alive = stream_parser_->get().keep_alive();
+    stream_parser_.reset();
+    chunk_.clear();
+    chunk_.shrink_to_fit();
+    request_.sink = std::move(sink_);
+    dispatch(version, keep_alive);
+  }
+
+  // A refusal decided before the body was read (or while): answered, then the rest drained and closed.
+  void refuse(Response r) {
+    close_after_write_ = true;
+    linger_after_write_ = true;
+    busy_ = true;
+    send(std::move(r), 11, false);
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -274,19 +359,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return reject(400, {"Bad request", "请求格式不正确"}, {ec.message(), ""});
 
     auto& msg = parser_->get();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    for (const auto& field : msg) {
-      auto name = std::string(field.name_string());
-      auto [it, fresh] = req.headers.emplace(name, std::string(field.value()));
-      if (!fresh) it->second += ", " + std::string(field.value());
-    }
-    req.body = std::move(msg.body());
-    req.remote_address = remote_;
-    unsigned version = msg.version();
-    bool keep_alive = msg.keep_alive();
+    request_.body = std::move(msg.body());
+    dispatch(msg.version(), msg.keep_alive());
+  }
 
+  // The request read (request_) to the handler, which answers once, from any thread.
+  void dispatch(unsigned version, bool keep_alive) {
+    Request req = std::move(request_);
+    request_ = Request{};
     busy_ = true;
     auto respond = [self = shared_from_this(), version, keep_alive,
                     answered = std::make_shared<std::atomic<bool>>(false)](Response res) {
@@ -312,9 +392,11 @@ class Session : public std::enable_shared_from_this<Session> {
     linger_after_write_ = true;
     busy_ = true;
     auto language = Language::en;
-    if (parser_) {  // Beast refuses an oversized body at its Content-Length, before the header is done
+    if (parser_) {  // what of the header has arrived
       auto asked = parser_->get()[bhttp::field::accept_language];
       language = preferred_language(std::string_view(asked.data(), asked.size()));
+    } else if (!request_.method.empty()) {
+      language = preferred_language(request_.header("Accept-Language"));
     }
     auto r = Response::problem(status, in(language, title), language == Language::zh ? detail.zh : detail.en);
     r.headers["X-Request-Id"] = crypto::uuid_v7();  // refused before any handler gave it one
@@ -323,6 +405,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send(Response res, unsigned version, bool keep_alive) {
     bool close = close_after_write_ || !keep_alive || server_.draining;
+    if (res.source) return write_source(std::move(res), version, close);
     if (res.shared_body) {
       // An immutable buffer shared by every connection that sends it (a console file): no copy.
       auto body = std::move(res.shared_body);
@@ -337,11 +420,68 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   template <class Message>
+  static void set_headers(Message& msg, const Headers& headers, bool close) {
+    msg.set(bhttp::field::server, "sdp");
+    msg.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [k, v] : headers) msg.set(k, v);
+    msg.keep_alive(!close);
+  }
+
+  // ---- a body from a source: one bounded chunk at a time, each write with its own timeout ----
+  struct Outgoing {
+    bhttp::response<bhttp::buffer_body> msg;
+    std::optional<bhttp::response_serializer<bhttp::buffer_body>> serializer;
+    std::shared_ptr<BodySource> source;
+    std::uint64_t left = 0;
+    std::vector<char> chunk;
+    bool close = false;
+  };
+
+  void write_source(Response res, unsigned version, bool close) {
+    auto out = std::make_shared<Outgoing>();
+    out->msg = bhttp::response<bhttp::buffer_body>(static_cast<bhttp::status>(res.status), version);
+    set_headers(out->msg, res.headers, close);
+    out->source = std::move(res.source);
+    out->left = out->source->size();
+    out->msg.content_length(out->left);
+    out->chunk.resize(std::max<std::size_t>(1, server_.options.stream_chunk));
+    out->close = close;
+    out->serializer.emplace(out->msg);
+    pump(std::move(out));
+  }
+
+  void pump(std::shared_ptr<Outgoing> out) {
+    auto& body = out->msg.body();
+    if (out->left > 0) {
+      const std::size_t n = out->source->read(out->chunk.data(), std::min<std::uint64_t>(out->chunk.size(), out->left));
+      if (n == 0) {  // the source failed mid-way: the client sees a short body and a closed connection
+        log::warn("response body source ended early", {{"missing_bytes", out->left}});
+        return do_close();
+      }
+      out->left -= n;
+      body.data = out->chunk.data();
+      body.size = n;
+    } else {
+      body.data = nullptr;
+      body.size = 0;
+    }
+    body.more = out->left > 0;
+    stream_.expires_after(server_.options.write_timeout);
+    auto& serializer = *out->serializer;
+    bhttp::async_write(stream_, serializer, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) return self->do_close();
+      if (!out->serializer->is_done()) return self->pump(out);
+      self->busy_ = false;
+      if (self->linger_after_write_) return self->do_linger();
+      if (out->close) return self->do_close();
+      self->do_read();
+    });
+  }
+
+  template <class Message>
   void write(std::shared_ptr<Message> msg, Headers headers, bool close, std::shared_ptr<const std::string> keep) {
-    msg->set(bhttp::field::server, "sdp");
-    msg->set("X-Content-Type-Options", "nosniff");
-    for (const auto& [k, v] : headers) msg->set(k, v);
-    msg->keep_alive(!close);
+    set_headers(*msg, headers, close);
     msg->prepare_payload();
     stream_.expires_after(server_.options.write_timeout);
     bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, keep, close](beast::error_code ec, std::size_t) {
@@ -378,6 +518,8 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().close(ec);
   }
 
+  // Beast compares a Content-Length with an unset (none) limit as over it: the largest value instead.
+  static constexpr std::uint64_t kUnlimited = std::numeric_limits<std::uint64_t>::max();
   static constexpr std::size_t kFirstRead = 4096;
   static constexpr std::size_t kDrainRead = 64 * 1024;
   static constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
@@ -386,6 +528,10 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;  // a streamed body, after its header
+  std::shared_ptr<BodySink> sink_;
+  std::vector<char> chunk_;
+  Request request_;  // the request being read: its header once in, then its body
   Server::Impl& server_;
   std::string remote_;
   bool busy_ = false;

@@ -106,6 +106,8 @@ void Runtime::add_readiness_check(std::string name, std::function<bool()> check)
 
 void Runtime::set_http_handler(http::Handler handler) { app_handler_ = std::move(handler); }
 
+void Runtime::set_body_streamer(http::BodyStreamer streamer) { app_streamer_ = std::move(streamer); }
+
 void Runtime::add_worker(std::string name, std::function<void(std::stop_token)> loop) {
   worker_loops_.emplace_back(std::move(name), std::move(loop));
 }
@@ -182,6 +184,10 @@ int Runtime::run(const std::function<void(Runtime&)>& setup) {
   so.write_timeout = config_.millis("SDP_HTTP_READ_TIMEOUT_MS");
   so.idle_timeout = config_.millis("SDP_HTTP_IDLE_TIMEOUT_MS");
   so.max_connections = static_cast<size_t>(config_.integer("SDP_HTTP_MAX_CONNECTIONS"));
+  // Like the handler, set by setup() before started_ turns true.
+  so.streamer = [this](const http::Request& header) {
+    return started_ && app_streamer_ ? app_streamer_(header) : http::BodyPlan{};
+  };
   // The HTTP threads read db_ and nats_ (/readyz): they are made before the server starts.
   try {
     db_ = std::make_unique<db::Pool>(db_options(config_));

@@ -10,7 +10,7 @@ SDP_PACKAGES=(
   libnats-dev nats-server
   libmysqlcppconn-dev mariadb-server mariadb-client
   nlohmann-json3-dev libvalijson-dev
-  libssl-dev libcurl4-openssl-dev zlib1g-dev
+  libssl-dev libcurl4-openssl-dev zlib1g-dev libmagic-dev
   libgtest-dev libgmock-dev
   wrk python3-aiosmtpd jq
 )
@@ -95,6 +95,15 @@ sdp_build_web() {
         "$web/package-lock.json" -newer "$web/dist/index.html" -print -quit 2>/dev/null)" ]; then
     sdp_log "building the web console (web/dist)"
     (cd "$web" && npm run --silent build >/dev/null)
+  fi
+}
+
+# The test tier's S3-compatible server (tests/s3: s3rver behind a SigV4 check) from its lock file.
+sdp_install_s3_test_server() {
+  local dir="$SDP_ROOT/tests/s3"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    sdp_log "installing the test S3 server's packages (npm ci in tests/s3)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 }
 
@@ -250,6 +259,7 @@ sdp_start_service() {
       SDP_JWT_PUBLIC_KEYS="$var/keys/jwt-public.pem" \
       SDP_NOTIFY_SEAL_KEY_FILE="$var/secrets/notify-seal.key" \
       SDP_NOTIFY_ALLOW_PRIVATE_URLS=true \
+      SDP_FILES_DIR="$var/files" \
       "$@" \
     nohup "$SDP_ROOT/build/$svc/sdp-$svc" >>"$var/log/$svc.log" 2>&1 </dev/null &
   echo $! >"$var/run/$svc.pid"

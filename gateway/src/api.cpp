@@ -5,6 +5,7 @@
 #include <chrono>
 #include <regex>
 
+#include "evidence.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/json_parse.hpp"
@@ -331,10 +332,10 @@ std::vector<std::string_view> segments(std::string_view path) {
 }
 
 struct Fit {
-  std::string_view id, city, number;  // "" when the pattern has none
+  std::string_view id, city, number, file;  // "" when the pattern has none
 };
 
-// The {id} and {city} of `parts` when they fit `pattern`; nothing when they do not.
+// The {id}, {city} and {file} of `parts` when they fit `pattern`; nothing when they do not.
 std::optional<Fit> fit(std::string_view pattern, const std::vector<std::string_view>& parts) {
   auto want = segments(pattern);
   if (want.size() != parts.size()) return std::nullopt;
@@ -346,6 +347,8 @@ std::optional<Fit> fit(std::string_view pattern, const std::vector<std::string_v
       out.city = parts[i];
     else if (want[i] == "{number}")
       out.number = parts[i];
+    else if (want[i] == "{file}")
+      out.file = parts[i];
     else if (want[i] != parts[i])
       return std::nullopt;
   }
@@ -444,6 +447,15 @@ const std::vector<Route>& Api::routes() {
        .idempotent = true,
        .handler = decide},
       {.method = "GET", .pattern = "/v1/declarations/{id}/history", .handler = history},
+      // Evidence files (CONTRACT §7): the upload's body is the file, streamed (evidence.cpp).
+      {.method = "POST",
+       .pattern = "/v1/declarations/{id}/files",
+       .query = {"item"},
+       .handler = upload_file,
+       .admit = admit_upload},
+      {.method = "GET", .pattern = "/v1/declarations/{id}/files", .handler = list_files},
+      {.method = "DELETE", .pattern = "/v1/declarations/{id}/files/{file}", .handler = delete_file},
+      {.method = "GET", .pattern = "/v1/files/{id}", .handler = download_file},
       {.method = "GET", .pattern = "/v1/declarations/{id}/diff", .query = {"from", "to"}, .handler = diff},
       {.method = "GET",
        .pattern = "/v1/reviews/pending",
@@ -607,7 +619,7 @@ struct Api::Impl {
 
   struct Match {
     const Route* route;
-    std::string id, city, number;
+    std::string id, city, number, file;
   };
 
   // The route of the method and path, or 404 / 405.
@@ -619,7 +631,8 @@ struct Api::Impl {
       auto fitted = fit(r.pattern, parts);
       if (!fitted) continue;
       if (r.method == req.method || (r.method == "GET" && req.method == "HEAD"))
-        return Match{&r, std::string(fitted->id), std::string(fitted->city), std::string(fitted->number)};
+        return Match{&r, std::string(fitted->id), std::string(fitted->city), std::string(fitted->number),
+                     std::string(fitted->file)};
       allow += (allow.empty() ? "" : ", ") + std::string(r.method);
     }
     if (allow.empty()) return std::unexpected(problem_response(Problem::not_found(kNotFound)));
@@ -710,6 +723,13 @@ struct Api::Impl {
           refuse_at(k, {"must be a version, a whole number from 1", "必须是版本号（不小于 1 的整数）"});
         else
           (k == "from" ? out.from : out.to) = n;
+      } else if (k == "item") {
+        static const std::regex form("[A-Za-z0-9_]{1,32}");
+        if (std::regex_match(v, form))
+          out.item = v;
+        else
+          refuse_at(k, {"must be a criterion or indicator id, or declaration",
+                        "必须是指标编号，或 declaration（整份申报的材料）"});
       } else if (k == "sort") {
         if (!(out.sort = cmd::parse_queue_sort(v))) refuse_at(k, cmd::kQueueSortExpected);
       }
@@ -820,6 +840,7 @@ struct Api::Impl {
     if (!match->city.empty() && !deps.regions.is_city(match->city))
       return problem_response(Problem::not_found(kNotFound));
     if (!match->number.empty() && !is_number(match->number)) return problem_response(Problem::not_found(kNotFound));
+    if (!match->file.empty() && !is_uuid(match->file)) return problem_response(Problem::not_found(kNotFound));
     if (route.rate_limited && deps.objection_limit)
       if (auto wait = deps.objection_limit->admit(req.remote_address, std::chrono::steady_clock::now()))
         return too_many_requests(*wait);
@@ -827,11 +848,27 @@ struct Api::Impl {
     if (!in) return std::move(in.error());
     in->city = std::move(match->city);
     in->number = std::move(match->number);
+    in->file = std::move(match->file);
     return run(route, *in);
+  }
+
+  http::BodyPlan admit(const http::Request& req) const {
+    auto match = this->match(req);
+    if (!match || !match->route->admit) return {};  // answered as any other request
+    if (!is_uuid(match->id)) return {nullptr, problem_response(Problem::not_found(kNotFound))};
+    auto in = read(req, *match->route, std::move(match->id));
+    if (!in) return {nullptr, std::move(in.error())};
+    return match->route->admit(deps, *in);
   }
 };
 
 Api::Api(ApiDeps deps) : impl_(std::make_shared<Impl>(std::move(deps))) {}
+
+http::BodyPlan Api::admit(const http::Request& header) const {
+  auto plan = impl_->admit(header);
+  if (plan.refusal) localize(*plan.refusal, preferred_language(header.header("Accept-Language")));
+  return plan;
+}
 
 http::Response Api::handle(const http::Request& req, std::string* matched_route) const {
   auto response = impl_->respond(req, matched_route);

@@ -28,6 +28,8 @@
 
 namespace sdp::gateway {
 
+struct Evidence;  // evidence.hpp
+
 // The JSON Schemas of request bodies, by file name under schemas/api/: every one a route names.
 class ApiSchemas {
  public:
@@ -52,6 +54,7 @@ struct ApiDeps {
   const DevSignIn* dev_sign_in = nullptr;   // null: POST /v1/dev/sign-in answers 404
   std::string sign_in_url;                  // the identity provider's sign-in page, for the console
   RateLimiter* objection_limit = nullptr;   // per client address, on the routes marked rate_limited; null: none
+  const Evidence* evidence = nullptr;       // evidence files' store and limits; null: their routes answer 404
 };
 
 // A request's query parameters, decoded; only those its route takes are set.
@@ -71,6 +74,7 @@ struct Query {
   std::optional<cmd::QueueSort> sort;
   std::optional<int64_t> from, to;                     // a diff's versions
   std::optional<cmd::ObjectionState> objection_state;  // /v1/objections' state=
+  std::optional<std::string> item;  // an upload's item: a criterion or indicator id, or "declaration"
 };
 
 // What a handler gets: the request, checked against its route.
@@ -83,6 +87,7 @@ struct Input {
   nlohmann::json body;  // parsed, and valid against the route's schema; null when the route reads none
   std::string city;     // the {city} of the pattern: a city code of Shandong
   std::string number;   // the {number} of the pattern: a declaration's number (MSF-2026-370102-000001)
+  std::string file;     // the {file} of the pattern: a file's id (a UUID)
 };
 
 enum class IfMatch { none, optional, required };
@@ -99,6 +104,9 @@ struct Route {
   bool idempotent = false;    // a POST that honours Idempotency-Key
   bool rate_limited = false;  // counted per client address (ApiDeps::objection_limit) before anything is read
   http::Response (*handler)(const ApiDeps&, Input&) = nullptr;
+  // Set: the body is a raw file streamed to the sink this returns once the header is checked
+  // (Api::admit), never held whole; the handler finds it in Input::request.sink.
+  http::BodyPlan (*admit)(const ApiDeps&, Input&) = nullptr;
 };
 
 // The HTTP status of a problem's kind (503 for `unavailable`).
@@ -123,6 +131,9 @@ class Api {
   // The response, and the route pattern it matched ("" when none), for metrics and logs; its
   // problem in the language the request's Accept-Language prefers.
   http::Response handle(const http::Request& request, std::string* matched_route = nullptr) const;
+  // For a request whose header has arrived: a streamed route's sink, or its refusal (identity,
+  // query and headers checked as handle() would); nothing for every other route.
+  http::BodyPlan admit(const http::Request& header) const;
 
  private:
   struct Impl;

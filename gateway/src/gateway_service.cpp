@@ -6,6 +6,7 @@
 
 #include "api.hpp"
 #include "catalogs.hpp"
+#include "evidence.hpp"
 #include "idempotency.hpp"
 #include "jwt.hpp"
 #include "sdp/crypto.hpp"
@@ -39,7 +40,25 @@ ServiceSpec spec() {
         "", nullptr},
        {"SDP_GATEWAY_OBJECTIONS_PER_MINUTE",
         "objections (POST /v1/public/notices/{number}/objections) one client address may file a minute; beyond, 429",
-        "5", check::integer(1, 100000)}}};
+        "5", check::integer(1, 100000)},
+       {"SDP_FILES_BACKEND", "where evidence files' bytes are kept: local (a directory) or s3", "local",
+        check::one_of({"local", "s3"})},
+       {"SDP_FILES_DIR", "local backend: the directory (created if missing); s3: where uploads are staged", "var/files",
+        check::non_empty()},
+       {"SDP_FILES_S3_ENDPOINT", "s3 backend: the endpoint URL, e.g. http://127.0.0.1:9000 (path-style)", "", nullptr},
+       {"SDP_FILES_S3_BUCKET", "s3 backend: the bucket", "", nullptr},
+       {"SDP_FILES_S3_REGION", "s3 backend: the region the requests are signed for", "us-east-1", check::non_empty()},
+       {"SDP_FILES_S3_ACCESS_KEY", "s3 backend: the access key id", "", nullptr},
+       {"SDP_FILES_S3_SECRET_KEY", "s3 backend: the secret key (or SDP_FILES_S3_SECRET_KEY_FILE)", "", nullptr, true},
+       {"SDP_FILES_MAX_BYTES", "bytes a file may hold (larger: 413)", "20971520", check::integer(1, 1L << 34)},
+       {"SDP_FILES_MAX_TOTAL", "bytes a declaration's files may hold together (beyond: 422)", "314572800",
+        check::integer(1, 1L << 40)},
+       {"SDP_FILES_MAX_COUNT", "files a declaration may list (beyond: 422)", "200", check::integer(1, 100000)},
+       {"SDP_FILES_SWEEP_GRACE_SECONDS",
+        "stored bytes no file names are removed once this old (a crash between bytes and listing leaves such)", "3600",
+        check::integer(0, 30L * 24 * 3600)},
+       {"SDP_FILES_SWEEP_INTERVAL_SECONDS", "how often the sweeper looks for such bytes", "600",
+        check::integer(1, 24L * 3600)}}};
 }
 
 namespace {
@@ -59,6 +78,28 @@ KeySet load_keys(const Config& cfg) {
   return keys;
 }
 
+// The evidence files' store the settings name.
+std::unique_ptr<BlobStore> make_store(const Config& cfg) {
+  if (cfg.str("SDP_FILES_BACKEND") == "local") return make_local_store(cfg.str("SDP_FILES_DIR"));
+  std::vector<std::string> missing;
+  for (const char* name :
+       {"SDP_FILES_S3_ENDPOINT", "SDP_FILES_S3_BUCKET", "SDP_FILES_S3_ACCESS_KEY", "SDP_FILES_S3_SECRET_KEY"})
+    if (cfg.str(name).empty()) missing.push_back(name);
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+    throw Error(ErrorSource::config, "SDP_FILES_BACKEND=s3 needs " + names);
+  }
+  S3Options o;
+  o.endpoint = cfg.str("SDP_FILES_S3_ENDPOINT");
+  o.bucket = cfg.str("SDP_FILES_S3_BUCKET");
+  o.region = cfg.str("SDP_FILES_S3_REGION");
+  o.access_key = cfg.str("SDP_FILES_S3_ACCESS_KEY");
+  o.secret_key = cfg.str("SDP_FILES_S3_SECRET_KEY");
+  o.staging_dir = std::filesystem::path(cfg.str("SDP_FILES_DIR")) / "tmp";
+  return make_s3_store(std::move(o));
+}
+
 // Everything the handlers share, alive as long as the runtime.
 struct Context {
   KeySet keys;
@@ -71,6 +112,7 @@ struct Context {
   std::unique_ptr<Api> api;
   std::unique_ptr<ThreadPool> pool;
   std::unique_ptr<RateLimiter> objection_limit;
+  Evidence evidence;
 };
 
 }  // namespace
@@ -103,6 +145,11 @@ void setup(Runtime& runtime) {
   // No proxy rule is configured: the client address is the peer's (behind a proxy, the proxy's).
   ctx->objection_limit = std::make_unique<RateLimiter>(
       static_cast<int>(cfg.integer("SDP_GATEWAY_OBJECTIONS_PER_MINUTE")), std::chrono::seconds(60));
+  ctx->evidence.store = make_store(cfg);
+  ctx->evidence.limits = {static_cast<std::uint64_t>(cfg.integer("SDP_FILES_MAX_BYTES")),
+                          static_cast<std::uint64_t>(cfg.integer("SDP_FILES_MAX_TOTAL")),
+                          static_cast<int>(cfg.integer("SDP_FILES_MAX_COUNT"))};
+  log::info("evidence files", {{"store", ctx->evidence.store->describe()}});
   auto deadline = cfg.millis("SDP_GATEWAY_DEADLINE_MS");
   ApiDeps deps{ctx->keys,
                policy,
@@ -122,7 +169,8 @@ void setup(Runtime& runtime) {
                ctx->idempotency.get(),
                ctx->dev_sign_in.get(),
                cfg.str("SDP_GATEWAY_SIGN_IN_URL"),
-               ctx->objection_limit.get()};
+               ctx->objection_limit.get(),
+               &ctx->evidence};
   ctx->api = std::make_unique<Api>(std::move(deps));
   ctx->pool = std::make_unique<ThreadPool>(static_cast<int>(cfg.integer("SDP_GATEWAY_WORKERS")),
                                            static_cast<size_t>(cfg.integer("SDP_GATEWAY_QUEUE")));
@@ -132,6 +180,22 @@ void setup(Runtime& runtime) {
   metrics.describe("sdp_http_request_seconds", "histogram", "HTTP request latency by route");
   metrics.describe("sdp_http_in_flight", "gauge", "HTTP requests being handled");
   auto in_flight = std::make_shared<std::atomic<int>>(0);
+
+  // An upload's header is checked on the I/O thread (identity, item, name, size) before its body is
+  // streamed to a staged file; everything else is read whole and queued as before.
+  runtime.set_body_streamer([ctx](const http::Request& header) {
+    auto plan = ctx->api->admit(header);
+    if (plan.refusal) {
+      auto request_id = header.header("X-Request-Id");
+      plan.refusal->headers["X-Request-Id"] =
+          request_id.empty() || request_id.size() > 64 ? crypto::uuid_v7() : request_id;
+      plan.refusal->headers.try_emplace("Cache-Control", "no-store");
+      metrics::global().inc("sdp_http_requests_total", {{"route", "/v1/declarations/{id}/files"},
+                                                        {"method", http::method_label(header.method)},
+                                                        {"status", std::to_string(plan.refusal->status)}});
+    }
+    return plan;
+  });
 
   runtime.set_http_handler([ctx, in_flight](http::Request&& request, http::Respond respond) {
     // The console's files are in memory: answered on the I/O thread, never queued behind the API.
@@ -188,6 +252,34 @@ void setup(Runtime& runtime) {
       respond(std::move(busy));
     }
   });
+
+  // One sweeper at a time over all instances: the named lock lives as long as its connection.
+  runtime.add_periodic_worker(
+      "files-sweeper",
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.seconds("SDP_FILES_SWEEP_INTERVAL_SECONDS")),
+      [ctx, &runtime, grace = cfg.seconds("SDP_FILES_SWEEP_GRACE_SECONDS")] {
+        auto conn = runtime.db().acquire();
+        auto got = conn->query("SELECT GET_LOCK(CONCAT(DATABASE(), '.files_sweeper'), 0) AS got");
+        if (!got.next() || got.is_null("got") || got.i64("got") != 1) return;
+        auto named = [&runtime](const std::vector<std::string>& sha256s) {
+          auto send = [&runtime](const std::string& subject, const std::string& body) {
+            return runtime.nats().request(subject, body, std::chrono::seconds(10));
+          };
+          auto reply = cmd::call(runtime.topology(), send, cmd::NamedBlobs{Actor::system("gateway"), sha256s});
+          if (!reply) throw Error(ErrorSource::nats, "workflow did not say which files are named");
+          std::vector<std::string> out;
+          for (const auto& s : reply->body.value("named", nlohmann::json::array())) out.push_back(s.get<std::string>());
+          return out;
+        };
+        try {
+          if (int n = sweep_unnamed(*ctx->evidence.store, grace, named); n > 0)
+            log::info("unlisted file bytes removed", {{"blobs", n}});
+        } catch (...) {
+          conn->query("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.files_sweeper')) AS released");
+          throw;
+        }
+        conn->query("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.files_sweeper')) AS released");
+      });
 
   runtime.add_periodic_worker("idempotency-purge", std::chrono::minutes(10), [ctx] {
     if (int n = ctx->idempotency->purge(); n > 0) log::info("expired idempotency keys purged", {{"keys", n}});

@@ -164,8 +164,9 @@ Problems check_morning_star_verified(const MorningStarCatalog& catalog, const nl
   for (const auto& [id, verdict] : member(verified, "criteria").items()) {
     if (!catalog.find(id))
       problems.push_back({ptr("/verified", "criteria", id), "unknown criterion '" + id + "'", "未知的评价条目 " + id});
-    else if (!verdict.is_boolean())
-      problems.push_back({ptr("/verified", "criteria", id), "must be true or false", kTrueOrFalseZh});
+    else if (!verdict.is_boolean() && !(verdict.is_object() && verdict.contains("ok") && verdict["ok"].is_boolean()))
+      problems.push_back({ptr("/verified", "criteria", id), "must be true or false, or {ok, comment}",
+                          "必须是 true 或 false，或 {ok, comment}（核定结果与意见）"});
   }
   cap_problems(problems);
   return problems;
@@ -194,8 +195,8 @@ std::expected<MorningStarScore, Problems> score_morning_star(const MorningStarCa
   auto effective = claimed;
   bool any_verdict = false;
   for (const auto& v : verdicts) {
-    for (const auto& [id, ok] : member(v.verified, "criteria").items()) {
-      effective[id] = ok.get<bool>();
+    for (const auto& [id, verdict] : member(v.verified, "criteria").items()) {
+      effective[id] = verdict.is_boolean() ? verdict.get<bool>() : verdict["ok"].get<bool>();  // {ok, comment}
       any_verdict = true;
     }
   }
@@ -236,7 +237,7 @@ Problems check_industry_brain_verified(const IndustryBrainCatalog& catalog, cons
     const auto* ind = catalog.find(id);
     if (!ind)
       problems.push_back({ptr("/verified", "indicators", id), "unknown indicator '" + id + "'", "未知的指标 " + id});
-    else
+    else if (!(input.is_object() && !has_input(input) && (input.contains("ok") || input.contains("comment"))))
       check_ib_input(*ind, takes_integer(model, *ind), input, ptr("/verified", "indicators", id), false, problems);
   }
   cap_problems(problems);
@@ -291,6 +292,7 @@ std::expected<IndustryBrainScore, Problems> score_industry_brain(const IndustryB
   bool any_verdict = false;
   for (const auto& v : verdicts)
     for (const auto& [id, corrected] : member(v.verified, "indicators").items()) {
+      if (!has_input(corrected)) continue;  // a comment (and ok) alone corrects nothing
       inputs[id] = corrected;
       any_verdict = true;
     }

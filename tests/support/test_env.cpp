@@ -205,6 +205,8 @@ ServiceUnderTest::ServiceUnderTest(const std::string& service, const NatsServer&
       {"SDP_SCHEMAS_DIR", build_info::kSchemasDir},
       {"SDP_STARTUP_TIMEOUT_SECONDS", "20"},
   };
+  // The gateway keeps evidence files' bytes: in a folder of the test's own unless it names one.
+  if (service == "gateway") env["SDP_FILES_DIR"] = temp_dir("gateway-files").string();
   for (auto& [k, v] : extra) env[k] = v;
   env_ = env;
   auto binary = std::string(build_info::kBinaryDir) + "/" + service + "/sdp-" + service;

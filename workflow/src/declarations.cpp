@@ -4,6 +4,7 @@
 #include <ctime>
 #include <type_traits>
 
+#include "files.hpp"
 #include "history.hpp"
 #include "queue.hpp"
 #include "rounds.hpp"
@@ -267,6 +268,13 @@ void move_place(db::Connection& c, const Change& change) {
 
 }  // namespace
 
+std::optional<Row> lock_row(db::Connection& c, const std::string& id) { return load(c, id); }
+
+std::optional<Row> shown_row(db::Connection& c, const Actor& actor, const RegionCatalog& regions,
+                             const std::string& id) {
+  return load_shown(c, actor, regions, id);
+}
+
 int recommended_in(db::Connection& c, const std::string& round, const std::string& city) {
   auto r = c.query(std::string("SELECT COUNT(*) AS n FROM declarations WHERE round_id = ? AND city = ? AND state IN ") +
                        kRecommendedStatesSql,
@@ -318,8 +326,11 @@ void apply(db::Connection& c, const Change& change) {
         {d.id, tier_param(change.actor.tier), change.verdict->dump(), d.id});
   move_place(c, change);
   // The entry is at the change's time (the workflow's clock), as the row's updated_at is.
+  auto history_extra = change.history_extra;
+  if (change.submits)  // the files listed now are the submitted version's (CONTRACT §7)
+    if (auto files = freeze_files(c, d.id, d.version)) history_extra["files"] = std::move(*files);
   append_history(c, d.id, change.actor, name(change.action), change.from, d.state, change.comment,
-                 *rfc3339_of_db_time(d.updated_at), change.history_extra);
+                 *rfc3339_of_db_time(d.updated_at), history_extra);
   enqueue(c, change.actor, change.event_type, d, change.event_data);
 }
 
@@ -602,7 +613,8 @@ Result<cmd::Empty> Workflow::remove(const cmd::DeleteDeclaration& command) {
         "SELECT id, number, kind, round_id, org, region, version, ?, ?, created_by, created_at, ?, ? "
         "FROM declarations WHERE id = ?",
         {entries, head, command.actor.sub, db_time(now()), row->id});
-    for (const char* table : {"declaration_history", "declaration_versions", "verdicts"})
+    for (const char* table : {"declaration_history", "declaration_versions", "verdicts", "declaration_files",
+                              "declaration_submission_files"})
       c.execute(std::string("DELETE FROM ") + table + " WHERE declaration_id = ?", {row->id});
     c.execute("DELETE FROM declarations WHERE id = ? AND version = ?", {row->id, row->version});
     Row gone = *planned;

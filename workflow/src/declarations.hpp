@@ -23,6 +23,12 @@ struct Settings {
 // The places `city` holds in `round` (quota.hpp: recommended); exact only under the round's lock.
 int recommended_in(db::Connection& c, const std::string& round, const std::string& city);
 
+// The row under its lock (files.cpp shares it).
+std::optional<Row> lock_row(db::Connection& c, const std::string& id);
+// The declaration as `actor` is shown it, if it may be shown at all.
+std::optional<Row> shown_row(db::Connection& c, const Actor& actor, const RegionCatalog& regions,
+                             const std::string& id);
+
 // Writes a planned change: the row (guarded by `change.planned_on`), its version row, verdict,
 // history entry and outbox event.
 void apply(db::Connection& c, const Change& change);
@@ -77,6 +83,12 @@ class Workflow {
   Result<cmd::Document> file_objection(const cmd::FileObjection& command);
   Result<cmd::Document> list_objections(const cmd::ListObjections& command);
   Result<cmd::Document> resolve_objection(const cmd::ResolveObjection& command);
+  // Evidence files' metadata (files.cpp, CONTRACT §7).
+  Result<cmd::Document> add_file(const cmd::AddFile& command);
+  Result<cmd::Document> list_files(const cmd::ListFiles& command);
+  Result<cmd::Empty> delete_file(const cmd::DeleteFile& command);
+  Result<cmd::Document> file_access(const cmd::FileAccess& command);
+  Result<cmd::Document> named_blobs(const cmd::NamedBlobs& command);
 
   // Moves every declaration whose publicity has ended to approved; returns how many.
   int end_due_publicity();

@@ -99,6 +99,11 @@ void setup(Runtime& runtime) {
   cmd::serve<cmd::FileObjection>(nats, topology, by(&Workflow::file_objection));
   cmd::serve<cmd::ListObjections>(nats, topology, by(&Workflow::list_objections));
   cmd::serve<cmd::ResolveObjection>(nats, topology, by(&Workflow::resolve_objection));
+  cmd::serve<cmd::AddFile>(nats, topology, by(&Workflow::add_file));
+  cmd::serve<cmd::ListFiles>(nats, topology, by(&Workflow::list_files));
+  cmd::serve<cmd::DeleteFile>(nats, topology, by(&Workflow::delete_file));
+  cmd::serve<cmd::FileAccess>(nats, topology, by(&Workflow::file_access));
+  cmd::serve<cmd::NamedBlobs>(nats, topology, by(&Workflow::named_blobs));
 
   runtime.add_worker("outbox-relay", [ctx](std::stop_token st) { ctx->relay->run(st); });
   // The timers: each pass selects what is due and acts on each row under its lock, so that with

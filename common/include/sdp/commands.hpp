@@ -169,6 +169,8 @@ inline const Text kQueueSortExpected{"must be arrived_at or due_at",
 // control character or is longer than kMaxSearchChars characters.
 inline constexpr size_t kMaxSearchChars = 50;
 std::expected<std::optional<std::string>, Text> search_term(std::string_view raw);
+// The code points of `s`, or nothing when it is not UTF-8 (overlong forms and surrogates included).
+std::optional<std::vector<char32_t>> utf8_code_points(std::string_view s);
 
 struct PendingReviews {
   static constexpr std::string_view service = "workflow", verb = "pending";
@@ -384,6 +386,51 @@ struct ResolveObjection {
   std::string comment;
 };
 
+// ---- evidence files (CONTRACT §7): workflow keeps their metadata, the gateway their bytes ----
+// A file's metadata as the API shows it: {id, item, name, media_type, size, sha256, uploaded_at}.
+struct AddFile {
+  static constexpr std::string_view service = "workflow", verb = "add_file";
+  using Reply = Document;  // {file, created}: created false when the same bytes were already listed for the item
+  Actor actor;
+  std::string id;  // the declaration's
+  std::string item, name, media_type, sha256;
+  int64_t size = 0;
+  int64_t max_total = 0;  // bytes a declaration's files may hold together (SDP_FILES_MAX_TOTAL)
+  int max_count = 0;      // files a declaration may list (SDP_FILES_MAX_COUNT)
+};
+
+struct ListFiles {
+  static constexpr std::string_view service = "workflow", verb = "list_files";
+  using Reply = Document;  // {items}: the files of the version the caller sees
+  Actor actor;
+  std::string id;
+};
+
+struct DeleteFile {
+  static constexpr std::string_view service = "workflow", verb = "delete_file";
+  using Reply = Empty;
+  Actor actor;
+  std::string id;  // the declaration's
+  std::string file_id;
+};
+
+// May the caller read the file: it is listed by a version of a declaration the caller sees.
+struct FileAccess {
+  static constexpr std::string_view service = "workflow", verb = "file_access";
+  using Reply = Document;  // the file's metadata, with its declaration's id as `declaration`
+  Actor actor;
+  std::string file_id;
+};
+
+// For the sweeper of stored bytes: which of these SHA-256s any file still names.
+inline constexpr size_t kMaxNamedBlobs = 500;
+struct NamedBlobs {
+  static constexpr std::string_view service = "workflow", verb = "named_blobs";
+  using Reply = Document;  // {named: [sha256…]}
+  Actor actor;             // the system
+  std::vector<std::string> sha256s;
+};
+
 // ---- notify ----
 struct Inbox {
   static constexpr std::string_view service = "notify", verb = "inbox";
@@ -495,6 +542,11 @@ SDP_COMMAND_CODEC(PublicNotices)
 SDP_COMMAND_CODEC(FileObjection)
 SDP_COMMAND_CODEC(ListObjections)
 SDP_COMMAND_CODEC(ResolveObjection)
+SDP_COMMAND_CODEC(AddFile)
+SDP_COMMAND_CODEC(ListFiles)
+SDP_COMMAND_CODEC(DeleteFile)
+SDP_COMMAND_CODEC(FileAccess)
+SDP_COMMAND_CODEC(NamedBlobs)
 #undef SDP_COMMAND_CODEC
 
 // ---- messages ----

@@ -52,6 +52,8 @@ class Runtime {
   void add_readiness_check(std::string name, std::function<bool()> check);
   // Requests not under /healthz, /readyz, /metrics go here (the gateway's API); 404 otherwise.
   void set_http_handler(http::Handler handler);
+  // Which requests have their body streamed to a sink instead of read whole (the gateway's uploads).
+  void set_body_streamer(http::BodyStreamer streamer);
   // A background loop (a consumer, a relay, a timer), stopped through its stop_token.
   void add_worker(std::string name, std::function<void(std::stop_token)> loop);
   // A worker that runs `pass` every `interval` until stopped; a pass that throws is logged and retried.
@@ -77,6 +79,7 @@ class Runtime {
   std::unique_ptr<nats::Connection> nats_;
   std::unique_ptr<http::Server> server_;
   http::Handler app_handler_;
+  http::BodyStreamer app_streamer_;
   std::vector<std::pair<std::string, std::function<bool()>>> checks_;
   std::vector<std::pair<std::string, std::function<void(std::stop_token)>>> worker_loops_;
   std::vector<std::jthread> workers_;
