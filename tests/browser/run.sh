@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The web console's browser tests: a private stack (the binaries and settings up.sh uses, with
-# the console and development sign-in on), then web/tests/console.test.mjs driving Debian's
-# Chromium headless through playwright-core. Screenshots go to build/screenshots/. CTest runs this
-# with the label `browser`; it also runs on its own after tests/run.sh has built everything.
+# the console and development sign-in on), then web/tests/console.test.mjs (the workflows) and
+# web/tests/pages.test.mjs (every route per role, desktop and phone) driving Debian's Chromium
+# headless through playwright-core. Screenshots go to build/screenshots/. CTest runs this with the
+# label `browser`; it also runs on its own after tests/run.sh has built everything.
 set -euo pipefail
 source "$(dirname "$0")/../../deploy/local/lib.sh"
 
@@ -21,9 +22,13 @@ sdp_stack_start "$VAR" --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 -- \
 sdp_log "console at $STACK_URL/ (logs in $VAR/log)"
 
 mkdir -p "$SDP_ROOT/build/screenshots"
+# Both files run whatever the first says; the run fails if either does.
 status=0
-BASE_URL="$STACK_URL" SCREENSHOT_DIR="$SDP_ROOT/build/screenshots" CHROMIUM="$CHROMIUM" \
-  node "$SDP_ROOT/web/tests/console.test.mjs" || status=$?
+for test in console pages; do
+  sdp_log "web/tests/$test.test.mjs"
+  BASE_URL="$STACK_URL" SCREENSHOT_DIR="$SDP_ROOT/build/screenshots" CHROMIUM="$CHROMIUM" \
+    node "$SDP_ROOT/web/tests/$test.test.mjs" || { status=$?; sdp_log "web/tests/$test.test.mjs failed ($status)"; }
+done
 if [ $status -ne 0 ]; then
   for svc in gateway workflow scoring notify; do echo "--- $svc.log (last lines)"; tail -n 20 "$VAR/log/$svc.log"; done
 fi

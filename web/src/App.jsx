@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'react';
-import { Layout, Menu, Button, Badge, Result } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { Layout, Menu, Button, Badge, Result, Drawer } from 'antd';
 import { Routes, Route, Navigate, Link, useLocation, useNavigate } from 'react-router-dom';
 import { getSession, onSessionChange, signOut } from './auth.js';
 import { ROLE, TIER } from './labels.js';
-import { api } from './api.js';
+import { useUnread, refreshUnread, resetUnread } from './unread.js';
+import { useRegions, regionNames } from './data.js';
 import SignIn from './pages/SignIn.jsx';
 import MyDeclarations from './pages/MyDeclarations.jsx';
 import DeclarationEdit from './pages/DeclarationEdit.jsx';
@@ -23,7 +24,7 @@ const { Header, Content } = Layout;
 
 function useSession() {
   const [s, setS] = useState(getSession());
-  useEffect(() => onSessionChange(() => setS(getSession())), []);
+  useEffect(() => onSessionChange(() => { resetUnread(); setS(getSession()); }), []);
   useEffect(() => {
     if (!s) return undefined;
     const ms = s.exp * 1000 - Date.now();
@@ -39,7 +40,8 @@ function home(s) {
   return '/overview';
 }
 
-function menuFor(s) {
+// The role's entries; `prefix` keeps the drawer's test ids apart from the header's.
+function menuFor(s, prefix = '') {
   if (s.role === 'applicant') {
     return [
       { key: '/mine', label: <Link to="/mine">我的申报</Link> },
@@ -49,28 +51,59 @@ function menuFor(s) {
   }
   const items = [];
   if (s.role === 'reviewer') items.push({ key: '/pending', label: <Link to="/pending">待审队列</Link> });
-  if (s.role === 'reviewer' && s.tier === 'city') items.push({ key: '/ranking', label: <Link to="/ranking" data-testid="nav-ranking">本市推荐排序</Link> });
-  items.push({ key: '/rounds', label: <Link to="/rounds" data-testid="nav-rounds">申报批次</Link> });
+  if (s.role === 'reviewer' && s.tier === 'city') items.push({ key: '/ranking', label: <Link to="/ranking" data-testid={`${prefix}nav-ranking`}>本市推荐排序</Link> });
+  items.push({ key: '/rounds', label: <Link to="/rounds" data-testid={`${prefix}nav-rounds`}>申报批次</Link> });
   items.push({ key: '/all', label: <Link to="/all">辖区申报</Link> });
   items.push({ key: '/overview', label: <Link to="/overview">统计概览</Link> });
   if (s.role === 'reviewer') items.push({ key: '/inbox', label: <Link to="/inbox">消息</Link> });
   return items;
 }
 
-function whoText(s) {
+// Who is signed in; a reviewer's jurisdiction by name when the catalogue has come, always with its code.
+function whoText(s, names) {
   if (s.role === 'applicant') return `企业 ${s.org}`;
-  if (s.role === 'reviewer') return `${TIER[s.tier] || ''}审核员 ${s.region}`;
+  if (s.role === 'reviewer') return `${TIER[s.tier] || ''}审核员 ${names[s.region] ? `${names[s.region]}（${s.region}）` : s.region}`;
   return ROLE[s.role] || s.role;
 }
 
+// The server's unread count (the same figure the inbox page shows), linked to the inbox.
 function UnreadBadge({ session }) {
-  const [n, setN] = useState(0);
+  const n = useUnread();
   const loc = useLocation();
-  useEffect(() => {
-    if (session.role === 'admin') return;
-    api('/v1/notifications?limit=100').then(({ data }) => setN(data.items.filter((i) => !i.read).length)).catch(() => {});
-  }, [session, loc.pathname]);
-  return n ? <Badge count={n} size="small" title={`${n} 条未读消息`} /> : null;
+  useEffect(() => { if (session.role !== 'admin') refreshUnread(); }, [session.token, session.role, loc.pathname]);
+  if (session.role === 'admin' || n === null) return null;
+  return (
+    <span data-testid="unread-badge" data-count={n} className="unread">
+      {n > 0 && (
+        <Link to="/inbox" aria-label={`消息：${n} 条未读`} title={`${n} 条未读消息`}>
+          <Badge count={n} size="small" overflowCount={999} />
+        </Link>
+      )}
+    </span>
+  );
+}
+
+// The header's navigation: a horizontal menu on wide screens; at 900 px and below a 菜单 button
+// opening a drawer with the same entries (CSS decides which one shows, so nothing flashes).
+function Navigation({ session, selected }) {
+  const [open, setOpen] = useState(false);
+  const button = useRef(null);
+  const loc = useLocation();
+  useEffect(() => { setOpen(false); }, [loc.pathname]);
+  return (
+    <>
+      <Menu theme="dark" mode="horizontal" selectedKeys={[selected]} items={menuFor(session)} className="nav-wide"
+        aria-label="主菜单" style={{ background: 'transparent', flex: 1, minWidth: 0 }} />
+      <Button ref={button} className="nav-phone" data-testid="nav-open" aria-label="打开菜单" aria-haspopup="dialog"
+        aria-expanded={open} aria-controls="nav-drawer" onClick={() => setOpen(true)}>菜单</Button>
+      <Drawer title="菜单" placement="right" width={260} open={open} onClose={() => setOpen(false)} destroyOnHidden
+        id="nav-drawer" rootClassName="nav-drawer" data-testid="nav-drawer"
+        afterOpenChange={(o) => { if (!o) button.current?.focus(); }}>
+        <Menu mode="inline" selectedKeys={[selected]} items={menuFor(session, 'drawer-')} aria-label="主菜单"
+          onClick={() => setOpen(false)} style={{ borderInlineEnd: 0 }} />
+      </Drawer>
+    </>
+  );
 }
 
 // Pages that change things only the admin may change; others get a plain refusal, not a form that 403s.
@@ -83,6 +116,7 @@ export default function App() {
   const session = useSession();
   const loc = useLocation();
   const nav = useNavigate();
+  const { data: regions } = useRegions();
   if (!session) {
     return (
       <Routes>
@@ -96,11 +130,10 @@ export default function App() {
       <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>跳到正文</a>
       <Header className="app-header">
         <h1>山东省晨星工厂·产业大脑申报评审平台</h1>
-        <Menu theme="dark" mode="horizontal" selectedKeys={[selected]} items={menuFor(session)}
-          style={{ background: 'transparent', flex: 1, minWidth: 0 }} />
+        <Navigation session={session} selected={selected} />
         <span className="who">
           <UnreadBadge session={session} />
-          <span data-testid="who">{whoText(session)}</span>
+          <span data-testid="who" className="who-text">{whoText(session, regionNames(regions))}</span>
           <Button size="small" data-testid="sign-out" onClick={() => { signOut(); nav('/'); }}>退出</Button>
         </span>
       </Header>

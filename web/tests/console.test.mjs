@@ -104,6 +104,38 @@ async function apiAs(page, method, url, body, headers = {}) {
   }, [method, url, body ?? null, headers]);
 }
 
+// 提交审核 asks first (issue 15): the dialog says the claimed and the self-assessed level.
+async function submitConfirmed(page) {
+  await page.getByTestId('submit').click();
+  await page.getByTestId('submit-confirm').waitFor();
+  await page.getByTestId('submit-confirm-ok').click();
+}
+
+// Whether the page scrolls sideways, naming the widest element that sticks out.
+async function noSidewaysScroll(page, what) {
+  const r = await page.evaluate(() => {
+    const w = window.innerWidth;
+    if (document.documentElement.scrollWidth <= w + 1) return null;
+    let worst = null;
+    for (const el of document.querySelectorAll('body *')) {
+      const b = el.getBoundingClientRect();
+      if (b.right > w + 1 && (!worst || b.right > worst.right)) worst = { right: b.right, tag: el.tagName, cls: String(el.className).slice(0, 80), testid: el.getAttribute('data-testid') };
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, worst };
+  });
+  check(r === null, `${what} scrolls sideways at ${await page.evaluate(() => window.innerWidth)} px: ${JSON.stringify(r)}`);
+}
+
+async function phone() {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(T);
+  page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
+  return { context, page };
+}
+
+const saveStatus = (page, status) => page.locator(`[data-testid="save-status"][data-status="${status}"]`).waitFor({ timeout: T });
+
 async function openDeclaration(page, id) {
   await page.goto(`${BASE}/#/d/${id}`);
   await page.getByTestId('decl-state').waitFor();
@@ -120,6 +152,7 @@ try {
   const { page: a } = ent;
   let id1;
   let number1;
+  const inRoundIds = {};
 
   await step('sign-in page shows the development sign-in', async () => {
     await a.goto(`${BASE}/#/`);
@@ -166,11 +199,128 @@ try {
     await a.getByTestId('save').click();
     await a.waitForURL(/#\/d\/[0-9a-f-]+\/edit$/);
     id1 = a.url().match(/#\/d\/([0-9a-f-]+)\/edit/)[1];
-    await a.getByTestId('submit').click();
+    await submitConfirmed(a);
     await a.waitForURL(new RegExp(`#/d/${id1}$`));
     await expectState(a, 'county_review');
     number1 = (await a.getByRole('heading', { level: 2 }).first().textContent()).match(/MSF-[0-9-]+/)[0];
     console.log(`     declaration ${number1} (${id1})`);
+  });
+
+  // ---- issue 15: a clerk's work is never lost, errors come in one round, risky steps ask first ----
+  await step('a draft with only a title is saved by itself; an edit made offline survives a reload', async () => {
+    await a.goto(`${BASE}/#/new/morning_star`);
+    await a.getByTestId('criterion-MS72').waitFor();
+    await a.getByTestId('title').fill(`浏览器测试自动保存 ${Date.now()}`);
+    await saveStatus(a, 'saved'); // the autosave created it: no contact, no phone, no items
+    await a.waitForURL(/#\/d\/[0-9a-f-]+\/edit$/);
+    const id = a.url().match(/#\/d\/([0-9a-f-]+)\/edit/)[1];
+    await ent.context.setOffline(true);
+    await a.getByTestId('evidence-MS05').fill('离线时填写的佐证说明');
+    await saveStatus(a, 'offline');
+    await ent.context.setOffline(false);
+    await a.reload();
+    await a.getByTestId('restored').waitFor();
+    check((await a.getByTestId('evidence-MS05').inputValue()) === '离线时填写的佐证说明', 'the offline edit was lost by the reload');
+    await saveStatus(a, 'saved');
+    const d = await apiAs(a, 'GET', `/v1/declarations/${id}`);
+    check(d.body.payload.criteria.MS05?.evidence === '离线时填写的佐证说明', `the server has ${JSON.stringify(d.body.payload.criteria.MS05)}`);
+    // A first save that fails (offline) and a reload: the form comes back as it was.
+    await a.goto(`${BASE}/#/new/industry_brain`);
+    await a.getByTestId('indicator-L5P5').waitFor();
+    await ent.context.setOffline(true);
+    await a.getByTestId('title').fill('离线时新建的产业大脑申报');
+    await a.getByTestId('save').click();
+    await a.getByTestId('form-error').getByText('无法连接服务器').waitFor();
+    await ent.context.setOffline(false);
+    await a.reload();
+    await a.getByTestId('restored').waitFor();
+    check((await a.getByTestId('title').inputValue()) === '离线时新建的产业大脑申报', 'the unsaved new declaration was lost');
+    await shot(a, '21-restored-after-reload');
+    // This one is not wanted: 放弃这些修改 clears the form and what this browser kept.
+    await a.getByTestId('restored').getByRole('button', { name: '放弃这些修改' }).click();
+    check((await a.getByTestId('title').inputValue()) === '', 'the form was not cleared');
+    await a.reload();
+    await a.getByTestId('indicator-L5P5').waitFor();
+    check((await a.getByTestId('restored').count()) === 0, 'discarded edits came back');
+    inRoundIds.autosaved = id;
+  });
+
+  await step('an incomplete 产业大脑 submit lists every problem at once, numbers are refused, not rounded', async () => {
+    await a.goto(`${BASE}/#/new/industry_brain`);
+    await a.getByTestId('indicator-L5P5').waitFor();
+    check((await a.getByTestId('grades-note').count()) === 1, 'the A–D note is not shown once at the top');
+    await a.getByTestId('title').fill(`浏览器测试一次列出错误 ${Date.now()}`);
+    await a.getByTestId('value-L1P2').fill('23.5');
+    await a.getByTestId('error-L1P2').getByText('须为整数').waitFor();
+    await a.getByTestId('value-L5P5').fill('9');
+    await a.getByTestId('error-L5P5').getByText('1–5').waitFor();
+    await a.getByTestId('value-L3P1').fill('-5');
+    await a.getByTestId('error-L3P1').getByText('不能小于 0').waitFor();
+    await a.getByTestId('title').click(); // blur: nothing is clamped or rounded
+    check((await a.getByTestId('value-L5P5').inputValue()) === '9' && (await a.getByTestId('value-L1P2').inputValue()) === '23.5',
+      'a value was silently changed');
+    await submitConfirmed(a);
+    const items = a.getByTestId('error-summary').locator('li');
+    await items.first().waitFor();
+    const texts = await items.allTextContents();
+    const has = (s) => texts.some((t) => t.includes(s));
+    check(has('联系人') && has('联系电话') && has('企业名称') && has('产业集群名称'), `the header's problems are missing: ${texts.slice(0, 6)}`);
+    check(has('L1P3') && has('L5P1') && has('L4P8'), 'the unfilled indicators are not listed in the same round');
+    check(has('须为整数') && has('1–5'), 'the refused values are not listed with the gaps');
+    check(texts.length >= 33, `only ${texts.length} problems listed`);
+    check(texts.find((t) => t.includes('联系电话')).includes('不能为空'), 'an empty phone is not said to be required');
+    // A missing grade marks its A–D buttons, not the optional evidence box.
+    const row = a.getByTestId('indicator-L1P3');
+    check(await row.evaluate((el) => el.classList.contains('has-error')), 'the missing grade is not marked');
+    check((await row.locator('.ant-input-status-error').count()) === 0, 'the optional evidence box turned red');
+    await shot(a, '22-error-summary');
+    await a.getByTestId('error-summary').locator('[data-pointer="/payload/indicators/L4P8"]').click();
+    await a.waitForFunction(() => {
+      const r = document.querySelector('[data-testid="indicator-L4P8"]').getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight && document.querySelector('[data-testid="indicator-L4P8"]').contains(document.activeElement);
+    }, null, { timeout: T });
+  });
+
+  await step('claiming 二级 while the self-assessment is 一级 asks first; a draft can be deleted', async () => {
+    await a.goto(`${BASE}/#/mine`);
+    await fillMorningStar(a, `浏览器测试申报等级高于自评 ${Date.now()}`);
+    check(await a.getByTestId('ms-summary').evaluate((el) => !el.className.includes('success')), '未达一级 wears a success mark');
+    await a.getByTestId('stars-legend').getByText(/MS26/).waitFor();
+    for (const id of LEVEL1) await pick(a, `met-${id}-yes`);
+    await waitLevel(a, 'ms-level', 1);
+    await pick(a, 'claimed-2');
+    await a.getByTestId('save').click();
+    await saveStatus(a, 'saved');
+    await a.getByTestId('submit').click();
+    await a.locator('.ant-modal-confirm-title').getByText('申报等级高于自评等级，仍要提交吗？').waitFor();
+    await a.getByTestId('submit-confirm').getByText(/还缺 \d+ 项星标条目/).waitFor();
+    await shot(a, '23-submit-confirm');
+    await a.getByRole('button', { name: '再检查一下' }).click();
+    const id = a.url().match(/#\/d\/([0-9a-f-]+)\/edit/)[1];
+    check((await apiAs(a, 'GET', `/v1/declarations/${id}`)).body.state === 'draft', 'cancelling the dialog submitted');
+    await a.getByTestId('delete-draft').click();
+    await a.getByTestId('delete-ok').click();
+    await a.waitForURL(/#\/mine$/);
+    check((await apiAs(a, 'GET', `/v1/declarations/${id}`)).status === 404, 'the deleted draft is still there');
+  });
+
+  await step('an edit conflict keeps the clerk\'s edits, says what differs, and can overwrite', async () => {
+    const id = inRoundIds.autosaved;
+    await a.goto(`${BASE}/#/d/${id}/edit`);
+    await a.getByTestId('criterion-MS72').waitFor();
+    const cur = await apiAs(a, 'GET', `/v1/declarations/${id}`);
+    const other = await apiAs(a, 'PUT', `/v1/declarations/${id}`, { title: '另一窗口改的名称', payload: cur.body.payload }, { 'If-Match': cur.etag });
+    check(other.status === 200, `the other window's save got ${other.status}`);
+    await a.getByTestId('evidence-MS06').fill('本窗口的修改');
+    await a.getByTestId('save').click();
+    await a.getByTestId('conflict').getByText(/申报名称/).waitFor();
+    check((await a.getByTestId('evidence-MS06').inputValue()) === '本窗口的修改', 'the edit was lost in the conflict');
+    await shot(a, '24-edit-conflict');
+    await a.getByTestId('conflict-keep-mine').click();
+    await a.getByTestId('save').click();
+    await saveStatus(a, 'saved');
+    const after = await apiAs(a, 'GET', `/v1/declarations/${id}`);
+    check(after.body.payload.criteria.MS06?.evidence === '本窗口的修改' && after.body.title !== '另一窗口改的名称', 'keeping mine did not overwrite');
   });
 
   const county = await person();
@@ -255,7 +405,7 @@ try {
     await fillMorningStar(a, `浏览器测试退回流程 ${Date.now()}`);
     for (const id of LEVEL1) await pick(a, `met-${id}-yes`);
     await waitLevel(a, 'ms-level', 1);
-    await a.getByTestId('submit').click();
+    await submitConfirmed(a);
     await a.waitForURL(/#\/d\/[0-9a-f-]+$/);
     id2 = a.url().match(/#\/d\/([0-9a-f-]+)$/)[1];
     await expectState(a, 'county_review');
@@ -269,6 +419,11 @@ try {
     await p.getByTestId('decide-return').click();
     await p.getByText('退回修改必须填写审核意见').waitFor();
     await expectState(p, 'county_review');
+    // 不予通过 asks for the reason before asking whether to go on.
+    await p.getByTestId('decide-reject').click();
+    await p.getByText('不予通过须填写理由').waitFor();
+    check(!(await p.getByTestId('reject-ok').isVisible().catch(() => false)), '不予通过 asked 不可撤销 before a reason was given');
+    await pick(p, 'verify-MS47-no');
     await decide(p, 'return', comment);
     await expectState(p, 'returned');
   });
@@ -279,14 +434,26 @@ try {
     await a.getByTestId('return-comment').getByText(comment).waitFor();
     await a.getByTestId('edit').click();
     await a.getByTestId('return-comment').getByText(comment).waitFor();
+    // The item the reviewer marked is marked beside it, and what is edited is listed as 本次修改.
+    await a.getByTestId('review-note-MS47').getByText('不通过').waitFor();
     await a.getByTestId('evidence-MS47').fill('补充：平台近12个月运行日志与数据截图，见附件3');
-    await a.getByTestId('submit').click();
+    await a.getByTestId('save').click();
+    await saveStatus(a, 'saved');
+    await a.getByTestId('my-changes').getByText(/共 1 处/).waitFor();
+    await a.getByTestId('changed-MS47').waitFor();
+    await shot(a, '25-fixing-a-return');
+    await submitConfirmed(a);
     await a.waitForURL(new RegExp(`#/d/${id2}$`));
     await expectState(a, 'county_review');
     const p = county.page;
     await openDeclaration(p, id2);
     await expectState(p, 'county_review');
     await p.getByTestId('decision-panel').waitFor();
+    // The returning reviewer sees the edits: a version difference, the item marked, the history saying what changed.
+    await p.getByTestId('version-diff').getByText('补充：平台近12个月运行日志与数据截图，见附件3').waitFor();
+    await p.getByTestId('changed-MS47').waitFor();
+    await p.getByTestId('history').locator('[data-testid^="history-changes-"]').filter({ hasText: 'MS47' }).first().waitFor();
+    await shot(p, '26-reviewer-sees-the-changes');
   });
 
   await step('enterprise registers its webhook and sees it registered after a reload', async () => {
@@ -415,7 +582,7 @@ try {
     await a.getByTestId('round-picker').scrollIntoViewIfNeeded();
     await a.evaluate(() => window.scrollTo(0, 0));
     await shot(a, '14-round-picker');
-    await a.getByTestId('submit').click();
+    await submitConfirmed(a);
     await a.waitForURL(/#\/d\/[0-9a-f-]+$/);
     id3 = a.url().match(/#\/d\/([0-9a-f-]+)$/)[1];
     await expectState(a, 'county_review');
@@ -597,6 +764,49 @@ try {
     await p.goto(`${BASE}/#/pending`);
     await p.waitForSelector('[data-testid="pending"] .ant-table-tbody');
     await fits('the queue');
+    await context.close();
+  });
+
+  await step('on a phone, the 72-item form fits, its pinned bar takes under a third of the screen, save and submit are at hand', async () => {
+    const { context, page: p } = await phone();
+    await signIn(p, 'applicant', { org: ORG });
+    await p.goto(`${BASE}/#/new/morning_star`);
+    await p.getByTestId('criterion-MS72').waitFor();
+    await p.getByTestId('title').fill(`手机上的晨星工厂申报 ${Date.now()}`);
+    await pick(p, 'claimed-2'); // 二级 with nothing ticked: 28 starred items missing
+    await p.getByTestId('ms-missing').getByText(/还缺/).waitFor();
+    await p.getByTestId('ms-missing-toggle').click(); // the list open, at its tallest
+    await p.getByTestId('criterion-MS40').scrollIntoViewIfNeeded();
+    const bar = await p.getByTestId('score-bar').boundingBox();
+    const actions = await p.getByTestId('action-bar').boundingBox();
+    check(bar.height < 844 / 3, `the pinned bar is ${bar.height} px of 844`);
+    check(bar.height + actions.height < 844 / 2, `the pinned bar and the action bar take ${bar.height + actions.height} px of 844`);
+    check(await p.getByTestId('submit').isVisible() && await p.getByTestId('save').isVisible(), 'save and submit are not at hand mid-form');
+    await noSidewaysScroll(p, 'the 晨星工厂 form');
+    await shot(p, '27-phone-morning-star-form');
+    await p.goto(`${BASE}/#/new/industry_brain`);
+    await p.getByTestId('indicator-L5P5').waitFor();
+    await noSidewaysScroll(p, 'the 产业大脑 form');
+    await p.goto(`${BASE}/#/d/${id1}`);
+    await p.getByTestId('decl-state').waitFor();
+    await noSidewaysScroll(p, 'the declaration');
+    await shot(p, '28-phone-declaration');
+    await context.close();
+  });
+
+  await step('on a phone, the reviewer\'s verification shows the item, the claim and the evidence', async () => {
+    const { context, page: p } = await phone();
+    await signIn(p, 'county', { region: '370102' });
+    await p.goto(`${BASE}/#/d/${id2}`);
+    await p.getByTestId('decision-panel').waitFor();
+    const card = p.getByTestId('claim-MS47');
+    const text = await card.textContent();
+    check(text.includes('MS47') && text.includes('企业自评') && text.includes('达标') && text.includes('补充：平台近12个月运行日志'),
+      `the MS47 card reads ${text}`);
+    check(await card.getByTestId('verify-MS47-yes').count() === 1, 'no verification control on the card');
+    await noSidewaysScroll(p, 'the reviewer\'s declaration');
+    await p.getByTestId('claim-MS01').scrollIntoViewIfNeeded();
+    await shot(p, '29-phone-reviewer-verification');
     await context.close();
   });
 

@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { Timeline, Alert, Spin, Typography, Tag } from 'antd';
 import { api, errorText } from '../api.js';
 import { ACTION, STATE, actorText, fmtTime } from '../labels.js';
+import { useItemNames } from '../lib/itemNames.js';
+import { pointerLabel } from '../lib/pointers.js';
 
 const GENESIS = '0'.repeat(64);
 
@@ -49,8 +51,9 @@ export function useHistory(id, reloadKey) {
 
 export default function History({ id, reloadKey }) {
   const { items, error, broken } = useHistory(id, reloadKey);
+  const names = useItemNames();
   if (error) return <Alert type="error" message={error} />;
-  if (!items) return <Spin />;
+  if (!items) return <Spin tip="加载审计记录…"><div style={{ minHeight: 60 }} /></Spin>;
   return (
     <div data-testid="history">
       <div style={{ marginBottom: 12 }} data-testid="chain-status">
@@ -66,6 +69,13 @@ export default function History({ id, reloadKey }) {
             <div><b>#{e.seq} {ACTION[e.action] || e.action}</b>　{fmtTime(e.at)}　{actorText(e.actor)}</div>
             <div>{e.from ? <Tag>{STATE[e.from] || e.from}</Tag> : null}{e.from ? '→ ' : ''}<Tag color="blue">{STATE[e.to] || e.to}</Tag></div>
             {e.comment && <div>意见：{e.comment}</div>}
+            {e.changes?.length > 0 && (
+              <div className="history-changes" data-testid={`history-changes-${e.seq}`}>
+                {e.action === 'submit' ? '相对退回时的版本，修改了' : '修改了'}：{e.changes.map((p) => pointerLabel(p, names)).join('、')}
+                {e.changes_truncated ? ' 等' : ''}
+              </div>
+            )}
+            {e.action === 'update' && !e.changes?.length && e.changes !== undefined && <div className="history-changes">内容未变</div>}
             <Typography.Text className="hash" title={`前序哈希 ${e.prev_hash}`}>哈希 {e.hash}</Typography.Text>
           </div>
         ),

@@ -1,8 +1,9 @@
-import { Radio, Alert, Spin, Space, Typography } from 'antd';
+import { Radio, Alert, Space, Typography } from 'antd';
 import { Link } from 'react-router-dom';
 import { KIND } from '../labels.js';
 import { roundWhen, windowText } from '../rounds.js';
 import { RoundStateTag } from './RoundBits.jsx';
+import Loading from './Loading.jsx';
 
 export const openRounds = (items) => (items || []).filter((r) => r.state === 'open');
 
@@ -10,7 +11,7 @@ export const openRounds = (items) => (items || []).filter((r) => r.state === 'op
 // their dates ("已截止 2026-03-31", "2026-05-01 开始").
 export default function RoundPicker({ kind, rounds, value, onChange }) {
   if (rounds.error) return <Alert type="error" showIcon message={`申报批次加载失败：${rounds.error}`} />;
-  if (!rounds.items) return <Spin size="small" />;
+  if (!rounds.items) return <Loading block={false} text="正在加载申报批次…" />;
   if (!rounds.items.length) return <Typography.Text type="secondary">尚无{KIND[kind]}申报批次</Typography.Text>;
   return (
     <Radio.Group value={value} onChange={(e) => onChange(e.target.value)} aria-label="申报批次" data-testid="round-picker">

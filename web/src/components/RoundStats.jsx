@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Card, Row, Col, Statistic, Table, Alert, Button, Space, Typography } from 'antd';
 import { api, errorText } from '../api.js';
 import { levelText } from './MorningStarForm.jsx';
+import Loading from './Loading.jsx';
 
 // 统计 of one round in the caller's jurisdiction (GET /v1/stats?round=): declared, submitted, at each
 // tier, each city's recommendations against its quota, approved 晨星工厂 ratings per level.
@@ -24,6 +25,7 @@ export default function RoundStats({ roundId, kind, admin, showCities = true }) 
   return (
     <Card title="统计" data-testid="round-stats" extra={<Button size="small" onClick={load}>刷新</Button>}>
       {s.error && <Alert type="error" showIcon message={s.error} />}
+      {!r && !s.error && <Loading />}
       {r && (
         <Space direction="vertical" style={{ width: '100%' }} size="middle">
           <Typography.Text type="secondary">{admin ? '全省' : '本人辖区内'}本批次的申报情况（已申报含草稿，其余只计已提交的申报）。</Typography.Text>

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorText } from '../api.js';
 
-// {items, next_cursor} lists: first page on change of `path`, then more on demand.
+// {items, next_cursor} lists: first page on change of `path`, then more on demand. `last` is the
+// last reply as it came (for members beside the items, such as the inbox's `unread`).
 export default function usePaged(path) {
   const [items, setItems] = useState([]);
+  const [last, setLast] = useState(null);
   const [cursor, setCursor] = useState(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState('');
@@ -14,6 +16,7 @@ export default function usePaged(path) {
       const { data } = await api(c ? `${path}${sep}cursor=${encodeURIComponent(c)}` : path);
       setItems((old) => (append ? [...old, ...data.items] : data.items));
       setCursor(data.next_cursor);
+      setLast(data);
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -21,5 +24,5 @@ export default function usePaged(path) {
     }
   }, [path]);
   useEffect(() => { fetchPage(null, false); }, [fetchPage]);
-  return { items, setItems, nextCursor: cursor, loading, error, more: () => fetchPage(cursor, true), reload: () => fetchPage(null, false) };
+  return { items, setItems, last, nextCursor: cursor, loading, error, more: () => fetchPage(cursor, true), reload: () => fetchPage(null, false) };
 }

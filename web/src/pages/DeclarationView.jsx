@@ -5,7 +5,10 @@ import { api, errorText, fieldErrors } from '../api.js';
 import { KIND, TIER, TIER_OF_STATE, DECISION, fmtTime } from '../labels.js';
 import { useMorningStar, useIndustryBrain } from '../data.js';
 import { StateTag } from '../components/DeclarationTable.jsx';
-import { Stars, levelText } from '../components/MorningStarForm.jsx';
+import { Stars, levelText, verdictOk } from '../components/MorningStarForm.jsx';
+import { useIsPhone } from '../lib/media.js';
+import { useItemNames } from '../lib/itemNames.js';
+import { pointerLabel } from '../lib/pointers.js';
 import { GRADE_OPTIONS } from '../components/IndustryBrainForm.jsx';
 import { usePreview } from '../components/ScorePanel.jsx';
 import History, { useHistory } from '../components/History.jsx';
@@ -35,31 +38,50 @@ function mergeVerified(verdicts, key, mine) {
 
 const yesNo = (v) => (v === true ? <Tag color="green">通过</Tag> : v === false ? <Tag color="red">不通过</Tag> : <span aria-label="未核验">—</span>);
 const metText = (v) => (v === true ? <Tag color="green">达标</Tag> : v === false ? <Tag>未达标</Tag> : <span aria-label="未填">—</span>);
+// A value in a version difference: a claim, a piece of evidence, a contact.
+function changeValue(v) {
+  if (v === null || v === undefined || v === '') return <Typography.Text type="secondary">（无）</Typography.Text>;
+  if (v === true) return '达标';
+  if (v === false) return '未达标';
+  if (typeof v === 'object') return [v.name, v.phone, v.email].filter(Boolean).join(' ');
+  return String(v);
+}
 const ibValue = (v) => (!v ? '—' : v.grade ? `${v.grade} 档` : v.value !== undefined ? String(v.value) : '—');
 
-function MorningStarClaims({ decl, catalog, canDecide, mine, setMine }) {
+// The reviewer's own verdict control for one item (通过 / 不通过 / 未核).
+function VerifyRadios({ id, mine, setMine }) {
+  return (
+    <Radio.Group size="small" aria-label={`${id} 本级核验`} value={mine[id] === true ? 'yes' : mine[id] === false ? 'no' : ''}
+      onChange={(e) => { const n = { ...mine }; if (e.target.value === '') delete n[id]; else n[id] = e.target.value === 'yes'; setMine(n); }}>
+      <Radio value="yes" data-testid={`verify-${id}-yes`}>通过</Radio>
+      <Radio value="no" data-testid={`verify-${id}-no`}>不通过</Radio>
+      <Radio value="" data-testid={`verify-${id}-none`}>未核</Radio>
+    </Radio.Group>
+  );
+}
+
+// On a phone a table of 72 rows cannot show the item, the claim and the evidence at once: one card
+// per item instead, with everything the reviewer verifies against.
+function ClaimCards({ rows, render }) {
+  return <div className="claim-cards" data-testid="claims">{rows.map((r) => <div key={r.id} className="claim-card" data-testid={`claim-${r.id}`}>{render(r)}</div>)}</div>;
+}
+
+function MorningStarClaims({ decl, catalog, canDecide, mine, setMine, changed }) {
   const [onlyClaimed, setOnlyClaimed] = useState(false);
+  const phone = useIsPhone();
   const criteria = decl.payload?.criteria || {};
   const byTier = verdictsByTier(decl.verdicts, 'criteria');
   const tiersWithVerdicts = TIERS.filter((t) => byTier[t] && Object.keys(byTier[t]).length);
   const rows = catalog.criteria.filter((c) => !onlyClaimed || criteria[c.id]?.met);
+  const changedTag = (id) => changed?.has(id) && <Tag color="blue" data-testid={`changed-${id}`}>本次已修改</Tag>;
   const columns = [
     { title: '编号', dataIndex: 'id', width: 70, fixed: 'left' },
-    { title: '条目', dataIndex: 'name', render: (v, c) => <span title={c.description}>{v}<div className="desc" style={{ color: '#888', fontSize: 12 }}>{c.category} / {c.indicator}</div></span> },
+    { title: '条目', dataIndex: 'name', render: (v, c) => <span title={c.description}>{v} {changedTag(c.id)}<div className="desc" style={{ color: '#888', fontSize: 12 }}>{c.category} / {c.indicator}</div></span> },
     { title: '星标', dataIndex: 'levels', width: 240, render: (l) => <Stars levels={l} /> },
     { title: '企业自评', width: 90, render: (_, c) => metText(criteria[c.id] ? criteria[c.id].met === true : undefined) },
     { title: '佐证', width: 200, render: (_, c) => criteria[c.id]?.evidence || '' },
-    ...tiersWithVerdicts.map((t) => ({ title: `${TIER[t]}核验`, width: 90, render: (_, c) => yesNo(byTier[t][c.id]) })),
-    ...(canDecide ? [{
-      title: '本级核验', width: 250, fixed: 'right', render: (_, c) => (
-        <Radio.Group size="small" aria-label={`${c.id} 本级核验`} value={mine[c.id] === true ? 'yes' : mine[c.id] === false ? 'no' : ''}
-          onChange={(e) => { const n = { ...mine }; if (e.target.value === '') delete n[c.id]; else n[c.id] = e.target.value === 'yes'; setMine(n); }}>
-          <Radio value="yes" data-testid={`verify-${c.id}-yes`}>通过</Radio>
-          <Radio value="no" data-testid={`verify-${c.id}-no`}>不通过</Radio>
-          <Radio value="" data-testid={`verify-${c.id}-none`}>未核</Radio>
-        </Radio.Group>
-      ),
-    }] : []),
+    ...tiersWithVerdicts.map((t) => ({ title: `${TIER[t]}核验`, width: 90, render: (_, c) => yesNo(verdictOk(byTier[t][c.id])) })),
+    ...(canDecide ? [{ title: '本级核验', width: 250, fixed: 'right', render: (_, c) => <VerifyRadios id={c.id} mine={mine} setMine={setMine} /> }] : []),
   ];
   return (
     <>
@@ -73,38 +95,82 @@ function MorningStarClaims({ decl, catalog, canDecide, mine, setMine }) {
           }}>将企业自评达标项全部标为核验通过</Button>
         )}
       </Space>
-      <Table rowKey="id" size="small" columns={columns} dataSource={rows} pagination={false} scroll={{ x: 1000, y: 520 }} data-testid="claims" />
+      {phone ? (
+        <ClaimCards rows={rows} render={(c) => (
+          <>
+            <div><b>{c.id}</b> {c.name} {changedTag(c.id)}</div>
+            <div className="desc">{c.category} / {c.indicator}</div>
+            <Stars levels={c.levels} />
+            <div className="claim-line"><span className="claim-label">企业自评</span>{metText(criteria[c.id] ? criteria[c.id].met === true : undefined)}</div>
+            <div className="claim-line"><span className="claim-label">佐证</span><span data-testid={`claim-evidence-${c.id}`}>{criteria[c.id]?.evidence || '（未填写）'}</span></div>
+            {tiersWithVerdicts.map((t) => <div key={t} className="claim-line"><span className="claim-label">{TIER[t]}核验</span>{yesNo(verdictOk(byTier[t][c.id]))}</div>)}
+            {canDecide && <div className="claim-line"><span className="claim-label">本级核验</span><VerifyRadios id={c.id} mine={mine} setMine={setMine} /></div>}
+          </>
+        )} />
+      ) : (
+        <Table rowKey="id" size="small" columns={columns} dataSource={rows} pagination={false} scroll={{ x: 1000, y: 520 }} data-testid="claims" />
+      )}
     </>
   );
 }
 
-function IndustryBrainClaims({ decl, catalog, canDecide, mine, setMine, score }) {
+function IndustryBrainClaims({ decl, catalog, canDecide, mine, setMine, score, changed }) {
+  const phone = useIsPhone();
   const inds = decl.payload?.indicators || {};
   const byTier = verdictsByTier(decl.verdicts, 'indicators');
   const tiersWithVerdicts = TIERS.filter((t) => byTier[t] && Object.keys(byTier[t]).length);
   const dimName = Object.fromEntries(catalog.dimensions.map((d) => [d.id, d.name]));
+  const changedTag = (id) => changed?.has(id) && <Tag color="blue" data-testid={`changed-${id}`}>本次已修改</Tag>;
+  const control = (i) => {
+    const set = (v) => { const n = { ...mine }; if (v === undefined || v === null || v === '') delete n[i.id]; else n[i.id] = v; setMine(n); };
+    return i.unit ? (
+      <InputNumber size="small" aria-label={`${i.id} 核定值`} min={0} style={{ width: '100%' }} addonAfter={i.unit}
+        value={mine[i.id]?.value ?? null} onChange={(v) => set(v === null ? undefined : { value: v })} />
+    ) : (
+      <Select size="small" aria-label={`${i.id} 核定档次`} allowClear style={{ width: '100%' }} value={mine[i.id]?.grade}
+        onChange={(g) => set(g ? { grade: g } : undefined)} options={GRADE_OPTIONS.map((g) => ({ value: g, label: `${g} 档` }))} />
+    );
+  };
+  const points = (i) => (score?.indicators?.[i.id] ? `${score.indicators[i.id].points}/${score.indicators[i.id].max}` : '');
+  if (phone) {
+    return (
+      <ClaimCards rows={catalog.indicators} render={(i) => (
+        <>
+          <div><b>{i.id}</b> {i.name} {changedTag(i.id)}</div>
+          <div className="desc">{dimName[i.dimension]}{i.unit ? ` · ${i.unit}` : ' · A–D 档'}</div>
+          <div className="claim-line"><span className="claim-label">企业填报</span>{ibValue(inds[i.id])}</div>
+          <div className="claim-line"><span className="claim-label">佐证</span>{inds[i.id]?.evidence || '（未填写）'}</div>
+          {tiersWithVerdicts.map((t) => <div key={t} className="claim-line"><span className="claim-label">{TIER[t]}核定</span>{ibValue(byTier[t][i.id])}</div>)}
+          {canDecide && <div className="claim-line"><span className="claim-label">本级核定</span><div style={{ flex: 1 }}>{control(i)}</div></div>}
+          <div className="claim-line"><span className="claim-label">得分</span>{points(i)}</div>
+        </>
+      )} />
+    );
+  }
   const columns = [
     { title: '编号', dataIndex: 'id', width: 70, fixed: 'left' },
-    { title: '指标', dataIndex: 'name', render: (v, i) => <span title={i.description}>{v}<div style={{ color: '#888', fontSize: 12 }}>{dimName[i.dimension]}{i.unit ? ` · ${i.unit}` : ' · A–D 档'}</div></span> },
+    { title: '指标', dataIndex: 'name', render: (v, i) => <span title={i.description}>{v} {changedTag(i.id)}<div style={{ color: '#888', fontSize: 12 }}>{dimName[i.dimension]}{i.unit ? ` · ${i.unit}` : ' · A–D 档'}</div></span> },
     { title: '企业填报', width: 110, render: (_, i) => ibValue(inds[i.id]) },
     { title: '佐证', width: 180, render: (_, i) => inds[i.id]?.evidence || '' },
     ...tiersWithVerdicts.map((t) => ({ title: `${TIER[t]}核定`, width: 90, render: (_, i) => ibValue(byTier[t][i.id]) })),
-    ...(canDecide ? [{
-      title: '本级核定（留空为认可）', width: 190, fixed: 'right', render: (_, i) => {
-        const set = (v) => { const n = { ...mine }; if (v === undefined || v === null || v === '') delete n[i.id]; else n[i.id] = v; setMine(n); };
-        return i.unit ? (
-          <InputNumber size="small" aria-label={`${i.id} 核定值`} min={0} style={{ width: '100%' }} addonAfter={i.unit}
-            value={mine[i.id]?.value ?? null} onChange={(v) => set(v === null ? undefined : { value: v })} />
-        ) : (
-          <Select size="small" aria-label={`${i.id} 核定档次`} allowClear style={{ width: '100%' }} value={mine[i.id]?.grade}
-            onChange={(g) => set(g ? { grade: g } : undefined)} options={GRADE_OPTIONS.map((g) => ({ value: g, label: `${g} 档` }))} />
-        );
-      },
-    }] : []),
-    { title: '得分', width: 90, render: (_, i) => (score?.indicators?.[i.id] ? `${score.indicators[i.id].points}/${score.indicators[i.id].max}` : '') },
+    ...(canDecide ? [{ title: '本级核定（留空为认可）', width: 190, fixed: 'right', render: (_, i) => control(i) }] : []),
+    { title: '得分', width: 90, render: (_, i) => points(i) },
   ];
   return <Table rowKey="id" size="small" columns={columns} dataSource={catalog.indicators} pagination={false} scroll={{ x: 1000, y: 520 }} data-testid="claims" />;
 }
+
+const DECISION_HELP = {
+  publicity: [
+    ['维持通过', '公示期间未发现问题，或异议经核查不成立：维持认定结果，公示期满后自动认定。'],
+    ['退回修改', '异议或核查发现的问题可以由企业补正：退回企业修改，修改后重新提交省级审核。'],
+    ['不予通过', '异议成立或发现严重问题：终止本次申报，企业将收到理由。'],
+  ],
+  other: [
+    ['通过', '材料与核验结果符合要求：报上一级审核（省级通过后进入公示）。'],
+    ['退回修改', '需要企业补充或更正：写明需修改之处，企业修改后重新提交到本级。'],
+    ['不予通过', '不符合申报条件：终止本次申报，须写明理由。'],
+  ],
+};
 
 function DecisionPanel({ decl, etag, verified, onDone }) {
   const { message } = App.useApp();
@@ -112,13 +178,18 @@ function DecisionPanel({ decl, etag, verified, onDone }) {
   const [errors, setErrors] = useState({});
   const [general, setGeneral] = useState('');
   const [busy, setBusy] = useState('');
-  const decide = async (decision) => {
-    setErrors({}); setGeneral('');
+  const [confirmReject, setConfirmReject] = useState(false);
+  const needsComment = (decision) => {
     if ((decision === 'return' || decision === 'reject') && !comment.trim()) {
       setErrors({ '/comment': decision === 'return' ? '退回修改必须填写审核意见，说明需要补充或修改的内容' : '不予通过须填写理由' });
       document.getElementById('decision-comment')?.focus();
-      return;
+      return true;
     }
+    return false;
+  };
+  const decide = async (decision) => {
+    setErrors({}); setGeneral('');
+    if (needsComment(decision)) return;
     setBusy(decision);
     try {
       await api(`/v1/declarations/${decl.id}/decisions`, {
@@ -133,12 +204,16 @@ function DecisionPanel({ decl, etag, verified, onDone }) {
       setGeneral(errorText(e));
     } finally { setBusy(''); }
   };
+  const help = DECISION_HELP[decl.state === 'publicity' ? 'publicity' : 'other'];
   return (
-    <Card title={`${TIER[TIER_OF_STATE[decl.state]]}审核意见`} data-testid="decision-panel">
+    <Card title={decl.state === 'publicity' ? '公示期处理' : `${TIER[TIER_OF_STATE[decl.state]]}审核意见`} data-testid="decision-panel">
       {general && <Alert type="error" showIcon role="alert" data-testid="decision-error" message={general} style={{ marginBottom: 12 }}
         description={Object.entries(errors).filter(([p]) => p !== '/comment').map(([p, m]) => `${p}：${m}`).join('；') || undefined} />}
+      <ul className="decision-help" data-testid="decision-help">
+        {help.map(([b, t]) => <li key={b}><b>{b}</b>：{t}</li>)}
+      </ul>
       <Form layout="vertical" component="div">
-        <Form.Item label="审核意见" htmlFor="decision-comment" validateStatus={errors['/comment'] ? 'error' : ''} help={errors['/comment'] || '退回修改时必填'}>
+        <Form.Item label="审核意见" htmlFor="decision-comment" validateStatus={errors['/comment'] ? 'error' : ''} help={errors['/comment'] || '退回修改、不予通过时必填'}>
           <Input.TextArea id="decision-comment" data-testid="decision-comment" rows={3} maxLength={2000} showCount value={comment} onChange={(e) => setComment(e.target.value)} />
         </Form.Item>
       </Form>
@@ -147,8 +222,12 @@ function DecisionPanel({ decl, etag, verified, onDone }) {
           {decl.state === 'province_review' ? '通过，进入公示' : decl.state === 'publicity' ? '维持通过' : '通过，报上一级'}
         </Button>
         <Button data-testid="decide-return" loading={busy === 'return'} disabled={!!busy} onClick={() => decide('return')}>退回修改</Button>
-        <Popconfirm title="确定不予通过？此操作不可撤销。" okText="确定" cancelText="取消" onConfirm={() => decide('reject')}>
-          <Button danger data-testid="decide-reject" loading={busy === 'reject'} disabled={!!busy}>不予通过</Button>
+        <Popconfirm open={confirmReject} onOpenChange={(o) => { if (!o) setConfirmReject(false); }}
+          title="确定不予通过？申报将就此终止，不可撤销。" okText="确定不予通过" cancelText="取消"
+          okButtonProps={{ danger: true, 'data-testid': 'reject-ok' }}
+          onConfirm={() => { setConfirmReject(false); decide('reject'); }} onCancel={() => setConfirmReject(false)}>
+          <Button danger data-testid="decide-reject" loading={busy === 'reject'} disabled={!!busy}
+            onClick={() => { setErrors({}); if (!needsComment('reject')) setConfirmReject(true); }}>不予通过</Button>
         </Popconfirm>
       </Space>
     </Card>
@@ -158,10 +237,11 @@ function DecisionPanel({ decl, etag, verified, onDone }) {
 export default function DeclarationView({ session }) {
   const { id } = useParams();
   const nav = useNavigate();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const [decl, setDecl] = useState(null);
   const [etag, setEtag] = useState(null);
   const [error, setError] = useState('');
+  const [changes, setChanges] = useState(null);
   const [actionError, setActionError] = useState('');
   const [reloadKey, setReloadKey] = useState(0);
   const [mine, setMine] = useState({});
@@ -186,6 +266,13 @@ export default function DeclarationView({ session }) {
     api(`/v1/declarations/${id}`).then(({ data, etag: t }) => { setDecl(data); setEtag(t); setError(''); }, (e) => setError(errorText(e)));
   }, [id]);
   useEffect(() => { load(); }, [load, reloadKey]);
+  // What changed since the version that was returned (a resubmission), item by item.
+  useEffect(() => {
+    if (!decl || decl.state === 'draft') { setChanges(null); return; }
+    api(`/v1/declarations/${decl.id}/diff`).then(({ data }) => setChanges(data), () => setChanges(null));
+  }, [decl?.id, decl?.version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const changedItems = useMemo(() => new Set((changes?.changes || []).map((c) => c.item).filter(Boolean)), [changes]);
+  const names = useItemNames();
 
   const key = decl?.kind === 'industry_brain' ? 'indicators' : 'criteria';
   const verifiedMine = Object.keys(mine).length ? { [key]: mine } : undefined;
@@ -207,6 +294,29 @@ export default function DeclarationView({ session }) {
       await api(`/v1/declarations/${decl.id}/${what}`, { method: 'POST', etag });
       message.success(what === 'submit' ? '已提交审核' : '已撤回');
       refresh();
+    } catch (e) { setActionError(errorText(e)); }
+  };
+  const confirmSubmit = () => {
+    const claimed = decl.payload?.claimed_level;
+    const reached = score?.self_assessed_level ?? 0;
+    const over = decl.kind === 'morning_star' && claimed && claimed > reached;
+    modal.confirm({
+      title: over ? '申报等级高于自评等级，仍要提交吗？' : '确认提交审核？',
+      content: <div data-testid="submit-confirm">
+        {decl.kind === 'morning_star' && <p>申报等级：{levelText(claimed)}；自评已达：{levelText(reached)}。</p>}
+        {over && <p>审核将按核验结果认定等级，可能不予通过。</p>}
+        <p>{decl.state === 'returned' ? '重新提交后将回到退回您的审核层级。' : '提交后进入县级审核，审核期间不能修改。'}</p>
+      </div>,
+      okText: over ? '仍然提交' : '确认提交', cancelText: '取消', okButtonProps: { danger: !!over, 'data-testid': 'submit-confirm-ok' },
+      onOk: () => ownerAction('submit'),
+    });
+  };
+  const deleteDraft = async () => {
+    setActionError('');
+    try {
+      await api(`/v1/declarations/${decl.id}`, { method: 'DELETE', etag });
+      message.success('草稿已删除');
+      nav('/mine', { replace: true });
     } catch (e) { setActionError(errorText(e)); }
   };
 
@@ -251,15 +361,31 @@ export default function DeclarationView({ session }) {
         {owner && (
           <Space wrap style={{ marginTop: 12 }}>
             {(decl.state === 'draft' || decl.state === 'returned') && <Button type="primary" data-testid="edit" onClick={() => nav(`/d/${decl.id}/edit`)}>{decl.state === 'returned' ? '修改申报' : '编辑'}</Button>}
-            {(decl.state === 'draft' || decl.state === 'returned') && <Button data-testid="submit-now" onClick={() => ownerAction('submit')}>提交审核</Button>}
+            {(decl.state === 'draft' || decl.state === 'returned') && <Button data-testid="submit-now" onClick={confirmSubmit}>提交审核</Button>}
+            {decl.state === 'draft' && (
+              <Popconfirm title="删除这份草稿？删除后无法恢复。" okText="删除" okButtonProps={{ danger: true, 'data-testid': 'delete-ok' }} cancelText="取消" onConfirm={deleteDraft}>
+                <Button danger type="text" data-testid="delete-draft">删除草稿</Button>
+              </Popconfirm>
+            )}
             {['draft', 'returned', 'county_review'].includes(decl.state) && (
-              <Popconfirm title="确定撤回该申报？撤回后不能再提交。" okText="撤回" cancelText="取消" onConfirm={() => ownerAction('withdraw')}>
+              <Popconfirm title={<span data-testid="withdraw-confirm">确定撤回该申报？<br />撤回是最终的：该申报将终止，不能再修改或提交；如仍要申报，需新建一份。</span>} okText="确定撤回" okButtonProps={{ danger: true }} cancelText="取消" onConfirm={() => ownerAction('withdraw')}>
                 <Button danger data-testid="withdraw">撤回申报</Button>
               </Popconfirm>
             )}
           </Space>
         )}
       </Card>
+
+      {changes?.changes?.length > 0 && (
+        <Card title={`本次修改：与退回时的版本相比 ${changes.changes.length} 处`} data-testid="version-diff" size="small">
+          <Table size="small" rowKey={(c) => `${c.pointer}/${c.field}`} pagination={false} dataSource={changes.changes} scroll={{ x: 560 }}
+            columns={[
+              { title: '内容', render: (_, c) => pointerLabel(c.item ? `${c.pointer}/${c.field}` : c.pointer, names) },
+              { title: '修改前', render: (_, c) => changeValue(c.before) },
+              { title: '修改后', render: (_, c) => changeValue(c.after) },
+            ]} />
+        </Card>
+      )}
 
       <Card title={decl.kind === 'morning_star' ? '企业申报内容与各级核验' : '企业填报数据与各级核定'}>
           {canDecide && (<div className="score-bar" style={{ marginBottom: 12 }}>
@@ -269,8 +395,8 @@ export default function DeclarationView({ session }) {
             description={decl.kind === 'morning_star' && decl.state === 'province_review' ? '省级通过要求核验后等级不低于一级：请至少核验全部一级星标条目。' : undefined} />
         </div>)}
         {decl.kind === 'morning_star'
-          ? (ms.data ? <MorningStarClaims decl={decl} catalog={ms.data} canDecide={canDecide} mine={mine} setMine={setMine} /> : <Spin />)
-          : (ib.data ? <IndustryBrainClaims decl={decl} catalog={ib.data} canDecide={canDecide} mine={mine} setMine={setMine} score={preview.score} /> : <Spin />)}
+          ? (ms.data ? <MorningStarClaims decl={decl} catalog={ms.data} canDecide={canDecide} mine={mine} setMine={setMine} changed={changedItems} /> : <Spin />)
+          : (ib.data ? <IndustryBrainClaims decl={decl} catalog={ib.data} canDecide={canDecide} mine={mine} setMine={setMine} score={preview.score} changed={changedItems} /> : <Spin />)}
       </Card>
 
       {canDecide && <DecisionPanel decl={decl} etag={etag} verified={verifiedMine} onDone={() => { setDecided(true); refresh(); }} />}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Card, Button, Space, Select, Input, Switch, Table, Alert, Tag, Typography } from 'antd';
+import { Card, Button, Space, Select, Input, Switch, Table, Alert, Tag, Typography, Grid } from 'antd';
 import { Link, useSearchParams } from 'react-router-dom';
 import { KIND, TIER } from '../labels.js';
 import { useRegions, useDebounced } from '../data.js';
@@ -8,6 +8,7 @@ import { errorText } from '../api.js';
 import { fetchPending, queueFilters, queueQuery } from '../queue.js';
 import { StateTag } from '../components/DeclarationTable.jsx';
 import { levelText } from '../components/MorningStarForm.jsx';
+import { loadingProp } from '../components/Loading.jsx';
 
 // 剩余工作日 of a queue item: red "超期 N 个工作日" once past due_at.
 export function DaysLeft({ item }) {
@@ -42,6 +43,7 @@ export default function Pending({ session }) {
   const q = useDebounced(text.trim(), 400);
   const rounds = useRounds({ kind: f.kind || '' });
   const [s, setS] = useState({ items: [], cursor: null, total: null, loading: false, error: '' });
+  const phone = !Grid.useBreakpoint().sm; // the number stays at the left while the rest scrolls
 
   const set = useCallback((k, v) => setSp((old) => {
     const n = new URLSearchParams(old);
@@ -71,7 +73,7 @@ export default function Pending({ session }) {
   const roundOpts = (rounds.items || []).map((r) => ({ value: r.id, label: r.title }));
 
   const columns = [
-    { title: '申报编号', dataIndex: 'number', width: 190, render: (v, r) => <Link to={`/d/${r.id}${key}`} data-testid={`open-${v}`}>{v}</Link> },
+    { title: '申报编号', dataIndex: 'number', width: phone ? 140 : 190, fixed: phone ? 'left' : undefined, render: (v, r) => <Link to={`/d/${r.id}${key}`} data-testid={`open-${v}`}>{v}</Link> },
     { title: '企业名称', dataIndex: 'org_name', width: 160, render: (v) => v || '—' },
     { title: '申报名称', dataIndex: 'title', ellipsis: true, width: 220 },
     { title: '类型', dataIndex: 'kind', width: 80, render: (v) => KIND[v] || v },
@@ -112,7 +114,7 @@ export default function Pending({ session }) {
       <div style={{ marginBottom: 8 }} data-testid="pending-total">
         {s.total !== null ? `共 ${s.total} 件` : `已加载 ${s.items.length} 件${s.cursor ? '，还有更多' : ''}`}
       </div>
-      <Table rowKey="id" size="middle" columns={columns} dataSource={s.items} loading={s.loading} pagination={false}
+      <Table rowKey="id" size="middle" columns={columns} dataSource={s.items} loading={loadingProp(s.loading)} pagination={false}
         data-testid="pending" scroll={{ x: 1300 }} tableLayout="fixed" locale={{ emptyText: Object.keys(f).length ? '没有符合条件的待审申报' : '暂无待审申报' }}
         rowClassName={(r) => (r.overdue ? 'row-overdue' : '')} />
       {s.cursor && <Button style={{ marginTop: 8 }} onClick={() => load(s.cursor)} loading={s.loading}>加载更多</Button>}

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import { Card, Form, Radio, Input, Select, Button, Alert, Spin, Typography, Collapse } from 'antd';
+import { Card, Form, Radio, Input, Select, Button, Alert, Typography, Collapse } from 'antd';
 import { api, errorText, fieldErrors } from '../api.js';
 import { setToken, decodeJwt, signOutReason } from '../auth.js';
 import { useRegions } from '../data.js';
+import Loading from '../components/Loading.jsx';
 
 const ROLES = [
   { value: 'applicant', label: '企业' },
@@ -106,7 +107,7 @@ export default function SignIn() {
         <Typography.Title level={2} style={{ fontSize: 22, textAlign: 'center' }}>山东省晨星工厂·产业大脑申报评审平台</Typography.Title>
         <Typography.Paragraph type="secondary" style={{ textAlign: 'center' }}>企业申报 · 县市省三级审核 · 公示</Typography.Paragraph>
         {signOutReason && <Alert type="warning" showIcon message={signOutReason} style={{ marginBottom: 16 }} />}
-        {!config && !error && <div style={{ textAlign: 'center' }}><Spin tip="加载中" /></div>}
+        {!config && !error && <Loading />}
         {error && <Alert type="error" showIcon message={`无法获取登录配置：${errorText(error)}`} action={<Button size="small" onClick={() => window.location.reload()}>重试</Button>} />}
         {config?.dev_sign_in && <DevSignIn />}
         {config && !config.dev_sign_in && (

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Card, Table, Alert, Spin, Button, Space, Typography, Tag, App } from 'antd';
+import { Card, Table, Alert, Button, Space, Typography, Tag, App } from 'antd';
 import { Link, useParams } from 'react-router-dom';
 import { api, errorText, ApiError } from '../../api.js';
 import { KIND } from '../../labels.js';
@@ -7,6 +7,7 @@ import { useRound, useRounds } from '../../rounds.js';
 import { RoundStateTag } from '../../components/RoundBits.jsx';
 import { StateTag } from '../../components/DeclarationTable.jsx';
 import { levelText } from '../../components/MorningStarForm.jsx';
+import Loading, { loadingProp } from '../../components/Loading.jsx';
 
 // Whether `session` may rank city `city`'s recommendations (its own city reviewers only).
 export const canRank = (session, city) => session.role === 'reviewer' && session.tier === 'city' && session.region === city;
@@ -67,7 +68,7 @@ export default function RoundCity({ session }) {
   };
 
   if (error) return <Alert type="error" showIcon message={error} action={<Button onClick={load}>重试</Button>} />;
-  if (!rec) return <Spin tip="加载中" />;
+  if (!rec) return <Loading />;
 
   const columns = [
     { title: '排名', key: 'rank', width: 64, render: (_, r, i) => <b data-testid={`rank-${r.number}`}>{editable ? i + 1 : (r.recommendation_rank ?? '—')}</b> },
@@ -139,7 +140,7 @@ export function CityRankingRounds({ session }) {
     <Card title={<h2 style={{ margin: 0, fontSize: 18 }}>本市推荐排序</h2>} extra={<Button onClick={reload}>刷新</Button>}>
       <Typography.Paragraph type="secondary">选择申报批次，调整本市推荐的先后顺序。</Typography.Paragraph>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
-      <Table rowKey="id" size="middle" columns={columns} dataSource={items || []} loading={loading} pagination={false}
+      <Table rowKey="id" size="middle" columns={columns} dataSource={items || []} loading={loadingProp(loading)} pagination={false}
         data-testid="ranking-rounds" scroll={{ x: 600 }} locale={{ emptyText: '暂无申报批次' }} />
     </Card>
   );

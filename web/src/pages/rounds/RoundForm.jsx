@@ -1,11 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Card, Form, Input, InputNumber, Radio, Button, Space, Alert, Spin, Typography, App } from 'antd';
+import { Card, Form, Input, InputNumber, Radio, Button, Space, Alert, Typography, App } from 'antd';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, errorText, fieldErrors } from '../../api.js';
 import { KIND, TIER } from '../../labels.js';
 import { useRegions } from '../../data.js';
 import { useRound, toLocalInput, fromLocalInput } from '../../rounds.js';
 import { RoundStateTag } from '../../components/RoundBits.jsx';
+import Loading from '../../components/Loading.jsx';
 
 const TIERS = ['county', 'city', 'province'];
 const thisYear = () => new Date(Date.now() + 8 * 3600 * 1000).getUTCFullYear(); // the year in Beijing
@@ -91,7 +92,7 @@ export default function RoundForm() {
     ...(regions?.cities || []).map((c) => `/quotas/${c.code}`)]), [regions]);
 
   if (editing && loadError) return <Alert type="error" showIcon message={loadError} action={<Button onClick={reload}>重试</Button>} />;
-  if (editing && !round) return <Spin tip="加载中" />;
+  if (editing && !round) return <Loading />;
 
   const set = (patch) => setF((o) => ({ ...o, ...patch }));
   const err = (p) => errors[p];
@@ -200,7 +201,7 @@ export default function RoundForm() {
             onClick={() => set({ quotas: Object.fromEntries(cities.map((c) => [c.code, all])) })}>全部设为此数</Button>
           <Button onClick={() => set({ quotas: {} })}>全部清空</Button>
         </Space>
-        {!regions && <Spin />}
+        {!regions && <Loading text="正在加载设区市…" />}
         <div className="quota-grid" data-testid="quota-grid">
           {cities.map((c) => {
             const p = `/quotas/${c.code}`;

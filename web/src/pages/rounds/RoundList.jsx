@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { Card, Table, Select, Space, Button, Alert, Typography } from 'antd';
+import { Card, Table, Select, Space, Button, Alert, Typography, Grid } from 'antd';
 import { Link } from 'react-router-dom';
 import { KIND, ROUND_STATE } from '../../labels.js';
 import { useRounds, windowText, recommendedTotal } from '../../rounds.js';
 import { RoundStateTag } from '../../components/RoundBits.jsx';
+import { loadingProp } from '../../components/Loading.jsx';
 
 // 申报批次: every round, newest first; the admin creates and edits them, everyone else reads.
 // `counts` (declared, submitted, per-city recommended / quota) are shown when the reply has them.
@@ -12,14 +13,16 @@ export default function RoundList({ session }) {
   const [state, setState] = useState('');
   const { items, error, loading, reload } = useRounds({ kind, state });
   const admin = session.role === 'admin';
+  const phone = !Grid.useBreakpoint().sm; // the title stays at the left while the rest scrolls
   const hasCounts = (items || []).some((r) => r.counts);
   const quotaTotal = (r) => Object.values(r.quotas || {}).reduce((a, b) => a + b, 0);
   const columns = [
-    { title: '批次名称', dataIndex: 'title', render: (v, r) => <Link to={`/rounds/${r.id}`} data-testid={`round-open-${r.id}`}>{v}</Link> },
+    { title: '批次名称', dataIndex: 'title', ...(phone && { fixed: 'left', width: 130 }),
+      render: (v, r) => <Link to={`/rounds/${r.id}`} data-testid={`round-open-${r.id}`}>{v}</Link> },
+    { title: '状态', dataIndex: 'state', width: 90, render: (v) => <RoundStateTag state={v} /> },
     { title: '类型', dataIndex: 'kind', width: 100, render: (v) => KIND[v] || v },
     { title: '年度', dataIndex: 'year', width: 70 },
     { title: '申报时间（北京时间）', key: 'window', width: 300, render: (_, r) => windowText(r) },
-    { title: '状态', dataIndex: 'state', width: 90, render: (v) => <RoundStateTag state={v} /> },
     ...(hasCounts ? [
       { title: '已申报', key: 'declared', width: 80, render: (_, r) => r.counts?.declared ?? '—' },
       { title: '已提交', key: 'submitted', width: 80, render: (_, r) => r.counts?.submitted ?? '—' },
@@ -46,7 +49,7 @@ export default function RoundList({ session }) {
         <Button onClick={reload}>刷新</Button>
       </Space>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
-      <Table rowKey="id" size="middle" columns={columns} dataSource={items || []} loading={loading} pagination={false}
+      <Table rowKey="id" size="middle" columns={columns} dataSource={items || []} loading={loadingProp(loading)} pagination={false}
         data-testid="rounds" scroll={{ x: 900 }} locale={{ emptyText: '暂无申报批次' }} />
     </Card>
   );

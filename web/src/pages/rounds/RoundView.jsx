@@ -1,4 +1,4 @@
-import { Card, Descriptions, Table, Alert, Spin, Button, Space, Row, Col, Statistic } from 'antd';
+import { Card, Descriptions, Table, Alert, Button, Space, Row, Col, Statistic } from 'antd';
 import { Link, useParams } from 'react-router-dom';
 import { KIND, TIER } from '../../labels.js';
 import { useRegions } from '../../data.js';
@@ -6,6 +6,7 @@ import { useRound, windowText, recommendedTotal } from '../../rounds.js';
 import { RoundStateTag } from '../../components/RoundBits.jsx';
 import { canRank, canSeeRanking } from './RoundCity.jsx';
 import RoundStats from '../../components/RoundStats.jsx';
+import Loading, { loadingProp } from '../../components/Loading.jsx';
 
 // One round's page: its terms and, per city, the quota (and recommendations once `counts` come).
 // Read-only for everyone but the admin, who gets an 编辑 button. A city's ranking of its
@@ -15,7 +16,7 @@ export default function RoundView({ session }) {
   const { round, error, reload } = useRound(id);
   const { data: regions } = useRegions();
   if (error) return <Alert type="error" showIcon message={error} action={<Button onClick={reload}>重试</Button>} />;
-  if (!round) return <Spin tip="加载中" />;
+  if (!round) return <Loading />;
   const admin = session.role === 'admin';
   const days = round.review_working_days || {};
   const counts = round.counts;
@@ -47,7 +48,7 @@ export default function RoundView({ session }) {
           { key: 'q', label: '推荐名额合计', children: Object.keys(round.quotas || {}).length ? quotaSum : '未设' },
         ]} />
         {counts && (
-          <Row gutter={16} style={{ marginTop: 16 }} data-testid="round-counts">
+          <Row gutter={[16, 12]} style={{ marginTop: 16 }} data-testid="round-counts">
             <Col xs={12} md={6}><Statistic title="已申报" value={counts.declared ?? 0} /></Col>
             <Col xs={12} md={6}><Statistic title="已提交" value={counts.submitted ?? 0} /></Col>
             <Col xs={12} md={6}><Statistic title="已推荐" value={recommendedTotal(counts)} /></Col>
@@ -58,7 +59,7 @@ export default function RoundView({ session }) {
       {(admin || session.role === 'reviewer') && <RoundStats roundId={round.id} kind={round.kind} admin={admin} showCities={!counts} />}
       <Card title="各设区市推荐名额">
         <Table rowKey="code" size="small" pagination={false} dataSource={cities} data-testid="round-cities" scroll={{ x: 480 }}
-          loading={!regions}
+          loading={loadingProp(!regions)}
           columns={[
             { title: '设区市', dataIndex: 'name' },
             { title: '推荐名额', dataIndex: 'quota', render: (v, c) => <span data-testid={`quota-view-${c.code}`}>{v ?? '未设'}</span> },
