@@ -2,6 +2,7 @@
 # Prints a signed RS256 JWT that the local gateway accepts (CONTRACT §1, §2).
 #   token.sh --role applicant --org USCC
 #   token.sh --role reviewer --tier county|city|province --region CODE
+#   token.sh --role expert --sub EXPERT_ID
 #   token.sh --role admin
 # Optional: --sub ID, --exp UNIX_SECONDS (default: one hour from now).
 set -euo pipefail
@@ -11,7 +12,7 @@ KEY="${SDP_JWT_PRIVATE_KEY:-$SDP_ROOT/var/keys/jwt-private.pem}"
 ISSUER="${SDP_JWT_ISSUER:-sdp-local}"
 AUDIENCE="${SDP_JWT_AUDIENCE:-sdp-gateway}"
 
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 role="" org="" tier="" region="" sub="" exp=""
 while [ $# -gt 0 ]; do
@@ -54,6 +55,10 @@ case $role in
       city) [[ $region =~ ^37[0-9]{2}00$ && $region != 370000 ]] || sdp_die "a city reviewer's region is 37XX00" ;;
       county) [[ ! $region =~ 00$ ]] || sdp_die "a county reviewer's region is a county-level code" ;;
     esac
+    ;;
+  expert)  # CONTRACT §8: sub is the expert's id in the pool (GET /v1/experts)
+    [ -n "$sub" ] || sdp_die "--role expert needs --sub (the expert's id in the pool)"
+    [[ $sub =~ ^[A-Za-z0-9._@-]{1,64}$ ]] || sdp_die "--sub must be 1 to 64 letters, digits or . _ @ -"
     ;;
   admin) ;;
   *) usage ;;

@@ -490,3 +490,68 @@ TEST_F(ApiTest, PublicRoutesNeedNoToken) {
   EXPECT_EQ(api.handle(request("POST", "/v1/dev/sign-in", "", json{{"role", "admin"}})).status, 404);  // off
   EXPECT_TRUE(subjects.empty());
 }
+
+// CONTRACT §8: the experts' and objections' routes send their typed commands; an objection is
+// checked at the edge (no call for an anonymous one), its number must be one, and the pool for the
+// development sign-in is there only while that is on.
+TEST_F(ApiTest, ExpertAndObjectionRoutesSendTheirTypedCommandsAndCheckAtTheEdge) {
+  const Actor province{"p-1", Role::reviewer, "", Tier::province, "370000"};
+  const cmd::Document panel{{{"experts", json::array()}}};
+  auto assign =
+      sent<cmd::AssignPanel>(request("PUT", "/v1/declarations/" + kId + "/panel", token(province),
+                                     json{{"experts", {"E01", "E02", "E03"}}, {"due_at", "2026-07-01T18:00:00+08:00"}}),
+                             panel);
+  ASSERT_TRUE(assign);
+  EXPECT_EQ(assign->actor.tier, Tier::province);
+  EXPECT_EQ(assign->actor.region, "370000");
+  EXPECT_EQ(assign->id, kId);
+  EXPECT_EQ(assign->experts, (std::vector<std::string>{"E01", "E02", "E03"}));
+  EXPECT_EQ(assign->due_at, "2026-07-01T18:00:00+08:00");
+  subjects.clear();
+  const std::string expert = minter().token({{"sub", "E01"}, {"role", "expert"}});
+  http::Response r;
+  auto review =
+      sent<cmd::SubmitExpertReview>(request("POST", "/v1/declarations/" + kId + "/expert-reviews", expert,
+                                            json{{"score", 86.5}, {"opinion", "符合"}, {"items", {{"MS01", "好"}}}}),
+                                    panel, &r);
+  ASSERT_TRUE(review);
+  EXPECT_EQ(review->actor.role, Role::expert);
+  EXPECT_EQ(review->actor.sub, "E01");
+  EXPECT_DOUBLE_EQ(review->score, 86.5);
+  EXPECT_EQ(review->items, (json{{"MS01", "好"}}));
+  EXPECT_EQ(r.status, 201);
+  subjects.clear();
+  EXPECT_EQ(api.handle(request("POST", "/v1/declarations/" + kId + "/expert-reviews", expert,
+                               json{{"score", 101}, {"opinion", "x"}}))
+                .status,
+            400)
+      << "bounded at the edge";
+  auto listed = sent<cmd::ListObjections>(request("GET", "/v1/objections?state=open&limit=5", token(province)),
+                                          cmd::Document{{{"items", json::array()}}});
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->state, cmd::ObjectionState::open);
+  EXPECT_EQ(listed->limit, 5);
+  subjects.clear();
+  EXPECT_EQ(pointers(api.handle(request("GET", "/v1/objections?state=closed", token(province)))),
+            std::set<std::string>{"/query/state"});
+
+  const json objection = {{"name", "张三"}, {"org", kOrg}, {"phone", "13800000000"}, {"content", "有异议"}};
+  auto filed =
+      sent<cmd::FileObjection>(request("POST", "/v1/public/notices/MSF-2026-370102-000001/objections", "", objection),
+                               cmd::Document{{{"id", kId}}}, &r);
+  ASSERT_TRUE(filed);
+  EXPECT_EQ(filed->number, "MSF-2026-370102-000001");
+  EXPECT_EQ(filed->org, kOrg);
+  EXPECT_FALSE(filed->id_number);
+  EXPECT_EQ(r.status, 201);
+  subjects.clear();
+  auto anonymous = objection;
+  anonymous["name"] = "匿名";
+  auto refused = api.handle(request("POST", "/v1/public/notices/MSF-2026-370102-000001/objections", "", anonymous,
+                                    {{"Accept-Language", "zh"}}));
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_TRUE(has_chinese(refused.body)) << refused.body;
+  EXPECT_EQ(api.handle(request("POST", "/v1/public/notices/not-a-number/objections", "", objection)).status, 404);
+  EXPECT_EQ(api.handle(request("GET", "/v1/dev/experts")).status, 404) << "development sign-in is off";
+  EXPECT_TRUE(subjects.empty()) << "none of these reached a service";
+}
