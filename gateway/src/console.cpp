@@ -69,8 +69,9 @@ bool accepts_gzip(std::string header) {
 
 // What the console's HTML may load: only itself. Ant Design writes its styles inline.
 constexpr const char* kContentSecurityPolicy =
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    // An evidence file is previewed from the bytes the console fetched with its token (a blob: URL).
+    "frame-src blob:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 }  // namespace
 

@@ -15,6 +15,9 @@ import AllDeclarations from './pages/AllDeclarations.jsx';
 import Inbox from './pages/Inbox.jsx';
 import Webhook from './pages/Webhook.jsx';
 import Overview from './pages/Overview.jsx';
+import PublicNotices from './pages/PublicNotices.jsx';
+import ExpertQueue from './pages/ExpertQueue.jsx';
+import Objections from './pages/Objections.jsx';
 import RoundList from './pages/rounds/RoundList.jsx';
 import RoundView from './pages/rounds/RoundView.jsx';
 import RoundForm from './pages/rounds/RoundForm.jsx';
@@ -37,6 +40,7 @@ function useSession() {
 function home(s) {
   if (s.role === 'applicant') return '/mine';
   if (s.role === 'reviewer') return '/pending';
+  if (s.role === 'expert') return '/reviews';
   return '/overview';
 }
 
@@ -49,8 +53,17 @@ function menuFor(s, prefix = '') {
       { key: '/webhook', label: <Link to="/webhook">Webhook 设置</Link> },
     ];
   }
+  if (s.role === 'expert') {
+    return [
+      { key: '/reviews', label: <Link to="/reviews">待评审</Link> },
+      { key: '/inbox', label: <Link to="/inbox">消息</Link> },
+    ];
+  }
   const items = [];
   if (s.role === 'reviewer') items.push({ key: '/pending', label: <Link to="/pending">待审队列</Link> });
+  if ((s.role === 'reviewer' && s.tier === 'province') || s.role === 'admin') {
+    items.push({ key: '/objections', label: <Link to="/objections" data-testid={`${prefix}nav-objections`}>公示异议</Link> });
+  }
   if (s.role === 'reviewer' && s.tier === 'city') items.push({ key: '/ranking', label: <Link to="/ranking" data-testid={`${prefix}nav-ranking`}>本市推荐排序</Link> });
   items.push({ key: '/rounds', label: <Link to="/rounds" data-testid={`${prefix}nav-rounds`}>申报批次</Link> });
   items.push({ key: '/all', label: <Link to="/all">辖区申报</Link> });
@@ -63,6 +76,7 @@ function menuFor(s, prefix = '') {
 function whoText(s, names) {
   if (s.role === 'applicant') return `企业 ${s.org}`;
   if (s.role === 'reviewer') return `${TIER[s.tier] || ''}审核员 ${names[s.region] ? `${names[s.region]}（${s.region}）` : s.region}`;
+  if (s.role === 'expert') return `评审专家 ${s.sub}`;
   return ROLE[s.role] || s.role;
 }
 
@@ -112,6 +126,19 @@ function AdminOnly({ session, children }) {
   return <Result status="403" title="只有管理员可以创建或修改申报批次" extra={<Link to="/rounds">返回申报批次</Link>} />;
 }
 
+// The public 公示 page for people who are not signed in: the platform's name and a way to sign in.
+function PublicPage() {
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Header className="app-header">
+        <h1>山东省晨星工厂·产业大脑申报评审平台</h1>
+        <span className="who"><Link to="/" style={{ color: '#fff' }}>登录</Link></span>
+      </Header>
+      <Content className="app-content" id="main" tabIndex={-1}><PublicNotices /></Content>
+    </Layout>
+  );
+}
+
 export default function App() {
   const session = useSession();
   const loc = useLocation();
@@ -120,6 +147,7 @@ export default function App() {
   if (!session) {
     return (
       <Routes>
+        <Route path="/public" element={<PublicPage />} />
         <Route path="*" element={<SignIn />} />
       </Routes>
     );
@@ -151,6 +179,9 @@ export default function App() {
           <Route path="/inbox" element={<Inbox />} />
           <Route path="/webhook" element={<Webhook />} />
           <Route path="/overview" element={<Overview session={session} />} />
+          <Route path="/reviews" element={<ExpertQueue />} />
+          <Route path="/objections" element={<Objections />} />
+          <Route path="/public" element={<PublicNotices />} />
           <Route path="/rounds" element={<RoundList session={session} />} />
           <Route path="/rounds/new" element={<AdminOnly session={session}><RoundForm /></AdminOnly>} />
           <Route path="/rounds/:id/edit" element={<AdminOnly session={session}><RoundForm /></AdminOnly>} />

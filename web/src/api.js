@@ -30,7 +30,11 @@ export async function api(path, { method = 'GET', body, etag, headers = {}, auth
   if (res.status === 401 && auth && token) {
     signOut('登录已失效，请重新登录');
   }
-  if (!res.ok) throw new ApiError(res.status, data);
+  if (!res.ok) {
+    const err = new ApiError(res.status, data);
+    err.retryAfter = res.headers.get('Retry-After'); // a 429's wait, in seconds
+    throw err;
+  }
   return { data, etag: res.headers.get('ETag'), status: res.status };
 }
 

@@ -43,11 +43,16 @@ async function person({ timezoneId } = {}) {
 // antd radios hide their <input>; click the label that wraps it.
 const pick = (page, testid) => page.locator(`label:has([data-testid="${testid}"])`).click();
 
-async function signIn(page, role, { org, region } = {}) {
+async function signIn(page, role, { org, region, sub } = {}) {
   await page.goto(`${BASE}/#/`);
   await page.getByTestId('sign-in').waitFor();
   await pick(page, `role-${role}`);
   if (role === 'applicant' && org) await page.getByTestId('org').fill(org);
+  if (role === 'expert') {
+    await page.getByRole('combobox', { name: '评审专家' }).focus();
+    await page.keyboard.type(sub);
+    await page.locator('.ant-select-item-option').filter({ hasText: sub }).first().click();
+  }
   if ((role === 'county' || role === 'city') && region) {
     await page.getByLabel(role === 'county' ? '所辖县（市、区）' : '所辖设区市').focus();
     await page.keyboard.type(region);
@@ -73,6 +78,11 @@ async function waitLevel(page, testid, level) {
   await page.waitForFunction(([id, l]) => document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-level') === String(l),
     [testid, level], { timeout: T });
 }
+
+// A one-page PDF and a 1×1 PNG, as uploads.
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n'
+  + '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 const LEVEL1 = ['MS01', 'MS04', 'MS09', 'MS17', 'MS19', 'MS20', 'MS40', 'MS41', 'MS47', 'MS52', 'MS70', 'MS71', 'MS72'];
 
@@ -698,6 +708,142 @@ try {
     await p.goto(`${BASE}/#/pending?q=${encodeURIComponent('没有这家企业')}`);
     await p.getByTestId('pending-total').getByText('共 0 件').waitFor();
     await p.getByText('没有符合条件的待审申报').waitFor();
+  });
+
+  // ---- issue 17: evidence files, uploaded per item, frozen at submit, previewed by the reviewer ----
+  let idFiles;
+  await step('an enterprise uploads evidence for an item (refusals said before and after sending) and submits', async () => {
+    await a.goto(`${BASE}/#/mine`);
+    await fillMorningStar(a, `浏览器测试佐证材料 ${Date.now()}`);
+    for (const id of LEVEL1) await pick(a, `met-${id}-yes`);
+    await waitLevel(a, 'ms-level', 1);
+    // Known limits are refused in the browser, before anything is sent.
+    await a.getByTestId('file-input-MS01').setInputFiles({ name: '空文件.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(0) });
+    await a.getByTestId('files-MS01').getByTestId('file-error').getByText('是空文件').waitFor();
+    // A program renamed .pdf is refused by the server, which looks at the content.
+    await a.getByTestId('file-input-MS01').setInputFiles({ name: '说明.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ\x90\x00' + 'x'.repeat(400), 'binary') });
+    await a.getByTestId('files-MS01').getByTestId('file-error').nth(1).waitFor();
+    // The first upload creates the draft; the PDF is listed with its size and type.
+    await a.getByTestId('file-input-MS01').setInputFiles({ name: '精益布局规划（盖章版）.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await a.getByTestId('files-MS01').getByText('精益布局规划（盖章版）.pdf').waitFor();
+    await a.getByTestId('files-MS01').getByText(/PDF · /).waitFor();
+    await a.getByTestId('file-input-declaration').setInputFiles({ name: '申报书.png', mimeType: 'image/png', buffer: PNG });
+    await a.getByTestId('declaration-files').getByText('申报书.png').waitFor();
+    await shot(a, '30-evidence-uploaded');
+    await submitConfirmed(a);
+    await a.waitForURL(/#\/d\/[0-9a-f-]+$/);
+    idFiles = a.url().match(/#\/d\/([0-9a-f-]+)$/)[1];
+    await expectState(a, 'county_review');
+    const list = await apiAs(a, 'GET', `/v1/declarations/${idFiles}/files`);
+    check(list.body.items.length === 2 && list.body.items.some((f) => f.item === 'MS01' && f.media_type === 'application/pdf'),
+      `the submitted version names ${JSON.stringify(list.body.items)}`);
+  });
+
+  await step('the county reviewer previews the evidence beside the claim it supports', async () => {
+    const p = county.page;
+    await openDeclaration(p, idFiles);
+    await p.getByTestId('decision-panel').waitFor();
+    await p.getByTestId('claims').getByText('精益布局规划（盖章版）.pdf').click();
+    await p.locator('[data-testid="file-preview"][data-ready="yes"] iframe').waitFor();
+    // The page's policy lets the preview load the bytes it fetched (a blocked frame is an error page).
+    await p.waitForFunction(() => document.querySelector('[data-testid="file-preview"] iframe')?.src.startsWith('blob:'), null, { timeout: T });
+    await p.waitForTimeout(500);
+    check(p.frames().some((f) => f.url().startsWith('blob:')), `the PDF preview did not load: frames ${p.frames().map((f) => f.url())}`);
+    await shot(p, '31-reviewer-previews-evidence');
+    await p.keyboard.press('Escape');
+    check((await p.getByTestId('claims').getByRole('button', { name: /删除/ }).count()) === 0, 'a reviewer is offered 删除');
+  });
+
+  // ---- issue 18: the province's expert panel, an expert's review, the public 公示 page and an objection ----
+  const experts = [];
+  await step('the province assigns an expert panel in the console; a conflicted expert is shown before saving', async () => {
+    const stamp = Date.now();
+    const mk = async (n, body) => {
+      const r = await apiAs(admin.page, 'POST', '/v1/experts', { sub: `exp-${stamp}-${n}`, kinds: ['morning_star'], employer: null, ...body });
+      check(r.status === 201, `expert ${n}: ${r.status} ${JSON.stringify(r.body)}`);
+      experts.push(r.body);
+    };
+    await mk(1, { name: `青岛专家甲${stamp % 1000}`, home_region: '370200' });
+    await mk(2, { name: `烟台专家乙${stamp % 1000}`, home_region: '370600' });
+    await mk(3, { name: `潍坊专家丙${stamp % 1000}`, home_region: '370700' });
+    await mk(4, { name: `济南专家丁${stamp % 1000}`, home_region: '370102' }); // the applicant's city: a conflict
+    const p = prov.page;
+    const d4 = inRound[1];
+    await openDeclaration(p, d4.id);
+    await p.getByTestId('panel-card').waitFor();
+    const pickExpert = async (e) => {
+      await p.getByTestId('panel-experts').locator('input').focus();
+      await p.keyboard.type(e.name);
+      await p.locator('.ant-select-item-option').filter({ hasText: e.name }).first().click();
+    };
+    await pickExpert(experts[3]);
+    await p.getByTestId('panel-conflicts').getByText(experts[3].name).waitFor();
+    await p.keyboard.press('Backspace'); // out again
+    for (const e of experts.slice(0, 3)) await pickExpert(e);
+    await p.keyboard.press('Escape');
+    check((await p.getByTestId('panel-conflicts').count()) === 0, 'a conflict is still shown');
+    await p.getByTestId('panel-save').click();
+    await p.getByTestId('panel-progress').getByText('0 / 3').waitFor();
+    await shot(p, '32-province-panel');
+    // While the panel has not reviewed and is not due, the approval is held.
+    await p.getByTestId('decision-comment').fill('同意。');
+    await p.getByTestId('decide-approve').click();
+    await p.getByTestId('decision-error').waitFor();
+  });
+
+  await step('an expert signs in (picked from the pool), finds the assignment and submits a review once', async () => {
+    const e = await person();
+    const p = e.page;
+    await signIn(p, 'expert', { sub: experts[0].sub });
+    await p.getByRole('heading', { name: '待评审' }).waitFor();
+    await p.getByTestId(`review-open-${inRound[1].number}`).click();
+    await p.getByTestId('expert-review').waitFor();
+    await p.getByTestId('expert-score').fill('86');
+    await p.getByTestId('expert-opinion').fill('智能化改造基础扎实，供应链协同有待加强。');
+    await shot(p, '33-expert-review-form');
+    await p.getByTestId('expert-submit').click();
+    await p.getByTestId('expert-review-done').getByText('86 分').waitFor();
+    check((await p.getByTestId('decision-panel').count()) === 0, 'an expert is offered the reviewers\' decision');
+    await e.context.close();
+    const r = await apiAs(prov.page, 'GET', `/v1/declarations/${inRound[1].id}/panel`);
+    check(r.body.reviews.length === 1 && r.body.reviews[0].score === 86, `the panel holds ${JSON.stringify(r.body.reviews)}`);
+  });
+
+  await step('the public 公示 page needs no sign-in; an anonymous objection is refused, a real one filed and resolved', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(T);
+    await p.goto(`${BASE}/#/public`);
+    await p.getByTestId(`object-${number1}`).waitFor();
+    const row = await p.locator('[data-testid="public-notices"] tr', { has: p.getByTestId(`object-${number1}`) }).textContent();
+    check(row.includes('一级') && !row.includes('0531-88886666') && !row.includes('李明'), `the public row reads ${row}`);
+    await noSidewaysScroll(p, 'the public page');
+    await shot(p, '34-phone-public-notices');
+    await p.getByTestId(`object-${number1}`).click();
+    await p.getByTestId('objection-name').fill('匿名');
+    await p.getByTestId('objection-phone').fill('13800138000');
+    await p.getByTestId('objection-content').fill('该企业的供应链平台并未实际运行。');
+    await p.getByTestId('objection-submit').click();
+    await p.getByTestId('objection-error').waitFor();
+    await p.getByTestId('objection-name').fill('张伟');
+    await p.getByTestId('objection-id').fill('11010519491231002X');
+    await p.getByTestId('objection-submit').click();
+    await p.getByText('异议已提交').waitFor();
+    await ctx.close();
+    const q = prov.page;
+    await q.goto(`${BASE}/#/objections`);
+    const open = q.locator('[data-testid="objections"] tr', { hasText: number1 }).first();
+    await open.waitFor();
+    check((await open.textContent()).includes('张伟'), 'the province does not see who objected');
+    await shot(q, '35-province-objections');
+    await open.locator('[data-testid^="resolve-"]').click();
+    await pick(q, 'outcome-dismissed');
+    await q.getByTestId('resolve-comment').fill('经核查，供应链平台运行记录完整，异议不成立。');
+    await q.getByTestId('resolve-submit').click();
+    await q.getByText('已处理：异议不成立').waitFor();
+    // The applicant never sees who objected.
+    const h = await apiAs(a, 'GET', `/v1/declarations/${id1}/history`);
+    check(!JSON.stringify(h.body).includes('张伟') && !JSON.stringify(h.body).includes('11010519491231002X'), 'the objector reached the applicant');
   });
 
   await step('the round page shows its statistics (统计)', async () => {

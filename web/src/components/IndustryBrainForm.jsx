@@ -1,4 +1,5 @@
 import { Collapse, Radio, Input, InputNumber, Form, Typography, Tag, Alert } from 'antd';
+import { ItemFilesSlot } from './Files.jsx';
 
 function errorsUnder(errors, prefix) {
   return Object.entries(errors).filter(([p]) => p === prefix || p.startsWith(prefix + '/')).map(([, m]) => m).join('；');
@@ -86,6 +87,7 @@ export default function IndustryBrainForm({ catalog, value, onChange, errors, sc
                   {err && <div className="field-error" role="alert" data-testid={`error-${i.id}`}>{err}</div>}
                   <Input style={{ marginTop: 6 }} aria-label={`${i.id} 数据来源或佐证`} placeholder="数据来源或佐证（选填）" value={it.evidence || ''}
                     disabled={readOnly} onChange={(e) => setInd(i.id, { evidence: e.target.value })} maxLength={2000} />
+                  <ItemFilesSlot item={i.id} />
                 </div>
               </div>
             );

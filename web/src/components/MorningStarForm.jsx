@@ -1,4 +1,5 @@
 import { memo, useCallback, useMemo } from 'react';
+import { ItemFilesSlot } from './Files.jsx';
 import { Alert, Collapse, Radio, Input, Tag, Form, Typography, Space } from 'antd';
 
 const LEVEL_ZH = ['零', '一', '二', '三', '四', '五'];
@@ -64,6 +65,7 @@ const CriterionRow = memo(function CriterionRow({ c, it, err, missing, readOnly,
         <Input aria-label={`${c.id} 佐证材料说明`} placeholder="佐证材料说明（选填）" value={it.evidence || ''} disabled={readOnly}
           data-testid={`evidence-${c.id}`} maxLength={2000} style={{ marginTop: 6 }}
           onChange={(e) => setItem(c.id, { evidence: e.target.value })} />
+        <ItemFilesSlot item={c.id} />
       </div>
     </div>
   );
@@ -89,7 +91,7 @@ const EMPTY = {};
 // The 72 items grouped by category and indicator; `value` is the morning_star payload and
 // `setValue` a React state setter for it (rows re-render only when their own item changes).
 // `reviews` maps item ids to the returning reviewer's verdicts, `changed` is the set of items edited
-// since the returned version.
+// since the returned version. Each row shows its evidence files when a FilesContext provides them.
 export default function MorningStarForm({ catalog, value, setValue, errors, missingIds, readOnly, reviews = EMPTY, changed }) {
   const groups = useMemo(() => groupCriteria(catalog.criteria), [catalog]);
   const criteria = value.criteria || EMPTY;

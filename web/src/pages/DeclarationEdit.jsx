@@ -17,6 +17,7 @@ import { draftKey, readDraft, writeDraft, dropDraft } from '../lib/localDraft.js
 import { useItemNames } from '../lib/itemNames.js';
 import { pointerLabel } from '../lib/pointers.js';
 import { submissionGaps } from '../lib/submitChecks.js';
+import { FilesContext, useFiles, useFilesContext, ItemFiles } from '../components/Files.jsx';
 
 const AUTOSAVE_MS = 8000; // a save to the server this long after the last change (each save is a version in the history)
 const RETRY_MS = 15000; // and again this often while the server cannot be reached
@@ -245,6 +246,18 @@ function Editor() {
     }
   };
 
+  // Evidence files: listed per item; a first upload into a new declaration creates it (saves the draft).
+  const files = useFiles(decl?.id);
+  const saveRef = useRef(null);
+  saveRef.current = save;
+  const ensureCreated = useCallback(async () => {
+    if (latest.current.decl) return latest.current.decl.id;
+    const { f: cur } = latest.current;
+    if (!(cur.roundId && cur.region && cur.title.trim())) throw new Error('请先选择申报批次并填写申报名称，再上传文件');
+    return (await saveRef.current()).id;
+  }, []);
+  const filesCtx = useFilesContext(decl?.id, files, editable, null, editable ? ensureCreated : null);
+
   // Autosave: a few seconds after the last edit, and again while the server is out of reach.
   useEffect(() => {
     if (!editable || !dirty || conflict || busy || (!decl && !canCreate)) return undefined;
@@ -444,6 +457,14 @@ function Editor() {
             </div>
           </Form>
         </Card>
+        <Card title="申报材料" data-testid="declaration-files">
+          <Typography.Paragraph type="secondary" style={{ marginTop: 0 }}>
+            请上传加盖公章的申报书和真实性承诺书；各条目的佐证材料（系统截图、合同、证书、检测报告等）在下方对应条目处上传，
+            也可以把文件拖到条目上。可上传 PDF、OFD、JPG、PNG、DOCX、XLSX，单个文件不超过 20 MB，每份申报合计不超过 300 MB、200 个文件。
+          </Typography.Paragraph>
+          {files.error && <Alert type="error" showIcon message={`文件列表加载失败：${files.error}`} style={{ marginBottom: 8 }} />}
+          <ItemFiles item="declaration" label="上传申报书、承诺书" {...(filesCtx || { files, editable: false })} />
+        </Card>
         <Card title={kind === 'morning_star' ? '晨星工厂评价指标（72 项）' : '产业大脑评价指标（32 项）'}>
           <div className="score-bar" data-testid="score-bar">
             {kind === 'morning_star'
@@ -452,6 +473,7 @@ function Editor() {
           </div>
           {catalog.error && <Alert type="error" message={`指标目录加载失败：${errorText(catalog.error)}`} />}
           {!catalog.data && !catalog.error && <Spin tip="加载指标目录…"><div style={{ minHeight: 80 }} /></Spin>}
+          <FilesContext.Provider value={filesCtx}>
           {catalog.data && kind === 'morning_star' && (
             <MorningStarForm catalog={catalog.data} value={f.payload} setValue={setPayload} errors={shown} readOnly={!editable}
               reviews={returned?.reviews} changed={changedItems}
@@ -461,6 +483,7 @@ function Editor() {
             <IndustryBrainForm catalog={catalog.data} value={f.payload} onChange={setPayload} errors={shown} score={preview.score}
               readOnly={!editable} changed={changedItems} />
           )}
+          </FilesContext.Provider>
         </Card>
       </Space>
       {editable && (

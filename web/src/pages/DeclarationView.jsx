@@ -5,8 +5,10 @@ import { api, errorText, fieldErrors } from '../api.js';
 import { KIND, TIER, TIER_OF_STATE, DECISION, fmtTime } from '../labels.js';
 import { useMorningStar, useIndustryBrain } from '../data.js';
 import { StateTag } from '../components/DeclarationTable.jsx';
-import { Stars, levelText, verdictOk } from '../components/MorningStarForm.jsx';
+import { Stars, levelText, verdictOk, verdictComment } from '../components/MorningStarForm.jsx';
 import { useIsPhone } from '../lib/media.js';
+import { PanelCard, ExpertReviewCard } from '../components/ExpertPanel.jsx';
+import { FilesContext, useFiles, useFilesContext, ItemFiles, ItemFilesSlot, FilePreview } from '../components/Files.jsx';
 import { useItemNames } from '../lib/itemNames.js';
 import { pointerLabel } from '../lib/pointers.js';
 import { GRADE_OPTIONS } from '../components/IndustryBrainForm.jsx';
@@ -48,15 +50,26 @@ function changeValue(v) {
 }
 const ibValue = (v) => (!v ? '—' : v.grade ? `${v.grade} 档` : v.value !== undefined ? String(v.value) : '—');
 
-// The reviewer's own verdict control for one item (通过 / 不通过 / 未核).
+// The reviewer's own verdict control for one item (通过 / 不通过 / 未核); a 不通过 may say why, and
+// the applicant sees that comment beside the item after a return (CONTRACT §7).
 function VerifyRadios({ id, mine, setMine }) {
+  const v = mine[id];
+  const ok = verdictOk(v);
+  const set = (next) => { const n = { ...mine }; if (next === undefined) delete n[id]; else n[id] = next; setMine(n); };
   return (
-    <Radio.Group size="small" aria-label={`${id} 本级核验`} value={mine[id] === true ? 'yes' : mine[id] === false ? 'no' : ''}
-      onChange={(e) => { const n = { ...mine }; if (e.target.value === '') delete n[id]; else n[id] = e.target.value === 'yes'; setMine(n); }}>
-      <Radio value="yes" data-testid={`verify-${id}-yes`}>通过</Radio>
-      <Radio value="no" data-testid={`verify-${id}-no`}>不通过</Radio>
-      <Radio value="" data-testid={`verify-${id}-none`}>未核</Radio>
-    </Radio.Group>
+    <div>
+      <Radio.Group size="small" aria-label={`${id} 本级核验`} value={ok === true ? 'yes' : ok === false ? 'no' : ''}
+        onChange={(e) => set(e.target.value === '' ? undefined : e.target.value === 'yes' ? true : false)}>
+        <Radio value="yes" data-testid={`verify-${id}-yes`}>通过</Radio>
+        <Radio value="no" data-testid={`verify-${id}-no`}>不通过</Radio>
+        <Radio value="" data-testid={`verify-${id}-none`}>未核</Radio>
+      </Radio.Group>
+      {ok === false && (
+        <Input size="small" style={{ marginTop: 4 }} placeholder="不通过的原因（选填，退回后企业可见）" maxLength={500}
+          aria-label={`${id} 不通过的原因`} data-testid={`verify-comment-${id}`} value={verdictComment(v)}
+          onChange={(e) => set(e.target.value.trim() ? { ok: false, comment: e.target.value } : false)} />
+      )}
+    </div>
   );
 }
 
@@ -79,8 +92,9 @@ function MorningStarClaims({ decl, catalog, canDecide, mine, setMine, changed })
     { title: '条目', dataIndex: 'name', render: (v, c) => <span title={c.description}>{v} {changedTag(c.id)}<div className="desc" style={{ color: '#888', fontSize: 12 }}>{c.category} / {c.indicator}</div></span> },
     { title: '星标', dataIndex: 'levels', width: 240, render: (l) => <Stars levels={l} /> },
     { title: '企业自评', width: 90, render: (_, c) => metText(criteria[c.id] ? criteria[c.id].met === true : undefined) },
-    { title: '佐证', width: 200, render: (_, c) => criteria[c.id]?.evidence || '' },
-    ...tiersWithVerdicts.map((t) => ({ title: `${TIER[t]}核验`, width: 90, render: (_, c) => yesNo(verdictOk(byTier[t][c.id])) })),
+    { title: '佐证', width: 240, render: (_, c) => <>{criteria[c.id]?.evidence || ''}<ItemFilesSlot item={c.id} /></> },
+    ...tiersWithVerdicts.map((t) => ({ title: `${TIER[t]}核验`, width: 110, render: (_, c) => <>{yesNo(verdictOk(byTier[t][c.id]))}
+      {verdictComment(byTier[t][c.id]) && <div className="desc">{verdictComment(byTier[t][c.id])}</div>}</> })),
     ...(canDecide ? [{ title: '本级核验', width: 250, fixed: 'right', render: (_, c) => <VerifyRadios id={c.id} mine={mine} setMine={setMine} /> }] : []),
   ];
   return (
@@ -102,7 +116,7 @@ function MorningStarClaims({ decl, catalog, canDecide, mine, setMine, changed })
             <div className="desc">{c.category} / {c.indicator}</div>
             <Stars levels={c.levels} />
             <div className="claim-line"><span className="claim-label">企业自评</span>{metText(criteria[c.id] ? criteria[c.id].met === true : undefined)}</div>
-            <div className="claim-line"><span className="claim-label">佐证</span><span data-testid={`claim-evidence-${c.id}`}>{criteria[c.id]?.evidence || '（未填写）'}</span></div>
+            <div className="claim-line"><span className="claim-label">佐证</span><span data-testid={`claim-evidence-${c.id}`}>{criteria[c.id]?.evidence || '（未填写）'}<ItemFilesSlot item={c.id} /></span></div>
             {tiersWithVerdicts.map((t) => <div key={t} className="claim-line"><span className="claim-label">{TIER[t]}核验</span>{yesNo(verdictOk(byTier[t][c.id]))}</div>)}
             {canDecide && <div className="claim-line"><span className="claim-label">本级核验</span><VerifyRadios id={c.id} mine={mine} setMine={setMine} /></div>}
           </>
@@ -139,7 +153,7 @@ function IndustryBrainClaims({ decl, catalog, canDecide, mine, setMine, score, c
           <div><b>{i.id}</b> {i.name} {changedTag(i.id)}</div>
           <div className="desc">{dimName[i.dimension]}{i.unit ? ` · ${i.unit}` : ' · A–D 档'}</div>
           <div className="claim-line"><span className="claim-label">企业填报</span>{ibValue(inds[i.id])}</div>
-          <div className="claim-line"><span className="claim-label">佐证</span>{inds[i.id]?.evidence || '（未填写）'}</div>
+          <div className="claim-line"><span className="claim-label">佐证</span><span>{inds[i.id]?.evidence || '（未填写）'}<ItemFilesSlot item={i.id} /></span></div>
           {tiersWithVerdicts.map((t) => <div key={t} className="claim-line"><span className="claim-label">{TIER[t]}核定</span>{ibValue(byTier[t][i.id])}</div>)}
           {canDecide && <div className="claim-line"><span className="claim-label">本级核定</span><div style={{ flex: 1 }}>{control(i)}</div></div>}
           <div className="claim-line"><span className="claim-label">得分</span>{points(i)}</div>
@@ -151,7 +165,7 @@ function IndustryBrainClaims({ decl, catalog, canDecide, mine, setMine, score, c
     { title: '编号', dataIndex: 'id', width: 70, fixed: 'left' },
     { title: '指标', dataIndex: 'name', render: (v, i) => <span title={i.description}>{v} {changedTag(i.id)}<div style={{ color: '#888', fontSize: 12 }}>{dimName[i.dimension]}{i.unit ? ` · ${i.unit}` : ' · A–D 档'}</div></span> },
     { title: '企业填报', width: 110, render: (_, i) => ibValue(inds[i.id]) },
-    { title: '佐证', width: 180, render: (_, i) => inds[i.id]?.evidence || '' },
+    { title: '佐证', width: 220, render: (_, i) => <>{inds[i.id]?.evidence || ''}<ItemFilesSlot item={i.id} /></> },
     ...tiersWithVerdicts.map((t) => ({ title: `${TIER[t]}核定`, width: 90, render: (_, i) => ibValue(byTier[t][i.id]) })),
     ...(canDecide ? [{ title: '本级核定（留空为认可）', width: 190, fixed: 'right', render: (_, i) => control(i) }] : []),
     { title: '得分', width: 90, render: (_, i) => points(i) },
@@ -242,6 +256,7 @@ export default function DeclarationView({ session }) {
   const [etag, setEtag] = useState(null);
   const [error, setError] = useState('');
   const [changes, setChanges] = useState(null);
+  const [previewFile, setPreviewFile] = useState(null);
   const [actionError, setActionError] = useState('');
   const [reloadKey, setReloadKey] = useState(0);
   const [mine, setMine] = useState({});
@@ -271,6 +286,8 @@ export default function DeclarationView({ session }) {
     if (!decl || decl.state === 'draft') { setChanges(null); return; }
     api(`/v1/declarations/${decl.id}/diff`).then(({ data }) => setChanges(data), () => setChanges(null));
   }, [decl?.id, decl?.version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const files = useFiles(id, reloadKey);
+  const filesCtx = useFilesContext(id, files, false, setPreviewFile, null);
   const changedItems = useMemo(() => new Set((changes?.changes || []).map((c) => c.item).filter(Boolean)), [changes]);
   const names = useItemNames();
 
@@ -329,6 +346,10 @@ export default function DeclarationView({ session }) {
           <Link to={`/d/${decl.id}/history`} data-testid="open-history">审计记录</Link>
         </Space>}>
         {actionError && <Alert type="error" showIcon role="alert" message={actionError} style={{ marginBottom: 12 }} />}
+        {decl.publicity_hold && (
+          <Alert type="warning" showIcon style={{ marginBottom: 12 }} data-testid="publicity-hold"
+            message="公示期满后暂不认定" description={decl.publicity_hold.message} />
+        )}
         {decl.state === 'returned' && lastReturn && (
           <Alert type="warning" showIcon style={{ marginBottom: 12 }} data-testid="return-comment"
             message={`${TIER[lastReturn.actor?.tier] || ''}审核员退回修改（${fmtTime(lastReturn.at)}）`} description={lastReturn.comment} />
@@ -387,6 +408,13 @@ export default function DeclarationView({ session }) {
         </Card>
       )}
 
+      {files.count > 0 && (files.byItem.declaration || []).length > 0 && (
+        <Card title="申报材料" size="small" data-testid="declaration-files">
+          <ItemFiles item="declaration" {...filesCtx} />
+        </Card>
+      )}
+      <FilePreview file={previewFile} onClose={() => setPreviewFile(null)} />
+
       <Card title={decl.kind === 'morning_star' ? '企业申报内容与各级核验' : '企业填报数据与各级核定'}>
           {canDecide && (<div className="score-bar" style={{ marginBottom: 12 }}>
           <Alert type="info" showIcon message={decl.kind === 'morning_star'
@@ -394,10 +422,18 @@ export default function DeclarationView({ session }) {
             : <span aria-live="polite">自评总分：<b>{preview.score?.self_assessed_total ?? preview.score?.total}</b>　核定后总分：<b data-testid="verified-total">{preview.score?.verified_total ?? preview.score?.total ?? '计算中'}</b></span>}
             description={decl.kind === 'morning_star' && decl.state === 'province_review' ? '省级通过要求核验后等级不低于一级：请至少核验全部一级星标条目。' : undefined} />
         </div>)}
+        <FilesContext.Provider value={filesCtx}>
         {decl.kind === 'morning_star'
           ? (ms.data ? <MorningStarClaims decl={decl} catalog={ms.data} canDecide={canDecide} mine={mine} setMine={setMine} changed={changedItems} /> : <Spin />)
           : (ib.data ? <IndustryBrainClaims decl={decl} catalog={ib.data} canDecide={canDecide} mine={mine} setMine={setMine} score={preview.score} changed={changedItems} /> : <Spin />)}
+        </FilesContext.Provider>
       </Card>
+
+      {session.role === 'expert' && <ExpertReviewCard decl={decl} session={session} dimensions={ib.data && decl.kind === 'industry_brain' ? ib.data.dimensions : null} />}
+      {(session.role === 'admin' || (session.role === 'reviewer' && session.tier === 'province'))
+        && ['province_review', 'publicity', 'approved', 'returned', 'rejected'].includes(decl.state) && (
+        <PanelCard decl={decl} canAssign={session.role === 'reviewer' && decl.state === 'province_review'} onChanged={refresh} />
+      )}
 
       {canDecide && <DecisionPanel decl={decl} etag={etag} verified={verifiedMine} onDone={() => { setDecided(true); refresh(); }} />}
       {decided && session.role === 'reviewer' && !canDecide && (

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Card, Form, Radio, Input, Select, Button, Alert, Typography, Collapse } from 'antd';
+import { Link } from 'react-router-dom';
 import { api, errorText, fieldErrors } from '../api.js';
 import { setToken, decodeJwt, signOutReason } from '../auth.js';
 import { useRegions } from '../data.js';
@@ -11,7 +12,18 @@ const ROLES = [
   { value: 'city', label: '市级审核员' },
   { value: 'province', label: '省级审核员' },
   { value: 'admin', label: '管理员' },
+  { value: 'expert', label: '评审专家' },
 ];
+
+// The pool's experts, for signing in as one (development sign-in only).
+function useDevExperts(on) {
+  const [items, setItems] = useState(null);
+  useEffect(() => {
+    if (!on || items) return;
+    api('/v1/dev/experts', { auth: false }).then(({ data }) => setItems(data.items || []), () => setItems([]));
+  }, [on, items]);
+  return items;
+}
 
 function DevSignIn() {
   const { data: regions, error: regionsError } = useRegions();
@@ -19,6 +31,8 @@ function DevSignIn() {
   const [org, setOrg] = useState('91370102MA3C00000B');
   const [county, setCounty] = useState('370102');
   const [city, setCity] = useState('370100');
+  const [expert, setExpert] = useState('');
+  const experts = useDevExperts(role === 'expert');
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState({});
   const [general, setGeneral] = useState('');
@@ -30,6 +44,7 @@ function DevSignIn() {
     let body;
     if (role === 'applicant') body = { role: 'applicant', org: org.trim() };
     else if (role === 'admin') body = { role: 'admin' };
+    else if (role === 'expert') body = { role: 'expert', sub: expert };
     else body = { role: 'reviewer', tier: role, region: role === 'county' ? county : role === 'city' ? city : '370000' };
     try {
       const { data } = await api('/v1/dev/sign-in', { method: 'POST', body, auth: false });
@@ -74,10 +89,19 @@ function DevSignIn() {
             <Select id="city" data-testid="city" showSearch optionFilterProp="label" value={city} onChange={setCity} options={cityOpts} loading={!regions && !regionsError} />
           </Form.Item>
         )}
+        {role === 'expert' && (
+          <Form.Item label="评审专家" htmlFor="expert" validateStatus={errors['/sub'] ? 'error' : ''}
+            help={errors['/sub'] || (experts && !experts.length ? '专家库中还没有专家：请管理员先添加' : '从专家库中选择')}>
+            <Select id="expert" data-testid="expert-sub" showSearch optionFilterProp="label" value={expert || undefined} onChange={setExpert}
+              loading={!experts} placeholder="输入姓名或编号"
+              options={(experts || []).map((e) => ({ value: e.sub, label: `${e.name}（${e.sub}）` }))} />
+          </Form.Item>
+        )}
         {role === 'province' && <Form.Item label="辖区"><Input value="山东省（370000）" disabled /></Form.Item>}
         {regionsError && role !== 'applicant' && role !== 'admin' && <Alert type="warning" showIcon message={`行政区划加载失败：${errorText(regionsError)}`} style={{ marginBottom: 12 }} />}
         {general && <Alert type="error" showIcon message={general} style={{ marginBottom: 12 }} role="alert" />}
         <Button type="primary" htmlType="submit" loading={busy} block data-testid="sign-in">登录</Button>
+        <div style={{ marginTop: 12, textAlign: 'center' }}><Link to="/public" data-testid="public-link">查看认定公示（无需登录）</Link></div>
         <Collapse ghost style={{ marginTop: 16 }} items={[{ key: 't', label: '使用已有令牌登录（deploy/local/token.sh 生成）', children: (
           <Form.Item label="令牌（JWT）" htmlFor="pasted-token" help={pasted && !decodeJwt(pasted) ? '不是有效的令牌' : ''}>
             <Input.TextArea id="pasted-token" rows={3} value={pasted} onChange={(e) => setPasted(e.target.value.trim())} />
