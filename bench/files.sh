@@ -16,7 +16,7 @@ sdp_install_deps
 sdp_build >/dev/null
 TMP=$(mktemp -d /tmp/sdp-bench-files.XXXXXX)
 VAR="$TMP/var"
-cleanup() { sdp_stack_stop "$VAR"; rm -rf "$TMP"; }
+cleanup() { sdp_stack_stop "$VAR"; [ -n "${FILES_KEEP:-}" ] || rm -rf "$TMP"; }  # FILES_KEEP=1: keep logs
 trap cleanup EXIT
 sdp_log "private stack in $TMP"
 sdp_stack_start "$VAR" --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 -- SDP_LOG_LEVEL=warn
@@ -38,7 +38,7 @@ draft() {
 }
 # Uploads $FILE to declaration $1, item $2; prints "<status> <seconds>" and leaves the reply in $TMP/reply.$1.
 upload() {
-  curl -s -o "$TMP/reply.$1" -w '%{http_code} %{time_total}\n' -X POST "$GW/v1/declarations/$1/files?item=$2" \
+  curl -s --max-time 300 -o "$TMP/reply.$1" -w '%{http_code} %{time_total}\n' -X POST "$GW/v1/declarations/$1/files?item=$2" \
     -H "Authorization: Bearer $APPLICANT" -H 'Content-Type: application/pdf' -H 'Expect:' \
     -H "Content-Disposition: attachment; filename*=UTF-8''%E4%BD%90%E8%AF%81%E6%9D%90%E6%96%99.pdf" \
     --data-binary "@$FILE"
@@ -73,8 +73,12 @@ for i in $(seq 1 "$CLIENTS"); do DRAFTS+=("$(draft)"); done
 grep -E '^Vm(RSS|HWM)' "/proc/$GW_PID/status" | tr -s ' ' >"$TMP/before"
 echo 5 >"/proc/$GW_PID/clear_refs"  # VmHWM from here on
 start=$(date +%s.%N)
-for d in "${DRAFTS[@]}"; do upload "$d" MS01 >"$TMP/status.$d" & done
-wait
+PIDS=()
+for d in "${DRAFTS[@]}"; do
+  upload "$d" MS01 >"$TMP/status.$d" &
+  PIDS+=($!)
+done
+wait "${PIDS[@]}"  # the clients only: the stack's services are this shell's children too
 elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')
 for d in "${DRAFTS[@]}"; do
   read -r status _ <"$TMP/status.$d"
