@@ -172,3 +172,39 @@ TEST(Scorer, AnIntegerUnitNoIndicatorHasStopsTheLoad) {
   }
   std::filesystem::remove_all(dir);
 }
+
+// CONTRACT §7: a verdict may comment per item, {ok, comment}, beside the v1 booleans; scoring uses `ok`.
+TEST(Scorer, PerItemCommentsAreVerdictsScoredByOk) {
+  json payload = {{"claimed_level", 1}, {"criteria", json::object()}};
+  for (const auto& c : scorer().morning_star_catalog().criteria) payload["criteria"][c.id] = {{"met", true}};
+  const auto& first = scorer().morning_star_catalog().starred_for(1).front()->id;
+  const json with_comment = {{"criteria", {{first, {{"ok", false}, {"comment", "证书已过期"}}}}}};
+  const json as_boolean = {{"criteria", {{first, false}}}};
+  EXPECT_TRUE(scorer().validate_verified(Kind::morning_star, with_comment).empty());
+  auto commented = scorer().compute(Kind::morning_star, payload, {{"county", with_comment}});
+  auto plain = scorer().compute(Kind::morning_star, payload, {{"county", as_boolean}});
+  ASSERT_TRUE(commented && plain);
+  EXPECT_EQ(commented->score["verified_level"], 0);  // ok: false on an item level 1 needs
+  EXPECT_EQ(commented->score, plain->score);
+  // A comment needs its verdict, and is text of at most 500 characters.
+  EXPECT_FALSE(scorer().validate_verified(Kind::morning_star, {{"criteria", {{first, {{"comment", "?"}}}}}}).empty());
+  EXPECT_FALSE(scorer()
+                   .validate_verified(Kind::morning_star, {{"criteria", {{first, {{"ok", true}, {"comment", 5}}}}}})
+                   .empty());
+  EXPECT_FALSE(scorer()
+                   .validate_verified(Kind::morning_star,
+                                      {{"criteria", {{first, {{"ok", true}, {"comment", std::string(501, 'x')}}}}}})
+                   .empty());
+  // 产业大脑: ok and comment beside a correction, or a comment alone, which corrects nothing.
+  EXPECT_TRUE(scorer()
+                  .validate_verified(Kind::industry_brain,
+                                     {{"indicators",
+                                       {{"L1P1", {{"value", 980}, {"ok", false}, {"comment", "以审计报告为准"}}},
+                                        {"L1P3", {{"ok", true}, {"comment", "核实无误"}}}}}})
+                  .empty());
+  json ib = {{"indicators", json::object()}};
+  auto alone =
+      scorer().compute(Kind::industry_brain, ib, {{"county", {{"indicators", {{"L1P3", {{"comment", "x"}}}}}}}});
+  ASSERT_TRUE(alone);
+  EXPECT_TRUE(alone->score["verified_total"].is_null());
+}

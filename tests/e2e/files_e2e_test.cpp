@@ -530,3 +530,22 @@ TEST(FilesE2E, DeletingADraftDeletesItsFiles) {
   ASSERT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(f.download(file["id"], f.applicant()).status, 404);
 }
+
+// Bytes no file names (a refused listing, as a crash between bytes and listing leaves; a file
+// removed from a draft) are swept once past the grace; bytes a file names stay.
+TEST(FilesE2E, TheSweeperRemovesBytesNoFileNames) {
+  Files f({{"SDP_FILES_SWEEP_GRACE_SECONDS", "0"}, {"SDP_FILES_SWEEP_INTERVAL_SECONDS", "1"}});
+  auto d = f.draft();
+  auto kept = f.uploaded(d, "MS01", "保留.pdf", pdf("kept"));
+  auto gone = f.uploaded(d, "MS02", "删除.pdf", pdf("gone"));
+  ASSERT_EQ(
+      f.send("DELETE", "/v1/declarations/" + d["id"].get<std::string>() + "/files/" + gone["id"].get<std::string>(),
+             f.applicant())
+          .status,
+      204);
+  // Stored, then refused by workflow (another org's declaration): bytes without a listing.
+  auto theirs = f.draft(kOtherOrg);
+  EXPECT_EQ(f.upload(theirs, "MS01", "孤儿.pdf", pdf("orphan")).status, 404);
+  EXPECT_TRUE(test::eventually([&] { return f.stored() == 1; }, 15s)) << f.stored();
+  EXPECT_EQ(f.download(kept["id"], f.applicant()).body, pdf("kept"));
+}
