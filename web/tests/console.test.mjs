@@ -778,9 +778,14 @@ try {
     };
     await pickExpert(experts[3]);
     await p.getByTestId('panel-conflicts').getByText(experts[3].name).waitFor();
-    await p.keyboard.press('Backspace'); // out again
+    // Out again (its tag's ×), and three without a conflict in.
+    await p.getByTestId('panel-experts').locator('.ant-select-selection-item', { hasText: experts[3].name })
+      .locator('.ant-select-selection-item-remove').click();
+    await p.getByTestId('panel-conflicts').waitFor({ state: 'detached' });
     for (const e of experts.slice(0, 3)) await pickExpert(e);
     await p.keyboard.press('Escape');
+    const tags = await p.getByTestId('panel-experts').locator('.ant-select-selection-item').allTextContents();
+    check(tags.length === 3 && !tags.some((t) => t.includes(experts[3].name)), `the panel holds ${tags}`);
     check((await p.getByTestId('panel-conflicts').count()) === 0, 'a conflict is still shown');
     await p.getByTestId('panel-save').click();
     await p.getByTestId('panel-progress').getByText('0 / 3').waitFor();
