@@ -887,8 +887,7 @@ try {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', hasTouch: true, isMobile: true });
     const p = await context.newPage();
     p.setDefaultTimeout(T);
-    const fits = async (what) => check(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1),
-      `${what} scrolls sideways at 390 px`);
+    const fits = (what) => noSidewaysScroll(p, what);
     await signIn(p, 'admin');
     await p.goto(`${BASE}/#/rounds/${roundId}`);
     await p.getByTestId('round-title').waitFor();

@@ -17,7 +17,6 @@ export function usePanel(declId, reloadKey) {
   return { ...state, reload: load };
 }
 
-const subOf = (e) => (typeof e === 'string' ? e : e.sub);
 
 function Result({ result }) {
   if (!result || !result.count) return <Typography.Text type="secondary">尚无专家提交评审意见</Typography.Text>;
@@ -43,7 +42,7 @@ export function PanelCard({ decl, canAssign, onChanged }) {
     api(`/v1/declarations/${decl.id}/panel/candidates`).then(({ data }) => setPool(data.items || []), (e) => setGeneral(errorText(e)));
   }, [canAssign, decl.id, panel]);
   useEffect(() => {
-    if (panel?.experts?.length) setPicked(panel.experts.map(subOf));
+    if (panel?.experts?.length) setPicked(panel.experts.map((e) => e.sub));
     if (panel?.due_at) setDue(toLocalInput(panel.due_at));
   }, [panel]);
   const bySub = useMemo(() => Object.fromEntries((pool || []).map((e) => [e.sub, e])), [pool]);
@@ -58,7 +57,7 @@ export function PanelCard({ decl, canAssign, onChanged }) {
     } catch (e) { setErrors(fieldErrors(e)); setGeneral(errorText(e)); } finally { setBusy(false); }
   };
   const reviews = panel?.reviews || [];
-  const reviewed = new Set(reviews.map((r) => subOf(r.expert)));
+  const reviewed = new Set(reviews.map((r) => r.expert));
   const names = Object.fromEntries((panel?.experts || []).map((e) => [e.sub, e.name]));
   if (!canAssign && !panel) return null;
   return (
@@ -73,7 +72,7 @@ export function PanelCard({ decl, canAssign, onChanged }) {
         ]} />
       )}
       {reviews.length > 0 && (
-        <Table size="small" rowKey={(r) => subOf(r.expert)} pagination={false} dataSource={reviews} style={{ marginBottom: 12 }} scroll={{ x: 560 }}
+        <Table size="small" rowKey="expert" pagination={false} dataSource={reviews} style={{ marginBottom: 12 }} scroll={{ x: 560 }}
           data-testid="panel-reviews" columns={[
             { title: '专家', render: (_, r) => names[r.expert] || r.expert, width: 120 },
             { title: '评分', dataIndex: 'score', width: 70 },
@@ -122,7 +121,7 @@ export function ExpertReviewCard({ decl, session, dimensions }) {
   const [busy, setBusy] = useState(false);
   if (error) return <Alert type="error" showIcon message={error} />;
   if (panel === undefined) return null;
-  const mine = (panel?.reviews || []).find((r) => subOf(r.expert) === session.sub);
+  const mine = (panel?.reviews || []).find((r) => r.expert === session.sub);
   const submit = async () => {
     setErrors({}); setGeneral('');
     const items = Object.fromEntries(Object.entries(notes).filter(([, t]) => t.trim()).map(([k, t]) => [k, t.trim()]));
@@ -141,7 +140,7 @@ export function ExpertReviewCard({ decl, session, dimensions }) {
           <Alert type="success" showIcon message={`已提交：${mine.score} 分（${fmtTime(mine.at)}）`} description={mine.opinion} data-testid="expert-review-done" />
           <div style={{ marginTop: 12 }}><Result result={panel.result} /></div>
           {!panel.blind && (panel.reviews || []).length > 1 && (
-            <Table size="small" style={{ marginTop: 12 }} rowKey={(r) => subOf(r.expert)} pagination={false} dataSource={panel.reviews}
+            <Table size="small" style={{ marginTop: 12 }} rowKey="expert" pagination={false} dataSource={panel.reviews}
               scroll={{ x: 480 }} columns={[
                 { title: '专家', render: (_, r) => (panel.experts || []).find((e) => e.sub === r.expert)?.name || r.expert, width: 120 },
                 { title: '评分', dataIndex: 'score', width: 70 },

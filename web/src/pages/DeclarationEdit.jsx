@@ -5,7 +5,7 @@ import { api, errorText, fieldErrors, ApiError } from '../api.js';
 import { getSession } from '../auth.js';
 import { KIND, TIER, fmtTime } from '../labels.js';
 import { useMorningStar, useIndustryBrain, useRegions, cityOfCounty, countyOptions } from '../data.js';
-import MorningStarForm, { cleanMorningStar, levelText } from '../components/MorningStarForm.jsx';
+import MorningStarForm, { cleanMorningStar, levelText, verdictOk } from '../components/MorningStarForm.jsx';
 import IndustryBrainForm, { cleanIndustryBrain, localValueErrors } from '../components/IndustryBrainForm.jsx';
 import { usePreview, MorningStarScore, IndustryBrainScore } from '../components/ScorePanel.jsx';
 import { StateTag } from '../components/DeclarationTable.jsx';
@@ -379,9 +379,9 @@ function Editor() {
               message={`${TIER[returned.tier] || ''}审核员退回修改（${fmtTime(returned.at)}）`}
               description={<div>
                 <div>{returned.comment}</div>
-                {Object.entries(returned.reviews).some(([, v]) => (v && typeof v === 'object' ? v.ok : v) === false) && (
+                {Object.values(returned.reviews).some((v) => verdictOk(v) === false) && (
                   <div style={{ marginTop: 4 }}>审核员标为不通过的条目：
-                    {Object.entries(returned.reviews).filter(([, v]) => (v && typeof v === 'object' ? v.ok : v) === false)
+                    {Object.entries(returned.reviews).filter(([, v]) => verdictOk(v) === false)
                       .map(([i]) => `${i}${names[i] ? ` ${names[i]}` : ''}`).join('、')}（已在下方标出）</div>
                 )}
               </div>} />
