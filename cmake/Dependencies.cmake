@@ -33,3 +33,11 @@ add_library(mysqlcppconn::mysqlcppconn UNKNOWN IMPORTED)
 set_target_properties(mysqlcppconn::mysqlcppconn PROPERTIES
   IMPORTED_LOCATION "${MYSQLCPPCONN_LIBRARY}"
   INTERFACE_INCLUDE_DIRECTORIES "${MYSQLCPPCONN_INCLUDE_DIR}")
+
+# Documents (CONTRACT §9), all through pkg-config from Debian's -dev packages: Pango over Cairo lays
+# out and breaks Chinese text and writes the PDF (libpango1.0-dev, libcairo2-dev), libqrencode
+# draws the verification QR code, libxlsxwriter writes the spreadsheets.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf)
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)

@@ -13,10 +13,12 @@ SDP_PACKAGES=(
   libssl-dev libcurl4-openssl-dev zlib1g-dev libmagic-dev
   libgtest-dev libgmock-dev
   wrk python3-aiosmtpd jq
+  libcairo2-dev libpango1.0-dev fonts-noto-cjk libqrencode-dev libxlsxwriter-dev
 )
 # Only the tests need these: Debian's Chromium for the console's browser tests, a CJK font so that
-# its screenshots show Chinese, and clang-format for .ci/run's format check.
-SDP_TEST_PACKAGES=(chromium fonts-wqy-zenhei clang-format)
+# its screenshots show Chinese, clang-format for .ci/run's format check, and what reads documents
+# back: poppler's pdftotext, pdffonts and pdftoppm, zbar's QR decoder, openpyxl for .xlsx.
+SDP_TEST_PACKAGES=(chromium fonts-wqy-zenhei clang-format poppler-utils zbar-tools python3-openpyxl)
 
 sdp_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 sdp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
