@@ -1133,6 +1133,33 @@ Result<FileAccess> from_json(const json& j, Tag<FileAccess>) {
   return r.done(std::move(c));
 }
 
+json to_json(const DeclarationDocument& c) {
+  auto j = with_actor(c.actor);
+  j["id"] = c.id;
+  if (c.version) j["query"] = {{"version", *c.version}};
+  return j;
+}
+Result<DeclarationDocument> from_json(const json& j, Tag<DeclarationDocument>) {
+  Reader r(j);
+  auto c = about_one<DeclarationDocument>(r);
+  if (!c) return c;
+  if (auto v = r.integer("query", "version", false)) {
+    if (*v >= 1)
+      c->version = *v;
+    else
+      r.add("/query/version", {"must be a version, 1 or more", "必须是版本号（不小于 1 的整数）"});
+  }
+  return r.done(std::move(*c));
+}
+
+json to_json(const VerifyDocument& c) { return {{"query", {{"code", c.code}}}}; }
+Result<VerifyDocument> from_json(const json& j, Tag<VerifyDocument>) {
+  Reader r(j);
+  VerifyDocument c;
+  c.code = r.string("query", "code", true).value_or("");
+  return r.done(std::move(c));
+}
+
 json to_json(const NamedBlobs& c) {
   auto j = with_actor(c.actor);
   j["body"] = {{"sha256s", c.sha256s}};

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <regex>
 
+#include "documents.hpp"
 #include "evidence.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
@@ -319,6 +320,50 @@ http::Response resolve_objection(const ApiDeps& d, Input& in) {
                                           text(in.body, "comment")});
 }
 
+// ---- the 申报书 and its verification (CONTRACT §9) ----
+// "MSF-2026-370102-000001" and "第 3 版" in an attachment's name, as RFC 6266/5987 say (with an
+// ASCII fallback for clients that read only filename=).
+std::string attachment(const std::string& ascii, const std::string& utf8) {
+  std::string encoded;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : utf8) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_')
+      encoded += static_cast<char>(c);
+    else
+      encoded += std::string("%") + kHex[c >> 4] + kHex[c & 15];
+  }
+  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+}
+
+http::Response document_pdf(const ApiDeps& d, Input& in) {
+  if (!d.documents) return problem_response(Problem::not_found(kNotFound));
+  auto doc = cmd::call(d.topology, d.send, cmd::DeclarationDocument{in.actor, in.id, in.query.version});
+  if (!doc) return problem_response(doc.error());
+  auto pdf = d.documents->pdf(doc->body);
+  if (!pdf)
+    return problem_response({ProblemKind::unavailable,
+                             {"Service busy", "服务繁忙"},
+                             {"too many documents are being prepared", "正在生成的申报书过多，请稍后再试"},
+                             {}});
+  const auto number = doc->body.at("declaration").value("number", std::string());
+  const auto version = std::to_string(doc->body.value("version", 0));
+  http::Response r;
+  r.status = 200;
+  r.shared_body = std::shared_ptr<const std::string>(*pdf, &(*pdf)->bytes);
+  r.headers["Content-Type"] = "application/pdf";
+  r.headers["Content-Disposition"] =
+      attachment(number + "-v" + version + ".pdf", "申报书-" + number + "-第" + version + "版.pdf");
+  r.headers["X-Verification-Code"] = doc->body.value("code", std::string());
+  r.headers["X-Content-SHA256"] = doc->body.value("content_sha256", std::string());
+  return r;
+}
+
+http::Response verify_document(const ApiDeps& d, Input& in) {
+  auto r = forward(d, cmd::VerifyDocument{in.code});
+  if (r.status == 200) r.headers["Cache-Control"] = "public, max-age=60";
+  return r;
+}
+
 // ---- request helpers ----
 std::vector<std::string_view> segments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -332,7 +377,7 @@ std::vector<std::string_view> segments(std::string_view path) {
 }
 
 struct Fit {
-  std::string_view id, city, number, file;  // "" when the pattern has none
+  std::string_view id, city, number, file, code;  // "" when the pattern has none
 };
 
 // The {id}, {city} and {file} of `parts` when they fit `pattern`; nothing when they do not.
@@ -349,6 +394,8 @@ std::optional<Fit> fit(std::string_view pattern, const std::vector<std::string_v
       out.number = parts[i];
     else if (want[i] == "{file}")
       out.file = parts[i];
+    else if (want[i] == "{code}")
+      out.code = parts[i];
     else if (want[i] != parts[i])
       return std::nullopt;
   }
@@ -372,6 +419,22 @@ bool is_date(std::string_view s) {
 bool is_number(std::string_view s) {
   static const std::regex form("(MSF|IBR)-[0-9]{4}-[0-9]{6}-[0-9]{6}");
   return std::regex_match(s.begin(), s.end(), form);
+}
+
+// A verification code as printed ("ABCD-EFGH-JKMN-PQRS") or typed (lower case, without dashes,
+// O for 0 and I or L for 1, as Crockford's base32 allows): its 16 characters, or nothing.
+std::optional<std::string> document_code_of(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '-') continue;
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (c == 'O') c = '0';
+    if (c == 'I' || c == 'L') c = '1';
+    if (!std::isdigit(static_cast<unsigned char>(c)) && !(c >= 'A' && c <= 'Z' && c != 'U')) return std::nullopt;
+    out += c;
+  }
+  if (out.size() != 16) return std::nullopt;
+  return out;
 }
 
 bool is_uuid(std::string_view s) {
@@ -447,6 +510,9 @@ const std::vector<Route>& Api::routes() {
        .idempotent = true,
        .handler = decide},
       {.method = "GET", .pattern = "/v1/declarations/{id}/history", .handler = history},
+      // The 申报书 (CONTRACT §9), rendered on the document threads (documents.hpp).
+      {.method = "GET", .pattern = "/v1/declarations/{id}/document.pdf", .query = {"version"}, .handler = document_pdf},
+      {.method = "GET", .pattern = "/v1/public/verify/{code}", .authenticated = false, .handler = verify_document},
       // Evidence files (CONTRACT §7): the upload's body is the file, streamed (evidence.cpp).
       {.method = "POST",
        .pattern = "/v1/declarations/{id}/files",
@@ -619,7 +685,7 @@ struct Api::Impl {
 
   struct Match {
     const Route* route;
-    std::string id, city, number, file;
+    std::string id, city, number, file, code;
   };
 
   // The route of the method and path, or 404 / 405.
@@ -631,8 +697,12 @@ struct Api::Impl {
       auto fitted = fit(r.pattern, parts);
       if (!fitted) continue;
       if (r.method == req.method || (r.method == "GET" && req.method == "HEAD"))
-        return Match{&r, std::string(fitted->id), std::string(fitted->city), std::string(fitted->number),
-                     std::string(fitted->file)};
+        return Match{&r,
+                     std::string(fitted->id),
+                     std::string(fitted->city),
+                     std::string(fitted->number),
+                     std::string(fitted->file),
+                     std::string(fitted->code)};
       allow += (allow.empty() ? "" : ", ") + std::string(r.method);
     }
     if (allow.empty()) return std::unexpected(problem_response(Problem::not_found(kNotFound)));
@@ -723,6 +793,13 @@ struct Api::Impl {
           refuse_at(k, {"must be a version, a whole number from 1", "必须是版本号（不小于 1 的整数）"});
         else
           (k == "from" ? out.from : out.to) = n;
+      } else if (k == "version") {  // the 申报书's version
+        int64_t n = 0;
+        auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec != std::errc{} || ptr != v.data() + v.size() || n < 1 || n > kMaxVersion)
+          refuse_at(k, {"must be a version, a whole number from 1", "必须是版本号（不小于 1 的整数）"});
+        else
+          out.version = n;
       } else if (k == "item") {
         static const std::regex form("[A-Za-z0-9_]{1,32}");
         if (std::regex_match(v, form))
@@ -841,6 +918,14 @@ struct Api::Impl {
       return problem_response(Problem::not_found(kNotFound));
     if (!match->number.empty() && !is_number(match->number)) return problem_response(Problem::not_found(kNotFound));
     if (!match->file.empty() && !is_uuid(match->file)) return problem_response(Problem::not_found(kNotFound));
+    std::string code;
+    if (!match->code.empty()) {
+      auto normalised = document_code_of(match->code);
+      if (!normalised)
+        return problem_response(Problem::not_found({"No document has this verification code",
+                                                    "验证码格式不正确：应为 16 位字母或数字，如 ABCD-EFGH-JKMN-PQRS"}));
+      code = std::move(*normalised);
+    }
     if (route.rate_limited && deps.objection_limit)
       if (auto wait = deps.objection_limit->admit(req.remote_address, std::chrono::steady_clock::now()))
         return too_many_requests(*wait);
@@ -849,6 +934,7 @@ struct Api::Impl {
     in->city = std::move(match->city);
     in->number = std::move(match->number);
     in->file = std::move(match->file);
+    in->code = std::move(code);
     return run(route, *in);
   }
 

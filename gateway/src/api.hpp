@@ -29,6 +29,7 @@
 namespace sdp::gateway {
 
 struct Evidence;  // evidence.hpp
+class Documents;  // documents.hpp
 
 // The JSON Schemas of request bodies, by file name under schemas/api/: every one a route names.
 class ApiSchemas {
@@ -55,6 +56,7 @@ struct ApiDeps {
   std::string sign_in_url;                  // the identity provider's sign-in page, for the console
   RateLimiter* objection_limit = nullptr;   // per client address, on the routes marked rate_limited; null: none
   const Evidence* evidence = nullptr;       // evidence files' store and limits; null: their routes answer 404
+  Documents* documents = nullptr;           // the 申报书's renderer; null: document.pdf answers 404
 };
 
 // A request's query parameters, decoded; only those its route takes are set.
@@ -73,6 +75,7 @@ struct Query {
   bool overdue = false;
   std::optional<cmd::QueueSort> sort;
   std::optional<int64_t> from, to;                     // a diff's versions
+  std::optional<int64_t> version;                      // the 申报书's version
   std::optional<cmd::ObjectionState> objection_state;  // /v1/objections' state=
   std::optional<std::string> item;  // an upload's item: a criterion or indicator id, or "declaration"
 };
@@ -88,6 +91,7 @@ struct Input {
   std::string city;     // the {city} of the pattern: a city code of Shandong
   std::string number;   // the {number} of the pattern: a declaration's number (MSF-2026-370102-000001)
   std::string file;     // the {file} of the pattern: a file's id (a UUID)
+  std::string code;     // the {code} of the pattern: a 申报书's verification code, normalised
 };
 
 enum class IfMatch { none, optional, required };
@@ -95,7 +99,7 @@ enum class IfMatch { none, optional, required };
 struct Route {
   std::string_view method;
   std::string_view pattern;  // e.g. "/v1/declarations/{id}/submit"; {id} matches a UUID, {city} a city code,
-                             // {number} a declaration's number
+                             // {number} a declaration's number, {code} a verification code
   bool authenticated = true;
   std::string_view schema;              // schemas/api/<schema> validates the body, which is required; "": no body read
   bool optional_body = false;           // without a schema: a body may come, and must then be JSON

@@ -6,6 +6,7 @@
 
 #include "api.hpp"
 #include "catalogs.hpp"
+#include "documents.hpp"
 #include "evidence.hpp"
 #include "idempotency.hpp"
 #include "jwt.hpp"
@@ -41,6 +42,14 @@ ServiceSpec spec() {
        {"SDP_GATEWAY_OBJECTIONS_PER_MINUTE",
         "objections (POST /v1/public/notices/{number}/objections) one client address may file a minute; beyond, 429",
         "5", check::integer(1, 100000)},
+       {"SDP_GATEWAY_PUBLIC_URL",
+        "the gateway's address as the public reaches it, printed in the 申报书's QR code (…/v1/public/verify/CODE); "
+        "empty: http://127.0.0.1:SDP_HTTP_PORT",
+        "", nullptr},
+       {"SDP_GATEWAY_DOCUMENT_THREADS", "threads that render 申报书 PDFs (apart from the workers)", "1",
+        check::integer(1, 64)},
+       {"SDP_GATEWAY_DOCUMENT_QUEUE", "PDFs waiting for a document thread at most; beyond, 503", "32",
+        check::integer(1, 10000)},
        {"SDP_FILES_BACKEND", "where evidence files' bytes are kept: local (a directory) or s3", "local",
         check::one_of({"local", "s3"})},
        {"SDP_FILES_DIR", "local backend: the directory (created if missing); s3: where uploads are staged", "var/files",
@@ -113,6 +122,8 @@ struct Context {
   std::unique_ptr<ThreadPool> pool;
   std::unique_ptr<RateLimiter> objection_limit;
   Evidence evidence;
+  std::unique_ptr<scoring::Scorer> scorer;  // the catalogues the 申报书 prints
+  std::unique_ptr<Documents> documents;
 };
 
 }  // namespace
@@ -150,6 +161,13 @@ void setup(Runtime& runtime) {
                           static_cast<std::uint64_t>(cfg.integer("SDP_FILES_MAX_TOTAL")),
                           static_cast<int>(cfg.integer("SDP_FILES_MAX_COUNT"))};
   log::info("evidence files", {{"store", ctx->evidence.store->describe()}});
+  require_document_font();
+  ctx->scorer = std::make_unique<scoring::Scorer>(std::move(scorer));
+  auto public_url = cfg.str("SDP_GATEWAY_PUBLIC_URL");
+  if (public_url.empty()) public_url = "http://127.0.0.1:" + std::to_string(cfg.integer("SDP_HTTP_PORT"));
+  ctx->documents = std::make_unique<Documents>(
+      *ctx->scorer, public_url, static_cast<int>(cfg.integer("SDP_GATEWAY_DOCUMENT_THREADS")),
+      static_cast<size_t>(cfg.integer("SDP_GATEWAY_DOCUMENT_QUEUE")), size_t{64} << 20);
   auto deadline = cfg.millis("SDP_GATEWAY_DEADLINE_MS");
   ApiDeps deps{ctx->keys,
                policy,
@@ -170,7 +188,8 @@ void setup(Runtime& runtime) {
                ctx->dev_sign_in.get(),
                cfg.str("SDP_GATEWAY_SIGN_IN_URL"),
                ctx->objection_limit.get(),
-               &ctx->evidence};
+               &ctx->evidence,
+               ctx->documents.get()};
   ctx->api = std::make_unique<Api>(std::move(deps));
   ctx->pool = std::make_unique<ThreadPool>(static_cast<int>(cfg.integer("SDP_GATEWAY_WORKERS")),
                                            static_cast<size_t>(cfg.integer("SDP_GATEWAY_QUEUE")));

@@ -311,9 +311,12 @@ void apply(db::Connection& c, const Change& change) {
         "UPDATE declarations SET submitted_version = (SELECT MAX(version) FROM declaration_versions WHERE "
         "declaration_id = ?) WHERE id = ?",
         {d.id, d.id});
-    c.execute(  // the same newest version, marked where the diff reads it
-        "UPDATE declaration_versions SET submitted = TRUE WHERE declaration_id = ? ORDER BY version DESC LIMIT 1",
-        {d.id});
+    // The same newest version, marked where the diff reads it, with when and with which frozen file
+    // set (freeze_files below keys it by this version of the declaration) for its 申报书.
+    c.execute(
+        "UPDATE declaration_versions SET submitted = TRUE, submitted_at = ?, files_version = ? "
+        "WHERE declaration_id = ? ORDER BY version DESC LIMIT 1",
+        {d.updated_at, d.version, d.id});
   }
   if (change.submits || (change.verdict && change.rescored))  // the content reviewers see is the row's
     c.execute(

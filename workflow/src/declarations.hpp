@@ -89,6 +89,9 @@ class Workflow {
   Result<cmd::Empty> delete_file(const cmd::DeleteFile& command);
   Result<cmd::Document> file_access(const cmd::FileAccess& command);
   Result<cmd::Document> named_blobs(const cmd::NamedBlobs& command);
+  // The 申报书 of a content version, and what a printed one's code stands for (documents.cpp, CONTRACT §9).
+  Result<cmd::Document> document(const cmd::DeclarationDocument& command);
+  Result<cmd::Document> verify_document(const cmd::VerifyDocument& command);
 
   // Moves every declaration whose publicity has ended to approved; returns how many.
   int end_due_publicity();

@@ -104,6 +104,8 @@ void setup(Runtime& runtime) {
   cmd::serve<cmd::DeleteFile>(nats, topology, by(&Workflow::delete_file));
   cmd::serve<cmd::FileAccess>(nats, topology, by(&Workflow::file_access));
   cmd::serve<cmd::NamedBlobs>(nats, topology, by(&Workflow::named_blobs));
+  cmd::serve<cmd::DeclarationDocument>(nats, topology, by(&Workflow::document));
+  cmd::serve<cmd::VerifyDocument>(nats, topology, by(&Workflow::verify_document));
 
   runtime.add_worker("outbox-relay", [ctx](std::stop_token st) { ctx->relay->run(st); });
   // The timers: each pass selects what is due and acts on each row under its lock, so that with

@@ -431,6 +431,24 @@ struct NamedBlobs {
   std::vector<std::string> sha256s;
 };
 
+// The 申报书 of one content version (CONTRACT §9): what the gateway prints, and the version's
+// verification code, recorded here on first use. None given: the version last submitted (the
+// applicant's newest draft while it has never submitted one).
+struct DeclarationDocument {
+  static constexpr std::string_view service = "workflow", verb = "document";
+  using Reply = Document;  // {declaration, round, version, submitted, submitted_at, content, files, score, …}
+  Actor actor;
+  std::string id;
+  std::optional<int64_t> version;
+};
+
+// What a printed 申报书's verification code stands for, for anyone: no actor.
+struct VerifyDocument {
+  static constexpr std::string_view service = "workflow", verb = "verify_document";
+  using Reply = Document;  // {code, number, kind, version, org_name, title, content_sha256, submitted, latest}
+  std::string code;        // 16 characters of Crockford base32, upper case
+};
+
 // ---- notify ----
 struct Inbox {
   static constexpr std::string_view service = "notify", verb = "inbox";
@@ -547,6 +565,8 @@ SDP_COMMAND_CODEC(ListFiles)
 SDP_COMMAND_CODEC(DeleteFile)
 SDP_COMMAND_CODEC(FileAccess)
 SDP_COMMAND_CODEC(NamedBlobs)
+SDP_COMMAND_CODEC(DeclarationDocument)
+SDP_COMMAND_CODEC(VerifyDocument)
 #undef SDP_COMMAND_CODEC
 
 // ---- messages ----
