@@ -55,6 +55,7 @@ struct ApiDeps {
   std::string sign_in_url;                  // the identity provider's sign-in page, for the console
   RateLimiter* objection_limit = nullptr;   // per client address, on the routes marked rate_limited; null: none
   const Evidence* evidence = nullptr;       // evidence files' store and limits; null: their routes answer 404
+  std::size_t export_max_rows = 10000;      // rows of a spreadsheet or CSV export at most; beyond, 422
 };
 
 // A request's query parameters, decoded; only those its route takes are set.
@@ -75,6 +76,7 @@ struct Query {
   std::optional<int64_t> from, to;                     // a diff's versions
   std::optional<cmd::ObjectionState> objection_state;  // /v1/objections' state=
   std::optional<std::string> item;  // an upload's item: a criterion or indicator id, or "declaration"
+  std::optional<std::string> city;  // a city of Shandong (a round's recommendations export)
 };
 
 // What a handler gets: the request, checked against its route.
