@@ -215,3 +215,27 @@ TEST(Exports, AnEmptyExportStillHasItsHeader) {
   EXPECT_EQ((*cell(dump, 0, 0))["value"], "申报编号");
   EXPECT_EQ(parse_csv(to_csv(declarations_table(json::array()))).size(), 1u);
 }
+
+// A thousand queue rows: both files whole, in a time a person waits for (printed for the docs).
+TEST(Exports, AThousandRowsReadBackWhole) {
+  json items = json::array();
+  for (int i = 0; i < 1000; ++i) {
+    auto item = pending_item();
+    item["number"] = "MSF-2026-370102-" + std::to_string(100000 + i);
+    items.push_back(std::move(item));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto table = pending_table(items);
+  const auto xlsx = to_xlsx(table, kCreated);
+  const auto xlsx_done = std::chrono::steady_clock::now();
+  const auto csv = to_csv(table);
+  const auto csv_done = std::chrono::steady_clock::now();
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  std::printf("1000 rows: xlsx %zu bytes in %lld ms, csv %zu bytes in %lld ms\n", xlsx.size(),
+              static_cast<long long>(ms(xlsx_done - start)), csv.size(),
+              static_cast<long long>(ms(csv_done - xlsx_done)));
+  const auto dump = read_xlsx(xlsx);
+  ASSERT_EQ(dump["sheets"][0]["rows"].size(), 1001u);
+  EXPECT_EQ((*cell(dump, 1000, 0))["value"], "MSF-2026-370102-100999");
+  EXPECT_EQ(parse_csv(csv).size(), 1001u);
+}
