@@ -330,7 +330,8 @@ http::Response export_recommendations(const ApiDeps& d, Input& in) {
   auto reply = cmd::call(d.topology, d.send, cmd::GetRecommendations{in.actor, in.id, *city});
   if (!reply) return problem_response(reply.error());
   const auto& doc = reply->body;
-  const auto city_name = doc.value("city_name", *city);
+  const auto& named = doc.contains("city_name") ? doc["city_name"] : json();
+  const auto city_name = named.is_string() ? named.get<std::string>() : *city;
   return attachment(d, F, exports::recommendations_table(doc), "推荐汇总表-" + city_name, "recommendations-" + *city);
 }
 
