@@ -7,6 +7,7 @@
 
 #include "documents.hpp"
 #include "evidence.hpp"
+#include "exports.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/json_parse.hpp"
@@ -168,13 +169,20 @@ http::Response diff(const ApiDeps& d, Input& in) {
   return forward(d, cmd::DeclarationDiff{in.actor, in.id, in.query.from, in.query.to});
 }
 
-http::Response pending(const ApiDeps& d, Input& in) {
+// The queue's command from its query: the JSON route's and its exports'.
+std::expected<cmd::PendingReviews, http::Response> pending_command(const Input& in) {
   const auto& q = in.query;
   if (q.county && q.region && *q.county != *q.region)
-    return problem_response(Problem::invalid(
-        "/query/region", {"region is county's former name; give one of them", "region 即 county，请只给其一"}));
-  return forward(d, cmd::PendingReviews{in.actor, q.kind, q.county ? q.county : q.region, q.limit, q.cursor, q.q,
-                                        q.round, q.overdue, q.sort.value_or(cmd::QueueSort::arrived_at)});
+    return std::unexpected(problem_response(Problem::invalid(
+        "/query/region", {"region is county's former name; give one of them", "region 即 county，请只给其一"})));
+  return cmd::PendingReviews{in.actor, q.kind,    q.county ? q.county : q.region,
+                             q.limit,  q.cursor,  q.q,
+                             q.round,  q.overdue, q.sort.value_or(cmd::QueueSort::arrived_at)};
+}
+
+http::Response pending(const ApiDeps& d, Input& in) {
+  auto command = pending_command(in);
+  return command ? forward(d, *command) : std::move(command.error());
 }
 
 http::Response inbox(const ApiDeps& d, Input& in) {
@@ -236,6 +244,103 @@ http::Response rank_recommendations(const ApiDeps& d, Input& in) {
   std::vector<std::string> ids;
   for (const auto& id : in.body.at("ids")) ids.push_back(id.get<std::string>());
   return forward(d, cmd::RankRecommendations{in.actor, in.id, in.city, std::move(ids)});
+}
+
+// ---- spreadsheets and CSV (CONTRACT §9): the JSON routes' own commands, with the caller's own actor ----
+using exports::Format;
+
+http::Response too_many_rows(std::size_t max) {
+  const auto n = std::to_string(max);
+  return problem_response(Problem{ProblemKind::rule,
+                                  {"Too many rows to export", "导出的行数超过上限"},
+                                  {"an export holds at most " + n + " rows; narrow the filters",
+                                   "一次最多导出 " + n + " 行，请缩小筛选范围后再导出"},
+                                  {}});
+}
+
+// Every page of a list command, its cursor walked at the largest page, up to the export's cap;
+// a refusal as the JSON route answers it.
+template <class C>
+std::expected<json, http::Response> every_page(const ApiDeps& d, C command) {
+  json items = json::array();
+  command.limit = cmd::kMaxPageSize;
+  command.cursor.reset();
+  for (;;) {
+    auto reply = cmd::call(d.topology, d.send, command);
+    if (!reply) return std::unexpected(problem_response(reply.error()));
+    json& body = reply->body;
+    // The queue counts its rows: too many are refused before the first page is walked past.
+    if (auto total = body.find("total");
+        total != body.end() && total->is_number_unsigned() && total->get<std::size_t>() > d.export_max_rows)
+      return std::unexpected(too_many_rows(d.export_max_rows));
+    for (auto& item : body["items"]) {
+      if (items.size() == d.export_max_rows) return std::unexpected(too_many_rows(d.export_max_rows));
+      items.push_back(std::move(item));
+    }
+    const json next = body["next_cursor"];
+    if (!next.is_string()) return items;
+    command.cursor = decode_cursor(next.get<std::string>());
+    if (!command.cursor) throw std::runtime_error("a list answered a cursor it cannot read back");
+  }
+}
+
+// The table as an attachment: `name` its Chinese file name, `ascii` the fallback for old clients.
+http::Response attachment(const ApiDeps& d, Format format, const exports::Table& table, std::string_view name,
+                          std::string_view ascii) {
+  const auto now = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(d.now()));
+  http::Response r;
+  r.status = 200;
+  r.body = format == Format::xlsx ? exports::to_xlsx(table, now) : exports::to_csv(table);
+  r.headers["Content-Type"] = exports::content_type(format);
+  r.headers["Content-Disposition"] =
+      content_disposition(exports::file_name(name, now, format), exports::file_name(ascii, now, format));
+  r.headers["Cache-Control"] = "no-store";
+  r.headers["X-Export-Rows"] = std::to_string(table.rows.size());
+  return r;
+}
+
+template <Format F>
+http::Response export_pending(const ApiDeps& d, Input& in) {
+  auto command = pending_command(in);
+  if (!command) return std::move(command.error());
+  auto items = every_page(d, std::move(*command));
+  return items ? attachment(d, F, exports::pending_table(*items), "待审核申报", "pending-reviews")
+               : std::move(items.error());
+}
+
+template <Format F>
+http::Response export_declarations(const ApiDeps& d, Input& in) {
+  const auto& q = in.query;
+  auto items =
+      every_page(d, cmd::ListDeclarations{in.actor, q.state, q.kind, q.limit, std::nullopt, q.valid_until_before});
+  return items ? attachment(d, F, exports::declarations_table(*items), "申报列表", "declarations")
+               : std::move(items.error());
+}
+
+// city= or, for a city's reviewer, its own city (a county reviewer's too, which workflow refuses
+// as the JSON route does); the province and the admin name one.
+template <Format F>
+http::Response export_recommendations(const ApiDeps& d, Input& in) {
+  auto city = in.query.city;
+  if (!city && in.actor.role == Role::reviewer && in.actor.tier == Tier::city) city = in.actor.region;
+  if (!city && in.actor.role == Role::reviewer && in.actor.tier == Tier::county)
+    city = d.regions.city_of(in.actor.region);
+  if (!city || city->empty())
+    return problem_response(
+        Problem::invalid("/query/city", {"name the city: city=37XX00", "请指定城市（city=37XX00，地级市代码）"}));
+  auto reply = cmd::call(d.topology, d.send, cmd::GetRecommendations{in.actor, in.id, *city});
+  if (!reply) return problem_response(reply.error());
+  const auto& doc = reply->body;
+  const auto& named = doc.contains("city_name") ? doc["city_name"] : json();
+  const auto city_name = named.is_string() ? named.get<std::string>() : *city;
+  return attachment(d, F, exports::recommendations_table(doc), "推荐汇总表-" + city_name, "recommendations-" + *city);
+}
+
+template <Format F>
+http::Response export_stats(const ApiDeps& d, Input& in) {
+  auto reply = cmd::call(d.topology, d.send, cmd::Statistics{in.actor, in.query.round});
+  if (!reply) return problem_response(reply.error());
+  return attachment(d, F, exports::stats_table(reply->body), "统计", "stats");
 }
 
 // ---- expert review and objections during 公示 (CONTRACT §8) ----
@@ -321,20 +426,6 @@ http::Response resolve_objection(const ApiDeps& d, Input& in) {
 }
 
 // ---- the 申报书 and its verification (CONTRACT §9) ----
-// "MSF-2026-370102-000001" and "第 3 版" in an attachment's name, as RFC 6266/5987 say (with an
-// ASCII fallback for clients that read only filename=).
-std::string attachment(const std::string& ascii, const std::string& utf8) {
-  std::string encoded;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : utf8) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_')
-      encoded += static_cast<char>(c);
-    else
-      encoded += std::string("%") + kHex[c >> 4] + kHex[c & 15];
-  }
-  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
-}
-
 http::Response document_pdf(const ApiDeps& d, Input& in) {
   if (!d.documents) return problem_response(Problem::not_found(kNotFound));
   auto doc = cmd::call(d.topology, d.send, cmd::DeclarationDocument{in.actor, in.id, in.query.version});
@@ -352,7 +443,7 @@ http::Response document_pdf(const ApiDeps& d, Input& in) {
   r.shared_body = std::shared_ptr<const std::string>(*pdf, &(*pdf)->bytes);
   r.headers["Content-Type"] = "application/pdf";
   r.headers["Content-Disposition"] =
-      attachment(number + "-v" + version + ".pdf", "申报书-" + number + "-第" + version + "版.pdf");
+      content_disposition("申报书-" + number + "-第" + version + "版.pdf", number + "-v" + version + ".pdf");
   r.headers["X-Verification-Code"] = doc->body.value("code", std::string());
   r.headers["X-Content-SHA256"] = doc->body.value("content_sha256", std::string());
   return r;
@@ -527,6 +618,33 @@ const std::vector<Route>& Api::routes() {
        .pattern = "/v1/reviews/pending",
        .query = {"limit", "cursor", "kind", "region", "county", "q", "round", "overdue", "sort"},
        .handler = pending},
+      // Spreadsheets and CSV (CONTRACT §9): the JSON route's filters, every page; literal segments.
+      {.method = "GET",
+       .pattern = "/v1/reviews/pending.xlsx",
+       .query = {"kind", "region", "county", "q", "round", "overdue", "sort"},
+       .handler = export_pending<Format::xlsx>},
+      {.method = "GET",
+       .pattern = "/v1/reviews/pending.csv",
+       .query = {"kind", "region", "county", "q", "round", "overdue", "sort"},
+       .handler = export_pending<Format::csv>},
+      {.method = "GET",
+       .pattern = "/v1/declarations.xlsx",
+       .query = {"state", "kind", "valid_until_before"},
+       .handler = export_declarations<Format::xlsx>},
+      {.method = "GET",
+       .pattern = "/v1/declarations.csv",
+       .query = {"state", "kind", "valid_until_before"},
+       .handler = export_declarations<Format::csv>},
+      {.method = "GET",
+       .pattern = "/v1/rounds/{id}/recommendations.xlsx",
+       .query = {"city"},
+       .handler = export_recommendations<Format::xlsx>},
+      {.method = "GET",
+       .pattern = "/v1/rounds/{id}/recommendations.csv",
+       .query = {"city"},
+       .handler = export_recommendations<Format::csv>},
+      {.method = "GET", .pattern = "/v1/stats.xlsx", .query = {"round"}, .handler = export_stats<Format::xlsx>},
+      {.method = "GET", .pattern = "/v1/stats.csv", .query = {"round"}, .handler = export_stats<Format::csv>},
       {.method = "GET", .pattern = "/v1/notifications", .query = {"limit", "cursor"}, .handler = inbox},
       {.method = "POST", .pattern = "/v1/notifications/{id}/read", .handler = mark_read},
       {.method = "POST",
@@ -807,6 +925,11 @@ struct Api::Impl {
         else
           refuse_at(k, {"must be a criterion or indicator id, or declaration",
                         "必须是指标编号，或 declaration（整份申报的材料）"});
+      } else if (k == "city") {
+        if (deps.regions.is_city(v))
+          out.city = v;
+        else
+          refuse_at(k, {"not a city of Shandong (37XX00)", "不是山东省的地级市代码（37XX00）"});
       } else if (k == "sort") {
         if (!(out.sort = cmd::parse_queue_sort(v))) refuse_at(k, cmd::kQueueSortExpected);
       }

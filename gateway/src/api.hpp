@@ -57,6 +57,7 @@ struct ApiDeps {
   RateLimiter* objection_limit = nullptr;   // per client address, on the routes marked rate_limited; null: none
   const Evidence* evidence = nullptr;       // evidence files' store and limits; null: their routes answer 404
   Documents* documents = nullptr;           // the 申报书's renderer; null: document.pdf answers 404
+  std::size_t export_max_rows = 10000;      // rows of a spreadsheet or CSV export at most; beyond, 422
 };
 
 // A request's query parameters, decoded; only those its route takes are set.
@@ -78,6 +79,7 @@ struct Query {
   std::optional<int64_t> version;                      // the 申报书's version
   std::optional<cmd::ObjectionState> objection_state;  // /v1/objections' state=
   std::optional<std::string> item;  // an upload's item: a criterion or indicator id, or "declaration"
+  std::optional<std::string> city;  // a city of Shandong (a round's recommendations export)
 };
 
 // What a handler gets: the request, checked against its route.

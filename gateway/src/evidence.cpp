@@ -302,9 +302,13 @@ Result<std::string> file_name_of(std::string_view header) {
 std::string content_disposition(std::string_view name) {
   std::string ascii;  // RFC 6266's fallback for clients without filename*
   for (unsigned char c : name) ascii += c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? static_cast<char>(c) : '_';
-  const auto encoded = percent_encoded(name, "!#$&+^`|");  // RFC 5987's attr-char
   // The fallback keeps the extension readable: "____.pdf" rather than nothing.
-  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+  return content_disposition(name, ascii);
+}
+
+std::string content_disposition(std::string_view name, std::string_view ascii_fallback) {
+  const auto encoded = percent_encoded(name, "!#$&+^`|");  // RFC 5987's attr-char
+  return "attachment; filename=\"" + std::string(ascii_fallback) + "\"; filename*=UTF-8''" + encoded;
 }
 
 std::variant<std::monostate, ByteRange, Unsatisfiable> parse_range(std::string_view header, std::uint64_t size) {

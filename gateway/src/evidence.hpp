@@ -51,6 +51,8 @@ std::optional<std::vector<std::string>> zip_entry_names(const std::filesystem::p
 Result<std::string> file_name_of(std::string_view content_disposition);
 // attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded> (RFC 6266, 5987).
 std::string content_disposition(std::string_view name);
+// The same with a fallback of its own (an ASCII name for a Chinese one: "pending-reviews-2026-12-03.xlsx").
+std::string content_disposition(std::string_view name, std::string_view ascii_fallback);
 
 // A Range header against a body of `size` bytes: nothing (the whole body), the one range asked
 // for (first, last inclusive), or unsatisfiable (416). Several ranges are answered whole.

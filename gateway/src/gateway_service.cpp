@@ -50,6 +50,9 @@ ServiceSpec spec() {
         check::integer(1, 64)},
        {"SDP_GATEWAY_DOCUMENT_QUEUE", "PDFs waiting for a document thread at most; beyond, 503", "32",
         check::integer(1, 10000)},
+       {"SDP_GATEWAY_EXPORT_MAX_ROWS",
+        "rows a spreadsheet or CSV export (GET /v1/reviews/pending.xlsx and the like) holds at most; beyond, 422",
+        "10000", check::integer(1, 100000)},
        {"SDP_FILES_BACKEND", "where evidence files' bytes are kept: local (a directory) or s3", "local",
         check::one_of({"local", "s3"})},
        {"SDP_FILES_DIR", "local backend: the directory (created if missing); s3: where uploads are staged", "var/files",
@@ -189,7 +192,8 @@ void setup(Runtime& runtime) {
                cfg.str("SDP_GATEWAY_SIGN_IN_URL"),
                ctx->objection_limit.get(),
                &ctx->evidence,
-               ctx->documents.get()};
+               ctx->documents.get(),
+               static_cast<std::size_t>(cfg.integer("SDP_GATEWAY_EXPORT_MAX_ROWS"))};
   ctx->api = std::make_unique<Api>(std::move(deps));
   ctx->pool = std::make_unique<ThreadPool>(static_cast<int>(cfg.integer("SDP_GATEWAY_WORKERS")),
                                            static_cast<size_t>(cfg.integer("SDP_GATEWAY_QUEUE")));
