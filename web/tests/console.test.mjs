@@ -2,13 +2,15 @@
 // Env: BASE_URL (default http://127.0.0.1:8080), SCREENSHOT_DIR (default web/test-results),
 //      CHROMIUM (default /usr/bin/chromium). Exits non-zero on the first failure.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const SHOTS = process.env.SCREENSHOT_DIR || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 const ORG = '91370102MA3C00000B';
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const T = 15000; // bounded wait for anything asynchronous
 mkdirSync(SHOTS, { recursive: true });
 
@@ -752,6 +754,69 @@ try {
     await shot(p, '31-reviewer-previews-evidence');
     await p.keyboard.press('Escape');
     check((await p.getByTestId('claims').getByRole('button', { name: /删除/ }).count()) === 0, 'a reviewer is offered 删除');
+  });
+
+  // ---- issue 19: the 申报书 as a PDF that verifies, printing a page, exports ----
+  await step('the county reviewer downloads the 申报书 (PDF): every item, the code on it verifies without signing in', async () => {
+    const p = county.page;
+    const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId('download-document').click()]);
+    check(/^申报书-MSF-\d{4}-\d{6}-\d{6}-第\d+版\.pdf$/.test(download.suggestedFilename()), `file name ${download.suggestedFilename()}`);
+    const file = path.join(SHOTS, '32-declaration.pdf');
+    await download.saveAs(file);
+    check(readFileSync(file).subarray(0, 5).toString() === '%PDF-', 'not a PDF');
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-']).toString().replace(/\s+/g, '');
+    for (let i = 1; i <= 72; i++) check(text.includes(`MS${String(i).padStart(2, '0')}`), `MS${i} missing from the PDF`);
+    check(text.includes('精益布局规划（盖章版）.pdf'), 'the evidence file is not listed');
+    const said = await p.locator('.ant-message').getByText(/申报书已下载，验证码/).textContent();
+    const code = /验证码 ([0-9A-Z-]{19})/.exec(said)?.[1];
+    check(code && text.includes(code), `the code ${code} is not printed in the PDF`);
+    const verified = await (await fetch(`${BASE}/v1/public/verify/${code}`)).json();
+    check((await p.getByRole('heading', { name: new RegExp(verified.number) }).count()) === 1, `verify names another declaration: ${verified.number}`);
+    check(verified.submitted === true && verified.latest === true, `verify said ${JSON.stringify(verified)}`);
+  });
+
+  await step('printing the declaration page gives all 72 items, without the menu or the buttons', async () => {
+    const p = county.page;
+    await p.emulateMedia({ media: 'print' });
+    try {
+      check(!(await p.locator('.app-header').isVisible()), 'the menu prints');
+      check(!(await p.getByTestId('download-document').isVisible()), 'the buttons print');
+      const clipped = await p.evaluate(() => [...document.querySelectorAll('[data-testid="claims"] .ant-table-body')]
+        .some((b) => b.scrollHeight > b.clientHeight + 1));
+      check(!clipped, 'the items table still scrolls inside its box when printed');
+      await shot(p, '33-print-preview');
+      const printed = path.join(SHOTS, '33-print.pdf');
+      writeFileSync(printed, await p.pdf({ format: 'A4', printBackground: true }));
+      const text = execFileSync('pdftotext', ['-enc', 'UTF-8', printed, '-']).toString().replace(/\s+/g, '');
+      for (let i = 1; i <= 72; i++) check(text.includes(`MS${String(i).padStart(2, '0')}`), `MS${i} is not on the printed page`);
+      check(!text.includes('退出') && !text.includes('下载申报书'), 'the menu or the buttons are on the printed page');
+    } finally {
+      await p.emulateMedia({ media: 'screen' });
+    }
+  });
+
+  await step('the county exports its queue as Excel and as CSV: the rows the queue shows, under a Chinese header', async () => {
+    const p = county.page;
+    await p.goto(`${BASE}/#/pending`);
+    await p.waitForSelector('[data-testid="pending"] .ant-table-tbody .ant-table-row');
+    const numbers = await p.locator('[data-testid="pending"] .ant-table-tbody .ant-table-row').evaluateAll(
+      (rows) => rows.map((r) => (/(MSF|IBR)-\d{4}-\d{6}-\d{6}/.exec(r.textContent) || [])[0]).filter(Boolean));
+    check(numbers.length > 0 && numbers.length < 20, `the queue shows ${numbers.length} rows`);
+    const [xlsx] = await Promise.all([p.waitForEvent('download'), p.getByTestId('export-pending').click()]);
+    check(/\.xlsx$/.test(xlsx.suggestedFilename()) && xlsx.suggestedFilename().includes('待审核申报'), `file name ${xlsx.suggestedFilename()}`);
+    const book = path.join(SHOTS, '34-queue.xlsx');
+    await xlsx.saveAs(book);
+    const dumped = JSON.parse(execFileSync('/usr/bin/python3', [path.join(ROOT, 'tests/support/xlsx_dump.py'), book]).toString());
+    const rows = dumped.sheets[0].rows;
+    check(rows[0][0].value === '申报编号', `header ${JSON.stringify(rows[0].map((c) => c.value))}`);
+    check(dumped.sheets[0].freeze_panes === 'A2', 'the header row is not frozen');
+    const exported = rows.slice(1).map((r) => r[0].value);
+    check(JSON.stringify(exported) === JSON.stringify(numbers), `exported ${exported} but the queue shows ${numbers}`);
+    const [csv] = await Promise.all([p.waitForEvent('download'), p.getByTestId('export-pending-csv').click()]);
+    const text = readFileSync(await csv.path());
+    check(text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf, 'the CSV has no BOM (Excel would read it as GBK)');
+    const lines = text.toString('utf8').slice(1).trim().split('\r\n');
+    check(lines[0].startsWith('申报编号') && lines.length === numbers.length + 1, `CSV lines ${lines.length}`);
   });
 
   // ---- issue 18: the province's expert panel, an expert's review, the public 公示 page and an objection ----

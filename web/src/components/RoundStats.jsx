@@ -3,6 +3,7 @@ import { Card, Row, Col, Statistic, Table, Alert, Button, Space, Typography } fr
 import { api, errorText } from '../api.js';
 import { levelText } from './MorningStarForm.jsx';
 import Loading from './Loading.jsx';
+import { ExportButton } from './Downloads.jsx';
 
 // 统计 of one round in the caller's jurisdiction (GET /v1/stats?round=): declared, submitted, at each
 // tier, each city's recommendations against its quota, approved 晨星工厂 ratings per level.
@@ -23,7 +24,7 @@ export default function RoundStats({ roundId, kind, admin, showCities = true }) 
   const approved = Object.values(r?.approved_by_level || {}).reduce((a, b) => a + b, 0);
   const tier = r?.at_tier || {};
   return (
-    <Card title="统计" data-testid="round-stats" extra={<Button size="small" onClick={load}>刷新</Button>}>
+    <Card title="统计" data-testid="round-stats" extra={<Space wrap><ExportButton path="/v1/stats" query={`round=${encodeURIComponent(roundId)}`} name="批次统计" testid="export-round-stats" /><Button size="small" onClick={load}>刷新</Button></Space>}>
       {s.error && <Alert type="error" showIcon message={s.error} />}
       {!r && !s.error && <Loading />}
       {r && (

@@ -3,6 +3,7 @@ import { Card, Button, Space, Select } from 'antd';
 import DeclarationTable from '../components/DeclarationTable.jsx';
 import usePaged from '../components/usePaged.js';
 import { STATE, KIND } from '../labels.js';
+import { ExportButton } from '../components/Downloads.jsx';
 
 // Every declaration the caller may see, newest first (reviewers: their jurisdiction; admins: all).
 export default function AllDeclarations() {
@@ -18,6 +19,8 @@ export default function AllDeclarations() {
         <Select aria-label="按状态筛选" data-testid="all-state" style={{ width: 150 }} value={state} onChange={setState}
           options={[{ value: '', label: '全部状态' }, ...Object.entries(STATE).map(([value, label]) => ({ value, label }))]} />
         <Button onClick={p.reload}>刷新</Button>
+        <ExportButton path="/v1/declarations" query={new URLSearchParams({ ...(state && { state }), ...(kind && { kind }) }).toString()}
+          name="辖区申报" testid="export-declarations" />
       </Space>
       <DeclarationTable {...p} onMore={p.more} showRegion testid="all-declarations" />
     </Card>

@@ -17,6 +17,7 @@ import History, { useHistory } from '../components/History.jsx';
 import { RoundLink } from '../components/RoundBits.jsx';
 import { canSeeRanking } from './rounds/RoundCity.jsx';
 import { queueFilters, queueQuery, nextInQueue } from '../queue.js';
+import { DocumentButton } from '../components/Downloads.jsx';
 
 const TIERS = ['county', 'city', 'province'];
 
@@ -343,6 +344,8 @@ export default function DeclarationView({ session }) {
         extra={<Space wrap>
           {session.role === 'reviewer' && <Link to={`/pending${qs}`} data-testid="back-to-queue">待审队列</Link>}
           <Button onClick={refresh} data-testid="reload">刷新</Button>
+          <DocumentButton decl={decl} />
+          <Button onClick={() => window.print()} data-testid="print-page" className="no-print">打印本页</Button>
           <Link to={`/d/${decl.id}/history`} data-testid="open-history">审计记录</Link>
         </Space>}>
         {actionError && <Alert type="error" showIcon role="alert" message={actionError} style={{ marginBottom: 12 }} />}

@@ -4,6 +4,7 @@ import { useNavigate } from 'react-router-dom';
 import DeclarationTable from '../components/DeclarationTable.jsx';
 import usePaged from '../components/usePaged.js';
 import { STATE, KIND } from '../labels.js';
+import { ExportButton } from '../components/Downloads.jsx';
 
 export default function MyDeclarations() {
   const nav = useNavigate();
@@ -24,6 +25,8 @@ export default function MyDeclarations() {
         <Select aria-label="按状态筛选" style={{ width: 150 }} value={state} onChange={setState}
           options={[{ value: '', label: '全部状态' }, ...Object.entries(STATE).map(([value, label]) => ({ value, label }))]} />
         <Button onClick={p.reload}>刷新</Button>
+        <ExportButton path="/v1/declarations" query={new URLSearchParams({ ...(state && { state }), ...(kind && { kind }) }).toString()}
+          name="我的申报" testid="export-declarations" />
       </Space>
       <DeclarationTable {...p} onMore={p.more} testid="my-declarations" />
     </Card>

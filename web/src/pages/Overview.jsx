@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import { Card, Row, Col, Statistic, Alert, Button, Table, Empty } from 'antd';
+import { Card, Row, Col, Statistic, Alert, Button, Table, Empty, Space } from 'antd';
 import { api, errorText } from '../api.js';
 import { STATE, KIND, TIER } from '../labels.js';
 import { useRegions, cityOfCounty, regionNames } from '../data.js';
 import Chart from '../components/Chart.jsx';
 import Loading from '../components/Loading.jsx';
+import { ExportButton } from '../components/Downloads.jsx';
 
 // The cities of the caller's jurisdiction in catalogue order, each with its count (0 where there is
 // none): all 16 for the province and the admin, the one city of a city or county reviewer.
@@ -65,7 +66,7 @@ export default function Overview({ session }) {
   };
   return (
     <div data-testid="overview">
-      <Card title={<h2 style={{ margin: 0, fontSize: 18 }}>统计概览 · {scope}</h2>} className="wrap-head" extra={<Button onClick={load}>刷新</Button>} style={{ marginBottom: 16 }}>
+      <Card title={<h2 style={{ margin: 0, fontSize: 18 }}>统计概览 · {scope}</h2>} className="wrap-head" extra={<Space wrap><ExportButton path="/v1/stats" name="统计" testid="export-stats" /><Button onClick={load}>刷新</Button></Space>} style={{ marginBottom: 16 }}>
         <Row gutter={[16, 12]}>
           <Col xs={12} md={6}><Statistic title="申报总数" value={total} /></Col>
           <Col xs={12} md={6}><Statistic title="审核中" value={inReview} /></Col>

@@ -9,6 +9,7 @@ import { fetchPending, queueFilters, queueQuery } from '../queue.js';
 import { StateTag } from '../components/DeclarationTable.jsx';
 import { levelText } from '../components/MorningStarForm.jsx';
 import { loadingProp } from '../components/Loading.jsx';
+import { ExportButton } from '../components/Downloads.jsx';
 
 // 剩余工作日 of a queue item: red "超期 N 个工作日" once past due_at.
 export function DaysLeft({ item }) {
@@ -109,6 +110,7 @@ export default function Pending({ session }) {
           onChange={(v) => set('sort', v)}
           options={[{ value: '', label: '按到达时间' }, { value: 'due_at', label: '按截止时间' }]} />
         <Button onClick={() => load(null)}>刷新</Button>
+        <ExportButton path="/v1/reviews/pending" query={key} name="待审队列" testid="export-pending" />
       </Space>
       {s.error && <Alert type="error" showIcon message={s.error} style={{ marginBottom: 12 }} />}
       <div style={{ marginBottom: 8 }} data-testid="pending-total">

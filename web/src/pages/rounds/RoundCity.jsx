@@ -8,6 +8,7 @@ import { RoundStateTag } from '../../components/RoundBits.jsx';
 import { StateTag } from '../../components/DeclarationTable.jsx';
 import { levelText } from '../../components/MorningStarForm.jsx';
 import Loading, { loadingProp } from '../../components/Loading.jsx';
+import { ExportButton } from '../../components/Downloads.jsx';
 
 // Whether `session` may rank city `city`'s recommendations (its own city reviewers only).
 export const canRank = (session, city) => session.role === 'reviewer' && session.tier === 'city' && session.region === city;
@@ -95,6 +96,8 @@ export default function RoundCity({ session }) {
       extra={<Space wrap>
         <Link to={`/rounds/${id}`}>返回批次</Link>
         <Button onClick={() => { setNotice(''); load(); }} data-testid="ranking-reload">刷新</Button>
+        <ExportButton path={`/v1/rounds/${id}/recommendations`} query={`city=${city}`} name={`${rec.city_name || city}推荐汇总表`}
+          testid="export-recommendations" />
       </Space>}>
       <Space direction="vertical" style={{ width: '100%' }}>
         <Typography.Text>{round ? round.title : ''}</Typography.Text>
