@@ -130,6 +130,11 @@ Topology Topology::from_json(const nlohmann::json& j) {
   return t;
 }
 
+void Topology::set_replicas(int n) {
+  for (auto& s : streams) s.replicas = n;
+  for (auto& [_, c] : consumers) c.replicas = n;
+}
+
 std::string Topology::command(const std::string& service, const std::string& verb) const {
   auto it = commands.find(service);
   if (it == commands.end()) throw Error(ErrorSource::config, "NATS topology has no commands for '" + service + "'");
@@ -229,6 +234,7 @@ void Connection::ensure_stream(const StreamSpec& spec) {
   cfg.Storage = spec.memory ? js_MemoryStorage : js_FileStorage;
   cfg.Duplicates = nanos(spec.duplicate_window);
   cfg.MaxAge = nanos(spec.max_age);
+  cfg.Replicas = spec.replicas;
 
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_AddStream(nullptr, js_.get(), &cfg, nullptr, &jerr);  // no jsStreamInfo wanted
@@ -248,6 +254,7 @@ void Connection::ensure_consumer(const ConsumerSpec& spec) {
   cfg.MaxDeliver = spec.max_deliver;
   cfg.FilterSubject = spec.filter_subject.c_str();
   cfg.MaxAckPending = spec.max_ack_pending;
+  cfg.Replicas = spec.replicas;
   if (!backoff.empty()) {
     cfg.BackOff = backoff.data();
     cfg.BackOffLen = static_cast<int>(backoff.size());
