@@ -12,6 +12,8 @@ CLUSTER_VAR="${SDP_CLUSTER_VAR:-$SDP_ROOT/var/cluster}"
 CLUSTER_NODES=(1 2 3)
 CLUSTER_SERVICES=(workflow scoring notify gateway)  # the order they start in
 CLUSTER_REPLICAS=(1 2)
+CLUSTER_DB_USER=$(id -un)
+[ "$(id -u)" -ne 0 ] || CLUSTER_DB_USER=mysql
 declare -gA CLUSTER_PORT=()
 
 # Loads ports.env, or picks every port the cluster needs and writes it.
@@ -82,7 +84,10 @@ cluster_start_galera() {
   local i=$1 how=${2:-join} opts
   mapfile -t opts < <(cluster_galera_options "$i")
   [ "$how" = bootstrap ] && opts+=(--wsrep-new-cluster)
-  sdp_start_mariadb "$CLUSTER_VAR/galera-$i" "${CLUSTER_PORT[galera-$i]}" "${opts[@]}"
+  # As root, the nodes run as Debian's mysql user: the rsync daemon a joiner starts for its state
+  # transfer drops root for `nobody`, who could not write a root-owned data folder.
+  chmod 755 "$CLUSTER_VAR"
+  SDP_MARIADB_USER=$CLUSTER_DB_USER sdp_start_mariadb "$CLUSTER_VAR/galera-$i" "${CLUSTER_PORT[galera-$i]}" "${opts[@]}"
   ln -sfn "../galera-$i/mariadbd.pid" "$CLUSTER_VAR/run/galera-$i.pid"
 }
 
@@ -125,7 +130,7 @@ cluster_bootstrap_node() {
     if [ "${seqno:--1}" = -1 ]; then
       local opts
       mapfile -t opts < <(cluster_galera_options "$i")
-      [ "$(id -u)" -eq 0 ] && opts+=(--user=root)
+      [ "$(id -u)" -eq 0 ] && opts+=(--user="$CLUSTER_DB_USER")
       mariadbd --no-defaults --datadir="$CLUSTER_VAR/galera-$i/data" "${opts[@]}" --wsrep-recover \
         --log-error="$CLUSTER_VAR/galera-$i/recover.err" >/dev/null 2>&1 || true
       seqno=$(sed -n 's/.*Recovered position: [^:]*:\(-\{0,1\}[0-9]*\).*/\1/p' "$CLUSTER_VAR/galera-$i/recover.err" | tail -1)

@@ -164,15 +164,19 @@ sdp_mariadb_admin() {
 }
 
 # Starts MariaDB with its data in $1 on 127.0.0.1:$2 unless it runs already. Extra mariadbd
-# options may follow.
+# options may follow. Run by root, it runs as $SDP_MARIADB_USER (root).
 sdp_start_mariadb() {
   local dir=$1 port=$2; shift 2
   local pidfile="$dir/mariadbd.pid" sock
   sock=$(sdp_mariadb_socket "$port")
   if sdp_pid_alive "$pidfile" mariadbd; then return 0; fi
   mkdir -p "$dir"
-  local user_opt=()
-  [ "$(id -u)" -eq 0 ] && user_opt=(--user=root)
+  local user_opt=() user=${SDP_MARIADB_USER:-root}
+  if [ "$(id -u)" -eq 0 ]; then
+    user_opt=(--user="$user")
+    # A server of another user than root must own its folder (data, pid file, error log).
+    [ "$user" = root ] || chown -R "$user:" "$dir"
+  fi
   if [ ! -d "$dir/data/mysql" ]; then
     mariadb-install-db --no-defaults --datadir="$dir/data" "${user_opt[@]}" \
       --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 \
