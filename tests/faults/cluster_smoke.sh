@@ -16,7 +16,11 @@ cleanup() {
   if [ $rc -ne 0 ]; then
     sdp_log "failed; the last requests and log lines:"
     tail -n 15 "$FAULTS_LOG" 2>/dev/null >&2 || true
-    for f in "$CLUSTER_VAR"/log/*.log; do echo "--- $f" >&2; tail -n 5 "$f" >&2; done
+    for f in "$CLUSTER_VAR"/log/*.log "$CLUSTER_VAR"/nats-*/nats-server.log "$CLUSTER_VAR"/galera-*/mariadbd.err; do
+      [ -f "$f" ] || continue
+      echo "--- $f" >&2
+      tail -n 5 "$f" >&2 || true
+    done
   fi
   rm -rf "$SDP_CLUSTER_VAR"
 }

@@ -25,7 +25,11 @@ cleanup() {
   faults_down
   if [ $rc -ne 0 ]; then
     tail -n 20 "$FAULTS_LOG" >&2 2>/dev/null || true
-    for f in "$CLUSTER_VAR"/log/*.log; do echo "--- $f" >&2; tail -n 5 "$f" >&2; done
+    for f in "$CLUSTER_VAR"/log/*.log "$CLUSTER_VAR"/nats-*/nats-server.log "$CLUSTER_VAR"/galera-*/mariadbd.err; do
+      [ -f "$f" ] || continue
+      echo "--- $f" >&2
+      tail -n 5 "$f" >&2 || true
+    done
   fi
   rm -rf "$SDP_CLUSTER_VAR"
 }
