@@ -190,7 +190,23 @@ Connection::Connection(const Options& options) : options_(options) {
   natsOptions* raw_opts = nullptr;
   check(natsOptions_Create(&raw_opts), "creating NATS options");
   OptionsHandle opts(raw_opts);
-  check(natsOptions_SetURL(opts.get(), options.url.c_str()), "NATS URL '" + options.url + "'");
+  // natsOptions_SetURL takes one URL (only natsConnection_ConnectTo splits a list): a cluster's
+  // servers, comma-separated, go to SetServers, or the whole list is taken for one host name.
+  std::vector<std::string> urls;
+  for (std::string::size_type start = 0;;) {
+    auto comma = options.url.find(',', start);
+    urls.push_back(options.url.substr(start, comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (urls.size() == 1) {
+    check(natsOptions_SetURL(opts.get(), options.url.c_str()), "NATS URL '" + options.url + "'");
+  } else {
+    std::vector<const char*> servers;
+    for (const auto& u : urls) servers.push_back(u.c_str());
+    check(natsOptions_SetServers(opts.get(), servers.data(), static_cast<int>(servers.size())),
+          "NATS servers '" + options.url + "'");
+  }
   if (!options.name.empty()) check(natsOptions_SetName(opts.get(), options.name.c_str()), "NATS connection name");
   check(natsOptions_SetMaxReconnect(opts.get(), -1), "NATS max reconnect");
   check(natsOptions_SetReconnectWait(opts.get(), options.reconnect_wait.count()), "NATS reconnect wait");
