@@ -4,7 +4,8 @@
 # stops it, and exits non-zero on any failure. Integration tests start their own nats-server
 # processes (tests/support); the browser tests their own stack (tests/browser/run.sh).
 #   tests/run.sh                 all tiers
-#   tests/run.sh -L unit         one tier (unit | integration | e2e | browser); ctest arguments pass through
+#   tests/run.sh -L unit         one tier (unit | integration | e2e | browser | faults); ctest arguments pass through
+#                                (faults: deploy/cluster brought up in a temporary folder and nodes killed)
 #   tests/run.sh --tsan          the unit and integration tiers built with ThreadSanitizer in build-tsan/
 #                                (the services the tests start too); any race report fails the run
 set -euo pipefail

@@ -46,6 +46,18 @@ std::function<std::string(const std::string&)> url(std::vector<std::string> sche
   };
 }
 
+std::function<std::string(const std::string&)> url_list(std::vector<std::string> schemes) {
+  return [one = url(std::move(schemes))](const std::string& v) -> std::string {
+    std::string::size_type start = 0;
+    for (;;) {
+      auto comma = v.find(',', start);
+      if (auto why = one(v.substr(start, comma - start)); !why.empty()) return why;
+      if (comma == std::string::npos) return {};
+      start = comma + 1;
+    }
+  };
+}
+
 std::function<std::string(const std::string&)> existing_path() {
   return [](const std::string& v) -> std::string {
     return std::filesystem::exists(v) ? "" : "names a path that does not exist: '" + v + "'";

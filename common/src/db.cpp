@@ -12,10 +12,12 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/files.hpp"
+#include "sdp/leader_lease.hpp"
 #include "sdp/log.hpp"
 
 namespace sdp::db {
@@ -24,12 +26,14 @@ namespace {
 // MariaDB error numbers worth a name.
 constexpr int kDuplicateEntry = 1062;
 constexpr int kLockWaitTimeout = 1205;
-constexpr int kDeadlock = 1213;
+constexpr int kDeadlock = 1213;       // also Galera's certification failure and brute-force abort
+constexpr int kWsrepNotReady = 1047;  // a Galera node outside the Primary component (or joining)
 
 bool transient_code(int code) {
   switch (code) {
     case kLockWaitTimeout:
     case kDeadlock:
+    case kWsrepNotReady:
     case 2002:  // can't connect through socket
     case 2003:  // can't connect to server
     case 2006:  // server has gone away
@@ -341,6 +345,8 @@ bool mark_processed(Connection& conn, const std::string& consumer, const std::st
          1;
 }
 
+// Under Galera a transaction that lost certification to another node's (at COMMIT, or aborted by
+// an applier) fails with ER_LOCK_DEADLOCK too: it is retried like a deadlock.
 bool is_retryable_conflict(const std::exception& e) {
   auto* err = dynamic_cast<const Error*>(&e);
   return err && err->source() == ErrorSource::database && (err->code() == kDeadlock || err->code() == kLockWaitTimeout);
@@ -434,27 +440,37 @@ std::vector<MigrationFile> list_migrations(const std::filesystem::path& dir) {
 }
 
 namespace {
-// The server's named lock that lets one instance migrate at a time, released when this goes.
-class MigrationLock {
+// One instance migrates at a time, across every database node: a lease, since GET_LOCK is
+// node-local under Galera. It is renewed between statements and given up at the end, even by a
+// failure; a migrating instance that dies leaves it to expire.
+class MigrationLease {
  public:
-  explicit MigrationLock(Connection& conn) : conn_(conn) {
-    auto got = conn_.query("SELECT GET_LOCK(CONCAT('sdp_migrate_', DATABASE()), 120) AS got");
-    if (!got.next() || got.is_null("got") || got.i64("got") != 1)
-      throw Error(ErrorSource::database, "could not take the migration lock within 120 s", 0, true);
-  }
-  MigrationLock(const MigrationLock&) = delete;
-  MigrationLock& operator=(const MigrationLock&) = delete;
-  ~MigrationLock() {
-    try {
-      conn_.query("SELECT RELEASE_LOCK(CONCAT('sdp_migrate_', DATABASE())) AS released");
-    } catch (const std::exception& e) {
-      // The server releases it anyway when the session ends; an error in hand is not replaced.
-      log::warn("could not release the migration lock", {{"error", e.what()}});
+  explicit MigrationLease(Connection& conn) : conn_(conn), lease_("migrate", std::chrono::seconds(60)) {
+    ensure_leases_table(conn_);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!lease_.acquire(conn_)) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw Error(ErrorSource::database, "could not take the migration lease within 120 s", 0, true);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+  }
+  MigrationLease(const MigrationLease&) = delete;
+  MigrationLease& operator=(const MigrationLease&) = delete;
+  ~MigrationLease() {
+    try {
+      lease_.release(conn_);
+    } catch (const std::exception& e) {
+      // It expires anyway; an error in hand is not replaced.
+      log::warn("could not release the migration lease", {{"error", e.what()}});
+    }
+  }
+  void keep() {
+    if (!lease_.keep(conn_)) throw Error(ErrorSource::database, "lost the migration lease mid-way", 0, true);
   }
 
  private:
   Connection& conn_;
+  LeaderLease lease_;
 };
 }  // namespace
 
@@ -462,7 +478,7 @@ int migrate(Pool& pool, const std::filesystem::path& dir) {
   auto files = list_migrations(dir);
   auto conn = pool.acquire();
   // One instance migrates at a time; the others wait, then find nothing left to do.
-  MigrationLock lock(*conn);
+  MigrationLease lease(*conn);
   int applied = 0;
   conn->execute_ddl(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -485,7 +501,10 @@ int migrate(Pool& pool, const std::filesystem::path& dir) {
       continue;
     }
     // MariaDB commits DDL implicitly, so a migration is recorded only after all of it ran.
-    for (const auto& statement : split_statements(text)) conn->execute_ddl(statement);
+    for (const auto& statement : split_statements(text)) {
+      lease.keep();
+      conn->execute_ddl(statement);
+    }
     conn->execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                   {f.version, f.name, checksum});
     log::info("migration applied", {{"version", f.version}, {"name", f.name}});

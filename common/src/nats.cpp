@@ -130,6 +130,11 @@ Topology Topology::from_json(const nlohmann::json& j) {
   return t;
 }
 
+void Topology::set_replicas(int n) {
+  for (auto& s : streams) s.replicas = n;
+  for (auto& [_, c] : consumers) c.replicas = n;
+}
+
 std::string Topology::command(const std::string& service, const std::string& verb) const {
   auto it = commands.find(service);
   if (it == commands.end()) throw Error(ErrorSource::config, "NATS topology has no commands for '" + service + "'");
@@ -185,7 +190,23 @@ Connection::Connection(const Options& options) : options_(options) {
   natsOptions* raw_opts = nullptr;
   check(natsOptions_Create(&raw_opts), "creating NATS options");
   OptionsHandle opts(raw_opts);
-  check(natsOptions_SetURL(opts.get(), options.url.c_str()), "NATS URL '" + options.url + "'");
+  // natsOptions_SetURL takes one URL (only natsConnection_ConnectTo splits a list): a cluster's
+  // servers, comma-separated, go to SetServers, or the whole list is taken for one host name.
+  std::vector<std::string> urls;
+  for (std::string::size_type start = 0;;) {
+    auto comma = options.url.find(',', start);
+    urls.push_back(options.url.substr(start, comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (urls.size() == 1) {
+    check(natsOptions_SetURL(opts.get(), options.url.c_str()), "NATS URL '" + options.url + "'");
+  } else {
+    std::vector<const char*> servers;
+    for (const auto& u : urls) servers.push_back(u.c_str());
+    check(natsOptions_SetServers(opts.get(), servers.data(), static_cast<int>(servers.size())),
+          "NATS servers '" + options.url + "'");
+  }
   if (!options.name.empty()) check(natsOptions_SetName(opts.get(), options.name.c_str()), "NATS connection name");
   check(natsOptions_SetMaxReconnect(opts.get(), -1), "NATS max reconnect");
   check(natsOptions_SetReconnectWait(opts.get(), options.reconnect_wait.count()), "NATS reconnect wait");
@@ -229,6 +250,7 @@ void Connection::ensure_stream(const StreamSpec& spec) {
   cfg.Storage = spec.memory ? js_MemoryStorage : js_FileStorage;
   cfg.Duplicates = nanos(spec.duplicate_window);
   cfg.MaxAge = nanos(spec.max_age);
+  cfg.Replicas = spec.replicas;
 
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_AddStream(nullptr, js_.get(), &cfg, nullptr, &jerr);  // no jsStreamInfo wanted
@@ -248,6 +270,7 @@ void Connection::ensure_consumer(const ConsumerSpec& spec) {
   cfg.MaxDeliver = spec.max_deliver;
   cfg.FilterSubject = spec.filter_subject.c_str();
   cfg.MaxAckPending = spec.max_ack_pending;
+  cfg.Replicas = spec.replicas;
   if (!backoff.empty()) {
     cfg.BackOff = backoff.data();
     cfg.BackOffLen = static_cast<int>(backoff.size());

@@ -26,7 +26,10 @@ std::vector<Setting> common_settings(const ServiceSpec& spec) {
       {"SDP_HTTP_READ_TIMEOUT_MS", "a whole request must arrive within this", "15000", check::integer(100, 600000)},
       {"SDP_HTTP_IDLE_TIMEOUT_MS", "a kept-alive connection may idle this long", "60000", check::integer(100, 3600000)},
       {"SDP_HTTP_MAX_CONNECTIONS", "open connections at most; beyond, 503", "2048", check::integer(1, 1000000)},
-      {"SDP_NATS_URL", "NATS server URL", "nats://127.0.0.1:4222", check::url({"nats", "tls"})},
+      {"SDP_NATS_URL", "NATS server URL, or a comma-separated list of a cluster's", "nats://127.0.0.1:4222",
+       check::url_list({"nats", "tls"})},
+      {"SDP_NATS_REPLICAS", "copies of every JetStream stream and consumer (3 on a 3-node cluster)", "1",
+       check::integer(1, 5)},
       {"SDP_NATS_TIMEOUT_MS", "JetStream publish and request timeout", "5000", check::integer(10, 120000)},
       {"SDP_NATS_HANDLER_THREADS", "threads answering the service's NATS commands", "8", check::integer(1, 256)},
       {"SDP_DB_HOST", "MariaDB host", "127.0.0.1", check::ipv4_or_host()},
@@ -91,6 +94,7 @@ Runtime::Runtime(ServiceSpec spec, const std::map<std::string, std::string>& env
   log::init(spec_.name, log::parse_level(config_.str("SDP_LOG_LEVEL")));
   schemas_dir_ = config_.str("SDP_SCHEMAS_DIR");
   topology_ = nats::Topology::from_file(schemas_dir_ / "nats" / "topology.json");
+  topology_.set_replicas(static_cast<int>(config_.integer("SDP_NATS_REPLICAS")));
 }
 
 Runtime::~Runtime() { shutdown(); }

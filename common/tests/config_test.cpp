@@ -71,3 +71,11 @@ TEST(Config, MalformedFileLineIsReported) {
   std::ofstream(path) << "SDP_MODE=slow\nthis is not a setting\n";
   EXPECT_NE(load_error({{"SDP_CONFIG_FILE", path}}).find("line 2"), std::string::npos);
 }
+
+TEST(Config, UrlListChecksEveryServer) {
+  auto check = sdp::check::url_list({"nats", "tls"});
+  EXPECT_EQ(check("nats://127.0.0.1:4222"), "");
+  EXPECT_EQ(check("nats://127.0.0.1:4231,nats://127.0.0.1:4232,tls://nats-3:4222"), "");
+  EXPECT_NE(check("nats://127.0.0.1:4231,http://127.0.0.1:4232"), "");
+  EXPECT_NE(check("nats://127.0.0.1:4231,"), "") << "an empty entry";
+}

@@ -21,6 +21,14 @@ TEST(Topology, TheShippedFileLoads) {
   EXPECT_EQ(t.command("workflow", "ping"), "sdp.cmd.workflow.ping");
 }
 
+TEST(Topology, ReplicasAreSetForEveryStreamAndConsumer) {
+  auto t = Topology::from_file(std::string(sdp::build_info::kSchemasDir) + "/nats/topology.json");
+  for (const auto& s : t.streams) EXPECT_EQ(s.replicas, 1) << s.name << ": one copy unless told";
+  t.set_replicas(3);
+  for (const auto& s : t.streams) EXPECT_EQ(s.replicas, 3) << s.name;
+  for (const auto& [name, c] : t.consumers) EXPECT_EQ(c.replicas, 3) << name;
+}
+
 TEST(Topology, FaultsAreNamed) {
   auto bad = nlohmann::json::parse(R"({"streams":[{"name":"S","subjects":["a.>"]}],
     "consumers":[{"durable":"c","stream":"T","filter_subject":"a.b","dead_letter_subject":"dlq.c"}]})");

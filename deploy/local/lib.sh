@@ -3,7 +3,8 @@
 
 SDP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# Debian 12 packages the project needs to build, run and test. Kept in one place.
+# Debian 12 packages the project needs to build, run and test. Kept in one place. galera-4 (with
+# rsync for its state transfers) and haproxy are for the clustered shape, deploy/cluster/.
 SDP_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates openssl
   libboost-dev libboost-system-dev
@@ -14,6 +15,7 @@ SDP_PACKAGES=(
   libgtest-dev libgmock-dev
   wrk python3-aiosmtpd jq
   libcairo2-dev libpango1.0-dev fonts-noto-cjk libqrencode-dev libxlsxwriter-dev
+  galera-4 rsync haproxy
 )
 # Only the tests need these: Debian's Chromium for the console's browser tests, a CJK font so that
 # its screenshots show Chinese, clang-format for .ci/run's format check, and what reads documents
@@ -162,15 +164,19 @@ sdp_mariadb_admin() {
 }
 
 # Starts MariaDB with its data in $1 on 127.0.0.1:$2 unless it runs already. Extra mariadbd
-# options may follow.
+# options may follow. Run by root, it runs as $SDP_MARIADB_USER (root).
 sdp_start_mariadb() {
   local dir=$1 port=$2; shift 2
   local pidfile="$dir/mariadbd.pid" sock
   sock=$(sdp_mariadb_socket "$port")
   if sdp_pid_alive "$pidfile" mariadbd; then return 0; fi
   mkdir -p "$dir"
-  local user_opt=()
-  [ "$(id -u)" -eq 0 ] && user_opt=(--user=root)
+  local user_opt=() user=${SDP_MARIADB_USER:-root}
+  if [ "$(id -u)" -eq 0 ]; then
+    user_opt=(--user="$user")
+    # A server of another user than root must own its folder (data, pid file, error log).
+    [ "$user" = root ] || chown -R "$user:" "$dir"
+  fi
   if [ ! -d "$dir/data/mysql" ]; then
     mariadb-install-db --no-defaults --datadir="$dir/data" "${user_opt[@]}" \
       --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 \
@@ -189,8 +195,9 @@ sdp_start_mariadb() {
 }
 
 # Starts nats-server with JetStream (file store in $1) on 127.0.0.1:$2 unless it runs already.
+# Extra configuration lines may follow in $3 (a cluster node's server_name and cluster block).
 sdp_start_nats() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 extra=${3:-}
   local pidfile="$dir/nats-server.pid"
   if sdp_pid_alive "$pidfile" nats-server; then return 0; fi
   mkdir -p "$dir/jetstream"
@@ -201,6 +208,7 @@ max_payload: 4MB
 pid_file: "$pidfile"
 log_file: "$dir/nats-server.log"
 jetstream { store_dir: "$dir/jetstream" }
+$extra
 CONF
   nats-server -c "$dir/nats-server.conf" >/dev/null 2>&1 &
   for _ in $(seq 1 100); do
@@ -247,24 +255,28 @@ sdp_wait_http_200() {
 }
 
 # Starts one service binary in the background with the local stack's settings; its pid goes to
-# $var/run/<service>.pid and its log to $var/log/<service>.log. Extra NAME=VALUE settings may follow.
-#   sdp_start_service SERVICE HTTP_PORT VAR_DIR MARIADB_PORT NATS_PORT [NAME=VALUE ...]
+# $var/run/<name>.pid and its log to $var/log/<name>.log. NAME is the service, or a replica of it
+# (`gateway-2` runs sdp-gateway). NATS is a port on loopback or a comma-separated list of URLs.
+# Extra NAME=VALUE settings may follow.
+#   sdp_start_service NAME HTTP_PORT VAR_DIR MARIADB_PORT NATS [NAME=VALUE ...]
 sdp_start_service() {
-  local svc=$1 port=$2 var=$3 db_port=$4 nats_port=$5
+  local name=$1 port=$2 var=$3 db_port=$4 nats=$5
+  local svc=${name%-[0-9]*}
   shift 5
+  [[ $nats =~ ^[0-9]+$ ]] && nats="nats://127.0.0.1:$nats"
   mkdir -p "$var/run" "$var/log"
   env SDP_HTTP_PORT="$port" \
       SDP_DB_PORT="$db_port" \
       SDP_DB_PASSWORD_FILE="$var/secrets/db-$svc.password" \
-      SDP_NATS_URL="nats://127.0.0.1:$nats_port" \
+      SDP_NATS_URL="$nats" \
       SDP_SCHEMAS_DIR="$SDP_ROOT/schemas" \
       SDP_JWT_PUBLIC_KEYS="$var/keys/jwt-public.pem" \
       SDP_NOTIFY_SEAL_KEY_FILE="$var/secrets/notify-seal.key" \
       SDP_NOTIFY_ALLOW_PRIVATE_URLS=true \
       SDP_FILES_DIR="$var/files" \
       "$@" \
-    nohup "$SDP_ROOT/build/$svc/sdp-$svc" >>"$var/log/$svc.log" 2>&1 </dev/null &
-  echo $! >"$var/run/$svc.pid"
+    nohup "$SDP_ROOT/build/$svc/sdp-$svc" >>"$var/log/$name.log" 2>&1 </dev/null &
+  echo $! >"$var/run/$name.pid"
 }
 
 # The RS256 key pair tokens are signed with, and the key webhook secrets are sealed with.

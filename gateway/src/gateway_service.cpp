@@ -13,6 +13,7 @@
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/files.hpp"
+#include "sdp/leader_lease.hpp"
 #include "sdp/log.hpp"
 #include "sdp/metrics.hpp"
 #include "sdp/thread_pool.hpp"
@@ -276,14 +277,15 @@ void setup(Runtime& runtime) {
     }
   });
 
-  // One sweeper at a time over all instances: the named lock lives as long as its connection.
+  // One sweeper at a time over all instances and database nodes: a lease, kept for a pass and
+  // given up after it (a sweeper that dies leaves it to expire).
+  auto sweep_lease = std::make_shared<db::LeaderLease>("gateway.files_sweeper", std::chrono::minutes(5));
   runtime.add_periodic_worker(
       "files-sweeper",
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.seconds("SDP_FILES_SWEEP_INTERVAL_SECONDS")),
-      [ctx, &runtime, grace = cfg.seconds("SDP_FILES_SWEEP_GRACE_SECONDS")] {
+      [ctx, &runtime, sweep_lease, grace = cfg.seconds("SDP_FILES_SWEEP_GRACE_SECONDS")] {
         auto conn = runtime.db().acquire();
-        auto got = conn->query("SELECT GET_LOCK(CONCAT(DATABASE(), '.files_sweeper'), 0) AS got");
-        if (!got.next() || got.is_null("got") || got.i64("got") != 1) return;
+        if (!sweep_lease->acquire(*conn)) return;
         auto named = [&runtime](const std::vector<std::string>& sha256s) {
           auto send = [&runtime](const std::string& subject, const std::string& body) {
             return runtime.nats().request(subject, body, std::chrono::seconds(10));
@@ -298,10 +300,10 @@ void setup(Runtime& runtime) {
           if (int n = sweep_unnamed(*ctx->evidence.store, grace, named); n > 0)
             log::info("unlisted file bytes removed", {{"blobs", n}});
         } catch (...) {
-          conn->query("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.files_sweeper')) AS released");
+          sweep_lease->release(*conn);
           throw;
         }
-        conn->query("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.files_sweeper')) AS released");
+        sweep_lease->release(*conn);
       });
 
   runtime.add_periodic_worker("idempotency-purge", std::chrono::minutes(10), [ctx] {

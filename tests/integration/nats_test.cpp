@@ -91,6 +91,16 @@ TEST(Nats, DeclaringTheTopologyTwiceIsANoOp) {
   EXPECT_EQ(info->Config->MaxDeliver, 4);
 }
 
+TEST(Nats, AListOfServersConnectsToOneThatIsUp) {
+  // A cluster's URLs, comma-separated (SDP_NATS_URL in deploy/cluster): the first is down.
+  test::NatsServer server;
+  auto o = options(server);
+  o.url = "nats://127.0.0.1:1," + server.url();
+  nats::Connection c(o);
+  ASSERT_TRUE(test::eventually([&] { return c.connected(); })) << "the list was not taken as servers";
+  EXPECT_NO_THROW(c.ensure(topology()));
+}
+
 TEST(Nats, APublishWithTheSameIdIsStoredOnce) {
   test::NatsServer server;
   nats::Connection c(options(server));

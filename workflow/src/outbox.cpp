@@ -6,7 +6,8 @@
 
 namespace sdp::workflow {
 
-OutboxRelay::OutboxRelay(db::Pool& pool, nats::Connection& nats, int batch) : pool_(pool), nats_(nats), batch_(batch) {}
+OutboxRelay::OutboxRelay(db::Pool& pool, nats::Connection& nats, int batch, std::chrono::milliseconds lease_ttl)
+    : pool_(pool), nats_(nats), batch_(batch), lease_("workflow.outbox_relay", lease_ttl) {}
 
 void OutboxRelay::notify() {
   {
@@ -56,22 +57,26 @@ void OutboxRelay::run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     try {
       auto conn = pool_.acquire();
-      // The lock lives as long as this connection: if this instance dies, another takes over.
-      auto got = conn->query("SELECT GET_LOCK(CONCAT(DATABASE(), '.outbox_relay'), 0) AS got");
-      if (!got.next() || got.is_null("got") || got.i64("got") != 1) {
+      if (!lease_.acquire(*conn)) {
         leader_ = false;
-        conn.discard();  // do not keep an idle connection; try again shortly
         wait(stop, std::chrono::seconds(1));
         continue;
       }
-      if (!leader_) log::info("outbox relay active");
+      if (!leader_) log::info("outbox relay active", {{"term", lease_.term()}});
       leader_ = true;
-      while (!stop.stop_requested()) {
+      // Renewed every third of its TTL; a pass is short (a publish times out), so an instance
+      // that stalls past it finds the lease gone and stands by. Two relays overlapping for a
+      // moment publish the same ids, which JetStream drops.
+      while (!stop.stop_requested() && lease_.keep(*conn)) {
         int n = relay_once(*conn);
         if (n == batch_) continue;  // more may be waiting
         wait(stop, n == 0 ? std::chrono::milliseconds(250) : std::chrono::milliseconds(20));
       }
-      conn->query("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.outbox_relay')) AS released");
+      if (stop.stop_requested())
+        lease_.release(*conn);  // the next relay need not wait for it to expire
+      else
+        log::warn("outbox relay lost its lease; standing by", {{"term", lease_.term()}});
+      leader_ = false;
     } catch (const std::exception& e) {
       leader_ = false;
       log::warn("outbox relay interrupted; retrying", {{"error", e.what()}});

@@ -1,7 +1,8 @@
 #pragma once
 // The outbox relay: publishes the events each change wrote into the outbox table, in order, with
 // the event id as JetStream message id, and marks them sent. One instance relays at a time (a
-// named database lock); the others stand by and take over when it goes.
+// lease in the database, which holds across Galera nodes); the others stand by and take over
+// when it expires or is given up.
 
 #include <atomic>
 #include <condition_variable>
@@ -9,13 +10,16 @@
 #include <stop_token>
 
 #include "sdp/db.hpp"
+#include "sdp/leader_lease.hpp"
 #include "sdp/nats.hpp"
 
 namespace sdp::workflow {
 
 class OutboxRelay {
  public:
-  OutboxRelay(db::Pool& pool, nats::Connection& nats, int batch);
+  // `lease_ttl`: how long a relay that died unannounced holds up the others.
+  OutboxRelay(db::Pool& pool, nats::Connection& nats, int batch,
+              std::chrono::milliseconds lease_ttl = std::chrono::seconds(5));
   // Wakes the relay after a commit that wrote events.
   void notify();
   void run(std::stop_token stop);
@@ -29,6 +33,7 @@ class OutboxRelay {
   db::Pool& pool_;
   nats::Connection& nats_;
   int batch_;
+  db::LeaderLease lease_;
   std::mutex mutex_;
   std::condition_variable_any wake_;
   bool pending_ = false;

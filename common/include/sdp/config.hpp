@@ -26,6 +26,8 @@ std::function<std::string(const std::string&)> integer(long min, long max);
 std::function<std::string(const std::string&)> one_of(std::vector<std::string> choices);
 std::function<std::string(const std::string&)> non_empty();
 std::function<std::string(const std::string&)> url(std::vector<std::string> schemes);
+// Comma-separated URLs, each as url() wants it (a NATS cluster's servers).
+std::function<std::string(const std::string&)> url_list(std::vector<std::string> schemes);
 std::function<std::string(const std::string&)> existing_path();
 std::function<std::string(const std::string&)> ipv4_or_host();
 }  // namespace check

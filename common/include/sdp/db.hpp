@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -147,7 +148,8 @@ class Pool {
 };
 
 // Runs `work` in a transaction: commits when it returns, rolls back when it throws.
-// A deadlock or lock-wait timeout is retried up to `attempts` times.
+// A deadlock, a lock-wait timeout or a Galera certification conflict is retried up to `attempts`
+// times, after a pause that grows, so that the transaction it lost to can finish first.
 template <class F>
 auto transaction(Pool& pool, F&& work, int attempts = 3) -> decltype(work(std::declval<Connection&>()));
 
@@ -198,7 +200,10 @@ auto transaction(Pool& pool, F&& work, int attempts) -> decltype(work(std::declv
       } catch (...) {
         lease.discard();
       }
-      if (attempt < attempts && is_retryable_conflict(e)) continue;
+      if (attempt < attempts && is_retryable_conflict(e)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+        continue;
+      }
       throw;
     }
   }

@@ -42,6 +42,7 @@ struct StreamSpec {
   bool memory = false;                         // file storage unless true
   std::chrono::seconds duplicate_window{600};  // JetStream de-duplication by message id
   std::chrono::seconds max_age{0};             // 0: keep forever
+  int replicas = 1;                            // copies kept by a JetStream cluster
 };
 
 struct ConsumerSpec {
@@ -53,6 +54,7 @@ struct ConsumerSpec {
   std::vector<std::chrono::milliseconds> backoff{};  // redelivery delays, by attempt
   int max_ack_pending = 1000;
   std::string dead_letter_subject;  // where poison messages go
+  int replicas = 0;                 // 0: the stream's
 };
 
 // The streams and consumers of the platform, as loaded from schemas/nats/topology.json.
@@ -62,6 +64,8 @@ struct Topology {
   std::map<std::string, std::string> commands;    // service -> subject prefix of its request–reply commands
   // The subject of `service`'s command `verb`, e.g. ("workflow", "ping") -> "sdp.cmd.workflow.ping".
   std::string command(const std::string& service, const std::string& verb) const;
+  // Every stream and consumer kept in `n` copies: 1 on one server, 3 on a 3-node cluster.
+  void set_replicas(int n);
   static Topology from_json(const nlohmann::json& j);
   static Topology from_file(const std::filesystem::path& path);
 };
