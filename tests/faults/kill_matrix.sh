@@ -97,7 +97,9 @@ for row in "${ROWS[@]}"; do
   unsent=$(faults_sql "SELECT COUNT(*) FROM sdp_workflow.outbox WHERE sent_at IS NULL")
   # Recovery: from the kill to the first request answered 2xx after it, from the request log.
   recover=$(awk -v k="$(date -d "@${killed_at%.*}" +%T)" '$1 >= k && $4 ~ /^2/ {print $1; exit}' "$FAULTS_LOG")
-  failures=$(grep -c 'answered' "$CLUSTER_VAR"/ids.*.failed 2>/dev/null | awk -F: '{s += $2} END {print s + 0}')
+  # Not `grep -c … | awk`: with no match grep exits 1, which pipefail makes the pipeline's status
+  # and set -e turns into a silent exit (the first run's stop after its first row's checks).
+  failures=$({ cat "$CLUSTER_VAR"/ids.*.failed 2>/dev/null || true; } | awk '/answered/ {n++} END {print n + 0}')
   verdict=pass
   if [ -n "$problems" ] || [ "$unsent" != 0 ]; then verdict=FAIL; failed_rows=$((failed_rows + 1)); fi
   echo "| kill -9 $victim ($verdict) | $CLIENTS clients, ${LOAD_SECONDS}s: $completed declarations completed, $failures round trips gave up | $sent / $ok / $durable | $((completed * 2)) / $delivered / $dup | first 2xx after the kill at $recover (killed $(date -d "@${killed_at%.*}" +%T)); healed by up.sh in $(echo "$healed_at - $killed_at - $LOAD_SECONDS * 2 / 3" | bc | cut -c1-4)s; outbox unsent $unsent |"
