@@ -12,9 +12,20 @@ CLUSTER_VAR="${SDP_CLUSTER_VAR:-$SDP_ROOT/var/cluster}"
 CLUSTER_NODES=(1 2 3)
 CLUSTER_SERVICES=(workflow scoring notify gateway)  # the order they start in
 CLUSTER_REPLICAS=(1 2)
-CLUSTER_DB_USER=$(id -un)
-[ "$(id -u)" -ne 0 ] || CLUSTER_DB_USER=mysql
 declare -gA CLUSTER_PORT=()
+
+# The user Galera node $1 runs as. Not root: the rsync daemon a joiner starts for its state
+# transfer drops root for `nobody`, who could not write a root-owned data folder. As root, each
+# node has a system user of its own (created here), so that a fault test can tell one node's
+# connections from another's on loopback (nft's `meta skuid`, the partition row).
+cluster_galera_user() {
+  if [ "$(id -u)" -ne 0 ]; then id -un; return; fi
+  local user="sdp-galera-$1"
+  id -u "$user" >/dev/null 2>&1 ||
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user" ||
+    sdp_die "could not create the system user $user"
+  echo "$user"
+}
 
 # Loads ports.env, or picks every port the cluster needs and writes it.
 cluster_ports() {
@@ -84,10 +95,8 @@ cluster_start_galera() {
   local i=$1 how=${2:-join} opts
   mapfile -t opts < <(cluster_galera_options "$i")
   [ "$how" = bootstrap ] && opts+=(--wsrep-new-cluster)
-  # As root, the nodes run as Debian's mysql user: the rsync daemon a joiner starts for its state
-  # transfer drops root for `nobody`, who could not write a root-owned data folder.
   chmod 755 "$CLUSTER_VAR"
-  SDP_MARIADB_USER=$CLUSTER_DB_USER sdp_start_mariadb "$CLUSTER_VAR/galera-$i" "${CLUSTER_PORT[galera-$i]}" "${opts[@]}"
+  SDP_MARIADB_USER=$(cluster_galera_user "$i") sdp_start_mariadb "$CLUSTER_VAR/galera-$i" "${CLUSTER_PORT[galera-$i]}" "${opts[@]}"
   ln -sfn "../galera-$i/mariadbd.pid" "$CLUSTER_VAR/run/galera-$i.pid"
 }
 
@@ -130,7 +139,7 @@ cluster_bootstrap_node() {
     if [ "${seqno:--1}" = -1 ]; then
       local opts
       mapfile -t opts < <(cluster_galera_options "$i")
-      [ "$(id -u)" -eq 0 ] && opts+=(--user="$CLUSTER_DB_USER")
+      [ "$(id -u)" -eq 0 ] && opts+=(--user="$(cluster_galera_user "$i")")
       mariadbd --no-defaults --datadir="$CLUSTER_VAR/galera-$i/data" "${opts[@]}" --wsrep-recover \
         --log-error="$CLUSTER_VAR/galera-$i/recover.err" >/dev/null 2>&1 || true
       seqno=$(sed -n 's/.*Recovered position: [^:]*:\(-\{0,1\}[0-9]*\).*/\1/p' "$CLUSTER_VAR/galera-$i/recover.err" | tail -1)
@@ -243,13 +252,16 @@ cluster_haproxy_status() {
 
 # ---- services ----
 # Starts replica $2 of service $1 with the local stack's settings, the HAProxy front of Galera as
-# its database and all three NATS servers.
+# its database and all three NATS servers. NAME=VALUE settings may be added for every service in
+# $SDP_CLUSTER_SERVICE_ENV and for one replica in $SDP_CLUSTER_ENV_<service>_<n> (space-separated;
+# the fault tests' settings, such as a fast notify retry or a clock ahead).
 cluster_start_service() {
-  local svc=$1 i=$2 name="$1-$2"
+  local svc=$1 i=$2 name="$1-$2" per="SDP_CLUSTER_ENV_$1_$2" extra
   sdp_pid_alive "$CLUSTER_VAR/run/$name.pid" "sdp-$svc" && return 0
+  read -r -a extra <<<"${SDP_CLUSTER_SERVICE_ENV:-} ${!per:-}"
   sdp_start_service "$name" "${CLUSTER_PORT[$name]}" "$CLUSTER_VAR" "${CLUSTER_PORT[db]}" "$(cluster_nats_urls)" \
     SDP_NATS_REPLICAS=3 SDP_GATEWAY_CONSOLE_DIR="$SDP_ROOT/web/dist" \
-    SDP_GATEWAY_DEV_SIGN_IN_KEY="$CLUSTER_VAR/keys/jwt-private.pem"
+    SDP_GATEWAY_DEV_SIGN_IN_KEY="$CLUSTER_VAR/keys/jwt-private.pem" "${extra[@]}"
 }
 
 cluster_wait_service() {

@@ -19,8 +19,11 @@ SDP_PACKAGES=(
 )
 # Only the tests need these: Debian's Chromium for the console's browser tests, a CJK font so that
 # its screenshots show Chinese, clang-format for .ci/run's format check, and what reads documents
-# back: poppler's pdftotext, pdffonts and pdftoppm, zbar's QR decoder, openpyxl for .xlsx.
-SDP_TEST_PACKAGES=(chromium fonts-wqy-zenhei clang-format poppler-utils zbar-tools python3-openpyxl)
+# back: poppler's pdftotext, pdffonts and pdftoppm, zbar's QR decoder, openpyxl for .xlsx; and
+# what the fault tests inject faults with: nft (a partition on loopback), libfaketime (a clock
+# ahead), e2fsprogs (a small file system to fill).
+SDP_TEST_PACKAGES=(chromium fonts-wqy-zenhei clang-format poppler-utils zbar-tools python3-openpyxl
+  nftables libfaketime e2fsprogs)
 
 sdp_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 sdp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
