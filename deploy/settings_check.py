@@ -111,7 +111,7 @@ def env_file(path):
 
 
 def check_systemd(folder, problems):
-    folder = pathlib.Path(folder)
+    folder = pathlib.Path(folder).resolve()
     for svc in SERVICES:
         env = folder / f"{svc}.env.example"
         unit = folder / f"sdp-{svc}.service"
