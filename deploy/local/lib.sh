@@ -19,11 +19,16 @@ SDP_PACKAGES=(
 )
 # Only the tests need these: Debian's Chromium for the console's browser tests, a CJK font so that
 # its screenshots show Chinese, clang-format for .ci/run's format check, and what reads documents
-# back: poppler's pdftotext, pdffonts and pdftoppm, zbar's QR decoder, openpyxl for .xlsx; and
-# what the fault tests inject faults with: nft (a partition on loopback), libfaketime (a clock
-# ahead), e2fsprogs (a small file system to fill).
+# back: poppler's pdftotext, pdffonts and pdftoppm, zbar's QR decoder, openpyxl for .xlsx; what the
+# fault tests inject faults with: nft (a partition on loopback), libfaketime (a clock ahead),
+# e2fsprogs (a small file system to fill); and what checks deploy/k8s and deploy/systemd without a
+# cluster: the Kubernetes API's models for Python, Debian's kubectl (kubernetes-client) and
+# systemd-analyze (systemd). A kubectl of another package (one that ships the same
+# /usr/bin/kubectl) is used as it is, not replaced.
 SDP_TEST_PACKAGES=(chromium fonts-wqy-zenhei clang-format poppler-utils zbar-tools python3-openpyxl
-  nftables libfaketime e2fsprogs)
+  nftables libfaketime e2fsprogs python3-kubernetes)
+command -v kubectl >/dev/null || SDP_TEST_PACKAGES+=(kubernetes-client)
+command -v systemd-analyze >/dev/null || SDP_TEST_PACKAGES+=(systemd)
 
 sdp_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 sdp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
