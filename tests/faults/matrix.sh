@@ -19,14 +19,19 @@
 #   reorder                           events redelivered twice each and in reverse order
 #   poison                            undecodable messages on the event stream
 #   clock                             workflow-1 running 40 s ahead (libfaketime)
-# CTest runs it in groups (tests/CMakeLists.txt, label `faults`); with no ROW, all of them.
+# With FAULTS_SHAPE=local, on the single-node shape instead (deploy/local's stack: one MariaDB,
+# one nats-server, one of each service, on free ports under a temporary folder), these rows:
+#   mariadbd nats-server              kill -9 of the database / of NATS, then restarted
+# CTest runs it in groups (tests/CMakeLists.txt, label `faults`); with no ROW, all of the shape's.
 set -euo pipefail
 source "$(dirname "$0")/../../deploy/local/lib.sh"
 SDP_CLUSTER_VAR=$(mktemp -d /tmp/sdp-cluster.XXXXXX)
 export SDP_CLUSTER_VAR
 source "$SDP_ROOT/tests/faults/faults.sh"
 
+SHAPE=${FAULTS_SHAPE:-cluster}
 ROWS=("$@")
+if [ ${#ROWS[@]} -eq 0 ] && [ "$SHAPE" = local ]; then ROWS=(mariadbd nats-server); fi
 [ ${#ROWS[@]} -gt 0 ] ||
   ROWS=(gateway workflow scoring notify nats galera nats-stop partition disk-full webhook smtp reorder poison clock)
 LOAD_SECONDS=${FAULTS_LOAD_SECONDS:-12}  # of load per row besides the fault's own hold
@@ -40,10 +45,10 @@ cleanup() {
   local rc=$?
   [ -f "$CLUSTER_VAR/load.stop" ] || touch "$CLUSTER_VAR/load.stop"
   faults_stop_receivers
-  wait 2>/dev/null || true
+  [ ${#clients[@]} -eq 0 ] || wait "${clients[@]}" 2>/dev/null || true  # not a bare wait: services restarted here are children too
   nft delete table inet "$NFT_TABLE" 2>/dev/null || true
   faults_stop_receivers
-  faults_down
+  if [ "$SHAPE" = local ]; then sdp_stack_stop "$CLUSTER_VAR" >/dev/null 2>&1 || true; else faults_down; fi
   if mountpoint -q "$CLUSTER_VAR/galera-3/data" 2>/dev/null; then umount -l "$CLUSTER_VAR/galera-3/data" || true; fi
   if [ $rc -ne 0 ]; then
     tail -n 20 "$FAULTS_LOG" >&2 2>/dev/null || true
@@ -55,6 +60,7 @@ cleanup() {
   fi
   rm -rf "$SDP_CLUSTER_VAR"
 }
+clients=()
 trap cleanup EXIT
 
 # One client: round trips one after another until told to stop; the id of each that completed
@@ -83,6 +89,8 @@ describe() {
     reorder) echo "one declaration's events redelivered twice each, in reverse order" ;;
     poison) echo "3 undecodable messages on the event stream" ;;
     clock) echo "workflow-1's clock 40 s ahead" ;;
+    mariadbd) echo "single node: kill -9 mariadbd, restarted (crash recovery)" ;;
+    nats-server) echo "single node: kill -9 nats-server, restarted" ;;
     *) sdp_die "no row $1" ;;
   esac
 }
@@ -106,10 +114,13 @@ inject() {
       for i in "${CLUSTER_NODES[@]}"; do sdp_stop_pid "$CLUSTER_VAR/run/nats-$i.pid" nats-server 20; done ;;
     partition) partition_galera 1 ;;
     disk-full) fill_disk 3 ;;
-    webhook) touch "$CLUSTER_VAR/hook.fail" ;;
+    webhook)
+      HOOK_LINES=$(wc -l <"$CLUSTER_VAR/hook.log")
+      touch "$CLUSTER_VAR/hook.fail" ;;
     smtp) sdp_stop_pid "$CLUSTER_VAR/run/smtp.pid" python3 10 ;;
     reorder) reorder_events ;;
     poison) publish_poison ;;
+    mariadbd | nats-server) faults_kill "$1" ;;
     clock) restart_workflow_1 "LD_PRELOAD=$LIBFAKETIME FAKETIME=+40s" ;;
   esac
 }
@@ -121,17 +132,26 @@ heal() {
       for i in "${CLUSTER_NODES[@]}"; do cluster_wait_synced "$i" 120; done
       NOTE+="; galera-1 during the partition: $(cat "$CLUSTER_VAR/partition.state")" ;;
     disk-full)
-      rm -f "$CLUSTER_VAR/galera-3/data/filler"
-      NOTE+="; galera-3 when freed: $(cluster_galera_state 3 | sed 's/^$/down/')"
-      grep -q 'No space left\|Disk is full\|disk full\|errno: 28\|error 28' "$CLUSTER_VAR/galera-3/mariadbd.err" &&
-        NOTE+=" (its log: $(grep -o 'No space left on device\|Disk is full[^.]*\|errno: 28' "$CLUSTER_VAR/galera-3/mariadbd.err" | sort | uniq -c | sort -rn | head -1 | sed 's/^ *//'))"
+      rm -f "$CLUSTER_VAR/galera-3/data/filler" "$CLUSTER_VAR/galera-3/data/filler2"
+      state=$(cluster_galera_state 3)
+      NOTE+="; galera-3 when freed: ${state:-down}"
+      # Its first complaint (a table line's | would split the cell).
+      NOTE+=" (its log's first error: $({ grep -m1 -o '\[ERROR\].*' "$CLUSTER_VAR/galera-3/mariadbd.err" || echo none; } |
+        cut -c1-160 | tr '|' '/'))"
       heal_up
       cluster_wait_synced 3 120 ;;
-    webhook) rm -f "$CLUSTER_VAR/hook.fail" ;;
-    smtp) faults_start_smtp ;;
+    webhook)
+      rm -f "$CLUSTER_VAR/hook.fail"
+      NOTE+="; the receiver answered 503 to $(tail -n +$((HOOK_LINES + 1)) "$CLUSTER_VAR/hook.log" | awk '$2 == 503' | wc -l) deliveries, retried" ;;
+    smtp)
+      faults_start_smtp
+      NOTE+="; $(faults_sql "SELECT COUNT(*) FROM sdp_notify.deliveries WHERE channel = 'email' AND state <> 'delivered'
+        AND attempts > 0") e-mails waiting to be retried" ;;
     clock)
       NOTE+="; its last log line's time: $(tail -n 1 "$CLUSTER_VAR/log/workflow-1.log" | jq -r '.ts // .time // empty' 2>/dev/null || true), read at $(date -u +%T)"
       restart_workflow_1 "" ;;
+    mariadbd) sdp_start_mariadb "$CLUSTER_VAR/mariadb" "${STACK_PORT[db]}" ;;
+    nats-server) sdp_start_nats "$CLUSTER_VAR/nats" "${STACK_PORT[nats]}" ;;
     *) heal_up ;;
   esac
 }
@@ -198,7 +218,7 @@ reorder_events() {
   sdp_stop_pid "$CLUSTER_VAR/run/notify-1.pid" sdp-notify 20
   sdp_stop_pid "$CLUSTER_VAR/run/notify-2.pid" sdp-notify 20
   id=$(faults_round_trip "reorder-$$")
-  echo "$id" >>"$CLUSTER_VAR/ids.reorder"
+  echo "$id" >>"$CLUSTER_VAR/ids.0"
   for _ in $(seq 1 100); do
     mapfile -t found < <("${JETSTREAM[@]}" "$nats" find SDP_EVENTS "$id")
     [ ${#found[@]} -ge 3 ] && break
@@ -246,10 +266,22 @@ poison_parked() {
   echo "$n"
 }
 
-sdp_log "bringing the cluster up in $CLUSTER_VAR"
 start=$SECONDS
 faults_prepare_receivers
-"$SDP_ROOT/deploy/cluster/up.sh" >"$CLUSTER_VAR/up.out" 2>&1 || { cat "$CLUSTER_VAR/up.out" >&2; exit 1; }
+if [ "$SHAPE" = local ]; then
+  sdp_log "bringing a single-node stack up in $CLUSTER_VAR"
+  sdp_install_deps
+  sdp_build
+  read -r -a settings <<<"$SDP_CLUSTER_SERVICE_ENV"
+  sdp_stack_start "$CLUSTER_VAR" -- "${settings[@]}" >"$CLUSTER_VAR/up.out" 2>&1 || { cat "$CLUSTER_VAR/up.out" >&2; exit 1; }
+  ln -sfn ../mariadb/mariadbd.pid "$CLUSTER_VAR/run/mariadbd.pid"
+  ln -sfn ../nats/nats-server.pid "$CLUSTER_VAR/run/nats-server.pid"
+  export FAULTS_FRONT=$STACK_URL FAULTS_KEY=$CLUSTER_VAR/keys/jwt-private.pem FAULTS_DB_PORT=${STACK_PORT[db]}
+  export FAULTS_NATS_URLS=nats://127.0.0.1:${STACK_PORT[nats]}
+else
+  sdp_log "bringing the cluster up in $CLUSTER_VAR"
+  "$SDP_ROOT/deploy/cluster/up.sh" >"$CLUSTER_VAR/up.out" 2>&1 || { cat "$CLUSTER_VAR/up.out" >&2; exit 1; }
+fi
 faults_init
 faults_start_receivers
 sdp_log "up in $((SECONDS - start))s"
@@ -281,7 +313,7 @@ for row in "${ROWS[@]}"; do
   wait "${clients[@]}"  # not a bare wait: the receivers run in the background too
   sent=$(wc -l <"$FAULTS_LOG")
   ok=$(awk '$4 ~ /^2/' "$FAULTS_LOG" | wc -l)
-  cat "$CLUSTER_VAR"/ids.* 2>/dev/null | sort -u >"$CLUSTER_VAR/ids.row" || true
+  cat "$CLUSTER_VAR"/ids.[0-9] 2>/dev/null | sort -u >"$CLUSTER_VAR/ids.row" || true  # not ids.*: ids.N.failed
   completed=$(grep -c . "$CLUSTER_VAR/ids.row" || true)
   faults_check_ids "$CLUSTER_VAR/ids.row" 90
   problems=$CHECK_PROBLEMS
@@ -293,6 +325,12 @@ for row in "${ROWS[@]}"; do
   # Not `grep -c … | awk`: with no match grep exits 1, which pipefail and set -e turn into a
   # silent exit of the whole script.
   failures=$({ cat "$CLUSTER_VAR"/ids.*.failed 2>/dev/null || true; } | awk '/answered/ {n++} END {print n + 0}')
+  # Why they gave up: "submit answered 409 (title)", counted.
+  if [ "$failures" != 0 ]; then
+    NOTE+="; gave up: $(cat "$CLUSTER_VAR"/ids.*.failed | sed -n 's/^error: \([a-z]*\) .* answered \([0-9]*\): \(.*\)/\1 \2 \3/p' |
+      while read -r verb code json; do echo "$verb answered $code ($(jq -r .title <<<"$json" 2>/dev/null || true))"; done |
+      sort | uniq -c | sed 's/^ *//' | paste -sd, | tr '|' '/')"
+  fi
   durable=$(( (completed - $(wc -w <<<"${problems//(*)/}")) * 3 ))
   verdict=pass
   if [ -n "$problems" ]; then verdict=FAIL; failed_rows=$((failed_rows + 1)); fi
