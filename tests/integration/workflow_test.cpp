@@ -729,14 +729,20 @@ int64_t rows_of(db::Pool& pool, const std::string& sql, std::initializer_list<db
   return r.i64("n");
 }
 
+// The applicant's creation in the fixture's round under the request key of 64 `digit`s.
+cmd::CreateDeclaration keyed_creation(const InProcess& p, char digit) {
+  auto body = new_declaration();
+  body["round"] = p.round;
+  auto command = creation(applicant(), body);
+  command.request_key = std::string(64, digit);
+  return command;
+}
+
 // A creation re-run under its request key (the gateway took over an abandoned Idempotency-Key
 // claim) answers the first declaration and writes nothing, even when the two run at once.
 TEST(Workflow, TwoCreationsUnderOneRequestKeyMakeOneDeclaration) {
   InProcess p;
-  auto body = new_declaration();
-  body["round"] = p.round;
-  auto command = creation(applicant(), body);
-  command.request_key = std::string(64, '1');
+  auto command = keyed_creation(p, '1');
   auto first = p.wf.create(command);
   ASSERT_TRUE(first.has_value()) << why(first);
   auto again = p.wf.create(command);
@@ -772,10 +778,7 @@ TEST(Workflow, TwoCreationsUnderOneRequestKeyMakeOneDeclaration) {
 // An Idempotency-Key lives 24 hours (CONTRACT §3): after that, its request key creates anew.
 TEST(Workflow, ARequestKeyOlderThanADayCreatesAnew) {
   InProcess p;
-  auto body = new_declaration();
-  body["round"] = p.round;
-  auto command = creation(applicant(), body);
-  command.request_key = std::string(64, '3');
+  auto command = keyed_creation(p, '3');
   auto first = p.wf.create(command);
   ASSERT_TRUE(first.has_value()) << why(first);
   workflow::Workflow tomorrow{p.pool, p.scorer, p.regions, calendar(), {std::chrono::hours(25)}, nullptr};
