@@ -1,5 +1,7 @@
 #include "sdp/commands.hpp"
 
+#include <algorithm>
+
 #include "sdp/json_parse.hpp"
 
 namespace sdp::cmd {
@@ -180,6 +182,18 @@ class Reader {
     return c;
   }
 
+  // A creation's request_key (commands.hpp): 64 lowercase hex digits when given.
+  std::optional<std::string> request_key() {
+    auto it = message_.find("request_key");
+    if (it == message_.end() || it->is_null()) return std::nullopt;
+    auto hex = [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); };
+    if (it->is_string() && it->get_ref<const std::string&>().size() == 64 &&
+        std::ranges::all_of(it->get_ref<const std::string&>(), hex))
+      return it->get<std::string>();
+    add("/request_key", {"must be 64 lowercase hex digits", "必须是 64 位小写十六进制数字"});
+    return std::nullopt;
+  }
+
   void add(std::string pointer, const Text& message) {
     problems_.push_back({std::move(pointer), message.en, message.zh});
   }
@@ -312,6 +326,7 @@ json to_json(const CreateDeclaration& c) {
                {"payload", c.payload}};
   if (c.kind) j["body"]["kind"] = name(*c.kind);
   if (c.org_name) j["body"]["org_name"] = *c.org_name;
+  if (c.request_key) j["request_key"] = *c.request_key;
   return j;
 }
 Result<CreateDeclaration> from_json(const json& j, Tag<CreateDeclaration>) {
@@ -327,6 +342,7 @@ Result<CreateDeclaration> from_json(const json& j, Tag<CreateDeclaration>) {
   c.title = r.string("body", "title", true).value_or("");
   c.contact = r.contact().value_or(Contact{});
   if (const json* p = r.object("body", "payload", false)) c.payload = *p;
+  c.request_key = r.request_key();
   return r.done(std::move(c));
 }
 
@@ -619,6 +635,7 @@ json to_json(const CreateRound& c) {
                {"quotas", quotas},
                {"publicity_working_days", c.publicity_working_days},
                {"validity_years", c.validity_years}};
+  if (c.request_key) j["request_key"] = *c.request_key;
   return j;
 }
 Result<CreateRound> from_json(const json& j, Tag<CreateRound>) {
@@ -636,6 +653,7 @@ Result<CreateRound> from_json(const json& j, Tag<CreateRound>) {
   c.quotas = r.quotas(false).value_or(std::map<std::string, int>{});
   c.publicity_working_days = r.integer("body", "publicity_working_days", false).value_or(5);
   c.validity_years = r.integer("body", "validity_years", false).value_or(3);
+  c.request_key = r.request_key();
   return r.done(std::move(c));
 }
 
@@ -779,6 +797,7 @@ json to_json(const CreateExpert& c) {
                {"employer", c.employer ? json(*c.employer) : json(nullptr)},
                {"home_region", c.home_region},
                {"kinds", kinds}};
+  if (c.request_key) j["request_key"] = *c.request_key;
   return j;
 }
 Result<CreateExpert> from_json(const json& j, Tag<CreateExpert>) {
@@ -798,6 +817,7 @@ Result<CreateExpert> from_json(const json& j, Tag<CreateExpert>) {
     else
       r.add("/kinds/" + std::to_string(i), kKindExpected);
   }
+  c.request_key = r.request_key();
   return r.done(std::move(c));
 }
 

@@ -129,6 +129,29 @@ TEST(Commands, DecodingNamesEveryFieldAtFaultWithTheRequestsPointer) {
   EXPECT_EQ(pointers, (std::vector<std::string>{"/query/state", "/query/limit", "/query/cursor"}));
 }
 
+// A creation's request_key travels when given, is absent when not, and must be 64 lowercase hex digits.
+TEST(Commands, CreationsCarryTheirRequestKey) {
+  const std::string key(64, 'a');
+  CreateDeclaration declaration{applicant(), Kind::morning_star, "r-1", "370102", "标题"};
+  EXPECT_EQ(round_trip(declaration).request_key, std::nullopt);
+  declaration.request_key = key;
+  EXPECT_EQ(round_trip(declaration).request_key, key);
+  CreateRound round{Actor{"a-1", Role::admin, "", std::nullopt, ""}, Kind::morning_star, 2026, "t", "a", "b"};
+  round.request_key = key;
+  EXPECT_EQ(round_trip(round).request_key, key);
+  CreateExpert expert{
+      Actor{"a-1", Role::admin, "", std::nullopt, ""}, "e-1", "专家", std::nullopt, "370102", {Kind::morning_star}};
+  expert.request_key = key;
+  EXPECT_EQ(round_trip(expert).request_key, key);
+
+  auto message = json::parse(encode_request(declaration));
+  message["request_key"] = std::string(64, 'A');
+  auto refused = decode_request<CreateDeclaration>(message.dump());
+  ASSERT_FALSE(refused);
+  ASSERT_EQ(refused.error().errors.size(), 1u);
+  EXPECT_EQ(refused.error().errors[0].pointer, "/request_key");
+}
+
 TEST(Commands, RoundCommandsSurviveTheirRoundTrip) {
   const Actor admin{"a-1", Role::admin, "", std::nullopt, ""};
   CreateRound create{admin,

@@ -128,7 +128,7 @@ http::Response create(const ApiDeps& d, Input& in) {
   return forward(d,
                  cmd::CreateDeclaration{in.actor, parse_kind(text(b, "kind")), text(b, "round"), text(b, "region"),
                                         text(b, "title"), optional_text(b, "org_name"),
-                                        contact_of(b).value_or(cmd::Contact{}), take(b, "payload")},
+                                        contact_of(b).value_or(cmd::Contact{}), take(b, "payload"), in.request_key},
                  201);
 }
 
@@ -218,7 +218,7 @@ http::Response create_round(const ApiDeps& d, Input& in) {
                        text(b, "opens_at"), text(b, "closes_at"), review_days_of(b).value_or(cmd::ReviewDays{}),
                        quotas_of(b).value_or(std::map<std::string, int>{}),
                        optional_int(b, "publicity_working_days").value_or(5),
-                       optional_int(b, "validity_years").value_or(3)},
+                       optional_int(b, "validity_years").value_or(3), in.request_key},
       201);
 }
 
@@ -361,7 +361,7 @@ http::Response create_expert(const ApiDeps& d, Input& in) {
   for (const auto& k : b.at("kinds")) kinds.push_back(*parse_kind(k.get<std::string>()));
   return forward(d,
                  cmd::CreateExpert{in.actor, text(b, "sub"), text(b, "name"), optional_string(b, "employer"),
-                                   text(b, "home_region"), std::move(kinds)},
+                                   text(b, "home_region"), std::move(kinds), in.request_key},
                  201);
 }
 
@@ -1014,14 +1014,22 @@ struct Api::Impl {
              {"Idempotency-Key reused", "请求标识（Idempotency-Key）重复"},
              {"this key was used with another request within 24 hours", "该标识在 24 小时内已用于另一个请求"},
              {}});
-      case IdempotencyStore::Claim::in_progress:
-        return problem_response(
+      case IdempotencyStore::Claim::in_progress: {
+        auto busy = problem_response(
             {ProblemKind::conflict,
              {"Request in progress", "请求正在处理中"},
              {"a request with this Idempotency-Key is still being processed", "使用该请求标识的请求仍在处理中"},
              {}});
+        busy.headers["Retry-After"] = std::to_string(claim.retry_after.count());
+        return busy;
+      }
+      case IdempotencyStore::Claim::taken_over:
+        log::warn("taking over an abandoned idempotency claim", {{"route", std::string(route.pattern)}});
+        break;
       case IdempotencyStore::Claim::fresh: break;
     }
+    // A re-run after a takeover creates nothing twice: creations carry this key to the workflow.
+    in.request_key = crypto::sha256_hex(scope + "\n" + key);  // the scope is 64 hex digits: no ambiguity
     auto response = route.handler(deps, in);
     try {
       deps.idempotency->finish(scope, key, response);

@@ -51,6 +51,10 @@ ServiceSpec spec() {
         check::integer(1, 64)},
        {"SDP_GATEWAY_DOCUMENT_QUEUE", "PDFs waiting for a document thread at most; beyond, 503", "32",
         check::integer(1, 10000)},
+       {"SDP_GATEWAY_IDEMPOTENCY_CLAIM_SECONDS",
+        "how long a request under an Idempotency-Key may run; a claim older than this whose request never finished "
+        "(its gateway died) is taken over by a retry; longer than SDP_GATEWAY_DEADLINE_MS",
+        "30", check::integer(1, 3600)},
        {"SDP_GATEWAY_EXPORT_MAX_ROWS",
         "rows a spreadsheet or CSV export (GET /v1/reviews/pending.xlsx and the like) holds at most; beyond, 422",
         "10000", check::integer(1, 100000)},
@@ -149,7 +153,12 @@ void setup(Runtime& runtime) {
       std::make_shared<Context>(Context{load_keys(cfg), RegionCatalog::from_file(regions_file.string()),
                                         ApiSchemas::load(dir), build_catalogs(scorer, read_json_file(regions_file))});
   log::info("token keys loaded", {{"keys", ctx->keys.size()}});
-  ctx->idempotency = std::make_unique<IdempotencyStore>(runtime.db());
+  const auto claim_timeout = cfg.seconds("SDP_GATEWAY_IDEMPOTENCY_CLAIM_SECONDS");
+  // A claim must outlive its request's wait for the services, or a retry would run it a second time.
+  if (claim_timeout <= cfg.millis("SDP_GATEWAY_DEADLINE_MS"))
+    throw Error(ErrorSource::config,
+                "SDP_GATEWAY_IDEMPOTENCY_CLAIM_SECONDS must be longer than SDP_GATEWAY_DEADLINE_MS");
+  ctx->idempotency = std::make_unique<IdempotencyStore>(runtime.db(), claim_timeout);
   ctx->console = ConsoleFiles::load(cfg.str("SDP_GATEWAY_CONSOLE_DIR"));
   if (ctx->console.size() > 0) log::info("web console loaded", {{"files", ctx->console.size()}});
   JwtPolicy policy{cfg.str("SDP_JWT_ISSUER"), cfg.str("SDP_JWT_AUDIENCE"), cfg.seconds("SDP_JWT_LEEWAY_SECONDS")};

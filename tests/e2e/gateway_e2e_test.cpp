@@ -16,6 +16,7 @@
 #include "rounds.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/crypto.hpp"
+#include "sdp/db.hpp"
 #include "stack.hpp"
 #include "test_env.hpp"
 #include "tokens.hpp"
@@ -1013,6 +1014,55 @@ TEST(GatewayE2E, IdempotencyKeysReplayAndRefuse) {
   // Keys are per caller: another org's same key is its own.
   auto theirs = p.send("POST", "/v1/declarations", p.applicant(kOtherOrg), body, {"Idempotency-Key: order-2026-0001"});
   EXPECT_EQ(theirs.status, 201);
+}
+
+// CONTRACT §3: a claim whose gateway died before it recorded the response stays "in progress" (409
+// with Retry-After) while its request might still run; once older than the claim timeout (30 s) a
+// retry takes it over and runs again, and the re-run creates nothing twice (the workflow's request key).
+TEST(GatewayE2E, ARetryTakesOverTheClaimOfAGatewayThatDiedAndCreatesNothingTwice) {
+  Platform p;
+  auto token = p.applicant();
+  const auto body = declaration_body();
+  const std::string key = "crash-2026-0001";
+  auto post = [&] { return p.send("POST", "/v1/declarations", token, body, {"Idempotency-Key: " + key}); };
+  auto first = post();
+  ASSERT_EQ(first.status, 201) << first.body;
+  const auto id = first.json()["id"].get<std::string>();
+
+  // The row as a gateway killed between claiming the key and storing the response leaves it.
+  db::Pool gateway_db(p.gateway->db.options(1));
+  auto abandoned = [&](int seconds_ago) {
+    auto c = gateway_db.acquire();
+    ASSERT_EQ(c->execute("UPDATE idempotency_keys SET status = 0, headers = '{}', body = '', created_at = "
+                         "UTC_TIMESTAMP(6) - INTERVAL ? SECOND WHERE idem_key = ?",
+                         {seconds_ago, key}),
+              1u);
+  };
+  abandoned(5);
+  auto busy = post();
+  EXPECT_EQ(busy.status, 409) << busy.body;
+  const auto retry_after = std::atoi(busy.header("retry-after").c_str());
+  EXPECT_GE(retry_after, 24) << busy.header("retry-after");
+  EXPECT_LE(retry_after, 25) << busy.header("retry-after");
+
+  abandoned(60);
+  auto again = post();
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.header("idempotent-replayed"), "") << "run again, not replayed";
+  EXPECT_EQ(again.json()["id"], id);
+  EXPECT_EQ(again.json()["number"], first.json()["number"]);
+  auto items = p.send("GET", "/v1/declarations?limit=100", token).json()["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["id"], id);
+  std::vector<std::string> actions;
+  auto history = p.send("GET", "/v1/declarations/" + id + "/history", token).json();
+  for (const auto& e : history["items"]) actions.push_back(e["action"]);
+  EXPECT_EQ(actions, std::vector<std::string>{"create"});
+  // The re-run's response is the one kept now.
+  auto third = post();
+  EXPECT_EQ(third.status, 201);
+  EXPECT_EQ(third.header("idempotent-replayed"), "true");
+  EXPECT_EQ(third.json()["id"], id);
 }
 
 TEST(GatewayE2E, ASlowClientIsCutOffWhileOthersAreServed) {

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
 #include <latch>
 #include <map>
@@ -719,6 +720,95 @@ TEST(Workflow, NumbersAreSequentialPerKindYearAndRegion) {
   EXPECT_TRUE(c["number"].get<std::string>().ends_with("370102-000001"));
   EXPECT_TRUE(d["number"].get<std::string>().ends_with("370116-000001"));
   EXPECT_EQ(d["city"], "370100");  // 莱芜区 is in 济南
+}
+
+int64_t rows_of(db::Pool& pool, const std::string& sql, std::initializer_list<db::Param> params = {}) {
+  auto c = pool.acquire();
+  auto r = c->query(sql, params);
+  r.next();
+  return r.i64("n");
+}
+
+// The applicant's creation in the fixture's round under the request key of 64 `digit`s.
+cmd::CreateDeclaration keyed_creation(const InProcess& p, char digit) {
+  auto body = new_declaration();
+  body["round"] = p.round;
+  auto command = creation(applicant(), body);
+  command.request_key = std::string(64, digit);
+  return command;
+}
+
+// A creation re-run under its request key (the gateway took over an abandoned Idempotency-Key
+// claim) answers the first declaration and writes nothing, even when the two run at once.
+TEST(Workflow, TwoCreationsUnderOneRequestKeyMakeOneDeclaration) {
+  InProcess p;
+  auto command = keyed_creation(p, '1');
+  auto first = p.wf.create(command);
+  ASSERT_TRUE(first.has_value()) << why(first);
+  auto again = p.wf.create(command);
+  ASSERT_TRUE(again.has_value()) << why(again);
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->body, first->body) << "the same reply as the creation's";
+  EXPECT_EQ(rows_of(p.pool, "SELECT COUNT(*) AS n FROM declarations"), 1);
+  EXPECT_EQ(rows_of(p.pool, "SELECT COUNT(*) AS n FROM declaration_history WHERE declaration_id = ?", {first->id}), 1);
+  EXPECT_EQ(rows_of(p.pool, "SELECT COUNT(*) AS n FROM outbox"), 1);
+
+  command.request_key = std::string(64, '2');
+  std::vector<std::optional<Result<cmd::Declaration>>> twins(2);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 2; ++i)
+    racers.emplace_back([&, i] {
+      ++ready;
+      while (ready < 2) std::this_thread::yield();
+      twins[i] = p.wf.create(command);
+    });
+  for (auto& t : racers) t.join();
+  ASSERT_TRUE(twins[0]->has_value()) << why(*twins[0]);
+  ASSERT_TRUE(twins[1]->has_value()) << why(*twins[1]);
+  EXPECT_EQ((*twins[0])->id, (*twins[1])->id);
+  EXPECT_NE((*twins[0])->id, first->id);
+  EXPECT_EQ(rows_of(p.pool, "SELECT COUNT(*) AS n FROM declarations"), 2);
+
+  command.request_key.reset();  // without a key, as before: another declaration
+  EXPECT_NE(p.wf.create(command)->id, first->id);
+  EXPECT_EQ(rows_of(p.pool, "SELECT COUNT(*) AS n FROM declarations"), 3);
+}
+
+// An Idempotency-Key lives 24 hours (CONTRACT §3): after that, its request key creates anew.
+TEST(Workflow, ARequestKeyOlderThanADayCreatesAnew) {
+  InProcess p;
+  auto command = keyed_creation(p, '3');
+  auto first = p.wf.create(command);
+  ASSERT_TRUE(first.has_value()) << why(first);
+  workflow::Workflow tomorrow{p.pool, p.scorer, p.regions, calendar(), {std::chrono::hours(25)}, nullptr};
+  auto later = tomorrow.create(command);
+  ASSERT_TRUE(later.has_value()) << why(later);
+  EXPECT_NE(later->id, first->id);
+  EXPECT_EQ(tomorrow.create(command)->id, later->id);
+}
+
+TEST(Workflow, ARoundAndAnExpertCreatedTwiceUnderOneRequestKeyAreCreatedOnce) {
+  InProcess p;
+  auto round = round_creation(admin(), test::open_round_body("industry_brain"));
+  round.request_key = std::string(64, '4');
+  auto first = p.wf.create_round(round);
+  ASSERT_TRUE(first.has_value()) << why(first);
+  auto again = p.wf.create_round(round);
+  ASSERT_TRUE(again.has_value()) << why(again);
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->body, first->body);
+  EXPECT_EQ(rows_of(p.pool, "SELECT COUNT(*) AS n FROM rounds"), 2);  // the fixture's and this one
+
+  cmd::CreateExpert expert{admin(), "expert-idem-1", "张专家", std::nullopt, "370102", {Kind::morning_star}};
+  expert.request_key = std::string(64, '5');
+  auto added = p.wf.create_expert(expert);
+  ASSERT_TRUE(added.has_value()) << why(added);
+  auto re_added = p.wf.create_expert(expert);
+  ASSERT_TRUE(re_added.has_value()) << why(re_added);
+  EXPECT_EQ(re_added->body, added->body);
+  expert.request_key = std::string(64, '6');  // another request for the same expert is refused
+  EXPECT_EQ(refusal(p.wf.create_expert(expert)), ProblemKind::conflict);
 }
 
 TEST(Workflow, ListsPageWithCursorsAndStatsCount) {

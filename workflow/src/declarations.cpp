@@ -146,6 +146,16 @@ db::Param score_param(const json& score) { return score.is_null() ? db::Param(nu
 
 }  // namespace
 
+std::optional<std::string> created_under(db::Connection& c, std::string_view table, std::string_view id_column,
+                                         const std::string& key, Clock::time_point now) {
+  const std::string t(table), id(id_column);  // the callers' constants, never input
+  const auto expired = db_time(now - std::chrono::hours(24));
+  c.execute("UPDATE " + t + " SET request_key = NULL WHERE request_key = ? AND created_at < ?", {key, expired});
+  auto r = c.query("SELECT " + id + " AS id FROM " + t + " WHERE request_key = ?", {key});
+  if (!r.next()) return std::nullopt;
+  return r.str("id");
+}
+
 void append_history(db::Connection& c, const std::string& id, const Actor& actor, std::string_view action,
                     std::optional<State> from, State to, const std::string& comment, const std::string& at,
                     const json& extra) {
@@ -358,20 +368,33 @@ Circumstances Workflow::circumstances(db::Connection& c, const Row& row, std::op
 }
 
 Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command) {
+  const auto at = now();
+  // The declaration this request created already (a re-run after its gateway died), as it is now.
+  auto created_before = [&]() -> std::optional<Result<cmd::Declaration>> {
+    if (!command.request_key) return std::nullopt;
+    auto c = pool_.acquire();
+    auto id = created_under(*c, "declarations", "id", *command.request_key, at);
+    if (!id) return std::nullopt;
+    auto row = load_shown(*c, command.actor, regions_, *id);
+    if (!row) return Result<cmd::Declaration>(refuse(Problem::not_found(kNoSuchDeclaration)));  // not the caller's
+    return Result<cmd::Declaration>(reply(*row, regions_));
+  };
+  if (auto before = created_before()) return std::move(*before);
+
   std::optional<RoundRow> round;
   {
     auto c = pool_.acquire();
     round = load_round(*c, command.round);
   }
   if (!round) return refuse(Problem::invalid("/round", {"no such round", "申报批次不存在"}));
-  const auto at = now();
   auto planned = plan_create(command.actor, command, *round, scorer_, regions_, at);
   if (!planned) return refuse(std::move(planned.error()));
   Row d = std::move(*planned);
   d.id = crypto::uuid_v7();
 
   // The number is taken in a short transaction of its own, so that the sequence row of a busy
-  // county is not locked for the whole creation (a failed creation leaves a gap, not a duplicate).
+  // county is not locked for the whole creation (a failed creation leaves a gap, not a duplicate;
+  // so does a twin under the same request key that loses the race below).
   {
     auto c = pool_.acquire();
     int year = year_in_china(at);
@@ -388,21 +411,31 @@ Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command)
   }
   d.created_at = d.updated_at = db_time(at);
 
-  auto created = db::transaction(pool_, [&](db::Connection& c) {
-    c.execute(
-        "INSERT INTO declarations (id, number, kind, round_id, org, org_name, region, city, title, contact, payload, "
-        "state, version, score, score_version, created_by, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', 1, ?, ?, ?, ?, ?)",
-        {d.id, d.number, name(d.kind), d.round, d.org, d.org_name ? db::Param(*d.org_name) : db::Param(nullptr),
-         d.region, d.city, d.title, d.contact.to_json().dump(), d.payload.dump(), score_param(d.score), d.score_version,
-         command.actor.sub, d.created_at, d.updated_at});
-    save_version(c, d);
-    append_history(c, d.id, command.actor, "create", std::nullopt, State::draft, "", *rfc3339_of_db_time(d.created_at));
-    enqueue(c, command.actor, "declaration.created", d, event_data(d, std::nullopt));
-    return reply(d, regions_);
-  });
+  std::optional<Result<cmd::Declaration>> created;
+  try {
+    created = Result<cmd::Declaration>(db::transaction(pool_, [&](db::Connection& c) {
+      c.execute(
+          "INSERT INTO declarations (id, number, kind, round_id, org, org_name, region, city, title, contact, payload, "
+          "state, version, score, score_version, created_by, created_at, updated_at, request_key) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', 1, ?, ?, ?, ?, ?, ?)",
+          {d.id, d.number, name(d.kind), d.round, d.org, d.org_name ? db::Param(*d.org_name) : db::Param(nullptr),
+           d.region, d.city, d.title, d.contact.to_json().dump(), d.payload.dump(), score_param(d.score),
+           d.score_version, command.actor.sub, d.created_at, d.updated_at, command.request_key});
+      save_version(c, d);
+      append_history(c, d.id, command.actor, "create", std::nullopt, State::draft, "",
+                     *rfc3339_of_db_time(d.created_at));
+      enqueue(c, command.actor, "declaration.created", d, event_data(d, std::nullopt));
+      return reply(d, regions_);
+    }));
+  } catch (const std::exception& e) {
+    // A twin under the same request key committed first (the only other unique key is the number's):
+    // its declaration is this request's too.
+    if (!command.request_key || !db::is_duplicate_key(e)) throw;
+    if (auto before = created_before()) return std::move(*before);
+    throw;
+  }
   if (outbox_written_) outbox_written_();
-  return created;
+  return std::move(*created);
 }
 
 template <class C>

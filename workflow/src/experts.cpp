@@ -248,16 +248,29 @@ Result<cmd::Document> Workflow::create_expert(const cmd::CreateExpert& command) 
   Expert e{command.sub, command.name, command.employer, command.home_region, command.kinds};
   if (auto problems = expert_problems(e, regions_); !problems.empty())
     return refuse(Problem::invalid(std::move(problems)));
+  const auto at = now();
+  auto c = pool_.acquire();
+  // The expert this request added already (a re-run after its gateway died), as it is now.
+  auto created_before = [&]() -> std::optional<cmd::Document> {
+    if (!command.request_key) return std::nullopt;
+    auto sub = created_under(*c, "experts", "sub", *command.request_key, at);
+    if (!sub) return std::nullopt;
+    auto found = load_experts(*c, {*sub});
+    if (found.empty()) return std::nullopt;
+    return cmd::Document{found.begin()->second.to_json(regions_)};
+  };
+  if (auto before = created_before()) return std::move(*before);
   json kinds = json::array();
   for (auto k : e.kinds) kinds.push_back(name(k));
-  auto c = pool_.acquire();
   try {
     c->execute(
-        "INSERT INTO experts (sub, name, employer, home_region, kinds, created_by, created_at) VALUES (?, ?, ?, ?, ?, "
-        "?, ?)",
-        {e.sub, e.name, e.employer, e.home_region, kinds.dump(), command.actor.sub, now_text(now())});
+        "INSERT INTO experts (sub, name, employer, home_region, kinds, created_by, created_at, request_key) VALUES (?, "
+        "?, ?, ?, ?, ?, ?, ?)",
+        {e.sub, e.name, e.employer, e.home_region, kinds.dump(), command.actor.sub, now_text(at), command.request_key});
   } catch (const std::exception& x) {
     if (!db::is_duplicate_key(x)) throw;
+    // A twin under the same request key committed first: its expert is this request's too.
+    if (auto before = created_before()) return std::move(*before);
     return refuse({ProblemKind::conflict,
                    {"The expert is already in the pool", "该专家已在专家库中"},
                    {"expert " + e.sub + " exists", "专家 " + e.sub + " 已存在"},

@@ -5,6 +5,7 @@
 #include "sdp/crypto.hpp"
 #include "sdp/error.hpp"
 #include "sdp/time.hpp"
+#include "store.hpp"
 
 namespace sdp::workflow {
 namespace {
@@ -152,18 +153,37 @@ std::optional<RoundRow> load_round(db::Connection& c, const std::string& id, boo
 }
 
 Result<cmd::Round> Workflow::create_round(const cmd::CreateRound& command) {
+  const auto at = now();
+  // The round this request created already (a re-run after its gateway died), as it is now.
+  auto created_before = [&](db::Connection& c) -> std::optional<cmd::Round> {
+    if (!command.request_key) return std::nullopt;
+    auto id = created_under(c, "rounds", "id", *command.request_key, at);
+    if (!id) return std::nullopt;
+    auto round = load_round(c, *id);
+    if (!round) return std::nullopt;
+    return round_reply(c, *round);
+  };
+  auto lease = pool_.acquire();
+  if (auto before = created_before(*lease)) return std::move(*before);
   auto planned = plan_create_round(command, regions_);
   if (!planned) return refuse(std::move(planned.error()));
   RoundRow r = std::move(*planned);
   r.id = crypto::uuid_v7();
-  r.created_at = r.updated_at = db_time(now());
-  auto lease = pool_.acquire();
-  lease->execute(
-      "INSERT INTO rounds (id, kind, year, title, opens_at, closes_at, review_working_days, quotas, "
-      "publicity_working_days, validity_years, version, created_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {r.id, name(r.kind), r.year, r.title, db_time(r.opens_at), db_time(r.closes_at), days_json(r.review_working_days),
-       quotas_json(r.quotas), r.publicity_working_days, r.validity_years, r.version, r.created_at, r.updated_at});
+  r.created_at = r.updated_at = db_time(at);
+  try {
+    lease->execute(
+        "INSERT INTO rounds (id, kind, year, title, opens_at, closes_at, review_working_days, quotas, "
+        "publicity_working_days, validity_years, version, created_at, updated_at, request_key) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {r.id, name(r.kind), r.year, r.title, db_time(r.opens_at), db_time(r.closes_at),
+         days_json(r.review_working_days), quotas_json(r.quotas), r.publicity_working_days, r.validity_years, r.version,
+         r.created_at, r.updated_at, command.request_key});
+  } catch (const std::exception& e) {
+    // A twin under the same request key committed first: its round is this request's too.
+    if (!command.request_key || !db::is_duplicate_key(e)) throw;
+    if (auto before = created_before(*lease)) return std::move(*before);
+    throw;
+  }
   return round_reply(*lease, r);
 }
 

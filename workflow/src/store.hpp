@@ -29,6 +29,12 @@ void append_history(db::Connection& c, const std::string& id, const Actor& actor
 // An event of the declaration into the outbox, in the caller's transaction.
 void enqueue(db::Connection& c, const Actor& actor, const std::string& type, const Row& d, const nlohmann::json& data);
 
+// A creation under a request key (cmd::CreateDeclaration's request_key): the `id_column` of the
+// `table` row created under `key` within the last 24 hours, an Idempotency-Key's life (CONTRACT §3).
+// An older row's key is cleared, so that after 24 hours the key is as good as new.
+std::optional<std::string> created_under(db::Connection& c, std::string_view table, std::string_view id_column,
+                                         const std::string& key, std::chrono::system_clock::time_point now);
+
 // Whether the declaration's panel holds the province's approve at `now` (panel.hpp: panel_pending).
 bool panel_holds(db::Connection& c, const std::string& id, std::chrono::system_clock::time_point now);
 // The declaration's objections not yet resolved.

@@ -85,6 +85,11 @@ struct Ping {
   using Reply = Empty;
 };
 
+// A creation's `request_key` (CreateDeclaration, CreateRound, CreateExpert): 64 lowercase hex
+// digits the gateway derives from the request's Idempotency-Key and its scope. A creation under a
+// key that already created a row answers that row and writes nothing, so a request re-run after its
+// gateway died (an abandoned idempotency claim taken over) does not create a second one. None: as before.
+
 struct CreateDeclaration {
   static constexpr std::string_view service = "workflow", verb = "create";
   using Reply = Declaration;
@@ -96,6 +101,7 @@ struct CreateDeclaration {
   std::optional<std::string> org_name;  // 企业名称, required at submit
   Contact contact;
   nlohmann::json payload = nlohmann::json::object();
+  std::optional<std::string> request_key;  // a creation's key, above CreateDeclaration
 };
 
 struct GetDeclaration {
@@ -232,6 +238,7 @@ struct CreateRound {
   std::map<std::string, int> quotas;  // city code -> 推荐名额
   int publicity_working_days = 5;
   int validity_years = 3;
+  std::optional<std::string> request_key;  // a creation's key, above CreateDeclaration
 };
 
 struct ListRounds {
@@ -291,6 +298,7 @@ struct CreateExpert {
   std::optional<std::string> employer;  // 统一社会信用代码 of its employer; none: no employer to conflict with
   std::string home_region;              // a county or city code of Shandong
   std::vector<Kind> kinds;
+  std::optional<std::string> request_key;  // a creation's key, above CreateDeclaration
 };
 
 struct ListExperts {
