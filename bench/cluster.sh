@@ -44,7 +44,7 @@ run() {  # SHAPE WORKLOAD
 WORKLOADS=(create_submit lifecycle read)
 for w in "${WORKLOADS[@]}"; do run two "$w"; done
 for svc in gateway notify scoring workflow; do sdp_stop_pid "$CLUSTER_VAR/run/$svc-2.pid" "sdp-$svc" 20; done
-for _ in $(seq 1 50); do [ "$(cluster_haproxy_status gateway gateway-2)" = UP ] || break; sleep 0.2; done
+for _ in $(seq 1 50); do [[ $(cluster_haproxy_status gateway gateway-2) == DOWN* ]] && break; sleep 0.2; done
 sdp_log "replica 2 of every service stopped (HAProxy: gateway-2 $(cluster_haproxy_status gateway gateway-2))"
 for w in "${WORKLOADS[@]}"; do run one "$w"; done
 
