@@ -286,8 +286,14 @@ faults_init
 faults_start_receivers
 sdp_log "up in $((SECONDS - start))s"
 
-echo "| fault | load during it | requests sent / 2xx / durable | events expected / delivered / duplicated | recovery |"
-echo "|---|---|---|---|---|"
+# The rows go to stdout and to build/reliability/<rows>.md, for docs/reliability.md.
+TABLE="$SDP_ROOT/build/reliability/${SHAPE}-$(IFS=-; echo "${ROWS[*]}").md"
+mkdir -p "$(dirname "$TABLE")"
+{
+  echo "<!-- tests/faults/matrix.sh ${ROWS[*]} (FAULTS_SHAPE=$SHAPE) at $(git -C "$SDP_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u '+%F %T') UTC -->"
+  echo "| fault | load during it | requests sent / 2xx / durable | events expected / delivered / duplicated | recovery |"
+  echo "|---|---|---|---|---|"
+} | tee "$TABLE"
 failed_rows=0
 for row in "${ROWS[@]}"; do
   what=$(describe "$row")
@@ -334,7 +340,7 @@ for row in "${ROWS[@]}"; do
   durable=$(( (completed - $(wc -w <<<"${problems//(*)/}")) * 3 ))
   verdict=pass
   if [ -n "$problems" ]; then verdict=FAIL; failed_rows=$((failed_rows + 1)); fi
-  echo "| $what ($verdict) | $CLIENTS clients, $((SECONDS - row_start))s: $completed declarations completed, $failures round trips gave up | $sent / $ok / $durable | inbox $CHECK_EVENTS / $CHECK_INBOX / $CHECK_INBOX_DUP; webhooks $CHECK_INBOX / $CHECK_HOOKS / $CHECK_HOOK_DUP; e-mails $CHECK_INBOX / $CHECK_MAILS / $CHECK_MAIL_DUP | longest pause between 2xx answers $(faults_longest_gap)s; healed in ${healed}s; outbox unsent $CHECK_UNSENT$NOTE |"
+  echo "| $what ($verdict) | $CLIENTS clients, $((SECONDS - row_start))s: $completed declarations completed, $failures round trips gave up | $sent / $ok / $durable | inbox $CHECK_EVENTS / $CHECK_INBOX / $CHECK_INBOX_DUP; webhooks $CHECK_INBOX / $CHECK_HOOKS / $CHECK_HOOK_DUP; e-mails $CHECK_INBOX / $CHECK_MAILS / $CHECK_MAIL_DUP | longest pause between 2xx answers $(faults_longest_gap)s; healed in ${healed}s; outbox unsent $CHECK_UNSENT$NOTE |" | tee -a "$TABLE"
   [ -z "$problems" ] || sdp_log "$row: lost or incomplete:$problems ($(tail -n 3 "$CLUSTER_VAR/check.err" 2>/dev/null))"
   : "$injected"
 done
