@@ -182,7 +182,7 @@ class Reader {
     return c;
   }
 
-  // A creation's request_key (commands.hpp): 64 lowercase hex digits when given.
+  // A creation's or a change's request_key (commands.hpp): 64 lowercase hex digits when given.
   std::optional<std::string> request_key() {
     auto it = message_.find("request_key");
     if (it == message_.end() || it->is_null()) return std::nullopt;
@@ -384,6 +384,7 @@ json transition_to_json(const C& c) {
   auto j = with_actor(c.actor);
   j["id"] = c.id;
   if (c.expected_version) j["expected_version"] = *c.expected_version;
+  if (c.request_key) j["request_key"] = *c.request_key;
   return j;
 }
 template <class C>
@@ -392,6 +393,7 @@ Result<C> transition_from_json(const json& j) {
   auto c = about_one<C>(r);
   if (!c) return c;
   c->expected_version = r.expected_version();
+  c->request_key = r.request_key();
   return r.done(std::move(*c));
 }
 json to_json(const SubmitDeclaration& c) { return transition_to_json(c); }
@@ -409,6 +411,7 @@ json to_json(const DecideDeclaration& c) {
   j["expected_version"] = c.expected_version;
   j["body"] = {{"decision", name(c.decision)}, {"comment", c.comment}};
   if (c.verified) j["body"]["verified"] = *c.verified;
+  if (c.request_key) j["request_key"] = *c.request_key;
   return j;
 }
 Result<DecideDeclaration> from_json(const json& j, Tag<DecideDeclaration>) {
@@ -421,6 +424,7 @@ Result<DecideDeclaration> from_json(const json& j, Tag<DecideDeclaration>) {
                     .value_or(Decision::approve);
   c->comment = r.string("body", "comment", false).value_or("");
   if (const json* v = r.object("body", "verified", false)) c->verified = *v;
+  c->request_key = r.request_key();
   return r.done(std::move(*c));
 }
 
@@ -879,6 +883,7 @@ json to_json(const SubmitExpertReview& c) {
   j["id"] = c.id;
   j["body"] = {{"score", c.score}, {"opinion", c.opinion}};
   if (c.items) j["body"]["items"] = *c.items;
+  if (c.request_key) j["request_key"] = *c.request_key;
   return j;
 }
 Result<SubmitExpertReview> from_json(const json& j, Tag<SubmitExpertReview>) {
@@ -888,6 +893,7 @@ Result<SubmitExpertReview> from_json(const json& j, Tag<SubmitExpertReview>) {
   c->score = r.number("body", "score", true).value_or(0);
   c->opinion = r.string("body", "opinion", true).value_or("");
   if (const json* items = r.object("body", "items", false)) c->items = *items;
+  c->request_key = r.request_key();
   return r.done(std::move(*c));
 }
 
@@ -950,6 +956,7 @@ json to_json(const ResolveObjection& c) {
   auto j = with_actor(c.actor);
   j["id"] = c.id;
   j["body"] = {{"outcome", name(c.outcome)}, {"comment", c.comment}};
+  if (c.request_key) j["request_key"] = *c.request_key;
   return j;
 }
 Result<ResolveObjection> from_json(const json& j, Tag<ResolveObjection>) {
@@ -959,6 +966,7 @@ Result<ResolveObjection> from_json(const json& j, Tag<ResolveObjection>) {
   c->outcome = r.enumerated<ObjectionOutcome>("body", "outcome", true, parse_objection_outcome, kOutcomeExpected)
                    .value_or(ObjectionOutcome::dismissed);
   c->comment = r.string("body", "comment", true).value_or("");
+  c->request_key = r.request_key();
   return r.done(std::move(*c));
 }
 

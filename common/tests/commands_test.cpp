@@ -152,6 +152,29 @@ TEST(Commands, CreationsCarryTheirRequestKey) {
   EXPECT_EQ(refused.error().errors[0].pointer, "/request_key");
 }
 
+// A change's request_key travels the same way, and is checked by the same rule.
+TEST(Commands, ChangesCarryTheirRequestKey) {
+  const std::string key(64, 'b');
+  SubmitDeclaration submit{applicant(), "d-1", std::nullopt, key};
+  EXPECT_EQ(round_trip(submit).request_key, key);
+  submit.request_key.reset();
+  EXPECT_EQ(round_trip(submit).request_key, std::nullopt);
+  EXPECT_EQ(round_trip(WithdrawDeclaration{applicant(), "d-1", 2, key}).request_key, key);
+  EXPECT_EQ(round_trip(DecideDeclaration{county(), "d-1", 2, Decision::approve, "", std::nullopt, key}).request_key,
+            key);
+  EXPECT_EQ(round_trip(SubmitExpertReview{county(), "d-1", 80, "好", std::nullopt, key}).request_key, key);
+  EXPECT_EQ(round_trip(ResolveObjection{county(), "o-1", ObjectionOutcome::dismissed, "查无实据", key}).request_key,
+            key);
+
+  auto message =
+      json::parse(encode_request(DecideDeclaration{county(), "d-1", 2, Decision::approve, "", std::nullopt, key}));
+  message["request_key"] = "short";
+  auto refused = decode_request<DecideDeclaration>(message.dump());
+  ASSERT_FALSE(refused);
+  ASSERT_EQ(refused.error().errors.size(), 1u);
+  EXPECT_EQ(refused.error().errors[0].pointer, "/request_key");
+}
+
 TEST(Commands, RoundCommandsSurviveTheirRoundTrip) {
   const Actor admin{"a-1", Role::admin, "", std::nullopt, ""};
   CreateRound create{admin,

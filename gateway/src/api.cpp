@@ -146,17 +146,17 @@ http::Response update(const ApiDeps& d, Input& in) {
 }
 
 http::Response submit(const ApiDeps& d, Input& in) {
-  return forward(d, cmd::SubmitDeclaration{in.actor, in.id, in.version});
+  return forward(d, cmd::SubmitDeclaration{in.actor, in.id, in.version, in.request_key});
 }
 
 http::Response withdraw(const ApiDeps& d, Input& in) {
-  return forward(d, cmd::WithdrawDeclaration{in.actor, in.id, in.version});
+  return forward(d, cmd::WithdrawDeclaration{in.actor, in.id, in.version, in.request_key});
 }
 
 http::Response decide(const ApiDeps& d, Input& in) {
   auto& b = in.body;
   return forward(d, cmd::DecideDeclaration{in.actor, in.id, *in.version, *parse_decision(text(b, "decision")),
-                                           text(b, "comment"), take_optional(b, "verified")});
+                                           text(b, "comment"), take_optional(b, "verified"), in.request_key});
 }
 
 http::Response history(const ApiDeps& d, Input& in) { return forward(d, cmd::DeclarationHistory{in.actor, in.id}); }
@@ -391,7 +391,7 @@ http::Response expert_review(const ApiDeps& d, Input& in) {
   auto& b = in.body;
   return forward(d,
                  cmd::SubmitExpertReview{in.actor, in.id, b.at("score").get<double>(), text(b, "opinion"),
-                                         take_optional(b, "items")},
+                                         take_optional(b, "items"), in.request_key},
                  201);
 }
 
@@ -422,7 +422,7 @@ http::Response list_objections(const ApiDeps& d, Input& in) {
 
 http::Response resolve_objection(const ApiDeps& d, Input& in) {
   return forward(d, cmd::ResolveObjection{in.actor, in.id, *cmd::parse_objection_outcome(text(in.body, "outcome")),
-                                          text(in.body, "comment")});
+                                          text(in.body, "comment"), in.request_key});
 }
 
 // ---- the 申报书 and its verification (CONTRACT §9) ----
@@ -1028,7 +1028,8 @@ struct Api::Impl {
         break;
       case IdempotencyStore::Claim::fresh: break;
     }
-    // A re-run after a takeover creates nothing twice: creations carry this key to the workflow.
+    // A re-run after a takeover or a lost reply does nothing twice: creations and changes carry this
+    // key to the workflow (commands.hpp).
     in.request_key = crypto::sha256_hex(scope + "\n" + key);  // the scope is 64 hex digits: no ambiguity
     auto response = route.handler(deps, in);
     try {

@@ -94,7 +94,7 @@ struct Input {
   std::string number;   // the {number} of the pattern: a declaration's number (MSF-2026-370102-000001)
   std::string file;     // the {file} of the pattern: a file's id (a UUID)
   std::string code;     // the {code} of the pattern: a 申报书's verification code, normalised
-  // Under an Idempotency-Key: SHA-256 hex of its scope and the key, for creations (commands.hpp).
+  // Under an Idempotency-Key: SHA-256 hex of its scope and the key, for creations and changes (commands.hpp).
   std::optional<std::string> request_key;
 };
 

@@ -1065,6 +1065,37 @@ TEST(GatewayE2E, ARetryTakesOverTheClaimOfAGatewayThatDiedAndCreatesNothingTwice
   EXPECT_EQ(third.json()["id"], id);
 }
 
+// CONTRACT §3: a submit that workflow carried out while the gateway's request timed out is answered
+// 503 and its key released; the retry gets the first response (the workflow's reply record), not
+// the 409 of the state the submit made, and the declaration is submitted once.
+TEST(GatewayE2E, ARetryAfterALostReplyGetsTheFirstResponseOfASubmit) {
+  Platform p;
+  auto token = p.applicant();
+  auto created = p.send("POST", "/v1/declarations", token, declaration_body());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto id = created.json()["id"].get<std::string>();
+  const std::string key = "lost-reply-2026-0001";
+  auto post = [&] {
+    return p.send("POST", "/v1/declarations/" + id + "/submit", token, std::nullopt, {"Idempotency-Key: " + key});
+  };
+  auto first = post();
+  ASSERT_EQ(first.status, 200) << first.body;
+
+  // What the gateway leaves after a 503: the key released, the change made by workflow.
+  db::Pool gateway_db(p.gateway->db.options(1));
+  ASSERT_EQ(gateway_db.acquire()->execute("DELETE FROM idempotency_keys WHERE idem_key = ?", {key}), 1u);
+  auto again = post();
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.header("idempotent-replayed"), "") << "run again, not replayed by the gateway";
+  EXPECT_EQ(again.json()["version"], first.json()["version"]);
+  EXPECT_EQ(again.json()["state"], first.json()["state"]);
+  EXPECT_EQ(again.json(), first.json()) << "the first response's body";
+  std::vector<std::string> actions;
+  auto history = p.send("GET", "/v1/declarations/" + id + "/history", token).json();
+  for (const auto& e : history["items"]) actions.push_back(e["action"]);
+  EXPECT_EQ(actions, (std::vector<std::string>{"create", "submit"}));
+}
+
 TEST(GatewayE2E, ASlowClientIsCutOffWhileOthersAreServed) {
   Platform p;
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -729,6 +729,22 @@ int64_t rows_of(db::Pool& pool, const std::string& sql, std::initializer_list<db
   return r.i64("n");
 }
 
+// What `run` answers in two threads that start it at once: twins under one request key.
+template <class F>
+std::vector<std::optional<std::invoke_result_t<F>>> twice_at_once(F run) {
+  std::vector<std::optional<std::invoke_result_t<F>>> twins(2);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 2; ++i)
+    racers.emplace_back([&, i] {
+      ++ready;
+      while (ready < 2) std::this_thread::yield();
+      twins[i] = run();
+    });
+  for (auto& t : racers) t.join();
+  return twins;
+}
+
 // The applicant's creation in the fixture's round under the request key of 64 `digit`s.
 cmd::CreateDeclaration keyed_creation(const InProcess& p, char digit) {
   auto body = new_declaration();
@@ -754,16 +770,7 @@ TEST(Workflow, TwoCreationsUnderOneRequestKeyMakeOneDeclaration) {
   EXPECT_EQ(rows_of(p.pool, "SELECT COUNT(*) AS n FROM outbox"), 1);
 
   command.request_key = std::string(64, '2');
-  std::vector<std::optional<Result<cmd::Declaration>>> twins(2);
-  std::atomic<int> ready{0};
-  std::vector<std::thread> racers;
-  for (int i = 0; i < 2; ++i)
-    racers.emplace_back([&, i] {
-      ++ready;
-      while (ready < 2) std::this_thread::yield();
-      twins[i] = p.wf.create(command);
-    });
-  for (auto& t : racers) t.join();
+  auto twins = twice_at_once([&] { return p.wf.create(command); });
   ASSERT_TRUE(twins[0]->has_value()) << why(*twins[0]);
   ASSERT_TRUE(twins[1]->has_value()) << why(*twins[1]);
   EXPECT_EQ((*twins[0])->id, (*twins[1])->id);
@@ -809,6 +816,75 @@ TEST(Workflow, ARoundAndAnExpertCreatedTwiceUnderOneRequestKeyAreCreatedOnce) {
   EXPECT_EQ(re_added->body, added->body);
   expert.request_key = std::string(64, '6');  // another request for the same expert is refused
   EXPECT_EQ(refusal(p.wf.create_expert(expert)), ProblemKind::conflict);
+}
+
+// Runs `run` twice: both succeed, and the second answers the first's reply (version and body).
+template <class F>
+std::invoke_result_t<F> answered_twice(F run) {
+  auto first = run();
+  auto again = run();
+  EXPECT_TRUE(again.has_value()) << why(again);
+  if (first && again) {
+    EXPECT_EQ(again->version, first->version);
+    EXPECT_EQ(again->body, first->body) << "the same reply as the first";
+  }
+  return first;
+}
+
+// A change under a request key (the gateway's 503 released the Idempotency-Key while workflow made
+// the change, and the client retried) answers its first reply and is done once; without the key the
+// same command meets the state it made, as before.
+TEST(Workflow, AChangeUnderARequestKeyAnswersItsFirstReplyAndIsDoneOnce) {
+  InProcess p;
+  auto d = p.create();
+  const std::string id = d["id"];
+  auto count = [&](const std::string& sql) { return rows_of(p.pool, sql, {id}); };
+  cmd::SubmitDeclaration submit{applicant(), id, std::nullopt, std::string(64, '7')};
+  auto submitted = answered_twice([&] { return p.wf.submit(submit); });
+  ASSERT_TRUE(submitted.has_value()) << why(submitted);
+  EXPECT_EQ(submitted->body["state"], "county_review");
+  EXPECT_EQ(count("SELECT COUNT(*) AS n FROM declaration_history WHERE declaration_id = ? AND "
+                  "JSON_VALUE(entry, '$.action') = 'submit'"),
+            1);
+  EXPECT_EQ(
+      count("SELECT COUNT(*) AS n FROM outbox WHERE declaration_id = ? AND subject LIKE '%declaration.submitted'"), 1);
+  submit.request_key.reset();
+  EXPECT_EQ(refusal(p.wf.submit(submit)), ProblemKind::conflict);
+
+  // A decision names its version (If-Match): the retry's stale version is answered, not refused.
+  auto county = reviewer("county", "370102");
+  cmd::DecideDeclaration decide{county, id,           submitted->version,  Decision::approve,
+                                "同意", std::nullopt, std::string(64, '8')};
+  auto decided = answered_twice([&] { return p.wf.decide(decide); });
+  ASSERT_TRUE(decided.has_value()) << why(decided);
+  EXPECT_EQ(decided->body["state"], "city_review");
+  EXPECT_EQ(count("SELECT COUNT(*) AS n FROM declaration_history WHERE declaration_id = ?"), 3);
+  const auto events = count("SELECT COUNT(*) AS n FROM outbox WHERE declaration_id = ?");
+  decide.request_key.reset();
+  EXPECT_EQ(refusal(p.wf.decide(decide)), ProblemKind::precondition_failed);
+
+  // A refusal is not recorded: the key's retry runs again.
+  decide.request_key = std::string(64, '9');
+  EXPECT_EQ(refusal(p.wf.decide(decide)), ProblemKind::precondition_failed);
+  EXPECT_EQ(rows_of(p.pool, "SELECT COUNT(*) AS n FROM command_replies WHERE request_key = ?", {*decide.request_key}),
+            0);
+  EXPECT_EQ(count("SELECT COUNT(*) AS n FROM outbox WHERE declaration_id = ?"), events);
+}
+
+// Twins under one request key at once: the one that waited for the other's lock answers its reply.
+TEST(Workflow, TwoChangesAtOnceUnderOneRequestKeyAnswerOneReply) {
+  InProcess p;
+  auto d = p.create();
+  cmd::SubmitDeclaration submit{applicant(), d["id"], d["version"].get<int64_t>(), std::string(64, 'b')};
+  auto twins = twice_at_once([&] { return p.wf.submit(submit); });
+  ASSERT_TRUE(twins[0]->has_value()) << why(*twins[0]);
+  ASSERT_TRUE(twins[1]->has_value()) << why(*twins[1]);
+  EXPECT_EQ((*twins[0])->body, (*twins[1])->body);
+  EXPECT_EQ(rows_of(p.pool,
+                    "SELECT COUNT(*) AS n FROM declaration_history WHERE declaration_id = ? AND "
+                    "JSON_VALUE(entry, '$.action') = 'submit'",
+                    {d["id"].get<std::string>()}),
+            1);
 }
 
 TEST(Workflow, ListsPageWithCursorsAndStatsCount) {

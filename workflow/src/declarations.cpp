@@ -7,6 +7,7 @@
 #include "files.hpp"
 #include "history.hpp"
 #include "queue.hpp"
+#include "replies.hpp"
 #include "rounds.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/cursor.hpp"
@@ -440,7 +441,7 @@ Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command)
 
 template <class C>
 Result<cmd::Declaration> Workflow::perform(const C& command) {
-  auto done = db::transaction(pool_, [&](db::Connection& c) -> Result<cmd::Declaration> {
+  auto transition = [&](db::Connection& c) -> Result<cmd::Declaration> {
     std::optional<RoundRow> locked;
     if constexpr (kMayMoveAPlace<C>) locked = lock_round_if_places_may_move(c, command.id, decision_of(command));
     auto row = load(c, command.id);
@@ -460,10 +461,18 @@ Result<cmd::Declaration> Workflow::perform(const C& command) {
       return reply(change->row, regions_);
     }
     return reply(*load_shown(c, command.actor, regions_, row->id), regions_);  // the submitted content
-  });
+  };
+  auto done = [&] {
+    if constexpr (requires { command.request_key; })  // a change a retry may repeat (replies.hpp)
+      return once_per_key(pool_, command, command.id, now(), transition);
+    else
+      return db::transaction(pool_, transition);
+  }();
   if (done && outbox_written_) outbox_written_();
   return done;
 }
+
+int Workflow::purge_expired_replies() { return purge_replies(pool_, now()); }
 
 Result<cmd::Declaration> Workflow::update(const cmd::UpdateDeclaration& command) { return perform(command); }
 Result<cmd::Declaration> Workflow::submit(const cmd::SubmitDeclaration& command) { return perform(command); }

@@ -104,6 +104,8 @@ class Workflow {
   // Reminds the experts of every panel whose reminder has fallen due (one day before its due date)
   // who have not reviewed yet, once; returns how many panels were reminded.
   int send_panel_reminders();
+  // Deletes the reply records of changes under a request key older than 24 hours (replies.hpp).
+  int purge_expired_replies();
 
   // The time for every rule workflow applies: the system's, moved by the configured offset.
   Clock::time_point now() const { return Clock::now() + settings_.clock_offset; }

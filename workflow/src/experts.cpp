@@ -7,6 +7,7 @@
 
 #include "declarations.hpp"
 #include "panel.hpp"
+#include "replies.hpp"
 #include "sdp/crypto.hpp"
 #include "sdp/cursor.hpp"
 #include "sdp/error.hpp"
@@ -369,7 +370,7 @@ Result<cmd::Document> Workflow::panel_candidates(const cmd::PanelCandidates& com
 
 Result<cmd::Document> Workflow::review(const cmd::SubmitExpertReview& command) {
   const auto at = now();
-  auto done = db::transaction(pool_, [&](db::Connection& c) -> Result<cmd::Document> {
+  auto done = once_per_key(pool_, command, command.id, at, [&](db::Connection& c) -> Result<cmd::Document> {
     auto row = load_for(c, command.actor, regions_, command.id, Action::expert_review);
     if (!row) return refuse(std::move(row.error()));
     if (c.query("SELECT 1 FROM expert_reviews WHERE declaration_id = ? AND expert_sub = ?",
@@ -514,7 +515,8 @@ Result<cmd::Document> Workflow::resolve_objection(const cmd::ResolveObjection& c
   if (command.comment.find_first_not_of(" \t\r\n") == std::string::npos)
     return refuse(Problem::invalid("/comment", {"a resolution needs a comment", "处理异议须填写处理意见"}));
   const auto at = now();
-  auto done = db::transaction(pool_, [&](db::Connection& c) -> Result<cmd::Document> {
+  // Its declaration is found in the transaction: the record names none.
+  auto done = once_per_key(pool_, command, std::nullopt, at, [&](db::Connection& c) -> Result<cmd::Document> {
     auto found = c.query("SELECT declaration_id FROM objections WHERE id = ?", {command.id});
     if (!found.next()) return refuse(Problem::not_found(kNoSuchObjection));
     auto row = load(c, found.str("declaration_id"));  // the declaration's lock first, as every change takes it

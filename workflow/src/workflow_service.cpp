@@ -116,6 +116,8 @@ void setup(Runtime& runtime) {
     if (int n = ctx->workflow->end_due_publicity(); n > 0) log::info("publicity ended", {{"declarations", n}});
     if (int n = ctx->workflow->send_due_reminders(); n > 0) log::info("reminders sent", {{"declarations", n}});
     if (int n = ctx->workflow->send_panel_reminders(); n > 0) log::info("experts reminded", {{"panels", n}});
+    if (pass % kOpenDeadlinePasses == 1)
+      if (int n = ctx->workflow->purge_expired_replies(); n > 0) log::info("command replies purged", {{"replies", n}});
   });
 }
 

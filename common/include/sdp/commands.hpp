@@ -89,6 +89,10 @@ struct Ping {
 // digits the gateway derives from the request's Idempotency-Key and its scope. A creation under a
 // key that already created a row answers that row and writes nothing, so a request re-run after its
 // gateway died (an abandoned idempotency claim taken over) does not create a second one. None: as before.
+// A change's `request_key` (Submit-, Withdraw-, DecideDeclaration, SubmitExpertReview,
+// ResolveObjection): the same digits; a change under a key that already succeeded answers the reply
+// recorded then (workflow's command_replies) and does nothing, so a retry after a lost reply (a 503
+// that released the key) gets the first response, not the 409 or 412 of the state it made.
 
 struct CreateDeclaration {
   static constexpr std::string_view service = "workflow", verb = "create";
@@ -130,6 +134,7 @@ struct SubmitDeclaration {
   Actor actor;
   std::string id;
   std::optional<int64_t> expected_version;  // If-Match, when sent
+  std::optional<std::string> request_key;   // a change's key, above CreateDeclaration
 };
 
 struct WithdrawDeclaration {
@@ -138,6 +143,7 @@ struct WithdrawDeclaration {
   Actor actor;
   std::string id;
   std::optional<int64_t> expected_version;
+  std::optional<std::string> request_key;  // a change's key, above CreateDeclaration
 };
 
 struct DecideDeclaration {
@@ -149,6 +155,7 @@ struct DecideDeclaration {
   Decision decision = Decision::approve;
   std::string comment;
   std::optional<nlohmann::json> verified;  // the reviewer's verdict, checked against the model by workflow
+  std::optional<std::string> request_key;  // a change's key, above CreateDeclaration
 };
 
 struct ListDeclarations {
@@ -341,7 +348,8 @@ struct SubmitExpertReview {
   std::string id;
   double score = 0;
   std::string opinion;
-  std::optional<nlohmann::json> items;  // {dimension or criterion id: note}
+  std::optional<nlohmann::json> items;     // {dimension or criterion id: note}
+  std::optional<std::string> request_key;  // a change's key, above CreateDeclaration
 };
 
 // An expert's queue: the declarations assigned to it, newest assignment first.
@@ -392,6 +400,7 @@ struct ResolveObjection {
   std::string id;
   ObjectionOutcome outcome = ObjectionOutcome::dismissed;
   std::string comment;
+  std::optional<std::string> request_key;  // a change's key, above CreateDeclaration
 };
 
 // ---- evidence files (CONTRACT §7): workflow keeps their metadata, the gateway their bytes ----
