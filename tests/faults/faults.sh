@@ -30,28 +30,34 @@ faults_init() {
 }
 
 # One request through HAProxy, retried with the same Idempotency-Key (so it is done at most once)
-# until it answers 2xx or $FAULTS_RETRY_SECONDS (30) pass: a 5xx or a refused connection while a
-# node is down is what a client sees and retries. Sets STATUS and BODY (in this shell: no $(…)).
+# until it answers 2xx or $FAULTS_RETRY_SECONDS (30) pass, as a careful client does:
+# a 5xx or a refused connection while a node is down, and a 409 with Retry-After (the key's first
+# attempt is still being processed: it may have lost its answer, not its work), are retried after
+# the Retry-After the answer names (at most 2 s here) or 0.5 s. Sets STATUS and BODY (in this
+# shell: no $(…)).
 #   faults_send METHOD PATH TOKEN KEY [BODY] [IF_MATCH]
 STATUS="" BODY=""
 faults_send() {
-  local method=$1 path=$2 token=$3 key=$4 body=${5:-} if_match=${6:-} out args deadline
+  local method=$1 path=$2 token=$3 key=$4 body=${5:-} if_match=${6:-} out head args deadline wait
   out=$(mktemp "$CLUSTER_VAR/reply.XXXXXX")
-  args=(-s -o "$out" -w '%{http_code}' --max-time 15 -X "$method" -H "Authorization: Bearer $token"
+  head=$out.head
+  args=(-s -o "$out" -D "$head" -w '%{http_code}' --max-time 15 -X "$method" -H "Authorization: Bearer $token"
     -H "Idempotency-Key: $key")
   [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
   [ -n "$if_match" ] && args+=(-H "If-Match: $if_match")
   deadline=$((SECONDS + ${FAULTS_RETRY_SECONDS:-30}))
   while true; do
+    : >"$head"
     STATUS=$(curl "${args[@]}" "$FRONT$path" 2>/dev/null) || STATUS=${STATUS:-000}
     echo "$(date +%T.%N | cut -c1-12) $method $path $STATUS $(head -c 200 "$out")" >>"$FAULTS_LOG"
     [[ $STATUS == 2* ]] && break
-    [[ $STATUS == 5* || $STATUS == 000 ]] || break
+    wait=$(tr -d '\r' <"$head" | sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\)$/\1/p' | tail -1)
+    [[ $STATUS == 5* || $STATUS == 000 || ($STATUS == 409 && -n $wait) ]] || break
     [ $SECONDS -lt "$deadline" ] || break
-    sleep 0.5
+    if [ -n "$wait" ] && [ "$wait" -ge 1 ]; then sleep $((wait < 2 ? wait : 2)); else sleep 0.5; fi
   done
   BODY=$(cat "$out")
-  rm -f "$out"
+  rm -f "$out" "$head"
 }
 
 # Creates, submits and has the county approve one declaration; prints its id. Fails the test on
