@@ -138,6 +138,13 @@ heal() {
       # Its first complaint (a table line's | would split the cell).
       NOTE+=" (its log's first error: $({ grep -m1 -o '\[ERROR\].*' "$CLUSTER_VAR/galera-3/mariadbd.err" || echo none; } |
         cut -c1-160 | tr '|' '/'))"
+      # A node that could not apply a write set either aborts or leaves the cluster and stays up
+      # (Disconnected, in a cluster of 0): that one never rejoins by itself, so it is restarted,
+      # as its operator (or a liveness probe) would, and rejoins by state transfer.
+      if [[ "$state" == *" Disconnected "* ]]; then
+        sdp_stop_pid "$CLUSTER_VAR/run/galera-3.pid" mariadbd 60
+        NOTE+=", restarted"
+      fi
       heal_up
       cluster_wait_synced 3 120 ;;
     webhook)
