@@ -1,7 +1,7 @@
 // sdp-loadgen: drives the platform's HTTP API with many asynchronous connections (Boost.Beast,
 // C++20 coroutines) and measures the machine's raw limits on the same servers.
 //
-//   sdp-loadgen http   --url http://127.0.0.1:PORT --workload create_submit|read|lifecycle|mix
+//   sdp-loadgen http   --url http://127.0.0.1:PORT --workload create_submit|lifecycle|get|pending|mix
 //                      --connections 32 --seconds 20 --applicant TOKEN [--county T --city T --province T]
 //                      [--rate OPS_PER_S]      a fixed rate of workload iterations instead of a closed loop
 //                      [--webhook-port PORT]   receive the applicant's webhooks and time submit -> receipt
@@ -204,16 +204,23 @@ net::awaitable<void> connection(HttpTarget t, std::string workload, json catalog
         next += interval;
         if (Clock::now() >= deadline) break;
       }
-      bool read = workload == "read" || (workload == "mix" && seq % 4 != 0);
-      if (read && !read_ids.empty()) {
-        auto id = read_ids[static_cast<size_t>(seq++) % read_ids.size()];
-        co_await timed("get", http::verb::get, "/v1/declarations/" + id, t.applicant);
+      // get: the applicant's declarations by id; pending: the county reviewer's first page of 20;
+      // mix: one create+submit to three reads (a get, a pending page, a get).
+      const int n = seq++;
+      const bool get = workload == "get" || (workload == "mix" && n % 4 != 0 && n % 4 != 2);
+      const bool pending = workload == "pending" || (workload == "mix" && n % 4 == 2);
+      if (get && !read_ids.empty()) {
+        co_await timed("get", http::verb::get, "/v1/declarations/" + read_ids[static_cast<size_t>(n) % read_ids.size()],
+                       t.applicant);
+        continue;
+      }
+      if (pending) {
         co_await timed("pending", http::verb::get, "/v1/reviews/pending?limit=20", t.county);
         continue;
       }
       auto lifecycle_start = Clock::now();
       auto d = co_await timed("create", http::verb::post, "/v1/declarations", t.applicant,
-                              declaration_body(catalogue, t.round, seq++).dump());
+                              declaration_body(catalogue, t.round, n).dump());
       if (d.is_discarded() || d.is_null()) continue;
       auto id = d["id"].get<std::string>();
       if (hooks) hooks->submitted.emplace(id, Clock::now());
@@ -284,6 +291,9 @@ int run_http(const std::map<std::string, std::string>& a) {
   int connections = std::stoi(a.at("connections"));
   double seconds = std::stod(a.at("seconds"));
   auto workload = a.at("workload");
+  if (workload != "create_submit" && workload != "lifecycle" && workload != "get" && workload != "pending" &&
+      workload != "mix")
+    throw std::runtime_error("unknown workload " + workload);
 
   net::io_context ioc;
   // The catalogue, and for reads a set of declarations to read, before the clock starts.
@@ -297,7 +307,7 @@ int run_http(const std::map<std::string, std::string>& a) {
     const auto rounds = json::parse(fetch(ioc, t, "/v1/rounds?kind=morning_star&state=open", t.applicant));
     if (rounds.value("items", json::array()).empty()) throw std::runtime_error("no open morning_star round");
     t.round = rounds["items"][0]["id"];
-    if (workload == "read" || workload == "mix") {
+    if (workload == "get" || workload == "mix") {
       std::vector<std::string> none;
       auto warm = Clock::now() + std::chrono::seconds(2);
       for (int i = 0; i < 4; ++i)

@@ -30,63 +30,25 @@ else
   GW=$STACK_URL DB_PORT=${STACK_PORT[db]}
 fi
 
-token() { SDP_JWT_PRIVATE_KEY="$VAR/keys/jwt-private.pem" "$SDP_ROOT/deploy/local/token.sh" "$@"; }
-ADMIN=$(token --role admin)
-PROVINCE=$(token --role reviewer --tier province --region 370000)
-CITY=$(token --role reviewer --tier city --region 370100)
-sql() { sdp_mariadb_admin "$DB_PORT" sdp_workflow "$@"; }
+source "$SDP_ROOT/bench/lib.sh"
+PROVINCE=$(bench_token --role reviewer --tier province --region 370000)
+CITY=$(bench_token --role reviewer --tier city --region 370100)
+sql() { bench_sql "$@"; }
 
-# Two 晨星工厂 rounds opened over the API (the bulk rows name them), and the score a complete
-# declaration gets, from the scoring service: the rows carry what a real submit writes.
-round() {
-  local body
-  body=$(jq -n --arg o "$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)" --arg c "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)" \
-    --arg t "$1" '{kind: "morning_star", year: 2026, title: $t, opens_at: $o, closes_at: $c,
-                   review_working_days: {county: 5, city: 10, province: 15}, quotas: {}}')
-  curl -sf -X POST "$GW/v1/rounds" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d "$body" | jq -r .id
-}
-ROUND_A=$(round "基准测试批次甲") ROUND_B=$(round "基准测试批次乙")
-PAYLOAD=$(jq -c '{claimed_level: 3, criteria: ([.criteria[].id] | map({key: ., value: {met: true, evidence: "现场核查记录、设备联网清单与系统截图"}}) | from_entries)}' \
-  "$SDP_ROOT/schemas/catalogs/morning_star.json")
-SCORE=$(curl -sf -X POST "$GW/v1/scoring/preview" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-  -d "$(jq -nc --argjson p "$PAYLOAD" '{kind: "morning_star", payload: $p}')" | jq -c .)
+ROUND_A=$(bench_round "基准测试批次甲") ROUND_B=$(bench_round "基准测试批次乙")
+bench_payload_and_score
 COUNTIES=$(jq -r '[.cities[].counties[].code] | map("'"'"'" + . + "'"'"'") | join(",")' "$SDP_ROOT/schemas/regions/shandong.json")
 JINAN=$(jq -r '[.cities[] | select(.code == "370100") | .counties[].code] | map("'"'"'" + . + "'"'"'") | join(",")' \
   "$SDP_ROOT/schemas/regions/shandong.json")
 NCOUNTIES=$(jq '[.cities[].counties[]] | length' "$SDP_ROOT/schemas/regions/shandong.json")
 NJINAN=$(jq '[.cities[] | select(.code == "370100") | .counties[]] | length' "$SDP_ROOT/schemas/regions/shandong.json")
 
-# One tier's rows: $1 state, $2 the ELT list of counties, $3 its length, $4 the first number of
-# the sequence (above any a real create reaches in a run), all in one statement.
-load() {
-  sql <<SQL
-SET @payload = '$(sed "s/'/''/g" <<<"$PAYLOAD")', @score = '$(sed "s/'/''/g" <<<"$SCORE")';
-INSERT INTO declarations (id, number, kind, round_id, org, org_name, region, city, title, contact, payload,
-  state, version, decided, publicity_ends_at, score, score_version, level_reached, created_by, created_at,
-  updated_at, submitted_version, submitted_score, submitted_score_version, arrived_at, due_at)
-SELECT UUID(), CONCAT('MSF-2026-', r, '-', LPAD($4 + seq, 6, '0')), 'morning_star',
-  IF(seq % 10 = 0, '$ROUND_B', '$ROUND_A'), '91370102MA3C00000B',
-  CONCAT(ELT(1 + seq % 8, '明湖', '泉城', '趵突', '千佛山', '大明', '华山', '黄河', '齐鲁'), '智能装备', seq, '有限公司'), r,
-  CONCAT(LEFT(r, 4), '00'), CONCAT(ELT(1 + seq % 4, '数字化车间', '智能工厂', '晨星工厂', '智能制造'), '建设项目申报（', seq, '）'),
-  '{"name": "王经理", "phone": "0531-88880000", "email": "wang@example.cn"}', @payload,
-  '$1', 2, 0, NULL, @score, 2, $(jq .self_assessed_level <<<"$SCORE"), 'bench-queue', t, t, 1, @score, 2, t,
-  CASE WHEN seq % 20 = 7 THEN NULL WHEN seq % 10 = 3 THEN t + INTERVAL 1 DAY ELSE t + INTERVAL 20 DAY END
-FROM (SELECT seq, ELT(1 + seq % $3, $2) AS r,
-             UTC_TIMESTAMP(6) - INTERVAL 10 DAY + INTERVAL CAST(seq AS SIGNED) * 20 SECOND AS t
-      FROM seq_1_to_$N) g;
-SQL
-}
 sdp_log "loading $N declarations awaiting the province and $N awaiting the city of Jinan"
 START=$(date +%s.%N)
-load province_review "$COUNTIES" "$NCOUNTIES" 500000
-load city_review "$JINAN" "$NJINAN" 600000
-sql <<SQL
-INSERT INTO declaration_versions (declaration_id, version, title, contact, payload, created_at)
-SELECT id, 1, title, contact, payload, created_at FROM declarations WHERE created_by = 'bench-queue';
-ANALYZE TABLE declarations, declaration_versions;
-SQL
+bench_load province_review "$COUNTIES" "$NCOUNTIES" 500000 "$N" "$ROUND_A" "$ROUND_B" bench-queue-province
+bench_load city_review "$JINAN" "$NJINAN" 600000 "$N" "$ROUND_A" "$ROUND_B" bench-queue-city
 LOADED=$(echo "$(date +%s.%N) - $START" | bc)
-COUNT=$(sql -N -e "SELECT COUNT(*) FROM declarations WHERE created_by = 'bench-queue'")
+COUNT=$(sql -N -e "SELECT COUNT(*) FROM declarations WHERE created_by LIKE 'bench-queue-%'")
 sdp_log "loaded $COUNT rows in ${LOADED}s"
 
 # Times REQUESTS GETs of one URL on one connection (curl reuses it): ms per request, one a line.

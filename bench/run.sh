@@ -3,14 +3,24 @@
 # MariaDB (innodb_flush_log_at_trx_commit=1) and nats-server. Starts its own stack on private
 # ports with the binaries and settings a user runs, drives it with bench/loadgen.cpp, prints the
 # figures, writes them as JSON, and ends with one key=value line.
-#   bench/run.sh            a few minutes
-#   bench/run.sh --quick    about a minute (CI runs this as a smoke test)
+#   bench/run.sh            about 8 minutes
+#   bench/run.sh --quick    about 2 minutes (CI runs this as a smoke test)
+#   bench/run.sh --soak     the full run, then 10 minutes of create+submit at half load with each
+#                           service's RSS every 30 s, and its RSS after a further minute idle
 set -euo pipefail
 source "$(dirname "$0")/../deploy/local/lib.sh"
 
 SECONDS_PER_WORKLOAD=30
 CONNECTIONS=32
-if [ "${1:-}" = "--quick" ]; then SECONDS_PER_WORKLOAD=6; CONNECTIONS=16; fi
+SOAK_SECONDS=0
+case "${1:-}" in
+  --quick) SECONDS_PER_WORKLOAD=6 CONNECTIONS=16 ;;
+  --soak) SOAK_SECONDS=${BENCH_SOAK_SECONDS:-600} ;;
+  "") ;;
+  *) sdp_die "usage: bench/run.sh [--quick | --soak]" ;;
+esac
+# The county reviewer's queue (region 370102) holds this many before the read workloads.
+PENDING_QUEUE=20000
 
 sdp_install_deps
 sdp_build >/dev/null
@@ -25,7 +35,8 @@ sdp_log "private stack in $TMP (MariaDB with innodb_flush_log_at_trx_commit=1, n
 sdp_stack_start "$VAR" --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 -- SDP_LOG_LEVEL=warn
 GW=$STACK_URL DB_PORT=${STACK_PORT[db]} NATS_PORT=${STACK_PORT[nats]}
 
-token() { SDP_JWT_PRIVATE_KEY="$VAR/keys/jwt-private.pem" "$SDP_ROOT/deploy/local/token.sh" "$@"; }
+source "$SDP_ROOT/bench/lib.sh"
+token() { bench_token "$@"; }
 A=$(token --role applicant --org 91370102MA3C00000B)
 C=$(token --role reviewer --tier county --region 370102)
 CI=$(token --role reviewer --tier city --region 370100)
@@ -60,7 +71,15 @@ run_workload() {  # NAME WORKLOAD [loadgen options]
   # The CPU each process spent during the workload (and its trailing deliveries).
   RESULT[$name]=$(jq -c --argjson b "$before" --argjson a "$after" '. + {cpu_s: ($a | with_entries(.value -= $b[.key]))}' <<<"$out")
 }
-for workload in create_submit lifecycle read mix; do run_workload "$workload" "$workload"; done
+for workload in create_submit lifecycle; do run_workload "$workload" "$workload"; done
+# The read workloads meet a county queue of PENDING_QUEUE declarations: the writes so far are in
+# it, bulk rows in the stack's open round make up the rest (bench/lib.sh).
+IN_QUEUE=$(bench_sql -N -e "SELECT COUNT(*) FROM declarations WHERE state = 'county_review' AND region = '370102'")
+sdp_log "county 370102's queue: $IN_QUEUE from the workloads, $((PENDING_QUEUE - IN_QUEUE)) loaded in bulk"
+OPEN_ROUND=$(curl -sf "$GW/v1/rounds?kind=morning_star&state=open" -H "Authorization: Bearer $A" | jq -r '.items[0].id')
+bench_payload_and_score
+bench_load county_review "'370102'" 1 700000 $((PENDING_QUEUE - IN_QUEUE)) "$OPEN_ROUND" "$OPEN_ROUND" bench-county-queue
+for workload in get pending mix; do run_workload "$workload" "$workload"; done
 # Latency at half the maximum: create+submit at a fixed rate of half the pairs/s just measured,
 # once the events of the saturating runs are all consumed. Only now does the applicant register a
 # webhook, to a receiver in the load generator that times submit -> receipt.
@@ -70,6 +89,27 @@ sdp_log "waiting for the consumers to finish the events of the runs so far"
 HALF=$(echo "${RESULT[create_submit]}" | jq '.operations.submit.per_s / 2 | floor | if . < 1 then 1 else . end')
 run_workload create_submit_half_load create_submit --rate "$HALF" --webhook-port "$(sdp_free_port)"
 
+# The soak: create+submit at half load for SOAK_SECONDS, each service's RSS every 30 s, then a
+# minute idle and their RSS again.
+rss_all() { for svc in "${SERVICES[@]}"; do printf '{"%s":%s}\n' "$svc" "$(rss_kb "$svc" VmRSS)"; done | jq -sc add; }
+SOAK_JSON=null
+if [ "$SOAK_SECONDS" -gt 0 ]; then
+  sdp_log "soak: create+submit at $HALF pairs/s for ${SOAK_SECONDS}s"
+  "$LOADGEN" http --url "$GW" --workload create_submit --connections "$CONNECTIONS" --seconds "$SOAK_SECONDS" \
+    --applicant "$A" --rate "$HALF" >"$TMP/soak.json" &
+  SOAK_PID=$!
+  : >"$TMP/rss.jsonl"
+  START_SOAK=$(date +%s)
+  while kill -0 "$SOAK_PID" 2>/dev/null; do
+    jq -c --argjson t "$(($(date +%s) - START_SOAK))" '{t_s: $t, rss_kb: .}' <<<"$(rss_all)" >>"$TMP/rss.jsonl"
+    sleep 30
+  done
+  wait "$SOAK_PID"
+  sleep 60
+  SOAK_JSON=$(jq -c --slurpfile rss "$TMP/rss.jsonl" --argjson after "$(rss_all)" \
+    '{load: ., rss_over_time: $rss, rss_kb_a_minute_after: $after}' "$TMP/soak.json")
+fi
+
 SERVICE_JSON=$(for svc in "${SERVICES[@]}"; do
   printf '{"service":"%s","idle_rss_kb":%s,"peak_rss_kb":%s,"cpu_s":%s}\n' "$svc" "${IDLE_RSS[$svc]}" \
     "$(rss_kb "$svc" VmHWM)" "$(echo "$(cpu_of "$svc") - ${CPU0[$svc]}" | bc)"
@@ -78,12 +118,13 @@ done | jq -s .)
 QUEUE_STACK_VAR="$VAR" QUEUE_GW="$GW" QUEUE_DB_PORT="$DB_PORT" "$SDP_ROOT/bench/queue.sh" "${1:-}"
 
 RESULTS=$(jq -n --argjson rawdb "$RAWDB" --argjson rawjs "$RAWJS" --arg wrk "$WRK" \
-  --argjson cs "${RESULT[create_submit]}" --argjson lc "${RESULT[lifecycle]}" --argjson rd "${RESULT[read]}" \
-  --argjson mx "${RESULT[mix]}" --argjson half "${RESULT[create_submit_half_load]}" \
-  --argjson services "$SERVICE_JSON" --arg quick "${1:-}" \
+  --argjson cs "${RESULT[create_submit]}" --argjson lc "${RESULT[lifecycle]}" --argjson get "${RESULT[get]}" \
+  --argjson pending "${RESULT[pending]}" --argjson mx "${RESULT[mix]}" --argjson half "${RESULT[create_submit_half_load]}" \
+  --argjson services "$SERVICE_JSON" --argjson soak "$SOAK_JSON" --arg quick "${1:-}" --argjson queue "$PENDING_QUEUE" \
   '{quick: ($quick == "--quick"), limits: {raw_commit: $rawdb, raw_publish: $rawjs, http_200_per_s: ($wrk|tonumber)},
-    workloads: {create_submit: $cs, lifecycle: $lc, read: $rd, mix: $mx, create_submit_half_load: $half},
-    services: $services}')
+    county_queue: $queue,
+    workloads: {create_submit: $cs, lifecycle: $lc, get: $get, pending: $pending, mix: $mx, create_submit_half_load: $half},
+    services: $services, soak: $soak}')
 OUT="$SDP_ROOT/build/bench-$(date +%Y%m%d-%H%M%S).json"
 echo "$RESULTS" >"$OUT"
 
@@ -100,8 +141,11 @@ echo "$RESULTS" | jq -r '
     "    CPU s: \(.value.cpu_s | to_entries | map("\(.key) \(.value*100|round/100)") | join(", "))"),
   "CPU ms per create+submit pair (create_submit): \(.workloads.create_submit as $w | $w.cpu_s | to_entries | map("\(.key) \((.value * 1000 / ($w.operations.submit.count // 1))*10|round/10)") | join(", "))",
   "services (idle RSS, peak RSS, CPU s over the run):",
-  (.services[] | "  \(.service): \(.idle_rss_kb/1024|floor) MB, \(.peak_rss_kb/1024|floor) MB, \(.cpu_s)")'
+  (.services[] | "  \(.service): \(.idle_rss_kb/1024|floor) MB, \(.peak_rss_kb/1024|floor) MB, \(.cpu_s)"),
+  (.soak // empty | "soak at \(.load.rate)/s for \(.load.seconds)s, RSS MB (\(.rss_kb_a_minute_after | keys_unsorted | join(", "))):",
+    (.rss_over_time[] | "  \(.t_s)s: \(.rss_kb | to_entries | map(.value/1024|floor|tostring) | join(", "))"),
+    "  a minute after: \(.rss_kb_a_minute_after | to_entries | map(.value/1024|floor|tostring) | join(", "))")'
 echo "results: $OUT"
 echo "$RESULTS" | jq -r '
   (.workloads.create_submit.operations.submit.per_s) as $s | (.limits.raw_commit.operations.insert_commit.per_s) as $c |
-  "submit_per_s=\($s|floor) raw_commit_per_s=\($c|floor) ratio=\(($s / $c) * 1000 | floor / 1000) lifecycles_per_s=\(.workloads.lifecycle.operations.lifecycle.per_s // 0 | floor) raw_publish_per_s=\(.limits.raw_publish.operations.publish.per_s|floor) http_200_per_s=\(.limits.http_200_per_s|floor) submit_p99_ms=\(.workloads.create_submit.operations.submit.p99_ms|floor) half_load_rate=\(.workloads.create_submit_half_load.rate) half_load_submit_p99_ms=\(.workloads.create_submit_half_load.operations.submit.p99_ms*10|floor/10) submit_to_webhook_p99_ms=\(.workloads.create_submit_half_load.operations.submit_to_webhook.p99_ms*10|floor/10)"'
+  "submit_per_s=\($s|floor) raw_commit_per_s=\($c|floor) ratio=\(($s / $c) * 1000 | floor / 1000) lifecycles_per_s=\(.workloads.lifecycle.operations.lifecycle.per_s // 0 | floor) raw_publish_per_s=\(.limits.raw_publish.operations.publish.per_s|floor) http_200_per_s=\(.limits.http_200_per_s|floor) submit_p99_ms=\(.workloads.create_submit.operations.submit.p99_ms|floor) cpu_ms_per_pair=\(.workloads.create_submit as $w | ([$w.cpu_s[]] | add) * 1000 / ($w.operations.submit.count // 1) * 100 | floor / 100) get_per_s=\(.workloads.get.operations.get.per_s // 0 | floor) pending_per_s=\(.workloads.pending.operations.pending.per_s // 0 | floor) pending_p50_ms=\(.workloads.pending.operations.pending.p50_ms // 0 | .*100|floor/100) half_load_rate=\(.workloads.create_submit_half_load.rate) half_load_submit_p99_ms=\(.workloads.create_submit_half_load.operations.submit.p99_ms*10|floor/10) submit_to_webhook_p99_ms=\(.workloads.create_submit_half_load.operations.submit_to_webhook.p99_ms*10|floor/10)"'

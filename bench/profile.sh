@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Where the CPU goes in one workload: starts the stack bench/run.sh starts, drives WORKLOAD with
+# sdp-loadgen for SECONDS after a warm-up, samples every process of the stack with `perf record`
+# (cpu-clock, 999 Hz) meanwhile, and prints each process's CPU ms per operation and its hottest
+# symbols (self time). The reports stay in build/profile-WORKLOAD/ (perf report -i … to explore).
+#   bench/profile.sh create_submit|lifecycle|get|pending [SECONDS=20] [TOP=25]
+# For get and pending the county queue is first loaded to 20,000 (bench/lib.sh), as in bench/run.sh.
+set -euo pipefail
+source "$(dirname "$0")/../deploy/local/lib.sh"
+
+WORKLOAD=${1:?usage: bench/profile.sh WORKLOAD [SECONDS] [TOP]}
+SECONDS_OF_LOAD=${2:-20}
+TOP=${3:-25}
+CONNECTIONS=32
+sdp_install_deps linux-perf
+sdp_build >/dev/null
+
+TMP=$(mktemp -d /tmp/sdp-profile.XXXXXX)
+VAR="$TMP/var"
+OUT="$SDP_ROOT/build/profile-$WORKLOAD"
+rm -rf "$OUT" && mkdir -p "$OUT"
+SERVICES=(workflow scoring notify gateway)
+cleanup() { sdp_stack_stop "$VAR"; rm -rf "$TMP"; }
+trap cleanup EXIT
+sdp_stack_start "$VAR" --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 -- SDP_LOG_LEVEL=warn
+GW=$STACK_URL DB_PORT=${STACK_PORT[db]}
+source "$SDP_ROOT/bench/lib.sh"
+A=$(bench_token --role applicant --org 91370102MA3C00000B)
+C=$(bench_token --role reviewer --tier county --region 370102)
+CI=$(bench_token --role reviewer --tier city --region 370100)
+P=$(bench_token --role reviewer --tier province --region 370000)
+LOADGEN="$SDP_ROOT/build/bench/sdp-loadgen"
+declare -A PIDFILE=([mariadb]="$VAR/mariadb/mariadbd.pid" [nats]="$VAR/nats/nats-server.pid")
+for svc in "${SERVICES[@]}"; do PIDFILE[$svc]="$VAR/run/$svc.pid"; done
+PROCS=("${SERVICES[@]}" mariadb nats)
+cpu_of() { awk '{print ($14 + $15) / 100}' "/proc/$(cat "${PIDFILE[$1]}")/stat"; }
+
+if [ "$WORKLOAD" = get ] || [ "$WORKLOAD" = pending ]; then
+  OPEN_ROUND=$(curl -sf "$GW/v1/rounds?kind=morning_star&state=open" -H "Authorization: Bearer $A" | jq -r '.items[0].id')
+  bench_payload_and_score
+  bench_load county_review "'370102'" 1 700000 20000 "$OPEN_ROUND" "$OPEN_ROUND" bench-county-queue
+fi
+load() {  # SECONDS
+  "$LOADGEN" http --url "$GW" --workload "$WORKLOAD" --connections "$CONNECTIONS" --seconds "$1" \
+    --applicant "$A" --county "$C" --city "$CI" --province "$P"
+}
+sdp_log "warm-up: $WORKLOAD for 5 s"
+load 5 >/dev/null
+declare -A CPU0
+for p in "${PROCS[@]}"; do CPU0[$p]=$(cpu_of "$p"); done
+PERFS=()
+for p in "${PROCS[@]}"; do
+  perf record -e cpu-clock -F 999 -o "$OUT/$p.data" -p "$(cat "${PIDFILE[$p]}")" 2>/dev/null &
+  PERFS+=($!)
+done
+sdp_log "profiling: $WORKLOAD, $CONNECTIONS connections, ${SECONDS_OF_LOAD}s"
+RESULT=$(load "$SECONDS_OF_LOAD")
+for pid in "${PERFS[@]}"; do kill -INT "$pid"; done
+wait "${PERFS[@]}" 2>/dev/null || true
+echo "$RESULT" >"$OUT/load.json"
+OPS=$(jq -r '.operations | to_entries | map("\(.key) \(.value.per_s | floor)/s p50 \(.value.p50_ms*10|floor/10) ms") | join(", ")' <<<"$RESULT")
+# The workload's unit: a create+submit pair, a lifecycle, one GET.
+UNIT=$(jq -r --arg w "$WORKLOAD" '.operations[if $w == "create_submit" then "submit" elif $w == "lifecycle" then "lifecycle" elif $w == "get" then "get" else "pending" end].count' <<<"$RESULT")
+echo "$WORKLOAD: $OPS"
+TOTAL=0
+for p in "${PROCS[@]}"; do
+  ms=$(echo "scale=3; ($(cpu_of "$p") - ${CPU0[$p]}) * 1000 / $UNIT" | bc)
+  TOTAL=$(echo "$TOTAL + $ms" | bc)
+  printf '  %-9s %6.3f ms CPU per %s\n' "$p" "$ms" "$WORKLOAD"
+done
+printf '  %-9s %6.3f ms CPU per %s\n' all "$TOTAL" "$WORKLOAD"
+for p in "${PROCS[@]}"; do
+  perf report -i "$OUT/$p.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' \
+    >"$OUT/$p.txt" || true
+  echo "== $p: hottest symbols (self) =="
+  head -n "$TOP" "$OUT/$p.txt"
+done
