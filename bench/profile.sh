@@ -70,8 +70,11 @@ for p in "${PROCS[@]}"; do
 done
 printf '  %-9s %6.3f ms CPU per %s\n' all "$TOTAL" "$WORKLOAD"
 for p in "${PROCS[@]}"; do
-  perf report -i "$OUT/$p.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' \
-    >"$OUT/$p.txt" || true
+  # nlohmann's and libstdc++'s template names shortened, so that a line is readable.
+  perf report -i "$OUT/$p.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' |
+    sed -e 's/nlohmann::json_abi_v3_11_2::/nlohmann::/g' -e 's/std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >/std::string/g' \
+      -e 's/nlohmann::basic_json<std::map, std::vector, std::string, bool, long, unsigned long, double, std::allocator, nlohmann::adl_serializer, std::vector<unsigned char, std::allocator<unsigned char> > >/json/g' \
+      -e 's/std::_Rb_tree<std::string, std::pair<std::string const, json>.*/std::map<std::string, json> (a tree operation)/' -e 's/  */ /g' | cut -c1-180 >"$OUT/$p.txt" || true
   echo "== $p: hottest symbols (self) =="
   head -n "$TOP" "$OUT/$p.txt"
 done

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -87,6 +88,7 @@ struct Queue {
     auto c = pool.acquire();
     c->execute("UPDATE declarations SET state = ?, arrived_at = ?, due_at = ? WHERE id = ?",
                {state, arrived_at, due_at ? db::Param(*due_at) : db::Param(nullptr), made->id});
+    workflow::recount_queues(pool);  // moved by SQL, not by apply
     return made->id;
   }
   cmd::Document pending(cmd::PendingReviews p) {
@@ -344,6 +346,7 @@ TEST(Queue, EveryShapeOfTheQueryUsesAnIndex) {
   c->execute(
       "INSERT INTO declaration_versions (declaration_id, version, title, contact, payload, created_at) "
       "SELECT id, 1, title, contact, payload, created_at FROM declarations WHERE created_by = 'bulk'");
+  workflow::recount_queues(s.pool);
   for (auto analysed = c->query("ANALYZE TABLE declarations"); analysed.next();) {}
 
   struct Shape {
@@ -418,4 +421,71 @@ TEST(Queue, EveryShapeOfTheQueryUsesAnIndex) {
   p.q = "msf-2025-370102-0001";
   EXPECT_EQ(s.pending(p).body["total"], expected);
   EXPECT_GT(expected, 0);
+}
+
+// The totals of unfiltered queues come from queue_counts (migration 0021), changed by apply with
+// every move: after submits, approvals, a return and its resubmission, a rejection and a
+// withdrawal through the workflow, every reviewer's total is the number of rows awaiting it, and
+// the counts are those of the rows.
+TEST(Queue, TheTotalsFollowEveryChangeThroughTheTiers) {
+  Queue s;
+  auto make = [&](const std::string& region) {
+    json body = {{"round", s.round_a},
+                 {"region", region},
+                 {"title", "计数"},
+                 {"org_name", "计数企业"},
+                 {"contact", {{"name", "王经理"}, {"phone", "0531-88880000"}}},
+                 {"payload", payload("morning_star", 3)}};
+    auto made = s.wf.create(*cmd::from_json(json{{"actor", applicant(kOrg).to_json()}, {"body", body}},
+                                            cmd::Tag<cmd::CreateDeclaration>{}));
+    EXPECT_TRUE(made.has_value()) << why(made);
+    auto submitted = s.wf.submit(cmd::SubmitDeclaration{applicant(kOrg), made->id, made->version});
+    EXPECT_TRUE(submitted.has_value()) << why(submitted);
+    return *submitted;
+  };
+  auto decide = [&](const cmd::Declaration& d, const Actor& who, Decision decision) {
+    auto r = s.wf.decide(cmd::DecideDeclaration{who, d.id, d.version, decision, "计数", std::nullopt});
+    EXPECT_TRUE(r.has_value()) << why(r);
+    return *r;
+  };
+  const auto county_a = reviewer("county", "370102"), county_b = reviewer("county", "370103"),
+             county_c = reviewer("county", "370202"), jinan = reviewer("city", "370100"),
+             qingdao = reviewer("city", "370200"), province = reviewer("province", "370000");
+  std::vector<cmd::Declaration> a, b;
+  for (int i = 0; i < 6; ++i) a.push_back(make("370102"));
+  for (int i = 0; i < 3; ++i) b.push_back(make("370103"));
+  auto c = make("370202");
+  for (int i = 0; i < 4; ++i) a[i] = decide(a[i], county_a, Decision::approve);         // 4 to Jinan
+  a[0] = decide(a[0], jinan, Decision::approve);                                        // 1 to the province
+  a[1] = decide(a[1], jinan, Decision::return_);                                        // returned by the city
+  a[1] = *s.wf.submit(cmd::SubmitDeclaration{applicant(kOrg), a[1].id, a[1].version});  // and resubmitted
+  b[0] = decide(b[0], county_b, Decision::reject);
+  EXPECT_TRUE(s.wf.withdraw(cmd::WithdrawDeclaration{applicant(kOrg), b[1].id, b[1].version}).has_value());
+  c = decide(c, county_c, Decision::approve);
+
+  // What each reviewer awaits (a resubmission goes back to the tier that returned it).
+  for (const auto& [who, total] : std::vector<std::pair<Actor, int>>{{county_a, 2},  // a[4], a[5]
+                                                                     {county_b, 1},  // b[2]
+                                                                     {county_c, 0},
+                                                                     {jinan, 3},  // a[1], a[2], a[3]
+                                                                     {qingdao, 1},
+                                                                     {province, 1}}) {
+    auto p = of(who);
+    p.limit = 1;  // a page short of the queue: its total is counted, not the page's length
+    EXPECT_EQ(s.pending(p).body["total"], total) << name(*who.tier) << " " << who.region;
+    p.county = who.tier == Tier::county ? std::optional(who.region) : std::nullopt;  // county= counts the same rows
+    if (p.county) EXPECT_EQ(s.pending(p).body["total"], total) << who.region;
+  }
+  // And the counts are the rows', state by state and county by county.
+  auto db = s.pool.acquire();
+  auto by_county = [&](const std::string& sql) {
+    std::map<std::string, int64_t> out;
+    for (auto r = db->query(sql); r.next();)
+      if (r.i64("n") != 0) out[r.str("state") + " " + r.str("region")] = r.i64("n");
+    return out;
+  };
+  const auto counts = by_county("SELECT state, region, SUM(n) AS n FROM queue_counts GROUP BY state, region");
+  EXPECT_EQ(counts, by_county("SELECT state, region, COUNT(*) AS n FROM declarations WHERE state IN "
+                              "('county_review', 'city_review', 'province_review') GROUP BY state, region"));
+  EXPECT_EQ(counts.size(), 5u);  // 370102 and 370103 at the county, 370102 and 370202 at the city, the province's
 }

@@ -1,7 +1,9 @@
 #include "declarations.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <tuple>
 #include <type_traits>
 
 #include "files.hpp"
@@ -316,6 +318,7 @@ void apply(db::Connection& c, const Change& change) {
   const auto changed = c.execute(sql + " WHERE id = ? AND version = ?", params);
   // The row is locked while planned, so this holds; if it ever did not, nothing is written.
   if (changed != 1) throw Error(ErrorSource::database, "declaration " + d.id + " changed while planned");
+  if (auto counted = count_move(d, change.from)) c.execute(counted->sql, counted->params);
   if (change.content_changed) save_version(c, d);
   if (change.submits) {  // reviewers see the newest content from now on, and may compare it with the next
     c.execute(
@@ -346,6 +349,16 @@ void apply(db::Connection& c, const Change& change) {
   append_history(c, d.id, change.actor, name(change.action), change.from, d.state, change.comment,
                  *rfc3339_of_db_time(d.updated_at), history_extra);
   enqueue(c, change.actor, change.event_type, d, change.event_data);
+}
+
+void recount_queues(db::Pool& pool) {
+  db::transaction(pool, [](db::Connection& c) {
+    c.execute("DELETE FROM queue_counts");
+    c.execute(
+        "INSERT INTO queue_counts (state, region, slot, city, n) SELECT state, region, 0, city, COUNT(*) "
+        "FROM declarations WHERE state IN ('county_review', 'city_review', 'province_review') "
+        "GROUP BY state, region, city");
+  });
 }
 
 Workflow::Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCatalog& regions,
@@ -538,10 +551,13 @@ Result<Workflow::QueueStatements> Workflow::pending_statements(const cmd::Pendin
   auto query = queue_query(command, regions_, now);
   if (!query) return refuse(std::move(query.error()));
   QueueStatements s;
-  // The total of every page: the rows matching the filters, counted on the queue indexes alone
-  // (a row at a tier has been submitted, so the view's join would not change the count).
-  s.count = {"SELECT COUNT(*) AS n FROM declarations d FORCE INDEX (" + query->count_index + ")" + query->where,
-             query->params};
+  // The total of every page: without filters the queue's counts (queue_counts), else the rows
+  // matching the filters, counted on the queue indexes alone (a row at a tier has been
+  // submitted, so the view's join would not change the count).
+  s.count = query->counted ? std::move(*query->counted)
+                           : Statement{"SELECT COUNT(*) AS n FROM declarations d FORCE INDEX (" + query->count_index +
+                                           ")" + query->where,
+                                       query->params};
   if (command.cursor) after(*query, *command.cursor);
   query->params.emplace_back(command.limit + 1);
   // The page's ids from the index alone (it holds every column the filters read), then their rows:
@@ -549,7 +565,7 @@ Result<Workflow::QueueStatements> Workflow::pending_statements(const cmd::Pendin
   const std::string order = " ORDER BY " + query->key + ", d.id";
   s.page = {kQueueSelect.substr(0, kQueueSelect.rfind(" FROM ")) +
                 " FROM (SELECT d.id FROM declarations d FORCE INDEX (" + query->page_index + ")" + query->where +
-                order + " LIMIT ?) page JOIN declarations d ON d.id = page.id" + kSubmittedJoin + order,
+                order + " LIMIT ?) page JOIN declarations d ON d.id = page.id" + kSubmittedJoin,
             std::move(query->params)};
   return s;
 }
@@ -568,13 +584,22 @@ Result<cmd::Document> Workflow::pending(const cmd::PendingReviews& command) {
   std::optional<std::string> next;
   int n = 0;
   PageCursor last;
+  // The page's rows in its order, sorted here: sorting them in SQL would put rows with JSON
+  // columns in a temporary table on disk (MariaDB keeps no BLOB in a memory one) for every page.
+  std::vector<std::pair<PageCursor, Row>> page;
   while (rows.next()) {
+    auto d = read_row(rows);
+    page.emplace_back(cursor_of(d, command.sort), std::move(d));
+  }
+  std::sort(page.begin(), page.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.time, a.first.id) < std::tie(b.first.time, b.first.id);
+  });
+  for (const auto& [key, d] : page) {
     if (++n > command.limit) {
       next = encode_cursor(last);
       break;
     }
-    auto d = read_row(rows);
-    last = cursor_of(d, command.sort);
+    last = key;
     items.push_back(queue_item(d, regions_, calendar_, *actor.tier, now));
   }
   // A first page that is the whole queue is its total: a search that finds a few (or none) scans

@@ -1,6 +1,7 @@
 #include "queue.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "round_plan.hpp"
 #include "sdp/time.hpp"
@@ -68,6 +69,18 @@ Result<QueueQuery> queue_query(const cmd::PendingReviews& command, const RegionC
     q.params.emplace_back(actor.region);
     scope += "city_";
   }
+  if (!command.q && !command.round && !command.kind && !command.overdue) {
+    Statement counted{"SELECT COALESCE(SUM(n), 0) AS n FROM queue_counts WHERE state = ?",
+                      {std::string(name(review_state(tier)))}};
+    if (tier == Tier::county || command.county) {
+      counted.sql += " AND region = ?";
+      counted.params.emplace_back(command.county.value_or(actor.region));
+    } else if (tier == Tier::city) {
+      counted.sql += " AND city = ?";
+      counted.params.emplace_back(actor.region);
+    }
+    q.counted = std::move(counted);
+  }
   if (command.round) scope = "ix_queue_round_";
   // Only the arrived indexes hold search_text (migration 0014): a search reads one of them, and
   // in due_at order sorts the entries it matched. Otherwise overdue reads the due date's range
@@ -94,6 +107,25 @@ Result<QueueQuery> queue_query(const cmd::PendingReviews& command, const RegionC
     q.params.emplace_back(like_contains(*command.q));
   }
   return q;
+}
+
+std::optional<Statement> count_move(const Row& row, State from) {
+  const bool left = review_tier(from).has_value(), entered = review_tier(row.state).has_value();
+  if (from == row.state || (!left && !entered)) return std::nullopt;
+  // The slot: the id's last hex digit (a v7 UUID's random bits), so one county's changes spread.
+  const int slot = std::isxdigit(static_cast<unsigned char>(row.id.back()))
+                       ? std::stoi(std::string(1, row.id.back()), nullptr, 16) % 8
+                       : 0;
+  Statement s{"INSERT INTO queue_counts (state, region, slot, city, n) VALUES ", {}};
+  auto add = [&](State state, int delta) {
+    if (!s.params.empty()) s.sql += ", ";
+    s.sql += "(?, ?, ?, ?, ?)";
+    s.params.insert(s.params.end(), {std::string(name(state)), row.region, slot, row.city, delta});
+  };
+  if (left) add(from, -1);
+  if (entered) add(row.state, 1);
+  s.sql += " ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
+  return s;
 }
 
 void after(QueueQuery& q, const PageCursor& cursor) {

@@ -22,6 +22,12 @@ namespace sdp::workflow {
 // The due_at sort key (declarations.due_key) of a declaration with no due date: after every real one.
 inline constexpr const char* kNoDueKey = "9999-12-31 23:59:59.999999";
 
+// One statement and its parameters.
+struct Statement {
+  std::string sql;
+  std::vector<db::Param> params;
+};
+
 // One queue as SQL: `where` (" WHERE …", columns as d.<name>) and its parameters, without the
 // page's position; `key` the column the sort orders by, then d.id.
 struct QueueQuery {
@@ -31,6 +37,9 @@ struct QueueQuery {
   // The index (migration 0008) of the total and of the page: jurisdiction, or round, by the order
   // the page reads (an overdue queue reads the due date's range).
   std::string count_index, page_index;
+  // A queue with no search, round, kind or overdue filter: its total is the sum of these rows of
+  // queue_counts (migration 0021) instead of a count of its index entries.
+  std::optional<Statement> counted;
 };
 
 // The queue of `command`'s reviewer (whose jurisdiction the caller has checked is valid): its
@@ -38,6 +47,10 @@ struct QueueQuery {
 // (escalation). A county outside the jurisdiction or a cursor of another sort is refused (rule).
 Result<QueueQuery> queue_query(const cmd::PendingReviews& command, const RegionCatalog& regions,
                                std::chrono::system_clock::time_point now);
+// The change of queue_counts when `row` has moved from `from` to its state: none unless it left
+// a review state or entered one.
+std::optional<Statement> count_move(const Row& row, State from);
+
 // Narrows `q` to the rows after `cursor` in its order.
 void after(QueueQuery& q, const PageCursor& cursor);
 // The cursor of `row` as the last of a page sorted by `sort`.
