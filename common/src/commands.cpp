@@ -289,6 +289,13 @@ Result<Declaration> from_json(const json& j, Tag<Declaration>) {
   return Declaration{id->get<std::string>(), version->get<int64_t>(), j};
 }
 
+Serialized serialized(const Declaration& d) {
+  return {d.id, d.version, d.body.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+Serialized serialized(const Document& d) {
+  return {"", 0, d.body.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
 json to_json(const Round& d) { return d.body; }
 Result<Round> from_json(const json& j, Tag<Round>) {
   auto id = j.find("id");
@@ -1239,6 +1246,36 @@ Result<json> decode_reply_json(std::string_view text, std::string_view service) 
     if (problem) return refuse(std::move(*problem));
   }
   return refuse(bad);
+}
+
+template <>
+std::string encode_reply<Serialized>(const Result<Serialized>& reply) {
+  if (!reply) return encode_reply_json(refuse(reply.error()));
+  std::string out = "S" + json{{"id", reply->id}, {"version", reply->version}}.dump() + "\n";
+  out += reply->json;
+  return out;
+}
+
+template <>
+Result<Serialized> decode_reply<Serialized>(std::string_view text, std::string_view service) {
+  const Problem bad =
+      Problem::unavailable({"bad reply from " + std::string(service), "服务 " + std::string(service) + " 的应答有误"});
+  if (!text.starts_with('S')) {  // a refusal, or a document sent as JSON
+    auto j = decode_reply_json(text, service);
+    if (!j) return refuse(std::move(j.error()));
+    const auto id = j->find("id");
+    const auto version = j->find("version");
+    return Serialized{id != j->end() && id->is_string() ? id->get<std::string>() : "",
+                      version != j->end() && version->is_number_integer() ? version->get<int64_t>() : 0,
+                      j->dump(-1, ' ', false, json::error_handler_t::replace)};
+  }
+  const auto end = text.find('\n');  // serialised JSON has no raw newline: the first ends the header
+  if (end == std::string_view::npos) return refuse(bad);
+  auto header = parse_json(text.substr(1, end - 1), 2);
+  if (!header || !header->is_object() || !(*header)["id"].is_string() || !(*header)["version"].is_number_integer())
+    return refuse(bad);
+  return Serialized{(*header)["id"].get<std::string>(), (*header)["version"].get<int64_t>(),
+                    std::string(text.substr(end + 1))};
 }
 
 }  // namespace sdp::cmd

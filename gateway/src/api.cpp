@@ -43,6 +43,13 @@ http::Response reply_of(int status, const cmd::Round& d) {
 
 http::Response reply_of(int status, const cmd::Document& d) { return http::Response::json(status, d.body.dump()); }
 
+// As it came: a declaration's carries its version for ETag.
+http::Response reply_of(int status, const cmd::Serialized& d) {
+  auto r = http::Response::json(status, d.json);
+  if (!d.id.empty()) r.headers["ETag"] = "\"" + std::to_string(d.version) + "\"";
+  return r;
+}
+
 // Done, nothing to say: 204 has no body.
 http::Response reply_of(int status, const cmd::Empty&) {
   http::Response r;
@@ -258,6 +265,9 @@ http::Response too_many_rows(std::size_t max) {
                                   {}});
 }
 
+json page_body(cmd::Document& page) { return std::move(page.body); }
+json page_body(const cmd::Serialized& page) { return json::parse(page.json); }  // the queue's, passed through
+
 // Every page of a list command, its cursor walked at the largest page, up to the export's cap;
 // a refusal as the JSON route answers it.
 template <class C>
@@ -268,7 +278,7 @@ std::expected<json, http::Response> every_page(const ApiDeps& d, C command) {
   for (;;) {
     auto reply = cmd::call(d.topology, d.send, command);
     if (!reply) return std::unexpected(problem_response(reply.error()));
-    json& body = reply->body;
+    json body = page_body(*reply);
     // The queue counts its rows: too many are refused before the first page is walked past.
     if (auto total = body.find("total");
         total != body.end() && total->is_number_unsigned() && total->get<std::size_t>() > d.export_max_rows)

@@ -185,7 +185,11 @@ struct Stack {
                                   const std::string& comment = "", std::optional<json> verified = std::nullopt) {
     return call(decision(actor, d, *parse_decision(verb), comment, std::move(verified)));
   }
-  Result<cmd::Declaration> get(const Actor& actor, const json& d) { return call(cmd::GetDeclaration{actor, d["id"]}); }
+  Result<cmd::Declaration> get(const Actor& actor, const json& d) {
+    auto got = call(cmd::GetDeclaration{actor, d["id"]});
+    if (!got) return refuse(std::move(got.error()));
+    return cmd::Declaration{got->id, got->version, json::parse(got->json)};
+  }
   Result<cmd::Document> history(const Actor& actor, const json& d) {
     return call(cmd::DeclarationHistory{actor, d["id"]});
   }
@@ -199,7 +203,9 @@ struct Stack {
     cmd::PendingReviews p;
     p.actor = actor;
     p.limit = 50;
-    return call(p);
+    auto page = call(p);
+    if (!page) return refuse(std::move(page.error()));
+    return cmd::Document{json::parse(page->json)};
   }
   Result<cmd::Document> stats(const Actor& actor) { return call(cmd::Statistics{actor}); }
   // Workflow stopped and started again with its clock at `t` (the timers then catch up).

@@ -65,19 +65,27 @@ void setup(Runtime& runtime) {
   auto by = [ctx](auto method) {
     return [ctx, method](const auto& command) { return (*ctx->workflow.*method)(command); };
   };
+  // The reads whose replies the gateway passes through as they are (cmd::Serialized).
+  auto serialized_by = [ctx](auto method) {
+    return [ctx, method](const auto& command) -> Result<cmd::Serialized> {
+      auto reply = (*ctx->workflow.*method)(command);
+      if (!reply) return refuse(std::move(reply.error()));
+      return cmd::serialized(*reply);
+    };
+  };
   // The gateway's readiness asks this: workflow answers only once its database is up.
   cmd::serve<cmd::Ping>(nats, topology, [&runtime](const cmd::Ping&) -> Result<cmd::Empty> {
     if (!runtime.db().ping()) return refuse(Problem::unavailable({"the database does not answer", "数据库无应答"}));
     return cmd::Empty{};
   });
   cmd::serve<cmd::CreateDeclaration>(nats, topology, by(&Workflow::create));
-  cmd::serve<cmd::GetDeclaration>(nats, topology, by(&Workflow::get));
+  cmd::serve<cmd::GetDeclaration>(nats, topology, serialized_by(&Workflow::get));
   cmd::serve<cmd::UpdateDeclaration>(nats, topology, by(&Workflow::update));
   cmd::serve<cmd::SubmitDeclaration>(nats, topology, by(&Workflow::submit));
   cmd::serve<cmd::WithdrawDeclaration>(nats, topology, by(&Workflow::withdraw));
   cmd::serve<cmd::DecideDeclaration>(nats, topology, by(&Workflow::decide));
   cmd::serve<cmd::ListDeclarations>(nats, topology, by(&Workflow::list));
-  cmd::serve<cmd::PendingReviews>(nats, topology, by(&Workflow::pending));
+  cmd::serve<cmd::PendingReviews>(nats, topology, serialized_by(&Workflow::pending));
   cmd::serve<cmd::DeclarationHistory>(nats, topology, by(&Workflow::history));
   cmd::serve<cmd::DeleteDeclaration>(nats, topology, by(&Workflow::remove));
   cmd::serve<cmd::DeclarationDiff>(nats, topology, by(&Workflow::diff));

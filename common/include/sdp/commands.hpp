@@ -46,6 +46,18 @@ struct Declaration {
   nlohmann::json body;
 };
 
+// A reply serialised once, where it is made, and answered by the gateway as the bytes it came as
+// (issue 21: a declaration by id and the review queue, the reads that are most of the traffic):
+// the JSON text, and a declaration's id and version for ETag (empty and 0 for a document). On the
+// wire a short header line with the id and version precedes the text, so nothing parses it again.
+struct Serialized {
+  std::string id;
+  int64_t version = 0;
+  std::string json;
+};
+Serialized serialized(const Declaration& d);
+Serialized serialized(const Document& d);
+
 // A round as the caller is shown it (CONTRACT §6), with its version for ETag.
 struct Round {
   std::string id;
@@ -110,7 +122,7 @@ struct CreateDeclaration {
 
 struct GetDeclaration {
   static constexpr std::string_view service = "workflow", verb = "get";
-  using Reply = Declaration;
+  using Reply = Serialized;  // a Declaration's body, serialised
   Actor actor;
   std::string id;
 };
@@ -187,7 +199,7 @@ std::optional<std::vector<char32_t>> utf8_code_points(std::string_view s);
 
 struct PendingReviews {
   static constexpr std::string_view service = "workflow", verb = "pending";
-  using Reply = Document;  // {items, next_cursor, total}
+  using Reply = Serialized;  // a Document {items, next_cursor, total}, serialised
   Actor actor;
   std::optional<Kind> kind;
   std::optional<std::string> county;  // a county-level code; outside the caller's jurisdiction: refused (rule)
@@ -622,5 +634,12 @@ Result<R> decode_reply(std::string_view text, std::string_view service) {
         {"bad reply from " + std::string(service), "服务 " + std::string(service) + " 的应答有误"}));
   return r;
 }
+
+// A Serialized reply: "S" and {"id", "version"} on the first line, the JSON text after it.
+template <>
+std::string encode_reply<Serialized>(const Result<Serialized>& reply);
+// Also reads the {"ok": …} of a service that sends the document as JSON (an older replica).
+template <>
+Result<Serialized> decode_reply<Serialized>(std::string_view text, std::string_view service);
 
 }  // namespace sdp::cmd
