@@ -10,14 +10,3 @@ if(SDP_SANITIZE STREQUAL "thread")
 elseif(NOT SDP_SANITIZE STREQUAL "")
   message(FATAL_ERROR "SDP_SANITIZE must be empty or 'thread', not '${SDP_SANITIZE}'")
 endif()
-
-# The services' allocator: jemalloc (Debian's libjemalloc-dev) in place of glibc's malloc, whose
-# malloc/free/consolidation took about a fifth of workflow's and gateway's CPU (docs/performance.md,
-# issue 21). Linked into the service executables through sdp::allocator; not under ThreadSanitizer,
-# which replaces the allocator itself.
-add_library(sdp_allocator INTERFACE)
-add_library(sdp::allocator ALIAS sdp_allocator)
-if(NOT SDP_SANITIZE STREQUAL "thread")
-  find_library(JEMALLOC_LIBRARY jemalloc REQUIRED)
-  target_link_libraries(sdp_allocator INTERFACE "${JEMALLOC_LIBRARY}")
-endif()

@@ -11,7 +11,7 @@ SDP_PACKAGES=(
   libnats-dev nats-server
   libmysqlcppconn-dev mariadb-server mariadb-client
   nlohmann-json3-dev libvalijson-dev
-  libssl-dev libcurl4-openssl-dev zlib1g-dev libmagic-dev libjemalloc-dev
+  libssl-dev libcurl4-openssl-dev zlib1g-dev libmagic-dev
   libgtest-dev libgmock-dev
   wrk python3-aiosmtpd jq
   libcairo2-dev libpango1.0-dev fonts-noto-cjk libqrencode-dev libxlsxwriter-dev
