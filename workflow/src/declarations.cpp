@@ -27,7 +27,7 @@ constexpr const char* kColumns =
     "id, number, kind, round_id, org, org_name, region, city, title, contact, payload, state, version, returned_by, "
     "decided, "
     "publicity_ends_at, arrived_at, due_at, score, score_version, created_at, updated_at, submitted_version, "
-    "recommendation_rank, valid_until, reminders_sent, next_reminder_at";
+    "recommendation_rank, valid_until, reminders_sent, next_reminder_at, submitted_files_version";
 
 // A declaration as a caller is shown it (CONTRACT §2): its applicant, the row as it is; reviewers and
 // admins, the content and score last submitted, and nothing of one never submitted (the join finds
@@ -115,6 +115,7 @@ std::optional<Row> load(db::Connection& c, const std::string& id) {
   auto row = read_row(r);
   row.reminders_sent = static_cast<int>(r.i64("reminders_sent"));
   row.next_reminder_at = r.opt_str("next_reminder_at");
+  if (!r.is_null("submitted_files_version")) row.submitted_files_version = r.i64("submitted_files_version");
   return row;
 }
 
@@ -164,12 +165,14 @@ void append_history(db::Connection& c, const std::string& id, const Actor& actor
                     const json& extra) {
   int seq = 1;
   std::string prev = kGenesisHash;
-  if (auto r =
-          c.query("SELECT seq, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq DESC LIMIT 1", {id});
-      r.next()) {
-    seq = static_cast<int>(r.i64("seq")) + 1;
-    prev = r.str("hash");
-  }
+  // A creation's entry (no state before it) is the first: nothing to read.
+  if (from)
+    if (auto r = c.query("SELECT seq, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq DESC LIMIT 1",
+                         {id});
+        r.next()) {
+      seq = static_cast<int>(r.i64("seq")) + 1;
+      prev = r.str("hash");
+    }
   auto entry = make_entry(seq, at, actor.to_json(), std::string(action), from ? std::string(name(*from)) : "",
                           std::string(name(to)), comment, prev, extra);
   auto hash = entry["hash"].get<std::string>();
@@ -298,7 +301,10 @@ int recommended_in(db::Connection& c, const std::string& round, const std::strin
 
 void apply(db::Connection& c, const Change& change) {
   const Row& d = change.row;
-  // Only what changed is written: a decision does not send the 10 KB payload back.
+  // A new content version first: a submit's row names the newest one (the write is guarded below
+  // either way, and the transaction undone if it fails).
+  if (change.content_changed) save_version(c, d);
+  // Only what changed is written, in one statement: a decision does not send the 10 KB payload back.
   std::string sql =
       "UPDATE declarations SET state = ?, version = ?, returned_by = ?, decided = ?, publicity_ends_at = ?, "
       "arrived_at = ?, due_at = ?, reminders_sent = ?, next_reminder_at = ?, valid_until = ?, updated_at = ?";
@@ -314,28 +320,28 @@ void apply(db::Connection& c, const Change& change) {
     sql += ", score = ?, score_version = ?";
     params.insert(params.end(), {score_param(d.score), d.score_version});
   }
+  if (change.submits) {
+    // Reviewers see the newest content from now on, and the files frozen now (freeze_files below
+    // keys them by this version of the declaration).
+    sql +=
+        ", submitted_version = (SELECT MAX(version) FROM declaration_versions WHERE declaration_id = ?), "
+        "submitted_files_version = ?";
+    params.insert(params.end(), {d.id, d.version});
+  }
+  if (change.submits || (change.verdict && change.rescored)) {  // the content reviewers see is the row's
+    sql += ", submitted_score = ?, submitted_score_version = ?, level_reached = ?";
+    params.insert(params.end(), {score_param(d.score), d.score_version, change.level});
+  }
   params.insert(params.end(), {d.id, change.planned_on});
   const auto changed = c.execute(sql + " WHERE id = ? AND version = ?", params);
   // The row is locked while planned, so this holds; if it ever did not, nothing is written.
   if (changed != 1) throw Error(ErrorSource::database, "declaration " + d.id + " changed while planned");
   if (auto counted = count_move(d, change.from)) c.execute(counted->sql, counted->params);
-  if (change.content_changed) save_version(c, d);
-  if (change.submits) {  // reviewers see the newest content from now on, and may compare it with the next
-    c.execute(
-        "UPDATE declarations SET submitted_version = (SELECT MAX(version) FROM declaration_versions WHERE "
-        "declaration_id = ?) WHERE id = ?",
-        {d.id, d.id});
-    // The same newest version, marked where the diff reads it, with when and with which frozen file
-    // set (freeze_files below keys it by this version of the declaration) for its 申报书.
+  if (change.submits)  // the same newest version, marked where the diff reads it, with when and its files
     c.execute(
         "UPDATE declaration_versions SET submitted = TRUE, submitted_at = ?, files_version = ? "
         "WHERE declaration_id = ? ORDER BY version DESC LIMIT 1",
         {d.updated_at, d.version, d.id});
-  }
-  if (change.submits || (change.verdict && change.rescored))  // the content reviewers see is the row's
-    c.execute(
-        "UPDATE declarations SET submitted_score = ?, submitted_score_version = ?, level_reached = ? WHERE id = ?",
-        {score_param(d.score), d.score_version, change.level, d.id});
   if (change.verdict)
     c.execute(
         "INSERT INTO verdicts (declaration_id, seq, tier, verified, decided_at) SELECT ?, COALESCE(MAX(seq), 0) + 1, "
@@ -345,7 +351,8 @@ void apply(db::Connection& c, const Change& change) {
   // The entry is at the change's time (the workflow's clock), as the row's updated_at is.
   auto history_extra = change.history_extra;
   if (change.submits)  // the files listed now are the submitted version's (CONTRACT §7)
-    if (auto files = freeze_files(c, d.id, d.version)) history_extra["files"] = std::move(*files);
+    if (auto files = freeze_files(c, d.id, d.version, d.submitted_files_version))
+      history_extra["files"] = std::move(*files);
   append_history(c, d.id, change.actor, name(change.action), change.from, d.state, change.comment,
                  *rfc3339_of_db_time(d.updated_at), history_extra);
   enqueue(c, change.actor, change.event_type, d, change.event_data);
@@ -456,7 +463,11 @@ template <class C>
 Result<cmd::Declaration> Workflow::perform(const C& command) {
   auto transition = [&](db::Connection& c) -> Result<cmd::Declaration> {
     std::optional<RoundRow> locked;
-    if constexpr (kMayMoveAPlace<C>) locked = lock_round_if_places_may_move(c, command.id, decision_of(command));
+    // A decision reads ahead whether to lock the round first. A submit almost never moves a place
+    // (only a resubmission after the province's return does): it locks the round after the row
+    // when it must, and a deadlock that order might meet is retried.
+    if constexpr (std::is_same_v<C, cmd::DecideDeclaration>)
+      locked = lock_round_if_places_may_move(c, command.id, decision_of(command));
     auto row = load(c, command.id);
     if (!row) return refuse(Problem::not_found(kNoSuchDeclaration));
     if constexpr (kMayMoveAPlace<C>)  // it moved on between the two reads: lock now (a deadlock is retried)

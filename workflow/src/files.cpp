@@ -84,17 +84,14 @@ std::optional<Problem> file_limits_refusal(int64_t listed, int64_t total, const 
   return std::nullopt;
 }
 
-std::optional<json> freeze_files(db::Connection& c, const std::string& id, int64_t version) {
-  auto prev = c.query("SELECT submitted_files_version FROM declarations WHERE id = ?", {id});
-  std::map<std::string, json> before;
-  if (prev.next() && !prev.is_null("submitted_files_version"))
-    before = submitted_files(c, id, prev.i64("submitted_files_version"));
-  c.execute(
+std::optional<json> freeze_files(db::Connection& c, const std::string& id, int64_t version,
+                                 std::optional<int64_t> previous) {
+  const auto before = previous ? submitted_files(c, id, *previous) : std::map<std::string, json>{};
+  const auto frozen = c.execute(
       "INSERT INTO declaration_submission_files (declaration_id, version, file_id) "
       "SELECT declaration_id, ?, id FROM declaration_files WHERE declaration_id = ? AND removed_at IS NULL",
       {version, id});
-  c.execute("UPDATE declarations SET submitted_files_version = ? WHERE id = ?", {version, id});
-  const auto after = submitted_files(c, id, version);
+  const auto after = frozen > 0 ? submitted_files(c, id, version) : std::map<std::string, json>{};
   json added = json::array(), removed = json::array();
   for (const auto& [file, entry] : after)
     if (!before.contains(file)) added.push_back(entry);

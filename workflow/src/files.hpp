@@ -20,8 +20,10 @@ bool is_file_item(Kind kind, const std::string& item, const scoring::Scorer& sco
 std::optional<Problem> file_limits_refusal(int64_t listed, int64_t total, const cmd::AddFile& command);
 
 // In a submit's transaction: freezes the files listed now under declaration version `version`
-// (reviewers see them from now on) and says which files it added and removed since the previous
-// submission, as the history entry's {"added": […], "removed": […]}; none when nothing changed.
-std::optional<nlohmann::json> freeze_files(db::Connection& c, const std::string& declaration_id, int64_t version);
+// (reviewers see them from now on; the caller sets declarations.submitted_files_version) and says
+// which files it added and removed since the submission that froze `previous`, as the history
+// entry's {"added": […], "removed": […]}; none when nothing changed.
+std::optional<nlohmann::json> freeze_files(db::Connection& c, const std::string& declaration_id, int64_t version,
+                                           std::optional<int64_t> previous);
 
 }  // namespace sdp::workflow

@@ -48,6 +48,9 @@ struct Row {
   // and when the next one is due (DATETIME(6) text, UTC; none: nothing more to send).
   int reminders_sent = 0;
   std::optional<std::string> next_reminder_at;
+  // The declaration version whose file list was frozen at the last submission; none before one.
+  // Like the reminders, read only with the row under its lock.
+  std::optional<int64_t> submitted_files_version;
   bool decided = false;                    // a reviewer has decided since it was last submitted from draft
   std::optional<int> recommendation_rank;  // the city's rank of its recommendation; none for applicants
   std::optional<std::string> valid_until;  // YYYY-MM-DD, once approved

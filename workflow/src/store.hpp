@@ -22,7 +22,8 @@ std::optional<Row> load_shown(db::Connection& c, const Actor& actor, const Regio
                               const std::string& id);
 // standing(), with an expert's assignment to the declaration read from its panel.
 Standing standing_in(db::Connection& c, const Actor& actor, const RegionCatalog& regions, const Row& row);
-// The next entry of the declaration's hash-chained history (the row must be locked).
+// The next entry of the declaration's hash-chained history (the row must be locked); with no
+// `from` state, a creation's, the first.
 void append_history(db::Connection& c, const std::string& id, const Actor& actor, std::string_view action,
                     std::optional<State> from, State to, const std::string& comment, const std::string& at,
                     const nlohmann::json& extra = nlohmann::json::object());
