@@ -52,9 +52,15 @@ const std::string kSubmittedView = kSubmittedSelect + kSubmittedJoin;
 // A queue item is a list row, not the content to review (GET /v1/declarations/{id} has that): it
 // carries no payload (the claimed level is in the submitted score), so a page of 20 is neither
 // 150 KB to parse and send nor 20 payloads for MariaDB to parse.
+// The score's claimed level and total are read by MariaDB (JSON_VALUE), so that workflow passes
+// the score's text into the item without parsing it.
 const std::string kQueueSelect = [] {
   std::string select = kSubmittedSelect;
   select.replace(select.find("v.payload"), 9, "'{}' AS payload");
+  const std::string from = " FROM declarations d";
+  select.insert(select.rfind(from),
+                ", JSON_VALUE(d.submitted_score, '$.claimed_level') AS score_claimed_level, "
+                "JSON_VALUE(d.submitted_score, '$.total') AS score_total");
   return select;
 }();
 
@@ -78,7 +84,7 @@ E parsed(std::optional<E> e, const char* column) {
 
 }  // namespace
 
-Row read_row(const db::Result& r) {
+Row read_row(const db::Result& r, std::string* score_text) {
   Row d;
   d.id = r.str("id");
   d.number = r.str("number");
@@ -98,7 +104,10 @@ Row read_row(const db::Result& r) {
   d.publicity_ends_at = r.opt_str("publicity_ends_at");
   d.arrived_at = r.opt_str("arrived_at");
   d.due_at = r.opt_str("due_at");
-  d.score = r.is_null("score") ? json(nullptr) : json::parse(r.str("score"));
+  if (score_text)
+    *score_text = r.is_null("score") ? "null" : r.str("score");
+  else
+    d.score = r.is_null("score") ? json(nullptr) : json::parse(r.str("score"));
   if (!r.is_null("score_version")) d.score_version = r.i64("score_version");
   if (!r.is_null("submitted_version")) d.submitted_version = r.i64("submitted_version");
   d.created_at = r.str("created_at");
@@ -143,6 +152,19 @@ namespace {
 
 cmd::Declaration reply(const Row& row, const RegionCatalog& regions) {
   return {row.id, row.version, row.to_json(regions)};
+}
+
+// The JSON text of the object `j` with one more member whose value is JSON text already (a
+// column as MariaDB keeps it, a list already serialised): appended, never parsed.
+std::string with_member(const json& j, std::string_view key, std::string_view value_text) {
+  std::string out = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  out.pop_back();  // the closing brace
+  if (out.size() > 1) out += ',';
+  out += json(key).dump();
+  out += ':';
+  out += value_text;
+  out += '}';
+  return out;
 }
 
 db::Param tier_param(const std::optional<Tier>& t) { return t ? db::Param(name(*t)) : db::Param(nullptr); }
@@ -581,48 +603,62 @@ Result<Workflow::QueueStatements> Workflow::pending_statements(const cmd::Pendin
   return s;
 }
 
-Result<cmd::Document> Workflow::pending(const cmd::PendingReviews& command) {
+Result<cmd::Serialized> Workflow::pending(const cmd::PendingReviews& command) {
   const Actor& actor = command.actor;
   if (actor.role != Role::reviewer) return refuse(Problem::forbidden(kOnlyReviewersQueue));
   if (!valid_jurisdiction(actor, regions_))
-    return cmd::Document{{{"items", json::array()}, {"next_cursor", nullptr}, {"total", 0}}};
+    return cmd::serialized(cmd::Document{{{"items", json::array()}, {"next_cursor", nullptr}, {"total", 0}}});
   const auto now = this->now();  // workflow's clock, as the deadlines were set on
   auto statements = pending_statements(command, now);
   if (!statements) return refuse(std::move(statements.error()));
   auto lease = pool_.acquire();
   auto rows = lease->query(statements->page.sql, statements->page.params);
-  json items = json::array();
-  std::optional<std::string> next;
-  int n = 0;
-  PageCursor last;
+  struct Entry {
+    PageCursor key;
+    Row row;
+    std::string score;  // the submitted score's text, passed into the item as it is
+  };
   // The page's rows in its order, sorted here: sorting them in SQL would put rows with JSON
   // columns in a temporary table on disk (MariaDB keeps no BLOB in a memory one) for every page.
-  std::vector<std::pair<PageCursor, Row>> page;
+  std::vector<Entry> page;
   while (rows.next()) {
-    auto d = read_row(rows);
-    page.emplace_back(cursor_of(d, command.sort), std::move(d));
+    Entry e;
+    e.row = read_row(rows, &e.score);
+    // What queue_item reads of the score: its claim (晨星工厂) or total (产业大脑), as MariaDB read them.
+    e.row.score = json::object();
+    if (!rows.is_null("score_claimed_level"))
+      e.row.score["claimed_level"] = json::parse(rows.str("score_claimed_level"), nullptr, false);
+    if (!rows.is_null("score_total")) e.row.score["total"] = json::parse(rows.str("score_total"), nullptr, false);
+    e.key = cursor_of(e.row, command.sort);
+    page.push_back(std::move(e));
   }
-  std::sort(page.begin(), page.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.first.time, a.first.id) < std::tie(b.first.time, b.first.id);
+  std::sort(page.begin(), page.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.key.time, a.key.id) < std::tie(b.key.time, b.key.id);
   });
-  for (const auto& [key, d] : page) {
+  std::string items = "[";
+  std::optional<std::string> next;
+  int n = 0;
+  for (const auto& e : page) {
     if (++n > command.limit) {
-      next = encode_cursor(last);
+      next = encode_cursor(page[static_cast<size_t>(command.limit) - 1].key);
       break;
     }
-    last = key;
-    items.push_back(queue_item(d, regions_, calendar_, *actor.tier, now));
+    auto item = queue_item(e.row, regions_, calendar_, *actor.tier, now);
+    item.erase("score");
+    if (n > 1) items += ',';
+    items += with_member(item, "score", e.score);
   }
+  items += ']';
   // A first page that is the whole queue is its total: a search that finds a few (or none) scans
   // the queue once, not twice. Otherwise the matches of every page are counted.
-  int64_t total = static_cast<int64_t>(items.size());
+  int64_t total = std::min<int64_t>(static_cast<int64_t>(page.size()), command.limit);
   if (command.cursor || next) {
     auto counted = lease->query(statements->count.sql, statements->count.params);
     counted.next();
     total = counted.i64("n");
   }
-  return cmd::Document{
-      {{"items", std::move(items)}, {"next_cursor", next ? json(*next) : json(nullptr)}, {"total", total}}};
+  return cmd::Serialized{
+      "", 0, with_member(json{{"next_cursor", next ? json(*next) : json(nullptr)}, {"total", total}}, "items", items)};
 }
 
 // One page of the caller's view, newest first.

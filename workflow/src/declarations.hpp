@@ -51,7 +51,7 @@ class Workflow {
   Result<cmd::Declaration> decide(const cmd::DecideDeclaration& command);
   Result<cmd::Declaration> get(const cmd::GetDeclaration& command);
   Result<cmd::Document> list(const cmd::ListDeclarations& command);
-  Result<cmd::Document> pending(const cmd::PendingReviews& command);
+  Result<cmd::Serialized> pending(const cmd::PendingReviews& command);  // passed through by the gateway
   // The two statements pending() runs for `command` at `now` (the total, then the page), for
   // EXPLAIN in tests and docs/performance.md; a refusal as pending() would answer it.
   struct QueueStatements {

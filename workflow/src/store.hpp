@@ -14,7 +14,9 @@
 
 namespace sdp::workflow {
 
-Row read_row(const db::Result& r);
+// A declaration's row from a query of its columns; with `score_text`, its score is left unparsed
+// there (the column's JSON text, "null" for none) and Row::score empty.
+Row read_row(const db::Result& r, std::string* score_text = nullptr);
 // The row under its lock.
 std::optional<Row> load(db::Connection& c, const std::string& id);
 // The declaration as `actor` is shown it, if it may be shown at all.

@@ -85,7 +85,7 @@ void setup(Runtime& runtime) {
   cmd::serve<cmd::WithdrawDeclaration>(nats, topology, by(&Workflow::withdraw));
   cmd::serve<cmd::DecideDeclaration>(nats, topology, by(&Workflow::decide));
   cmd::serve<cmd::ListDeclarations>(nats, topology, by(&Workflow::list));
-  cmd::serve<cmd::PendingReviews>(nats, topology, serialized_by(&Workflow::pending));
+  cmd::serve<cmd::PendingReviews>(nats, topology, by(&Workflow::pending));
   cmd::serve<cmd::DeclarationHistory>(nats, topology, by(&Workflow::history));
   cmd::serve<cmd::DeleteDeclaration>(nats, topology, by(&Workflow::remove));
   cmd::serve<cmd::DeclarationDiff>(nats, topology, by(&Workflow::diff));
