@@ -41,7 +41,7 @@ run() {  # SHAPE WORKLOAD
   settle
 }
 
-WORKLOADS=(create_submit lifecycle read)
+WORKLOADS=(create_submit lifecycle get pending)
 for w in "${WORKLOADS[@]}"; do run two "$w"; done
 for svc in gateway notify scoring workflow; do sdp_stop_pid "$CLUSTER_VAR/run/$svc-2.pid" "sdp-$svc" 20; done
 for _ in $(seq 1 50); do [[ $(cluster_haproxy_status gateway gateway-2) == DOWN* ]] && break; sleep 0.2; done
