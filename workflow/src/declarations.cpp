@@ -358,7 +358,6 @@ void apply(db::Connection& c, const Change& change) {
   const auto changed = c.execute(sql + " WHERE id = ? AND version = ?", params);
   // The row is locked while planned, so this holds; if it ever did not, nothing is written.
   if (changed != 1) throw Error(ErrorSource::database, "declaration " + d.id + " changed while planned");
-  if (auto counted = count_move(d, change.from)) c.execute(counted->sql, counted->params);
   if (change.submits)  // the same newest version, marked where the diff reads it, with when and its files
     c.execute(
         "UPDATE declaration_versions SET submitted = TRUE, submitted_at = ?, files_version = ? "
@@ -378,6 +377,8 @@ void apply(db::Connection& c, const Change& change) {
   append_history(c, d.id, change.actor, name(change.action), change.from, d.state, change.comment,
                  *rfc3339_of_db_time(d.updated_at), history_extra);
   enqueue(c, change.actor, change.event_type, d, change.event_data);
+  // Last of the writes, so that the count's row (shared by a county's changes) is locked for the least time.
+  if (auto counted = count_move(d, change.from)) c.execute(counted->sql, counted->params);
 }
 
 void recount_queues(db::Pool& pool) {

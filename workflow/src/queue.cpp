@@ -114,7 +114,7 @@ std::optional<Statement> count_move(const Row& row, State from) {
   if (from == row.state || (!left && !entered)) return std::nullopt;
   // The slot: the id's last hex digit (a v7 UUID's random bits), so one county's changes spread.
   const int slot = std::isxdigit(static_cast<unsigned char>(row.id.back()))
-                       ? std::stoi(std::string(1, row.id.back()), nullptr, 16) % 8
+                       ? std::stoi(std::string(1, row.id.back()), nullptr, 16)
                        : 0;
   Statement s{"INSERT INTO queue_counts (state, region, slot, city, n) VALUES ", {}};
   auto add = [&](State state, int delta) {

@@ -3,12 +3,12 @@
 -- The number of declarations in each review state per county is kept here instead, changed in the
 -- transaction of every change that moves a declaration into or out of one (workflow's apply), so
 -- the total of a queue without a search, round, kind or overdue filter is a sum of a few rows.
--- A county's count is spread over 8 slots (by the declaration id's last digit) so that the
--- submits of one busy county do not all wait for one row's lock.
+-- A county's count is spread over 16 slots (by the declaration id's last hex digit), and changed
+-- last in its transaction, so that the changes of one busy county do not all wait for one row's lock.
 CREATE TABLE IF NOT EXISTS queue_counts (
   state  VARCHAR(16)       NOT NULL,   -- county_review | city_review | province_review
   region CHAR(6)           NOT NULL,   -- the county
-  slot   TINYINT UNSIGNED  NOT NULL,   -- 0..7
+  slot   TINYINT UNSIGNED  NOT NULL,   -- 0..15
   city   CHAR(6)           NOT NULL,   -- the county's city, for a city reviewer's total
   n      INT               NOT NULL,
   PRIMARY KEY (state, region, slot),
