@@ -113,7 +113,7 @@ std::optional<Statement> count_move(const Row& row, State from) {
   const bool left = review_tier(from).has_value(), entered = review_tier(row.state).has_value();
   if (from == row.state || (!left && !entered)) return std::nullopt;
   // The slot: the id's last hex digit (a v7 UUID's random bits), so one county's changes spread.
-  const int slot = std::isxdigit(static_cast<unsigned char>(row.id.back()))
+  const int slot = !row.id.empty() && std::isxdigit(static_cast<unsigned char>(row.id.back()))
                        ? std::stoi(std::string(1, row.id.back()), nullptr, 16)
                        : 0;
   Statement s{"INSERT INTO queue_counts (state, region, slot, city, n) VALUES ", {}};
