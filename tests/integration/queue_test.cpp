@@ -158,7 +158,7 @@ TEST(Queue, SearchesNumberOrgNameAndTitleAndNarrowsByRoundKindAndCounty) {
 
   auto got = s.wf.get({admin(), a});
   ASSERT_TRUE(got.has_value()) << why(got);
-  const std::string a_number = got->body["number"];
+  const std::string a_number = json::parse(got->json)["number"];
   ASSERT_TRUE(a_number.starts_with("MSF-2026-370102-")) << a_number;
   EXPECT_EQ(ids(search(a_number)), std::vector<std::string>{a}) << "the whole number";
   EXPECT_EQ(search("msf-2026-3701").body["total"], 2) << "a number prefix: Jinan's 晨星工厂 (not c, an IBR-)";

@@ -570,7 +570,11 @@ TEST(Workflow, TheMigrationToSubmittedVersionsReadsWhatWasSubmittedFromTheRecord
   auto scorer = scoring::Scorer::load(build_info::kSchemasDir, "2026.1", "2026.1");
   auto regions = RegionCatalog::from_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json");
   workflow::Workflow wf{pool, scorer, regions, calendar(), {}, nullptr};
-  auto get = [&](const Actor& actor, const std::string& id) { return wf.get({actor, id}); };
+  auto get = [&](const Actor& actor, const std::string& id) -> Result<cmd::Declaration> {
+    auto got = wf.get({actor, id});
+    if (!got) return refuse(std::move(got.error()));
+    return cmd::Declaration{got->id, got->version, json::parse(got->json)};
+  };
   const auto county = reviewer("county", "370102");
   EXPECT_EQ(refusal(get(county, draft)), ProblemKind::not_found);
   EXPECT_EQ(get(applicant(), draft)->body["title"], "草稿二");

@@ -84,7 +84,7 @@ E parsed(std::optional<E> e, const char* column) {
 
 }  // namespace
 
-Row read_row(const db::Result& r, std::string* score_text) {
+Row read_row(const db::Result& r, Texts* texts) {
   Row d;
   d.id = r.str("id");
   d.number = r.str("number");
@@ -96,7 +96,10 @@ Row read_row(const db::Result& r, std::string* score_text) {
   d.city = r.str("city");
   d.title = r.str("title");
   d.contact = cmd::Contact::from_json(json::parse(r.str("contact")));
-  d.payload = json::parse(r.str("payload"));
+  if (texts)
+    texts->payload = r.str("payload");
+  else
+    d.payload = json::parse(r.str("payload"));
   d.state = parsed(parse_state(r.str("state")), "state");
   d.version = r.i64("version");
   if (auto t = r.opt_str("returned_by")) d.returned_by = parsed(parse_tier(*t), "returned_by");
@@ -104,8 +107,8 @@ Row read_row(const db::Result& r, std::string* score_text) {
   d.publicity_ends_at = r.opt_str("publicity_ends_at");
   d.arrived_at = r.opt_str("arrived_at");
   d.due_at = r.opt_str("due_at");
-  if (score_text)
-    *score_text = r.is_null("score") ? "null" : r.str("score");
+  if (texts)
+    texts->score = r.is_null("score") ? "null" : r.str("score");
   else
     d.score = r.is_null("score") ? json(nullptr) : json::parse(r.str("score"));
   if (!r.is_null("score_version")) d.score_version = r.i64("score_version");
@@ -132,10 +135,10 @@ const std::string& view_for(const Actor& actor) { return actor.role == Role::app
 
 // The declaration as `actor` is shown it, if it may be shown at all.
 std::optional<Row> load_shown(db::Connection& c, const Actor& actor, const RegionCatalog& regions,
-                              const std::string& id) {
+                              const std::string& id, Texts* texts) {
   auto r = c.query(std::string(view_for(actor)) + " WHERE d.id = ?", {id});
   if (!r.next()) return std::nullopt;
-  auto row = read_row(r);
+  auto row = read_row(r, texts);
   if (!shown(standing_in(c, actor, regions, row), row)) return std::nullopt;
   return row;
 }
@@ -154,16 +157,20 @@ cmd::Declaration reply(const Row& row, const RegionCatalog& regions) {
   return {row.id, row.version, row.to_json(regions)};
 }
 
-// The JSON text of the object `j` with one more member whose value is JSON text already (a
-// column as MariaDB keeps it, a list already serialised): appended, never parsed.
+// One more member of the object in `object_text` whose value is JSON text already (a column as
+// MariaDB keeps it, a list already serialised): appended, never parsed.
+void append_member(std::string& object_text, std::string_view key, std::string_view value_text) {
+  object_text.pop_back();  // the closing brace
+  if (object_text.size() > 1) object_text += ',';
+  object_text += json(key).dump();
+  object_text += ':';
+  object_text += value_text;
+  object_text += '}';
+}
+
 std::string with_member(const json& j, std::string_view key, std::string_view value_text) {
   std::string out = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  out.pop_back();  // the closing brace
-  if (out.size() > 1) out += ',';
-  out += json(key).dump();
-  out += ':';
-  out += value_text;
-  out += '}';
+  append_member(out, key, value_text);
   return out;
 }
 
@@ -526,11 +533,14 @@ Result<cmd::Declaration> Workflow::submit(const cmd::SubmitDeclaration& command)
 Result<cmd::Declaration> Workflow::withdraw(const cmd::WithdrawDeclaration& command) { return perform(command); }
 Result<cmd::Declaration> Workflow::decide(const cmd::DecideDeclaration& command) { return perform(command); }
 
-Result<cmd::Declaration> Workflow::get(const cmd::GetDeclaration& command) {
+Result<cmd::Serialized> Workflow::get(const cmd::GetDeclaration& command) {
   auto lease = pool_.acquire();
-  auto d = load_shown(*lease, command.actor, regions_, command.id);
+  Texts texts;  // the payload and score as MariaDB keeps them, passed into the reply unparsed
+  auto d = load_shown(*lease, command.actor, regions_, command.id, &texts);
   if (!d) return refuse(Problem::not_found(kNoSuchDeclaration));
   auto body = d->to_json(regions_);
+  body.erase("payload");
+  body.erase("score");
   body["verdicts"] = json::array();
   for (auto r = lease->query("SELECT tier, verified, decided_at FROM verdicts WHERE declaration_id = ? ORDER BY seq",
                              {d->id});
@@ -539,7 +549,9 @@ Result<cmd::Declaration> Workflow::get(const cmd::GetDeclaration& command) {
                                 {"verified", json::parse(r.str("verified"))},
                                 {"decided_at", api_time(r.str("decided_at"))}});
   body["publicity_hold"] = d->state == State::publicity ? publicity_hold(open_objections(*lease, d->id)) : json();
-  return cmd::Declaration{d->id, d->version, std::move(body)};
+  auto text = with_member(body, "payload", texts.payload);
+  append_member(text, "score", texts.score);
+  return cmd::Serialized{d->id, d->version, std::move(text)};
 }
 
 Result<cmd::Document> Workflow::list(const cmd::ListDeclarations& command) {
@@ -617,14 +629,14 @@ Result<cmd::Serialized> Workflow::pending(const cmd::PendingReviews& command) {
   struct Entry {
     PageCursor key;
     Row row;
-    std::string score;  // the submitted score's text, passed into the item as it is
+    Texts texts;  // the submitted score's text, passed into the item as it is (the payload is '{}')
   };
   // The page's rows in its order, sorted here: sorting them in SQL would put rows with JSON
   // columns in a temporary table on disk (MariaDB keeps no BLOB in a memory one) for every page.
   std::vector<Entry> page;
   while (rows.next()) {
     Entry e;
-    e.row = read_row(rows, &e.score);
+    e.row = read_row(rows, &e.texts);
     // What queue_item reads of the score: its claim (晨星工厂) or total (产业大脑), as MariaDB read them.
     e.row.score = json::object();
     if (!rows.is_null("score_claimed_level"))
@@ -647,7 +659,7 @@ Result<cmd::Serialized> Workflow::pending(const cmd::PendingReviews& command) {
     auto item = queue_item(e.row, regions_, calendar_, *actor.tier, now);
     item.erase("score");
     if (n > 1) items += ',';
-    items += with_member(item, "score", e.score);
+    items += with_member(item, "score", e.texts.score);
   }
   items += ']';
   // A first page that is the whole queue is its total: a search that finds a few (or none) scans

@@ -49,7 +49,7 @@ class Workflow {
   Result<cmd::Declaration> submit(const cmd::SubmitDeclaration& command);
   Result<cmd::Declaration> withdraw(const cmd::WithdrawDeclaration& command);
   Result<cmd::Declaration> decide(const cmd::DecideDeclaration& command);
-  Result<cmd::Declaration> get(const cmd::GetDeclaration& command);
+  Result<cmd::Serialized> get(const cmd::GetDeclaration& command);  // passed through by the gateway
   Result<cmd::Document> list(const cmd::ListDeclarations& command);
   Result<cmd::Serialized> pending(const cmd::PendingReviews& command);  // passed through by the gateway
   // The two statements pending() runs for `command` at `now` (the total, then the page), for

@@ -14,14 +14,18 @@
 
 namespace sdp::workflow {
 
-// A declaration's row from a query of its columns; with `score_text`, its score is left unparsed
-// there (the column's JSON text, "null" for none) and Row::score empty.
-Row read_row(const db::Result& r, std::string* score_text = nullptr);
+// A row's JSON documents as MariaDB keeps them, for a reply that passes them on unparsed.
+struct Texts {
+  std::string payload, score;  // the columns' JSON text; "null" for a score there is none of
+};
+// A declaration's row from a query of its columns; with `texts`, its payload and score are left
+// there as text and Row::payload and Row::score empty.
+Row read_row(const db::Result& r, Texts* texts = nullptr);
 // The row under its lock.
 std::optional<Row> load(db::Connection& c, const std::string& id);
 // The declaration as `actor` is shown it, if it may be shown at all.
 std::optional<Row> load_shown(db::Connection& c, const Actor& actor, const RegionCatalog& regions,
-                              const std::string& id);
+                              const std::string& id, Texts* texts = nullptr);
 // standing(), with an expert's assignment to the declaration read from its panel.
 Standing standing_in(db::Connection& c, const Actor& actor, const RegionCatalog& regions, const Row& row);
 // The next entry of the declaration's hash-chained history (the row must be locked); with no

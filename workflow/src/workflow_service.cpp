@@ -65,21 +65,13 @@ void setup(Runtime& runtime) {
   auto by = [ctx](auto method) {
     return [ctx, method](const auto& command) { return (*ctx->workflow.*method)(command); };
   };
-  // The reads whose replies the gateway passes through as they are (cmd::Serialized).
-  auto serialized_by = [ctx](auto method) {
-    return [ctx, method](const auto& command) -> Result<cmd::Serialized> {
-      auto reply = (*ctx->workflow.*method)(command);
-      if (!reply) return refuse(std::move(reply.error()));
-      return cmd::serialized(*reply);
-    };
-  };
   // The gateway's readiness asks this: workflow answers only once its database is up.
   cmd::serve<cmd::Ping>(nats, topology, [&runtime](const cmd::Ping&) -> Result<cmd::Empty> {
     if (!runtime.db().ping()) return refuse(Problem::unavailable({"the database does not answer", "数据库无应答"}));
     return cmd::Empty{};
   });
   cmd::serve<cmd::CreateDeclaration>(nats, topology, by(&Workflow::create));
-  cmd::serve<cmd::GetDeclaration>(nats, topology, serialized_by(&Workflow::get));
+  cmd::serve<cmd::GetDeclaration>(nats, topology, by(&Workflow::get));
   cmd::serve<cmd::UpdateDeclaration>(nats, topology, by(&Workflow::update));
   cmd::serve<cmd::SubmitDeclaration>(nats, topology, by(&Workflow::submit));
   cmd::serve<cmd::WithdrawDeclaration>(nats, topology, by(&Workflow::withdraw));
