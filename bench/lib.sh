@@ -59,3 +59,27 @@ SQL
       ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
   fi
 }
+
+# What bench/run.sh and bench/profile.sh both need of a started stack (needs SERVICES): the load
+# generator, a token per role (A applicant, C county, CI city, P province), and each process's
+# pid file for cpu_of (CPU seconds) and rss_kb (a /proc/PID/status line, e.g. VmRSS, in kB).
+bench_stack_handles() {
+  LOADGEN="$SDP_ROOT/build/bench/sdp-loadgen"
+  A=$(bench_token --role applicant --org 91370102MA3C00000B)
+  C=$(bench_token --role reviewer --tier county --region 370102)
+  CI=$(bench_token --role reviewer --tier city --region 370100)
+  P=$(bench_token --role reviewer --tier province --region 370000)
+  declare -gA PIDFILE=([mariadb]="$VAR/mariadb/mariadbd.pid" [nats]="$VAR/nats/nats-server.pid")
+  local svc
+  for svc in "${SERVICES[@]}"; do PIDFILE[$svc]="$VAR/run/$svc.pid"; done
+}
+cpu_of() { awk '{print ($14 + $15) / 100}' "/proc/$(cat "${PIDFILE[$1]}")/stat"; }
+rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$(cat "${PIDFILE[$1]}")/status"; }
+
+# N more declarations awaiting county 370102 (the county token's), in the stack's open 晨星工厂 round.
+bench_fill_county_queue() {  # N
+  local round
+  round=$(curl -sf "$GW/v1/rounds?kind=morning_star&state=open" -H "Authorization: Bearer $A" | jq -r '.items[0].id')
+  bench_payload_and_score
+  bench_load county_review "'370102'" 1 700000 "$1" "$round" "$round" bench-county-queue
+}

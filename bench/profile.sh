@@ -25,21 +25,10 @@ trap cleanup EXIT
 sdp_stack_start "$VAR" --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 -- SDP_LOG_LEVEL=warn
 GW=$STACK_URL DB_PORT=${STACK_PORT[db]}
 source "$SDP_ROOT/bench/lib.sh"
-A=$(bench_token --role applicant --org 91370102MA3C00000B)
-C=$(bench_token --role reviewer --tier county --region 370102)
-CI=$(bench_token --role reviewer --tier city --region 370100)
-P=$(bench_token --role reviewer --tier province --region 370000)
-LOADGEN="$SDP_ROOT/build/bench/sdp-loadgen"
-declare -A PIDFILE=([mariadb]="$VAR/mariadb/mariadbd.pid" [nats]="$VAR/nats/nats-server.pid")
-for svc in "${SERVICES[@]}"; do PIDFILE[$svc]="$VAR/run/$svc.pid"; done
+bench_stack_handles
 PROCS=("${SERVICES[@]}" mariadb nats)
-cpu_of() { awk '{print ($14 + $15) / 100}' "/proc/$(cat "${PIDFILE[$1]}")/stat"; }
 
-if [ "$WORKLOAD" = get ] || [ "$WORKLOAD" = pending ]; then
-  OPEN_ROUND=$(curl -sf "$GW/v1/rounds?kind=morning_star&state=open" -H "Authorization: Bearer $A" | jq -r '.items[0].id')
-  bench_payload_and_score
-  bench_load county_review "'370102'" 1 700000 20000 "$OPEN_ROUND" "$OPEN_ROUND" bench-county-queue
-fi
+if [ "$WORKLOAD" = get ] || [ "$WORKLOAD" = pending ]; then bench_fill_county_queue 20000; fi
 load() {  # SECONDS
   "$LOADGEN" http --url "$GW" --workload "$WORKLOAD" --connections "$CONNECTIONS" --seconds "$1" \
     --applicant "$A" --county "$C" --city "$CI" --province "$P"

@@ -36,18 +36,7 @@ sdp_stack_start "$VAR" --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 -- SDP
 GW=$STACK_URL DB_PORT=${STACK_PORT[db]} NATS_PORT=${STACK_PORT[nats]}
 
 source "$SDP_ROOT/bench/lib.sh"
-token() { bench_token "$@"; }
-A=$(token --role applicant --org 91370102MA3C00000B)
-C=$(token --role reviewer --tier county --region 370102)
-CI=$(token --role reviewer --tier city --region 370100)
-P=$(token --role reviewer --tier province --region 370000)
-LOADGEN="$SDP_ROOT/build/bench/sdp-loadgen"
-
-# CPU seconds and resident memory of each process of the stack, from /proc.
-declare -A PIDFILE=([mariadb]="$VAR/mariadb/mariadbd.pid" [nats]="$VAR/nats/nats-server.pid")
-for svc in "${SERVICES[@]}"; do PIDFILE[$svc]="$VAR/run/$svc.pid"; done
-cpu_of() { awk '{print ($14 + $15) / 100}' "/proc/$(cat "${PIDFILE[$1]}")/stat"; }
-rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$(cat "${PIDFILE[$1]}")/status"; }
+bench_stack_handles
 cpu_all() { for p in "${SERVICES[@]}" mariadb nats; do printf '{"%s":%s}\n' "$p" "$(cpu_of "$p")"; done | jq -s add; }
 declare -A IDLE_RSS CPU0
 for svc in "${SERVICES[@]}"; do IDLE_RSS[$svc]=$(rss_kb "$svc" VmRSS); CPU0[$svc]=$(cpu_of "$svc"); done
@@ -76,9 +65,7 @@ for workload in create_submit lifecycle; do run_workload "$workload" "$workload"
 # it, bulk rows in the stack's open round make up the rest (bench/lib.sh).
 IN_QUEUE=$(bench_sql -N -e "SELECT COUNT(*) FROM declarations WHERE state = 'county_review' AND region = '370102'")
 sdp_log "county 370102's queue: $IN_QUEUE from the workloads, $((PENDING_QUEUE - IN_QUEUE)) loaded in bulk"
-OPEN_ROUND=$(curl -sf "$GW/v1/rounds?kind=morning_star&state=open" -H "Authorization: Bearer $A" | jq -r '.items[0].id')
-bench_payload_and_score
-bench_load county_review "'370102'" 1 700000 $((PENDING_QUEUE - IN_QUEUE)) "$OPEN_ROUND" "$OPEN_ROUND" bench-county-queue
+bench_fill_county_queue $((PENDING_QUEUE - IN_QUEUE))
 for workload in get pending mix; do run_workload "$workload" "$workload"; done
 # Latency at half the maximum: create+submit at a fixed rate of half the pairs/s just measured,
 # once the events of the saturating runs are all consumed. Only now does the applicant register a

@@ -339,3 +339,27 @@ TEST(Commands, AQueueCommandWithBadQueryMembersIsRefusedAtTheirPointers) {
   old["query"]["region"] = "370102";  // its name before rounds
   EXPECT_EQ(from_json(old, Tag<PendingReviews>{})->county, "370102");
 }
+
+// GET and the queue's replies travel as text (cmd::Serialized): the bytes come back as they were
+// sent with the id and version beside them; a refusal is still a problem; the {"ok": …} of a
+// replica that sends JSON is read too; a header without its line end is refused.
+TEST(Commands, ASerializedReplyComesBackAsItsBytes) {
+  const std::string text = R"({"id":"d1","payload":{"MS01":{"met":true}},"version":4})";
+  auto sent = decode_reply<Serialized>(encode_reply(Result<Serialized>(Serialized{"d1", 4, text})), "workflow");
+  ASSERT_TRUE(sent) << sent.error().title.en;
+  EXPECT_EQ(sent->id, "d1");
+  EXPECT_EQ(sent->version, 4);
+  EXPECT_EQ(sent->json, text);
+  auto refused = decode_reply<Serialized>(
+      encode_reply(Result<Serialized>(refuse(Problem::not_found({"No such declaration", "申报不存在"})))), "workflow");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ProblemKind::not_found);
+  auto older = decode_reply<Serialized>(R"({"ok":{"id":"d2","version":7,"title":"t"}})", "workflow");
+  ASSERT_TRUE(older);
+  EXPECT_EQ(older->id, "d2");
+  EXPECT_EQ(older->version, 7);
+  EXPECT_EQ(json::parse(older->json)["title"], "t");
+  auto cut = decode_reply<Serialized>(R"(S{"id":"d1","version":4})", "workflow");
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().kind, ProblemKind::unavailable);
+}

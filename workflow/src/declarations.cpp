@@ -664,7 +664,7 @@ Result<cmd::Serialized> Workflow::pending(const cmd::PendingReviews& command) {
   items += ']';
   // A first page that is the whole queue is its total: a search that finds a few (or none) scans
   // the queue once, not twice. Otherwise the matches of every page are counted.
-  int64_t total = std::min<int64_t>(static_cast<int64_t>(page.size()), command.limit);
+  int64_t total = static_cast<int64_t>(page.size());  // all of it, unless there is a next page
   if (command.cursor || next) {
     auto counted = lease->query(statements->count.sql, statements->count.params);
     counted.next();

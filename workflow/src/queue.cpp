@@ -113,9 +113,8 @@ std::optional<Statement> count_move(const Row& row, State from) {
   const bool left = review_tier(from).has_value(), entered = review_tier(row.state).has_value();
   if (from == row.state || (!left && !entered)) return std::nullopt;
   // The slot: the id's last hex digit (a v7 UUID's random bits), so one county's changes spread.
-  const int slot = !row.id.empty() && std::isxdigit(static_cast<unsigned char>(row.id.back()))
-                       ? std::stoi(std::string(1, row.id.back()), nullptr, 16)
-                       : 0;
+  const unsigned char last = row.id.empty() ? '0' : static_cast<unsigned char>(row.id.back());
+  const int slot = std::isdigit(last) ? last - '0' : std::isxdigit(last) ? std::tolower(last) - 'a' + 10 : 0;
   Statement s{"INSERT INTO queue_counts (state, region, slot, city, n) VALUES ", {}};
   auto add = [&](State state, int delta) {
     if (!s.params.empty()) s.sql += ", ";
