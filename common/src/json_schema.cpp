@@ -157,7 +157,9 @@ JsonSchema& JsonSchema::operator=(JsonSchema&&) noexcept = default;
 std::vector<SchemaProblem> JsonSchema::validate(const nlohmann::json& document) const {
   if (auto p = over_bound(impl_->document, impl_->document, document, "", 0))
     return {plain_schema_problem(*p, impl_->document)};
-  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  // One validator a thread, for its cache of the schemas' compiled `pattern`s (finite: keyed by
+  // the schemas' own patterns, never by input); a fresh one compiled each of them on every call.
+  thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter adapter(document);
   if (validator.validate(impl_->schema, adapter, &results)) return {};

@@ -221,12 +221,16 @@ bool Deliverer::deliver_one(std::optional<int64_t>& delivered) {
   return true;
 }
 
-void Deliverer::wake() {
+void Deliverer::wake(int deliveries) {
+  if (deliveries <= 0) return;  // an inbox entry only: no sender has anything to do
+  int woken;
   {
     std::lock_guard lock(mutex_);
-    ++wakes_;
+    woken = std::min(deliveries, senders_ - wakes_);
+    if (woken <= 0) return;  // every sender is woken already
+    wakes_ += woken;
   }
-  woken_.notify_all();
+  for (int i = 0; i < woken; ++i) woken_.notify_one();
 }
 
 std::optional<std::string> Deliverer::secret_of(const std::string& org) {
@@ -254,23 +258,41 @@ int Deliverer::release_expired_leases() {
       "UPDATE deliveries SET state = 'pending' WHERE state = 'sending' AND next_attempt_at <= UTC_TIMESTAMP(6)"));
 }
 
+// Whether an idle sender should take back expired leases now: at most once a kLeaseSweep for all.
+bool Deliverer::sweep_due() {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  auto next = next_sweep_.load();
+  if (now < next) return false;
+  const auto after = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(kLeaseSweep).count();
+  return next_sweep_.compare_exchange_strong(next, after);  // one sender of those that saw it due
+}
+
 void Deliverer::run(std::stop_token stop) {
-  uint64_t seen = 0;
+  {
+    std::lock_guard lock(mutex_);
+    ++senders_;
+  }
   std::optional<int64_t> delivered;  // sent, not yet recorded
   while (!stop.stop_requested()) {
     bool worked = false;
     try {
       worked = deliver_one(delivered);
-      // Idle: take back what a sender that died was holding (at most a few times a second).
-      if (!worked && release_expired_leases() > 0) worked = true;
+      // Idle: take back what a sender that died was holding.
+      if (!worked && sweep_due() && release_expired_leases() > 0) worked = true;
     } catch (const std::exception& e) {
       log::warn("delivery pass failed", {{"error", e.what()}});
     }
     if (worked) continue;
-    // Nothing due: wait for new deliveries, or poll for retries coming due (and other instances').
+    // Nothing due: wait to be woken for new deliveries, or poll for retries coming due (and other
+    // instances' deliveries). A wake consumed here is a sender that looks once more.
     std::unique_lock lock(mutex_);
-    woken_.wait_for(lock, stop, std::chrono::milliseconds(250), [&] { return wakes_ != seen; });
-    seen = wakes_;
+    woken_.wait_for(lock, stop, std::chrono::milliseconds(250), [&] { return wakes_ > 0; });
+    if (wakes_ > 0) --wakes_;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    --senders_;
+    wakes_ = std::min(wakes_, senders_);
   }
   if (!delivered) return;
   try {

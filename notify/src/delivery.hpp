@@ -2,6 +2,7 @@
 // Outgoing deliveries: signed webhook POSTs (CONTRACT §4) and e-mail over SMTP (libcurl), each
 // retried with exponential back-off and jitter, bounded per receiver, dead-lettered at the end.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -46,8 +47,9 @@ class Deliverer {
   // sender not yet recorded, is recorded in the same transaction as the claim and cleared; a new
   // success is left in it for the next call (or for the end of run()).
   bool deliver_one(std::optional<int64_t>& delivered);
-  // New deliveries are waiting: an idle sender looks now rather than at its next poll.
-  void wake();
+  // `deliveries` new deliveries are waiting: as many idle senders (at most all) look now rather
+  // than at their next poll.
+  void wake(int deliveries);
   // Deliveries whose sender's lease ran out (it died mid-send) become pending again; how many.
   int release_expired_leases();
 
@@ -55,6 +57,7 @@ class Deliverer {
   // An org's webhook secret, unsealed; remembered for a moment, so a busy org's deliveries do not
   // each read it, while a new secret is in use within kSecretMemory of its registration.
   std::optional<std::string> secret_of(const std::string& org);
+  bool sweep_due();
   static constexpr std::chrono::seconds kSecretMemory{2};
   struct Secret {
     std::optional<std::string> secret;
@@ -66,7 +69,11 @@ class Deliverer {
   std::mutex mutex_;
   std::map<std::string, Secret> secrets_;
   std::condition_variable_any woken_;
-  uint64_t wakes_ = 0;
+  int senders_ = 0;  // in run()
+  int wakes_ = 0;    // senders woken and not yet looking; never more than senders_
+  // An idle sender takes back expired leases at most this often (all the instance's senders together).
+  static constexpr std::chrono::seconds kLeaseSweep{1};
+  std::atomic<std::chrono::steady_clock::rep> next_sweep_{0};
 };
 
 }  // namespace sdp::notify

@@ -31,21 +31,26 @@ std::string receiver_of(const std::string& url) {
 
 }  // namespace
 
-bool Notifier::on_event(const Event& e) {
+Notifier::Recorded Notifier::on_event(const Event& e) {
   return db::transaction(pool_, [&](db::Connection& c) { return record(c, e); });
 }
 
-int Notifier::on_events(const std::vector<Event>& events) {
+Notifier::Recorded Notifier::on_events(const std::vector<Event>& events) {
   return db::transaction(pool_, [&](db::Connection& c) {
-    int fresh = 0;
-    for (const auto& e : events) fresh += record(c, e) ? 1 : 0;
-    return fresh;
+    Recorded all;
+    for (const auto& e : events) {
+      auto one = record(c, e);
+      all.fresh += one.fresh;
+      all.deliveries += one.deliveries;
+    }
+    return all;
   });
 }
 
-bool Notifier::record(db::Connection& c, const Event& e) {
+Notifier::Recorded Notifier::record(db::Connection& c, const Event& e) {
   auto p = plan(e, templates_, regions_.name_of(e.data.value("region", "")));
-  if (!db::mark_processed(c, "notify", e.id)) return false;
+  if (!db::mark_processed(c, "notify", e.id)) return {};
+  Recorded done{1, 0};
   // A deleted draft is forgotten: its org's notifications of it go (reviewers never had any).
   if (e.type == "declaration.deleted")
     c.execute("DELETE FROM notifications WHERE declaration_id = ? AND audience = ?",
@@ -61,29 +66,29 @@ bool Notifier::record(db::Connection& c, const Event& e) {
     for (const auto& entry : p.inbox)
       if (entry.email)
         for (const auto& address : mailboxes_of(mailboxes_, entry.audience))
-          c.execute(
+          done.deliveries += static_cast<int>(c.execute(
               "INSERT IGNORE INTO deliveries (event_id, channel, recipient, target, receiver, subject, body, state, "
               "next_attempt_at, created_at) VALUES (?, 'email', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), "
               "UTC_TIMESTAMP(6))",
-              {e.id, address, address, "smtp", p.email_subject, entry.body});
-  if (!p.applicant_text) return true;
+              {e.id, address, address, "smtp", p.email_subject, entry.body}));
+  if (!p.applicant_text) return done;
   // The org's webhook as registered now; the delivery keeps the URL it was meant for.
   auto hook = c.query("SELECT url FROM webhooks WHERE org = ?", {p.applicant_org});
   if (hook.next()) {
     auto url = hook.str("url");
-    c.execute(
+    done.deliveries += static_cast<int>(c.execute(
         "INSERT IGNORE INTO deliveries (event_id, channel, recipient, target, receiver, subject, body, state, "
         "next_attempt_at, created_at) VALUES (?, 'webhook', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), "
         "UTC_TIMESTAMP(6))",
-        {e.id, p.applicant_org, url, receiver_of(url), e.type, webhook_body(e, *p.applicant_text).dump()});
+        {e.id, p.applicant_org, url, receiver_of(url), e.type, webhook_body(e, *p.applicant_text).dump()}));
   }
   if (p.email && !settings_.smtp_url.empty())
-    c.execute(
+    done.deliveries += static_cast<int>(c.execute(
         "INSERT IGNORE INTO deliveries (event_id, channel, recipient, target, receiver, subject, body, state, "
         "next_attempt_at, created_at) VALUES (?, 'email', ?, ?, ?, ?, ?, 'pending', UTC_TIMESTAMP(6), "
         "UTC_TIMESTAMP(6))",
-        {e.id, *p.email, *p.email, "smtp", p.email_subject, *p.applicant_text});
-  return true;
+        {e.id, *p.email, *p.email, "smtp", p.email_subject, *p.applicant_text}));
+  return done;
 }
 
 Result<cmd::Document> Notifier::answer(const cmd::Inbox& command) {

@@ -18,11 +18,16 @@ class Notifier {
            Mailboxes mailboxes = {})
       : pool_(pool), templates_(templates), regions_(regions), settings_(settings), mailboxes_(std::move(mailboxes)) {}
 
-  // In one transaction: the event marked processed, its inbox entries and its deliveries. False
-  // when the event had been handled already (nothing is written twice).
-  bool on_event(const Event& e);
-  // The same for several events in one transaction (one commit for a whole fetch); how many were new.
-  int on_events(const std::vector<Event>& events);
+  // What recording events wrote: how many of them were new (an event handled already writes
+  // nothing twice), and how many deliveries they queued for the senders.
+  struct Recorded {
+    int fresh = 0;
+    int deliveries = 0;
+  };
+  // In one transaction: the event marked processed, its inbox entries and its deliveries.
+  Recorded on_event(const Event& e);
+  // The same for several events in one transaction (one commit for a whole fetch).
+  Recorded on_events(const std::vector<Event>& events);
 
   // The commands notify serves (the gateway's, and the operators' dead-letter pair).
   Result<cmd::Document> answer(const cmd::Inbox& c);
@@ -34,7 +39,7 @@ class Notifier {
   Result<cmd::Document> answer(const cmd::ReplayDeliveries& c);
 
  private:
-  bool record(db::Connection& c, const Event& e);  // on_event's work, in the caller's transaction
+  Recorded record(db::Connection& c, const Event& e);  // on_event's work, in the caller's transaction
 
   db::Pool& pool_;
   const Templates& templates_;

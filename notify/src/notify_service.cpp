@@ -95,9 +95,9 @@ void setup(Runtime& runtime) {
       runtime.nats(), runtime.topology().consumers.at("notify"), [ctx](const nats::Message& m) {
         auto event = read_event(m.data, ctx->schemas);
         if (!event) return nats::Disposition::reject(event.error());
-        bool fresh = ctx->notifier->on_event(*event);
-        if (fresh)
-          ctx->deliverer->wake();
+        auto recorded = ctx->notifier->on_event(*event);
+        if (recorded.fresh)
+          ctx->deliverer->wake(recorded.deliveries);
         else
           log::info("event already notified", {{"declaration_id", event->declaration_id}});
         return nats::Disposition::ack();
@@ -115,7 +115,7 @@ void setup(Runtime& runtime) {
       events.push_back(std::move(*event));
       out.push_back(nats::Disposition::ack());
     }
-    if (!events.empty() && ctx->notifier->on_events(events) > 0) ctx->deliverer->wake();
+    if (!events.empty()) ctx->deliverer->wake(ctx->notifier->on_events(events).deliveries);
     return out;
   });
   runtime.add_worker("event-consumer", [consumer](std::stop_token st) { consumer->run(st); });
