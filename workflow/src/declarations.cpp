@@ -385,7 +385,11 @@ void apply(db::Connection& c, const Change& change) {
                  *rfc3339_of_db_time(d.updated_at), history_extra);
   enqueue(c, change.actor, change.event_type, d, change.event_data);
   // Last of the writes, so that the count's row (shared by a county's changes) is locked for the least time.
-  if (auto counted = count_move(d, change.from)) c.execute(counted->sql, counted->params);
+  auto counted = count_deltas(d, change.from);
+  if (auto* batch = GroupCommit::deferred_counts())  // the batch writes them all, last and in key order
+    batch->insert(batch->end(), counted.begin(), counted.end());
+  else if (auto s = count_statement(std::move(counted)))
+    c.execute(s->sql, s->params);
 }
 
 void recount_queues(db::Pool& pool) {
@@ -405,6 +409,7 @@ Workflow::Workflow(db::Pool& pool, const scoring::Scorer& scorer, const RegionCa
       regions_(regions),
       calendar_(calendar),
       settings_(settings),
+      commits_(pool, settings.commit_lanes, settings.commit_batch),
       outbox_written_(std::move(outbox_written)) {}
 
 Circumstances Workflow::circumstances(db::Connection& c, const Row& row, std::optional<RoundRow> locked) const {
@@ -464,7 +469,7 @@ Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command)
 
   std::optional<Result<cmd::Declaration>> created;
   try {
-    created = Result<cmd::Declaration>(db::transaction(pool_, [&](db::Connection& c) {
+    created = Result<cmd::Declaration>(commits_.transaction([&](db::Connection& c) {
       c.execute(
           "INSERT INTO declarations (id, number, kind, round_id, org, org_name, region, city, title, contact, payload, "
           "state, version, score, score_version, created_by, created_at, updated_at, request_key) "
@@ -518,9 +523,9 @@ Result<cmd::Declaration> Workflow::perform(const C& command) {
   };
   auto done = [&] {
     if constexpr (requires { command.request_key; })  // a change a retry may repeat (replies.hpp)
-      return once_per_key(pool_, command, command.id, now(), transition);
+      return once_per_key(pool_, commits_, command, command.id, now(), transition);
     else
-      return db::transaction(pool_, transition);
+      return commits_.transaction(transition);
   }();
   if (done && outbox_written_) outbox_written_();
   return done;

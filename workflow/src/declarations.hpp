@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 
+#include "group_commit.hpp"
 #include "plan.hpp"
 #include "queue.hpp"
 #include "sdp/commands.hpp"
@@ -19,6 +20,10 @@ struct Settings {
   // Workflow's clock is the system's moved by this much (SDP_CLOCK_OFFSET_SECONDS): rehearsals and
   // tests move time to see deadlines, reminders and 公示 pass; 0 in production.
   std::chrono::seconds clock_offset{0};
+  // Group commit of creations and changes (group_commit.hpp): batches at once, 0 for none; and
+  // the changes a batch takes at most.
+  int commit_lanes = 0;
+  int commit_batch = 32;
 };
 
 // The places `city` holds in `round` (quota.hpp: recommended); exact only under the round's lock.
@@ -130,6 +135,7 @@ class Workflow {
   const RegionCatalog& regions_;
   const WorkingDays& calendar_;
   Settings settings_;
+  GroupCommit commits_;  // creations' and changes' transactions
   std::function<void()> outbox_written_;
 };
 

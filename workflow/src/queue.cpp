@@ -109,20 +109,38 @@ Result<QueueQuery> queue_query(const cmd::PendingReviews& command, const RegionC
   return q;
 }
 
-std::optional<Statement> count_move(const Row& row, State from) {
+std::vector<CountDelta> count_deltas(const Row& row, State from) {
   const bool left = review_tier(from).has_value(), entered = review_tier(row.state).has_value();
-  if (from == row.state || (!left && !entered)) return std::nullopt;
+  if (from == row.state || (!left && !entered)) return {};
   // The slot: the id's last hex digit (a v7 UUID's random bits), so one county's changes spread.
   const unsigned char last = row.id.empty() ? '0' : static_cast<unsigned char>(row.id.back());
   const int slot = std::isdigit(last) ? last - '0' : std::isxdigit(last) ? std::tolower(last) - 'a' + 10 : 0;
+  std::vector<CountDelta> out;
+  if (left) out.push_back({std::string(name(from)), row.region, row.city, slot, -1});
+  if (entered) out.push_back({std::string(name(row.state)), row.region, row.city, slot, 1});
+  return out;
+}
+
+std::optional<Statement> count_statement(std::vector<CountDelta> deltas) {
+  // The first slot named for a state and county takes the sum (stable: the first stays first).
+  std::stable_sort(deltas.begin(), deltas.end(), [](const CountDelta& a, const CountDelta& b) {
+    return std::tie(a.state, a.region) < std::tie(b.state, b.region);
+  });
   Statement s{"INSERT INTO queue_counts (state, region, slot, city, n) VALUES ", {}};
-  auto add = [&](State state, int delta) {
-    if (!s.params.empty()) s.sql += ", ";
-    s.sql += "(?, ?, ?, ?, ?)";
-    s.params.insert(s.params.end(), {std::string(name(state)), row.region, slot, row.city, delta});
-  };
-  if (left) add(from, -1);
-  if (entered) add(row.state, 1);
+  for (size_t i = 0; i < deltas.size();) {
+    const auto& first = deltas[i];
+    int sum = 0;
+    size_t j = i;
+    for (; j < deltas.size() && deltas[j].state == first.state && deltas[j].region == first.region; ++j)
+      sum += deltas[j].delta;
+    if (sum != 0) {
+      if (!s.params.empty()) s.sql += ", ";
+      s.sql += "(?, ?, ?, ?, ?)";
+      s.params.insert(s.params.end(), {first.state, first.region, first.slot, first.city, sum});
+    }
+    i = j;
+  }
+  if (s.params.empty()) return std::nullopt;
   s.sql += " ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
   return s;
 }

@@ -47,9 +47,19 @@ struct QueueQuery {
 // (escalation). A county outside the jurisdiction or a cursor of another sort is refused (rule).
 Result<QueueQuery> queue_query(const cmd::PendingReviews& command, const RegionCatalog& regions,
                                std::chrono::system_clock::time_point now);
-// The change of queue_counts when `row` has moved from `from` to its state: none unless it left
-// a review state or entered one.
-std::optional<Statement> count_move(const Row& row, State from);
+// A change of one row of queue_counts: `delta` declarations more (or fewer) in `state` in a county.
+struct CountDelta {
+  std::string state, region, city;
+  int slot = 0;
+  int delta = 0;
+};
+// The changes of queue_counts when `row` has moved from `from` to its state: none unless it left
+// a review state or entered one. A county's count is spread over 16 slots by the id's last hex digit.
+std::vector<CountDelta> count_deltas(const Row& row, State from);
+// `deltas` as one statement: summed per state and county (into the first slot named for it), in
+// the table's key order, so that transactions changing the same rows lock them in the same order;
+// none when they cancel out.
+std::optional<Statement> count_statement(std::vector<CountDelta> deltas);
 
 // Narrows `q` to the rows after `cursor` in its order.
 void after(QueueQuery& q, const PageCursor& cursor);

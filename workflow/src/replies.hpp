@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "group_commit.hpp"
 #include "sdp/commands.hpp"
 #include "sdp/db.hpp"
 
@@ -28,12 +29,13 @@ int purge_replies(db::Pool& pool, std::chrono::system_clock::time_point now, int
 // the reply recorded for it is answered without running `work`, and a success is recorded with it.
 // A refusal is not recorded; one met because a twin under the key got there first (the change is
 // made, its row lock waited for) answers the twin's reply, as does a twin's record committed first.
+// With `commits`, the transaction is one of its group commits (group_commit.hpp).
 template <class C, class Work>
-Result<typename C::Reply> once_per_key(db::Pool& pool, const C& command,
+Result<typename C::Reply> once_per_key(db::Pool& pool, GroupCommit& commits, const C& command,
                                        const std::optional<std::string>& declaration_id,
                                        std::chrono::system_clock::time_point now, Work&& work) {
   using Reply = typename C::Reply;
-  if (!command.request_key) return db::transaction(pool, work);
+  if (!command.request_key) return commits.transaction(work);
   const std::string& key = *command.request_key;
   auto recorded = [&](db::Connection& c) -> std::optional<Result<Reply>> {
     auto reply = reply_under(c, key, now);
@@ -41,7 +43,7 @@ Result<typename C::Reply> once_per_key(db::Pool& pool, const C& command,
     return cmd::from_json(*reply, cmd::Tag<Reply>{});
   };
   try {
-    return db::transaction(pool, [&](db::Connection& c) -> Result<Reply> {
+    return commits.transaction([&](db::Connection& c) -> Result<Reply> {
       if (auto before = recorded(c)) return std::move(*before);
       auto done = work(c);
       if (done)
@@ -56,6 +58,14 @@ Result<typename C::Reply> once_per_key(db::Pool& pool, const C& command,
     if (auto twin = recorded(*lease)) return std::move(*twin);
     throw;
   }
+}
+
+template <class C, class Work>
+Result<typename C::Reply> once_per_key(db::Pool& pool, const C& command,
+                                       const std::optional<std::string>& declaration_id,
+                                       std::chrono::system_clock::time_point now, Work&& work) {
+  GroupCommit alone(pool, 0, 1);
+  return once_per_key(pool, alone, command, declaration_id, now, std::forward<Work>(work));
 }
 
 }  // namespace sdp::workflow

@@ -23,7 +23,16 @@ ServiceSpec spec() {
                        check::integer(-kMaxClockOffset, kMaxClockOffset)},
                       {"SDP_PUBLICITY_POLL_MS", "how often the timers run (公示 ending, deadline and expert reminders)",
                        "1000", check::integer(10, 600000)},
-                      {"SDP_OUTBOX_BATCH", "events the relay publishes per pass", "100", check::integer(1, 10000)}}};
+                      {"SDP_OUTBOX_BATCH", "events the relay publishes per pass", "100", check::integer(1, 10000)},
+                      {"SDP_COMMIT_LANES",
+                       "creations and changes arriving together share a transaction: this many such batches at "
+                       "once (each holds a database connection); 0, each change its own transaction",
+                       "4", check::integer(0, 64)},
+                      {"SDP_COMMIT_BATCH", "changes one such batch takes at most", "32", check::integer(1, 1000)}},
+                     // More command threads than the others: a change waiting for its batch's commit holds one
+                     // (without a connection), and the batches are as large as the changes waiting.
+                     16,
+                     24};
 }
 
 namespace {
@@ -45,7 +54,8 @@ void setup(Runtime& runtime) {
   auto ctx = std::make_shared<Context>(
       Context{scoring::Scorer::load(dir), RegionCatalog::from_file((dir / "regions" / "shandong.json").string()),
               WorkingDays::from_file(dir / "calendar" / "working_days.json"), nullptr, nullptr});
-  const Settings settings{cfg.seconds("SDP_CLOCK_OFFSET_SECONDS")};
+  const Settings settings{cfg.seconds("SDP_CLOCK_OFFSET_SECONDS"), static_cast<int>(cfg.integer("SDP_COMMIT_LANES")),
+                          static_cast<int>(cfg.integer("SDP_COMMIT_BATCH"))};
   if (settings.clock_offset.count() != 0)
     log::warn("workflow's clock is moved: for rehearsals and tests only",
               {{"offset_seconds", settings.clock_offset.count()}});

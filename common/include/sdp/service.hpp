@@ -25,7 +25,9 @@ struct ServiceSpec {
   std::string name;  // "gateway", "workflow", "scoring", "notify"
   uint16_t default_http_port = 0;
   int default_http_threads = 1;
-  std::vector<Setting> settings;  // the service's own settings, beside the common ones
+  std::vector<Setting> settings;    // the service's own settings, beside the common ones
+  int default_handler_threads = 8;  // SDP_NATS_HANDLER_THREADS
+  int default_db_pool_size = 16;    // SDP_DB_POOL_SIZE
 };
 
 // The settings every service reads (SDP_DB_*, SDP_NATS_URL, SDP_HTTP_*, …), for the README and tests.

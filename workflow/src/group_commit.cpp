@@ -1,0 +1,104 @@
+#include "group_commit.hpp"
+
+#include <algorithm>
+
+#include "sdp/metrics.hpp"
+
+namespace sdp::workflow {
+namespace {
+
+thread_local std::vector<CountDelta>* t_deferred = nullptr;
+
+// Counts deferred on this thread while it lives.
+struct Deferring {
+  explicit Deferring(std::vector<CountDelta>& counts) { t_deferred = &counts; }
+  ~Deferring() { t_deferred = nullptr; }
+  Deferring(const Deferring&) = delete;
+  Deferring& operator=(const Deferring&) = delete;
+};
+
+}  // namespace
+
+std::vector<CountDelta>* GroupCommit::deferred_counts() { return t_deferred; }
+
+void GroupCommit::run(Job& job) {
+  std::unique_lock lock(mutex_);
+  queue_.push_back(&job);
+  for (;;) {
+    if (job.stage == Job::Stage::done) return;
+    const bool leads = job.stage == Job::Stage::leads;  // its lane counted by whoever told it
+    if (!leads && !(job.stage == Job::Stage::queued && leading_ < lanes_)) {
+      job.changed.wait(lock);
+      continue;
+    }
+    if (!leads) ++leading_;
+    // The queue in arrival order, but not a job another has told to lead (it takes its own batch).
+    std::vector<Job*> batch, rest;
+    for (Job* j : queue_)
+      (batch.size() < static_cast<size_t>(most_) && (j == &job || j->stage == Job::Stage::queued) ? batch : rest)
+          .push_back(j);
+    queue_ = std::move(rest);
+    for (Job* j : batch) j->stage = Job::Stage::taken;
+    lock.unlock();
+    lead(batch);
+    lock.lock();
+    for (Job* j : batch) {
+      j->stage = Job::Stage::done;
+      if (j != &job) j->changed.notify_one();
+    }
+    // The lane passes to the first command still waiting, if any; else it is free.
+    auto next = std::find_if(queue_.begin(), queue_.end(), [](Job* j) { return j->stage == Job::Stage::queued; });
+    if (next == queue_.end()) {
+      --leading_;
+    } else {
+      (*next)->stage = Job::Stage::leads;
+      (*next)->changed.notify_one();
+    }
+  }
+}
+
+void GroupCommit::lead(const std::vector<Job*>& batch) {
+  auto alone = [](Job& j) {
+    try {
+      j.alone();
+    } catch (...) {
+      j.error = std::current_exception();
+    }
+  };
+  if (batch.size() == 1) return alone(*batch.front());
+  metrics::global().inc("sdp_workflow_group_commits_total");
+  metrics::global().inc("sdp_workflow_group_committed_changes_total", {}, static_cast<double>(batch.size()));
+  bool together = true;
+  try {
+    auto lease = pool_.acquire();
+    std::vector<CountDelta> counts;
+    bool committing = false;
+    try {
+      Deferring deferring(counts);
+      lease->begin();
+      for (Job* j : batch) j->together(*lease);
+      if (auto s = count_statement(std::move(counts))) lease->execute(s->sql, s->params);
+      committing = true;
+      lease->commit();
+    } catch (const std::exception& e) {
+      try {
+        if (lease->in_transaction()) lease->rollback();
+      } catch (...) {
+        lease.discard();
+      }
+      // A COMMIT that failed may still have committed: only a conflict (a deadlock, a Galera
+      // certification failure) says for certain that it did not. Anything else fails them all,
+      // as a commit failing alone fails its one command.
+      if (committing && !db::is_retryable_conflict(e)) throw;
+      together = false;
+    }
+  } catch (...) {
+    for (Job* j : batch) j->error = std::current_exception();
+    return;
+  }
+  if (together) return;
+  metrics::global().inc("sdp_workflow_group_commits_undone_total");
+  for (Job* j : batch) alone(*j);
+}
+
+}  // namespace sdp::workflow

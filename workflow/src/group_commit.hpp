@@ -1,0 +1,75 @@
+#pragma once
+// Group commit (issue 21): the changes that reach workflow at the same time share one transaction
+// and one commit. Each is still its own plan, its own writes and its own reply; what they share is
+// the START and the COMMIT (a commit is the dearest statement: the binary log's and InnoDB's
+// writes and syncs) and the queues' counts, written once at the end of the batch.
+//
+// The first command to find a lane free leads: it takes every command queued (at most `most`),
+// runs them one after another on one connection, commits, and hands the lane on. If any of them
+// throws (a deadlock, a duplicate key, a lost connection), the batch is rolled back and each of
+// its commands runs again alone, exactly as without group commit; a refusal is a reply, not a
+// failure, and commits with the others as it would alone.
+
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include "queue.hpp"
+#include "sdp/db.hpp"
+
+namespace sdp::workflow {
+
+class GroupCommit {
+ public:
+  // `lanes`: batches that may run at once, each on a connection of its own; 0, every change in
+  // its own transaction (db::transaction). `most`: commands a batch takes at most.
+  GroupCommit(db::Pool& pool, int lanes, int most) : pool_(pool), lanes_(lanes), most_(most) {}
+
+  // As db::transaction(pool, work), in a batch with the changes queued meanwhile: the caller waits
+  // for the batch's commit (or leads it) and gets its own work's result or exception.
+  template <class F>
+  auto transaction(F&& work) -> decltype(work(std::declval<db::Connection&>()));
+
+  // The queues' count changes of the batch this thread is running, if it is: apply() adds its own
+  // here instead of writing them, and the batch writes them together, last (count_statement).
+  static std::vector<CountDelta>* deferred_counts();
+
+ private:
+  struct Job {
+    std::function<void(db::Connection&)> together;  // the work, in the batch's transaction
+    std::function<void()> alone;                    // the work in a transaction of its own
+    std::exception_ptr error;
+    enum class Stage { queued, leads, taken, done } stage = Stage::queued;
+    std::condition_variable changed;
+  };
+  // Queues `job` and returns once it is done, having led a batch (its own, or the next) if it had to.
+  void run(Job& job);
+  // Runs `batch` (taken off the queue) and records each job's outcome; no lock held.
+  void lead(const std::vector<Job*>& batch);
+
+  db::Pool& pool_;
+  const int lanes_, most_;
+  std::mutex mutex_;
+  std::vector<Job*> queue_;  // in arrival order
+  int leading_ = 0;          // lanes in use, counting a job told to lead that has not woken yet
+};
+
+template <class F>
+auto GroupCommit::transaction(F&& work) -> decltype(work(std::declval<db::Connection&>())) {
+  using R = decltype(work(std::declval<db::Connection&>()));
+  static_assert(!std::is_void_v<R>, "a change answers something");
+  if (lanes_ == 0) return db::transaction(pool_, work);
+  std::optional<R> result;
+  Job job;
+  job.together = [&](db::Connection& c) { result.emplace(work(c)); };
+  job.alone = [&] { result.emplace(db::transaction(pool_, work)); };
+  run(job);
+  if (job.error) std::rethrow_exception(job.error);
+  return std::move(*result);
+}
+
+}  // namespace sdp::workflow
