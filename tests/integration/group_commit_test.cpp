@@ -69,7 +69,11 @@ struct Held {
           return i;
         });
       }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // all queued behind the lane
+    // All queued behind the held lane before it is let go (a deadline, not a guess at a pause).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (commits.waiting() < static_cast<size_t>(n) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_EQ(commits.waiting(), static_cast<size_t>(n));
     release.count_down();
     return out;
   }

@@ -21,6 +21,11 @@ struct Deferring {
 
 std::vector<CountDelta>* GroupCommit::deferred_counts() { return t_deferred; }
 
+size_t GroupCommit::waiting() {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
 void GroupCommit::run(Job& job) {
   std::unique_lock lock(mutex_);
   queue_.push_back(&job);

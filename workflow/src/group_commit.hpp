@@ -38,6 +38,9 @@ class GroupCommit {
   // here instead of writing them, and the batch writes them together, last (count_statement).
   static std::vector<CountDelta>* deferred_counts();
 
+  // Changes waiting for a lane now (not yet taken into a batch).
+  size_t waiting();
+
  private:
   struct Job {
     std::function<void(db::Connection&)> together;  // the work, in the batch's transaction
