@@ -19,6 +19,7 @@
 #include "rounds.hpp"
 #include "sdp/build_info.hpp"
 #include "sdp/metrics.hpp"
+#include "store.hpp"
 #include "test_env.hpp"
 
 using namespace sdp;
@@ -142,7 +143,8 @@ TEST(GroupCommit, CountsDeferredInABatchAreWrittenOnceSummedAndNoneAlone) {
   std::atomic<int> deferred{0}, immediate{0};
   Held held{pool};
   auto done = held.start(4, [&](db::Connection& c, int i) {
-    auto* counts = GroupCommit::deferred_counts();
+    auto* later = GroupCommit::deferred();
+    auto* counts = later ? &later->counts : nullptr;
     ++(counts ? deferred : immediate);
     std::vector<workflow::CountDelta> mine{{"county_review", i % 2 ? "370102" : "370103", "370100", i, 1},
                                            {"city_review", "370102", "370100", 0, 0}};
@@ -155,7 +157,7 @@ TEST(GroupCommit, CountsDeferredInABatchAreWrittenOnceSummedAndNoneAlone) {
   for (auto& f : done) f.get();
   EXPECT_EQ(deferred.load(), 4);  // the four behind the first ran as a batch
   EXPECT_EQ(immediate.load(), 0);
-  EXPECT_EQ(GroupCommit::deferred_counts(), nullptr);  // not on a thread outside a batch
+  EXPECT_EQ(GroupCommit::deferred(), nullptr);  // not on a thread outside a batch
   // Summed per state and county into the first slot named: 2 and 2, two rows, no zero row.
   EXPECT_EQ(scalar(pool, "SELECT COUNT(*) AS n FROM queue_counts"), 2);
   EXPECT_EQ(scalar(pool, "SELECT n FROM queue_counts WHERE region = '370102'"), 2);
@@ -181,6 +183,66 @@ TEST(GroupCommit, CountStatementSortsSumsAndDropsWhatCancelsOut) {
   EXPECT_EQ(number(4), -2);
   EXPECT_EQ(text(5), "county_review");
   EXPECT_EQ(text(10), "province_review");
+}
+
+// A declaration changed twice in one batch: its entries are written at the batch's end, so the
+// second links to the head the first left on the row, not to the table's last entry.
+TEST(GroupCommit, TwoEntriesOfOneDeclarationInABatchLinkThroughTheRowsHead) {
+  using namespace test::actors;
+  test::TestDatabase tdb("gc_history");
+  db::Pool pool(tdb.options(4));
+  db::migrate(pool, std::filesystem::path(build_info::kSchemasDir) / "sql" / "workflow");
+  pool.acquire()->execute_ddl("CREATE TABLE t (id INT PRIMARY KEY, conn BIGINT NOT NULL)");
+  auto scorer = scoring::Scorer::load(build_info::kSchemasDir, "2026.1", "2026.1");
+  auto regions = RegionCatalog::from_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json");
+  auto calendar =
+      WorkingDays::from_file(std::filesystem::path(build_info::kSchemasDir) / "calendar" / "working_days.json");
+  workflow::Workflow wf{pool, scorer, regions, calendar, workflow::Settings{}, nullptr};
+  auto round = wf.create_round(
+      *cmd::from_json(json{{"actor", admin().to_json()}, {"body", test::open_round_body("morning_star")}},
+                      cmd::Tag<cmd::CreateRound>{}));
+  ASSERT_TRUE(round.has_value()) << why(round);
+  json body = {{"round", round->id},
+               {"region", "370102"},
+               {"title", "同批"},
+               {"contact", {{"name", "王经理"}, {"phone", "0531-88880000"}}},
+               {"payload", {{"claimed_level", 3}, {"criteria", json::object()}}}};
+  auto made = wf.create(
+      *cmd::from_json(json{{"actor", applicant(kOrg).to_json()}, {"body", body}}, cmd::Tag<cmd::CreateDeclaration>{}));
+  ASSERT_TRUE(made.has_value()) << why(made);
+
+  std::atomic<int> batched{0};
+  Held held{pool};
+  auto done = held.start(3, [&](db::Connection& c, int i) {
+    batched += GroupCommit::deferred() != nullptr;
+    auto row = workflow::lock_row(c, made->id);
+    workflow::append_history(c, *row, applicant(kOrg), "note", row->state, row->state, "第" + std::to_string(i) + "条",
+                             "2026-12-07T12:00:00Z");
+    return i;
+  });
+  for (auto& f : done) f.get();
+  EXPECT_EQ(batched.load(), 3);
+
+  std::vector<json> entries;
+  {
+    auto c = pool.acquire();
+    for (auto r =
+             c->query("SELECT entry, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq", {made->id});
+         r.next();) {
+      entries.push_back(json::parse(r.str("entry")));
+      entries.back()["hash"] = r.str("hash");
+    }
+  }
+  ASSERT_EQ(entries.size(), 4u);  // the creation's, then the batch's three, in the order they ran
+  EXPECT_EQ(workflow::first_broken_link(entries), -1);
+  std::set<std::string> comments;
+  for (size_t i = 1; i < entries.size(); ++i) comments.insert(entries[i]["comment"].get<std::string>());
+  EXPECT_EQ(comments, (std::set<std::string>{"第1条", "第2条", "第3条"}));
+  EXPECT_EQ(scalar(pool, "SELECT history_seq AS n FROM declarations"), 4);
+  auto c = pool.acquire();
+  auto head = c->query("SELECT history_head FROM declarations");
+  head.next();
+  EXPECT_EQ(head.str("history_head"), entries[3]["hash"]);
 }
 
 // Through the workflow with lanes: 16 threads create and submit, and a county reviewer approves
@@ -265,6 +327,12 @@ TEST(GroupCommit, ManyCreationsAndChangesAtOnceKeepCountsHistoriesAndEvents) {
   EXPECT_EQ(numbers.size(), static_cast<size_t>(n));
   ASSERT_EQ(chains.size(), static_cast<size_t>(n));
   for (const auto& [id, entries] : chains) EXPECT_EQ(workflow::first_broken_link(entries), -1) << id;
+  // Each row's head (migration 0022) is its chain's last entry.
+  EXPECT_EQ(scalar(pool,
+                   "SELECT COUNT(*) AS n FROM declarations d JOIN declaration_history h ON h.declaration_id = d.id "
+                   "AND h.seq = d.history_seq AND h.hash = d.history_head "
+                   "WHERE d.history_seq = (SELECT MAX(seq) FROM declaration_history WHERE declaration_id = d.id)"),
+            n);
   // And it did batch: some commands shared a transaction.
   EXPECT_GT(batches(), batches_before);
 }

@@ -566,7 +566,20 @@ TEST(Workflow, TheMigrationToSubmittedVersionsReadsWhatWasSubmittedFromTheRecord
   insert(edited, "returned", 4, 4, {{1, "提交的"}, {4, "修改中"}}, {"create", "submit", "return", "update"});
   insert(in_review, "county_review", 3, 3, {{1, "初稿"}, {2, "提交的"}}, {"create", "update", "submit"});
 
+  {  // one entry's hash told apart, to see that the head is the last entry's
+    auto c = pool.acquire();
+    c->execute("UPDATE declaration_history SET hash = 'last' WHERE declaration_id = ? AND seq = 3", {in_review});
+  }
   db::migrate(pool, all);
+  {  // Migration 0022: each row keeps its chain's head, the last entry's seq and hash.
+    auto c = pool.acquire();
+    std::map<std::string, std::pair<int64_t, std::string>> heads;
+    for (auto r = c->query("SELECT id, history_seq, history_head FROM declarations"); r.next();)
+      heads[r.str("id")] = {r.i64("history_seq"), r.str("history_head")};
+    EXPECT_EQ(heads[draft], std::make_pair(int64_t{2}, std::string("h")));
+    EXPECT_EQ(heads[edited], std::make_pair(int64_t{4}, std::string("h")));
+    EXPECT_EQ(heads[in_review], std::make_pair(int64_t{3}, std::string("last")));
+  }
   auto scorer = scoring::Scorer::load(build_info::kSchemasDir, "2026.1", "2026.1");
   auto regions = RegionCatalog::from_file(std::string(build_info::kSchemasDir) + "/regions/shandong.json");
   workflow::Workflow wf{pool, scorer, regions, calendar(), {}, nullptr};

@@ -27,7 +27,8 @@ constexpr const char* kColumns =
     "id, number, kind, round_id, org, org_name, region, city, title, contact, payload, state, version, returned_by, "
     "decided, "
     "publicity_ends_at, arrived_at, due_at, score, score_version, created_at, updated_at, submitted_version, "
-    "recommendation_rank, valid_until, reminders_sent, next_reminder_at, submitted_files_version";
+    "recommendation_rank, valid_until, reminders_sent, next_reminder_at, submitted_files_version, history_seq, "
+    "history_head";
 
 // A declaration as a caller is shown it (CONTRACT §2): its applicant, the row as it is; reviewers and
 // admins, the content and score last submitted, and nothing of one never submitted (the join finds
@@ -128,6 +129,8 @@ std::optional<Row> load(db::Connection& c, const std::string& id) {
   row.reminders_sent = static_cast<int>(r.i64("reminders_sent"));
   row.next_reminder_at = r.opt_str("next_reminder_at");
   if (!r.is_null("submitted_files_version")) row.submitted_files_version = r.i64("submitted_files_version");
+  row.history_seq = static_cast<int>(r.i64("history_seq"));
+  row.history_head = r.opt_str("history_head").value_or("");
   return row;
 }
 
@@ -189,25 +192,31 @@ std::optional<std::string> created_under(db::Connection& c, std::string_view tab
   return r.str("id");
 }
 
-void append_history(db::Connection& c, const std::string& id, const Actor& actor, std::string_view action,
+HistoryEntry next_history(const Row& row, const Actor& actor, std::string_view action, std::optional<State> from,
+                          State to, const std::string& comment, const std::string& at, const json& extra) {
+  HistoryEntry e{row.id, row.history_seq + 1, {}, {}};
+  auto entry =
+      make_entry(e.seq, at, actor.to_json(), std::string(action), from ? std::string(name(*from)) : "",
+                 std::string(name(to)), comment, row.history_seq == 0 ? kGenesisHash : row.history_head, extra);
+  e.hash = entry["hash"].get<std::string>();
+  entry.erase("hash");
+  e.entry = entry.dump();
+  return e;
+}
+
+void write_history(db::Connection& c, const HistoryEntry& e) {
+  Deferred now;
+  auto* later = GroupCommit::deferred();
+  (later ? *later : now).history.add({e.declaration_id, e.seq, e.entry, e.hash});
+  if (!later) now.write(c);
+}
+
+void append_history(db::Connection& c, const Row& row, const Actor& actor, std::string_view action,
                     std::optional<State> from, State to, const std::string& comment, const std::string& at,
                     const json& extra) {
-  int seq = 1;
-  std::string prev = kGenesisHash;
-  // A creation's entry (no state before it) is the first: nothing to read.
-  if (from)
-    if (auto r = c.query("SELECT seq, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq DESC LIMIT 1",
-                         {id});
-        r.next()) {
-      seq = static_cast<int>(r.i64("seq")) + 1;
-      prev = r.str("hash");
-    }
-  auto entry = make_entry(seq, at, actor.to_json(), std::string(action), from ? std::string(name(*from)) : "",
-                          std::string(name(to)), comment, prev, extra);
-  auto hash = entry["hash"].get<std::string>();
-  entry.erase("hash");
-  c.execute("INSERT INTO declaration_history (declaration_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
-            {id, seq, entry.dump(), hash});
+  auto e = next_history(row, actor, action, from, to, comment, at, extra);
+  c.execute("UPDATE declarations SET history_seq = ?, history_head = ? WHERE id = ?", {e.seq, e.hash, row.id});
+  write_history(c, e);
 }
 
 namespace {
@@ -234,8 +243,10 @@ std::optional<Content> load_content(db::Connection& c, const std::string& id, in
 
 void enqueue(db::Connection& c, const Actor& actor, const std::string& type, const Row& d, const json& data) {
   auto e = make_event(type, d.id, d.version, actor.to_json(), data);
-  c.execute("INSERT INTO outbox (event_id, declaration_id, subject, body) VALUES (?, ?, ?, ?)",
-            {e.id, e.declaration_id, e.subject(), e.to_json().dump()});
+  Deferred now;
+  auto* later = GroupCommit::deferred();
+  (later ? *later : now).events.add({e.id, e.declaration_id, e.subject(), e.to_json().dump()});
+  if (!later) now.write(c);
 }
 
 namespace {
@@ -333,13 +344,23 @@ void apply(db::Connection& c, const Change& change) {
   // A new content version first: a submit's row names the newest one (the write is guarded below
   // either way, and the transaction undone if it fails).
   if (change.content_changed) save_version(c, d);
+  auto history_extra = change.history_extra;
+  if (change.submits)  // the files listed now are the submitted version's (CONTRACT §7)
+    if (auto files = freeze_files(c, d.id, d.version, d.submitted_files_version))
+      history_extra["files"] = std::move(*files);
+  // The entry is at the change's time (the workflow's clock), as the row's updated_at is; the row
+  // keeps the chain's new head.
+  const auto entry = next_history(d, change.actor, name(change.action), change.from, d.state, change.comment,
+                                  *rfc3339_of_db_time(d.updated_at), history_extra);
   // Only what changed is written, in one statement: a decision does not send the 10 KB payload back.
   std::string sql =
       "UPDATE declarations SET state = ?, version = ?, returned_by = ?, decided = ?, publicity_ends_at = ?, "
-      "arrived_at = ?, due_at = ?, reminders_sent = ?, next_reminder_at = ?, valid_until = ?, updated_at = ?";
+      "arrived_at = ?, due_at = ?, reminders_sent = ?, next_reminder_at = ?, valid_until = ?, updated_at = ?, "
+      "history_seq = ?, history_head = ?";
   std::vector<db::Param> params{
       name(d.state), d.version,        tier_param(d.returned_by), d.decided,     d.publicity_ends_at, d.arrived_at,
-      d.due_at,      d.reminders_sent, d.next_reminder_at,        d.valid_until, d.updated_at};
+      d.due_at,      d.reminders_sent, d.next_reminder_at,        d.valid_until, d.updated_at,        entry.seq,
+      entry.hash};
   if (change.content_changed) {
     sql += ", title = ?, org_name = ?, contact = ?, payload = ?";
     params.insert(params.end(), {d.title, d.org_name ? db::Param(*d.org_name) : db::Param(nullptr),
@@ -350,8 +371,8 @@ void apply(db::Connection& c, const Change& change) {
     params.insert(params.end(), {score_param(d.score), d.score_version});
   }
   if (change.submits) {
-    // Reviewers see the newest content from now on, and the files frozen now (freeze_files below
-    // keys them by this version of the declaration).
+    // Reviewers see the newest content from now on, and the files frozen now (freeze_files above
+    // keyed them by this version of the declaration).
     sql +=
         ", submitted_version = (SELECT MAX(version) FROM declaration_versions WHERE declaration_id = ?), "
         "submitted_files_version = ?";
@@ -376,20 +397,16 @@ void apply(db::Connection& c, const Change& change) {
         "?, ?, UTC_TIMESTAMP(6) FROM verdicts WHERE declaration_id = ?",
         {d.id, tier_param(change.actor.tier), change.verdict->dump(), d.id});
   move_place(c, change);
-  // The entry is at the change's time (the workflow's clock), as the row's updated_at is.
-  auto history_extra = change.history_extra;
-  if (change.submits)  // the files listed now are the submitted version's (CONTRACT §7)
-    if (auto files = freeze_files(c, d.id, d.version, d.submitted_files_version))
-      history_extra["files"] = std::move(*files);
-  append_history(c, d.id, change.actor, name(change.action), change.from, d.state, change.comment,
-                 *rfc3339_of_db_time(d.updated_at), history_extra);
+  // The entry, the event and the counts are written last (in a batch, at its end: group_commit.hpp),
+  // so that the count's row (shared by a county's changes) is locked for the least time.
+  write_history(c, entry);
   enqueue(c, change.actor, change.event_type, d, change.event_data);
-  // Last of the writes, so that the count's row (shared by a county's changes) is locked for the least time.
+  Deferred now;
+  auto* later = GroupCommit::deferred();
   auto counted = count_deltas(d, change.from);
-  if (auto* batch = GroupCommit::deferred_counts())  // the batch writes them all, last and in key order
-    batch->insert(batch->end(), counted.begin(), counted.end());
-  else if (auto s = count_statement(std::move(counted)))
-    c.execute(s->sql, s->params);
+  auto& counts = (later ? *later : now).counts;
+  counts.insert(counts.end(), counted.begin(), counted.end());
+  if (!later) now.write(c);
 }
 
 void recount_queues(db::Pool& pool) {
@@ -467,19 +484,23 @@ Result<cmd::Declaration> Workflow::create(const cmd::CreateDeclaration& command)
   }
   d.created_at = d.updated_at = db_time(at);
 
+  // The first entry of its history, whose hash the row keeps as the chain's head.
+  const auto first =
+      next_history(d, command.actor, "create", std::nullopt, State::draft, "", *rfc3339_of_db_time(d.created_at));
+
   std::optional<Result<cmd::Declaration>> created;
   try {
     created = Result<cmd::Declaration>(commits_.transaction([&](db::Connection& c) {
       c.execute(
           "INSERT INTO declarations (id, number, kind, round_id, org, org_name, region, city, title, contact, payload, "
-          "state, version, score, score_version, created_by, created_at, updated_at, request_key) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', 1, ?, ?, ?, ?, ?, ?)",
+          "state, version, score, score_version, created_by, created_at, updated_at, request_key, history_seq, "
+          "history_head) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?, ?)",
           {d.id, d.number, name(d.kind), d.round, d.org, d.org_name ? db::Param(*d.org_name) : db::Param(nullptr),
            d.region, d.city, d.title, d.contact.to_json().dump(), d.payload.dump(), score_param(d.score),
-           d.score_version, command.actor.sub, d.created_at, d.updated_at, command.request_key});
+           d.score_version, command.actor.sub, d.created_at, d.updated_at, command.request_key, first.seq, first.hash});
       save_version(c, d);
-      append_history(c, d.id, command.actor, "create", std::nullopt, State::draft, "",
-                     *rfc3339_of_db_time(d.created_at));
+      write_history(c, first);
       enqueue(c, command.actor, "declaration.created", d, event_data(d, std::nullopt));
       return reply(d, regions_);
     }));
@@ -734,14 +755,8 @@ Result<cmd::Empty> Workflow::remove(const cmd::DeleteDeclaration& command) {
     if (!planned) return refuse(std::move(planned.error()));
     // The audit keeps the number, who deleted it and the head of its chain; the draft's content,
     // which no reviewer ever saw, goes with its versions and history.
-    int entries = 0;
-    std::string head = kGenesisHash;
-    if (auto h = c.query("SELECT seq, hash FROM declaration_history WHERE declaration_id = ? ORDER BY seq DESC LIMIT 1",
-                         {row->id});
-        h.next()) {
-      entries = static_cast<int>(h.i64("seq"));  // seq counts from 1 without gaps
-      head = h.str("hash");
-    }
+    const int entries = row->history_seq;  // seq counts from 1 without gaps
+    const std::string head = entries == 0 ? kGenesisHash : row->history_head;
     c.execute(
         "INSERT INTO deleted_declarations (id, number, kind, round_id, org, region, version, history_entries, "
         "history_head, created_by, created_at, deleted_by, deleted_at) "

@@ -323,7 +323,7 @@ Result<cmd::Document> Workflow::assign_panel(const cmd::AssignPanel& command) {
     for (const auto& [sub, _] : load_panel(c, row->id).members) members.push_back(sub);
     const auto due = rfc3339(change->due_at);
     append_history(
-        c, row->id, command.actor, "assign_panel", row->state, row->state, "", rfc3339(at),
+        c, *row, command.actor, "assign_panel", row->state, row->state, "", rfc3339(at),
         {{"panel", {{"experts", members}, {"added", change->add}, {"removed", change->remove}, {"due_at", due}}}});
     if (!change->add.empty()) {
       auto data = event_data(*row, row->state);
@@ -392,7 +392,7 @@ Result<cmd::Document> Workflow::review(const cmd::SubmitExpertReview& command) {
     // The chain holds the review's digest, not its words: history is read by the other experts,
     // who must not see a score before they have given theirs.
     const json review = {{"score", command.score}, {"opinion", command.opinion}, {"items", items ? *items : json()}};
-    append_history(c, row->id, command.actor, "expert_review", row->state, row->state, "", rfc3339(at),
+    append_history(c, *row, command.actor, "expert_review", row->state, row->state, "", rfc3339(at),
                    {{"review_sha256", crypto::sha256_hex(review.dump())}});
     return cmd::Document{panel_view(c, row->id, command.actor)};
   });
@@ -485,7 +485,7 @@ Result<cmd::Document> Workflow::file_objection(const cmd::FileObjection& command
         {id, row->id, command.name, command.id_number, command.org, command.phone, command.content, now_text(at)});
     // History and the event name the objection, never the objector (the applicant reads both).
     const auto public_actor = Actor::system("public");
-    append_history(c, row->id, public_actor, "objection", row->state, row->state, "收到一件实名异议", rfc3339(at),
+    append_history(c, *row, public_actor, "objection", row->state, row->state, "收到一件实名异议", rfc3339(at),
                    {{"objection", id}});
     auto data = event_data(*row, row->state);
     data["objection"] = id;
@@ -529,7 +529,7 @@ Result<cmd::Document> Workflow::resolve_objection(const cmd::ResolveObjection& c
         "UPDATE objections SET state = 'resolved', outcome = ?, comment = ?, resolved_at = ?, resolved_by = ? WHERE id "
         "= ?",
         {name(command.outcome), command.comment, now_text(at), command.actor.sub, command.id});
-    append_history(c, row->id, command.actor, "resolve_objection", row->state, row->state, command.comment, rfc3339(at),
+    append_history(c, *row, command.actor, "resolve_objection", row->state, row->state, command.comment, rfc3339(at),
                    {{"objection", command.id}, {"outcome", name(command.outcome)}});
     auto r = c.query(kObjectionSelect + " WHERE o.id = ?", {command.id});
     r.next();

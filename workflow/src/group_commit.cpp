@@ -1,17 +1,18 @@
 #include "group_commit.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "sdp/metrics.hpp"
 
 namespace sdp::workflow {
 namespace {
 
-thread_local std::vector<CountDelta>* t_deferred = nullptr;
+thread_local Deferred* t_deferred = nullptr;
 
-// Counts deferred on this thread while it lives.
+// Writes deferred on this thread while it lives.
 struct Deferring {
-  explicit Deferring(std::vector<CountDelta>& counts) { t_deferred = &counts; }
+  explicit Deferring(Deferred& later) { t_deferred = &later; }
   ~Deferring() { t_deferred = nullptr; }
   Deferring(const Deferring&) = delete;
   Deferring& operator=(const Deferring&) = delete;
@@ -19,7 +20,28 @@ struct Deferring {
 
 }  // namespace
 
-std::vector<CountDelta>* GroupCommit::deferred_counts() { return t_deferred; }
+void Rows::add(std::initializer_list<db::Param> row) {
+  if (row.size() != width_) throw std::logic_error("a row of " + table_ + " has " + std::to_string(width_) + " values");
+  params_.insert(params_.end(), row);
+}
+
+void Rows::write(db::Connection& c) {
+  if (params_.empty()) return;
+  const auto one = "(" + db::placeholders(width_) + ")";
+  std::string sql = "INSERT INTO " + table_ + " VALUES " + one;
+  for (size_t i = 1; i < size(); ++i) sql += ", " + one;
+  c.execute(sql, params_);
+  params_.clear();
+}
+
+void Deferred::write(db::Connection& c) {
+  history.write(c);
+  events.write(c);
+  if (auto s = count_statement(std::move(counts))) c.execute(s->sql, s->params);
+  counts.clear();
+}
+
+Deferred* GroupCommit::deferred() { return t_deferred; }
 
 size_t GroupCommit::waiting() {
   std::lock_guard lock(mutex_);
@@ -76,13 +98,13 @@ void GroupCommit::lead(const std::vector<Job*>& batch) {
   bool together = true;
   try {
     auto lease = pool_.acquire();
-    std::vector<CountDelta> counts;
+    Deferred later;
     bool committing = false;
     try {
-      Deferring deferring(counts);
+      Deferring deferring(later);
       lease->begin();
       for (Job* j : batch) j->together(*lease);
-      if (auto s = count_statement(std::move(counts))) lease->execute(s->sql, s->params);
+      later.write(*lease);
       committing = true;
       lease->commit();
     } catch (const std::exception& e) {

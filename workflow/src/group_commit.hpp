@@ -2,7 +2,8 @@
 // Group commit (issue 21): the changes that reach workflow at the same time share one transaction
 // and one commit. Each is still its own plan, its own writes and its own reply; what they share is
 // the START and the COMMIT (a commit is the dearest statement: the binary log's and InnoDB's
-// writes and syncs) and the queues' counts, written once at the end of the batch.
+// writes and syncs) and the rows every change adds — its history entry, its event and the
+// queues' counts — written at the end of the batch, a statement for each table (Deferred).
 //
 // The first command to find a lane free leads: it takes every command queued (at most `most`),
 // runs them one after another on one connection, commits, and hands the lane on. If any of them
@@ -13,8 +14,10 @@
 #include <condition_variable>
 #include <exception>
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -22,6 +25,33 @@
 #include "sdp/db.hpp"
 
 namespace sdp::workflow {
+
+// Rows of one table gathered for a single multi-row INSERT.
+class Rows {
+ public:
+  // `table`: "t (a, b, c)", the table and the columns each row gives, in order.
+  Rows(std::string table, size_t width) : table_(std::move(table)), width_(width) {}
+  void add(std::initializer_list<db::Param> row);
+  size_t size() const { return params_.size() / width_; }
+  // One INSERT of every row added (none when there is none), and empty again.
+  void write(db::Connection& c);
+
+ private:
+  std::string table_;
+  size_t width_;
+  std::vector<db::Param> params_;
+};
+
+// What the changes of a batch add to tables every change writes to, written together at its end:
+// the history entries, then the events, in the order the changes made them, then the queues'
+// counts (last: they are the rows most shared). Nothing in a batch reads these rows back: a
+// declaration's next history entry links to the head kept on its row.
+struct Deferred {
+  Rows history{"declaration_history (declaration_id, seq, entry, hash)", 4};
+  Rows events{"outbox (event_id, declaration_id, subject, body)", 4};
+  std::vector<CountDelta> counts;
+  void write(db::Connection& c);
+};
 
 class GroupCommit {
  public:
@@ -34,9 +64,9 @@ class GroupCommit {
   template <class F>
   auto transaction(F&& work) -> decltype(work(std::declval<db::Connection&>()));
 
-  // The queues' count changes of the batch this thread is running, if it is: apply() adds its own
-  // here instead of writing them, and the batch writes them together, last (count_statement).
-  static std::vector<CountDelta>* deferred_counts();
+  // The deferred writes of the batch this thread is running, if it is: apply() adds its rows here
+  // instead of writing them, and the batch writes them together before it commits.
+  static Deferred* deferred();
 
   // Changes waiting for a lane now (not yet taken into a batch).
   size_t waiting();

@@ -51,6 +51,10 @@ struct Row {
   // The declaration version whose file list was frozen at the last submission; none before one.
   // Like the reminders, read only with the row under its lock.
   std::optional<int64_t> submitted_files_version;
+  // The head of its hash-chained history (store.hpp: next_history): the last entry's seq and hash;
+  // 0 and empty before the first. Like the reminders, read only with the row under its lock.
+  int history_seq = 0;
+  std::string history_head;
   bool decided = false;                    // a reviewer has decided since it was last submitted from draft
   std::optional<int> recommendation_rank;  // the city's rank of its recommendation; none for applicants
   std::optional<std::string> valid_until;  // YYYY-MM-DD, once approved

@@ -28,12 +28,25 @@ std::optional<Row> load_shown(db::Connection& c, const Actor& actor, const Regio
                               const std::string& id, Texts* texts = nullptr);
 // standing(), with an expert's assignment to the declaration read from its panel.
 Standing standing_in(db::Connection& c, const Actor& actor, const RegionCatalog& regions, const Row& row);
-// The next entry of the declaration's hash-chained history (the row must be locked); with no
-// `from` state, a creation's, the first.
-void append_history(db::Connection& c, const std::string& id, const Actor& actor, std::string_view action,
+// An entry of a declaration's hash-chained history, ready to write: its text and hash.
+struct HistoryEntry {
+  std::string declaration_id;
+  int seq = 0;
+  std::string entry, hash;
+};
+// The entry after `row`'s head (history_seq and history_head, read under the row's lock); with no
+// `from` state, a creation's. The row's head must be moved to it in the same transaction.
+HistoryEntry next_history(const Row& row, const Actor& actor, std::string_view action, std::optional<State> from,
+                          State to, const std::string& comment, const std::string& at,
+                          const nlohmann::json& extra = nlohmann::json::object());
+// Writes the entry, or in a group commit's batch defers it to the batch's end (group_commit.hpp).
+void write_history(db::Connection& c, const HistoryEntry& e);
+// The next entry of a locked row's history, written, and the row's head moved to it: for a change
+// that apply() does not make (apply writes the head with the rest of the row).
+void append_history(db::Connection& c, const Row& row, const Actor& actor, std::string_view action,
                     std::optional<State> from, State to, const std::string& comment, const std::string& at,
                     const nlohmann::json& extra = nlohmann::json::object());
-// An event of the declaration into the outbox, in the caller's transaction.
+// An event of the declaration into the outbox, in the caller's transaction (in a batch, at its end).
 void enqueue(db::Connection& c, const Actor& actor, const std::string& type, const Row& d, const nlohmann::json& data);
 
 // A creation under a request key (cmd::CreateDeclaration's request_key): the `id_column` of the
