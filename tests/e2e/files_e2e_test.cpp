@@ -477,6 +477,10 @@ TEST(FilesE2E, SubmittingFreezesTheListAReturnLetsItChangeAndHistorySaysWhat) {
   ASSERT_EQ(returned.status, 200) << returned.body;
   auto seen = f.send("GET", "/v1/declarations/" + d["id"].get<std::string>(), f.applicant()).json();
   ASSERT_EQ(seen["verdicts"].size(), 1u);
+  EXPECT_EQ(seen["verdicts"][0]["tier"], "county");
+  const auto decided_at = seen["verdicts"][0]["decided_at"].get<std::string>();  // RFC 3339, milliseconds, UTC
+  EXPECT_TRUE(decided_at.size() == 24 && decided_at[10] == 'T' && decided_at[19] == '.' && decided_at.back() == 'Z')
+      << decided_at;
   EXPECT_EQ(seen["verdicts"][0]["verified"]["criteria"]["MS01"]["comment"], "证书已过期，请补充新证书");
   EXPECT_EQ(seen["verdicts"][0]["verified"]["criteria"]["MS01"]["ok"], false);
 

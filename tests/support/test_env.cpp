@@ -12,8 +12,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "openapi_contract.hpp"
@@ -22,17 +25,34 @@
 
 namespace sdp::test {
 
+// A loopback port nothing listens on, below the ephemeral range (as deploy/local/lib.sh picks them):
+// a port from bind(0) could be given again to the next bind(0), or to an outgoing connection, before
+// its service binds it, and another service would answer in its place. A port handed out once in
+// this process is never handed out again.
 uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  static std::mutex mutex;
+  static std::set<uint16_t> given;
+  static std::mt19937 random(std::random_device{}());
+  std::lock_guard lock(mutex);
+  int low = 32768;
+  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) range >> low;
+  std::uniform_int_distribution<int> pick(10000, std::max(10001, low - 1));
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    auto port = static_cast<uint16_t>(pick(random));
+    if (given.contains(port)) continue;
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (free) {
+      given.insert(port);
+      return port;
+    }
+  }
+  throw std::runtime_error("no free loopback port below the ephemeral range");
 }
 
 std::filesystem::path temp_dir(const std::string& prefix) {
@@ -220,8 +240,16 @@ void ServiceUnderTest::restart(const std::map<std::string, std::string>& changed
   process = std::make_unique<Process>(binary, std::vector<std::string>{}, env_);
 }
 
+// Ready is this process answering: one that has exited is never ready, whatever its port says.
 bool ServiceUnderTest::wait_ready(std::chrono::milliseconds timeout) {
-  return eventually([&] { return http_get(url("/readyz")).status == 200; }, timeout);
+  bool exited = false;
+  bool ready = eventually(
+      [&] {
+        exited = !process->running();
+        return exited || http_get(url("/readyz")).status == 200;
+      },
+      timeout);
+  return ready && !exited;
 }
 
 bool eventually(const std::function<bool()>& check, std::chrono::milliseconds timeout, std::chrono::milliseconds step) {
