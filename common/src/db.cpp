@@ -135,9 +135,9 @@ Connection::~Connection() {
 
 namespace {
 template <class Params>
-uint64_t execute_with(Connection& conn, const std::string& sql, const Params& params) {
+uint64_t execute_with(Connection& conn, const std::string& sql, const Params& params, bool keep = true) {
   return guarded("executing statement", [&] {
-    auto stmt = conn.prepared(sql);
+    auto stmt = conn.prepared(sql, keep);
     stmt->clearParameters();
     bind(*stmt, params);
     return static_cast<uint64_t>(stmt->executeUpdate());
@@ -159,9 +159,10 @@ Result query_with(Connection& conn, const std::string& sql, const Params& params
 }
 }  // namespace
 
-std::shared_ptr<sql::PreparedStatement> Connection::prepared(const std::string& sql) {
+std::shared_ptr<sql::PreparedStatement> Connection::prepared(const std::string& sql, bool keep) {
   // Owned from the moment the driver returns it, before the shared_ptr allocates its count.
   auto prepare = [&] { return std::shared_ptr(std::unique_ptr<sql::PreparedStatement>(conn_->prepareStatement(sql))); };
+  if (!keep) return prepare();
   auto it = statements_.find(sql);
   if (it != statements_.end()) {
     // Still reading rows of an earlier run of the same statement: use a fresh one meanwhile.
@@ -183,6 +184,9 @@ uint64_t Connection::execute(const std::string& sql, std::initializer_list<Param
 }
 uint64_t Connection::execute(const std::string& sql, const std::vector<Param>& params) {
   return execute_with(*this, sql, params);
+}
+uint64_t Connection::execute_once(const std::string& sql, const std::vector<Param>& params) {
+  return execute_with(*this, sql, params, false);
 }
 Result Connection::query(const std::string& sql, std::initializer_list<Param> params) {
   return query_with(*this, sql, params);

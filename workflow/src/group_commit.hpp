@@ -33,8 +33,9 @@ class Rows {
   Rows(std::string table, size_t width) : table_(std::move(table)), width_(width) {}
   void add(std::initializer_list<db::Param> row);
   size_t size() const { return params_.size() / width_; }
-  // One INSERT of every row added (none when there is none), and empty again.
-  void write(db::Connection& c);
+  // One INSERT of every row added (none when there is none), and empty again; its statement kept
+  // on the connection for the next INSERT of as many rows, or not (db::Connection::execute_once).
+  void write(db::Connection& c, bool keep = true);
 
  private:
   std::string table_;
