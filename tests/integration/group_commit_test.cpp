@@ -185,6 +185,39 @@ TEST(GroupCommit, CountStatementSortsSumsAndDropsWhatCancelsOut) {
   EXPECT_EQ(text(10), "province_review");
 }
 
+// A batch's multi-row INSERTs are one text per batch size: a connection keeps a lone change's
+// statements (the texts of every quiet moment) and runs a batch's once, or it would keep every size.
+TEST(GroupCommit, ABatchsStatementsAreRunOnceALoneChangesAreKept) {
+  test::TestDatabase tdb("gc_kept");
+  db::Pool pool(tdb.options(1));
+  db::migrate(pool, std::filesystem::path(build_info::kSchemasDir) / "sql" / "workflow");
+  auto fill = [](workflow::Deferred& d, int changes, int first) {
+    for (int i = first; i < first + changes; ++i) {
+      const auto id = "d" + std::to_string(i);
+      d.history.add({id, 1, R"({"seq":1})", std::string(64, 'a')});
+      d.events.add({"e" + std::to_string(i), id, "sdp.evt.declaration.created", "{}"});
+      d.counts.push_back({"county_review", "370102", "370100", 0, 1});
+    }
+  };
+  {
+    auto c = pool.acquire();
+    const size_t before = c->statements_cached();
+    for (int size : {3, 4, 5}) {
+      workflow::Deferred batch;
+      fill(batch, size, size * 10);
+      batch.write(*c);
+    }
+    EXPECT_EQ(c->statements_cached(), before) << "a batch's statements were kept";
+    workflow::Deferred lone;
+    fill(lone, 1, 1);
+    lone.write(*c);
+    EXPECT_EQ(c->statements_cached(), before + 3) << "a lone change's three statements are kept";
+  }
+  EXPECT_EQ(scalar(pool, "SELECT COUNT(*) AS n FROM declaration_history"), 13);
+  EXPECT_EQ(scalar(pool, "SELECT COUNT(*) AS n FROM outbox"), 13);
+  EXPECT_EQ(scalar(pool, "SELECT n FROM queue_counts WHERE region = '370102'"), 13);
+}
+
 // A declaration changed twice in one batch: its entries are written at the batch's end, so the
 // second links to the head the first left on the row, not to the table's last entry.
 TEST(GroupCommit, TwoEntriesOfOneDeclarationInABatchLinkThroughTheRowsHead) {
