@@ -135,9 +135,9 @@ Connection::~Connection() {
 
 namespace {
 template <class Params>
-uint64_t execute_with(Connection& conn, const std::string& sql, const Params& params, bool keep = true) {
+uint64_t execute_with(Connection& conn, const std::string& sql, const Params& params, Prepare prepare) {
   return guarded("executing statement", [&] {
-    auto stmt = conn.prepared(sql, keep);
+    auto stmt = conn.prepared(sql, prepare);
     stmt->clearParameters();
     bind(*stmt, params);
     return static_cast<uint64_t>(stmt->executeUpdate());
@@ -159,18 +159,18 @@ Result query_with(Connection& conn, const std::string& sql, const Params& params
 }
 }  // namespace
 
-std::shared_ptr<sql::PreparedStatement> Connection::prepared(const std::string& sql, bool keep) {
+std::shared_ptr<sql::PreparedStatement> Connection::prepared(const std::string& sql, Prepare prepare) {
   // Owned from the moment the driver returns it, before the shared_ptr allocates its count.
-  auto prepare = [&] { return std::shared_ptr(std::unique_ptr<sql::PreparedStatement>(conn_->prepareStatement(sql))); };
-  if (!keep) return prepare();
+  auto fresh = [&] { return std::shared_ptr(std::unique_ptr<sql::PreparedStatement>(conn_->prepareStatement(sql))); };
+  if (prepare == Prepare::once) return fresh();
   auto it = statements_.find(sql);
   if (it != statements_.end()) {
     // Still reading rows of an earlier run of the same statement: use a fresh one meanwhile.
-    if (it->second.use_count() > 1) return prepare();
+    if (it->second.use_count() > 1) return fresh();
     return it->second;
   }
   if (statements_.size() >= 256) statements_.clear();  // dynamic SQL (IN lists) must not grow it forever
-  auto stmt = prepare();
+  auto stmt = fresh();
   statements_.emplace(sql, stmt);
   return stmt;
 }
@@ -180,13 +180,10 @@ void Connection::forget(const std::string& sql, const std::shared_ptr<sql::Prepa
 }
 
 uint64_t Connection::execute(const std::string& sql, std::initializer_list<Param> params) {
-  return execute_with(*this, sql, params);
+  return execute_with(*this, sql, params, Prepare::keep);
 }
-uint64_t Connection::execute(const std::string& sql, const std::vector<Param>& params) {
-  return execute_with(*this, sql, params);
-}
-uint64_t Connection::execute_once(const std::string& sql, const std::vector<Param>& params) {
-  return execute_with(*this, sql, params, false);
+uint64_t Connection::execute(const std::string& sql, const std::vector<Param>& params, Prepare prepare) {
+  return execute_with(*this, sql, params, prepare);
 }
 Result Connection::query(const std::string& sql, std::initializer_list<Param> params) {
   return query_with(*this, sql, params);

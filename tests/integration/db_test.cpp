@@ -142,7 +142,7 @@ TEST(Database, AStatementKeepsNoManyRowResultAfterItIsRead) {
   EXPECT_EQ(c->statements_cached(), before + 1);
 }
 
-// A text built for its data (a batch's multi-row INSERT) is run by execute_once and never kept:
+// A text built for its data (a batch's multi-row INSERT) is run with Prepare::once, never kept:
 // kept, each size would stay on every connection of the pool.
 TEST(Database, AStatementRunOnceIsNotKept) {
   test::TestDatabase tdb("statements_kept");
@@ -150,8 +150,9 @@ TEST(Database, AStatementRunOnceIsNotKept) {
   auto c = pool.acquire();
   c->execute_ddl("CREATE TABLE t (id INT PRIMARY KEY)");
   const size_t before = c->statements_cached();
-  for (int id = 1; id <= 3; ++id) EXPECT_EQ(c->execute_once("INSERT INTO t (id) VALUES (?), (?)", {id, -id}), 2u);
-  EXPECT_EQ(c->statements_cached(), before) << "execute_once kept its statement";
+  for (int id = 1; id <= 3; ++id)
+    EXPECT_EQ(c->execute("INSERT INTO t (id) VALUES (?), (?)", {id, -id}, db::Prepare::once), 2u);
+  EXPECT_EQ(c->statements_cached(), before) << "Prepare::once kept its statement";
   EXPECT_EQ(c->execute("INSERT INTO t (id) VALUES (?)", {100}), 1u);
   EXPECT_EQ(c->statements_cached(), before + 1) << "execute keeps its statement";
   auto r = c->query("SELECT COUNT(*) AS n FROM t");

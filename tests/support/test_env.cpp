@@ -29,6 +29,16 @@ namespace sdp::test {
 // a port from bind(0) could be given again to the next bind(0), or to an outgoing connection, before
 // its service binds it, and another service would answer in its place. A port handed out once in
 // this process is never handed out again.
+namespace {
+sockaddr_in loopback(uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  return addr;
+}
+}  // namespace
+
 uint16_t free_port() {
   static std::mutex mutex;
   static std::set<uint16_t> given;
@@ -41,10 +51,7 @@ uint16_t free_port() {
     auto port = static_cast<uint16_t>(pick(random));
     if (given.contains(port)) continue;
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
+    auto addr = loopback(port);
     bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
     if (free) {
@@ -195,10 +202,7 @@ void NatsServer::start() {
       std::map<std::string, std::string>{}, dir_ / "nats-server.log");
   bool up = eventually([&] {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port_);
+    auto addr = loopback(port_);
     bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
     return ok;

@@ -25,31 +25,23 @@ void Rows::add(std::initializer_list<db::Param> row) {
   params_.insert(params_.end(), row);
 }
 
-void Rows::write(db::Connection& c, bool keep) {
+void Rows::write(db::Connection& c, db::Prepare prepare) {
   if (params_.empty()) return;
   const auto one = "(" + db::placeholders(width_) + ")";
   std::string sql = "INSERT INTO " + table_ + " VALUES " + one;
   for (size_t i = 1; i < size(); ++i) sql += ", " + one;
-  if (keep)
-    c.execute(sql, params_);
-  else
-    c.execute_once(sql, params_);
+  c.execute(sql, params_, prepare);
   params_.clear();
 }
 
 void Deferred::write(db::Connection& c) {
   // A lone change's texts are the ones every quiet moment writes, worth keeping on the
   // connection; a batch's are one of its sizes, prepared for this batch only (the prepare shared
-  // by its changes). Kept, every size stayed on every connection: 7 of workflow's 30 MB.
-  const bool keep = history.size() <= 1;
-  history.write(c, keep);
-  events.write(c, keep);
-  if (auto s = count_statement(std::move(counts))) {
-    if (keep)
-      c.execute(s->sql, s->params);
-    else
-      c.execute_once(s->sql, s->params);
-  }
+  // by its changes), or every size would stay on every connection (db::Prepare).
+  const auto prepare = history.size() <= 1 ? db::Prepare::keep : db::Prepare::once;
+  history.write(c, prepare);
+  events.write(c, prepare);
+  if (auto s = count_statement(std::move(counts))) c.execute(s->sql, s->params, prepare);
   counts.clear();
 }
 

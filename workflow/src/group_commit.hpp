@@ -34,8 +34,8 @@ class Rows {
   void add(std::initializer_list<db::Param> row);
   size_t size() const { return params_.size() / width_; }
   // One INSERT of every row added (none when there is none), and empty again; its statement kept
-  // on the connection for the next INSERT of as many rows, or not (db::Connection::execute_once).
-  void write(db::Connection& c, bool keep = true);
+  // on the connection for the next INSERT of as many rows, or prepared for this one (db::Prepare).
+  void write(db::Connection& c, db::Prepare prepare = db::Prepare::keep);
 
  private:
   std::string table_;

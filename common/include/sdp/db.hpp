@@ -70,17 +70,19 @@ class Result {
   std::unique_ptr<sql::ResultSet> rows_;
 };
 
+// Whether a statement is kept on its connection for the next run of the same text (prepared) or
+// prepared for this run only and closed after it: `once` for a text built for its data, such as a
+// batch's multi-row INSERT, which kept would stay once for every size on every connection (about 7
+// of workflow's 30 MB under load).
+enum class Prepare { keep, once };
+
 class Connection {
  public:
   explicit Connection(std::unique_ptr<sql::Connection> conn);
   ~Connection();
   // Runs a parameterised statement; returns the rows it changed.
   uint64_t execute(const std::string& sql, std::initializer_list<Param> params = {});
-  uint64_t execute(const std::string& sql, const std::vector<Param>& params);
-  // As execute, with a statement prepared for this run and closed after it: for a text built for
-  // its data, such as a batch's multi-row INSERT, which kept would stay once for every size on
-  // every connection (about 7 of workflow's 30 MB under load).
-  uint64_t execute_once(const std::string& sql, const std::vector<Param>& params);
+  uint64_t execute(const std::string& sql, const std::vector<Param>& params, Prepare prepare = Prepare::keep);
   Result query(const std::string& sql, std::initializer_list<Param> params = {});
   Result query(const std::string& sql, const std::vector<Param>& params);
   // Runs a statement with no parameters, for migrations' DDL only.
@@ -95,9 +97,9 @@ class Connection {
   std::chrono::steady_clock::time_point last_used{};  // when it was last given back to the pool
 
   // The connection's prepared statement for `sql`, prepared once and reused: a statement costs
-  // the server a prepare and a close, so reuse saves two round trips each time. With `keep`
-  // false, prepared for this run only and closed with its last user (execute_once).
-  std::shared_ptr<sql::PreparedStatement> prepared(const std::string& sql, bool keep = true);
+  // the server a prepare and a close, so reuse saves two round trips each time. With
+  // Prepare::once, prepared for this run only and closed with its last user.
+  std::shared_ptr<sql::PreparedStatement> prepared(const std::string& sql, Prepare prepare = Prepare::keep);
   // Drops `stmt` from the reuse cache if it is the one kept for `sql` (it closes with its last user).
   void forget(const std::string& sql, const std::shared_ptr<sql::PreparedStatement>& stmt);
   size_t statements_cached() const { return statements_.size(); }
